@@ -1,0 +1,328 @@
+"""The `motcua` command: database, catalogue, simulation, dossiers and tasks from a terminal."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from engine.catalogue import load_catalogue
+from engine.config import Settings
+from engine.errors import EngineError
+from engine.forms import FormError
+from engine.people import Actor, add_unit, add_user, grant, revoke, user_by_name
+from engine.runtime import Runtime
+from engine.simulation import simulate
+from engine.statuses import DossierStatus
+
+
+class _Context:
+    def __init__(self):
+        self._runtime: Runtime | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime.create()
+        return self._runtime
+
+
+def main() -> None:
+    try:
+        cli(obj=_Context())
+    except FormError as err:
+        for name, message in err.errors.items():
+            click.echo(f"error: {name}: {message.en}", err=True)
+        sys.exit(1)
+    except EngineError as err:
+        click.echo(f"error: {err.message.en}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+def cli() -> None:
+    """Motcua: the one-stop workflow engine of a provincial social-insurance office."""
+
+
+def _runtime() -> Runtime:
+    return click.get_current_context().find_object(_Context).runtime
+
+
+def _actor(username: str | None) -> Actor:
+    if username is None:
+        return Actor.system()
+    with _runtime().db.read() as session:
+        return Actor.of(user_by_name(session, username))
+
+
+def _pairs(values: tuple[str, ...], json_text: str | None) -> dict:
+    data = json.loads(json_text) if json_text else {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE")
+        key, value = item.split("=", 1)
+        data[key] = value
+    return data
+
+
+# --- database ------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest version, then deploy the catalogue."""
+    runtime = _runtime()
+    runtime.upgrade_database()
+    for d in runtime.deploy():
+        click.echo(f"{d.code}: version {d.version_id}{' (new)' if d.new else ''}")
+    click.echo(f"database ready: {runtime.db.url.render_as_string(hide_password=True)}")
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def procedures() -> None:
+    """The procedure catalogue (bpmn/ and workflows/)."""
+
+
+@procedures.command("list")
+def procedures_list() -> None:
+    """Print every procedure with its limit and processing units."""
+    settings = Settings.from_env()
+    catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
+    for code, loaded in sorted(catalogue.procedures.items()):
+        m = loaded.meta
+        limit = f"{m.limit_days} {'working days' if m.limit_unit == 'working' else 'days'}"
+        click.echo(f"{code}  {m.name.vi} | {m.name.en} | {limit} | {', '.join(m.processing_units)}")
+    if catalogue.problems:
+        click.echo(f"({len(catalogue.problems)} problem(s): run `motcua procedures validate`)", err=True)
+
+
+@procedures.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True))
+def procedures_validate(files: tuple[str, ...]) -> None:
+    """Check diagrams with their metadata; exits non-zero on any problem."""
+    from pathlib import Path
+
+    settings = Settings.from_env()
+    catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir, [Path(f) for f in files] or None)
+    for problem in catalogue.problems:
+        click.echo(f"error: {problem}", err=True)
+    click.echo(f"{len(catalogue.procedures)} procedure(s) valid, {len(catalogue.problems)} problem(s)")
+    sys.exit(1 if catalogue.problems else 0)
+
+
+@procedures.command("deploy")
+def procedures_deploy() -> None:
+    """Store the catalogue's current diagrams as new versions; running dossiers keep theirs."""
+    for d in _runtime().deploy():
+        click.echo(f"{d.code}: version {d.version_id}{' (new)' if d.new else ' (unchanged)'}")
+
+
+@cli.command("simulate")
+@click.argument("code", required=False)
+@click.option("--path", "path_name", help="Run only this declared path.")
+@click.option("--all-paths", is_flag=True, help="Run every declared path (the default).")
+@click.option("--all", "all_procedures", is_flag=True, help="Simulate every procedure.")
+@click.option("--database-url", help="Scratch database server (PostgreSQL URL); default a temporary SQLite file.")
+def simulate_command(code, path_name, all_paths, all_procedures, database_url) -> None:
+    """Run a procedure through the real engine along its declared paths, on a scratch database."""
+    settings = Settings.from_env()
+    catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
+    if all_procedures:
+        codes = sorted(catalogue.procedures)
+    elif code:
+        if code not in catalogue.procedures:
+            raise click.ClickException(f"no valid procedure {code}; run `motcua procedures validate`")
+        codes = [code]
+    else:
+        raise click.UsageError("name a procedure CODE or use --all")
+    if path_name and path_name not in catalogue.procedures[codes[0]].meta.paths:
+        known = ", ".join(catalogue.procedures[codes[0]].meta.paths)
+        raise click.ClickException(f"{codes[0]} declares no path '{path_name}' (paths: {known})")
+    results = simulate(catalogue, codes, [path_name] if path_name else None, database_url, echo=click.echo)
+    failed = [r for r in results if not r.ok]
+    click.echo(f"{len(results) - len(failed)} of {len(results)} path(s) ended as expected")
+    sys.exit(1 if failed else 0)
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+@cli.group()
+def units() -> None:
+    """Offices and branches."""
+
+
+@units.command("add")
+@click.argument("code")
+@click.option("--vi", "name_vi", required=True)
+@click.option("--en", "name_en", required=True)
+def units_add(code, name_vi, name_en) -> None:
+    with _runtime().db.write() as session:
+        add_unit(session, code, name_vi, name_en)
+    click.echo(f"unit {code} saved")
+
+
+@cli.group()
+def users() -> None:
+    """Officers and the roles they hold in units."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", "full_name", required=True)
+@click.option("--email")
+def users_add(username, full_name, email) -> None:
+    with _runtime().db.write() as session:
+        add_user(session, username, full_name, email)
+    click.echo(f"user {username} saved")
+
+
+@users.command("grant")
+@click.argument("username")
+@click.argument("role")
+@click.argument("unit", required=False)
+def users_grant(username, role, unit) -> None:
+    runtime = _runtime()
+    with runtime.db.write() as session:
+        grant(session, user_by_name(session, username), role, unit or runtime.settings.office_code)
+    click.echo(f"{username} holds {role}")
+
+
+@users.command("revoke")
+@click.argument("username")
+@click.argument("role")
+@click.argument("unit", required=False)
+def users_revoke(username, role, unit) -> None:
+    runtime = _runtime()
+    with runtime.db.write() as session:
+        removed = revoke(session, user_by_name(session, username), role, unit or runtime.settings.office_code)
+    click.echo(f"{username} no longer holds {role}" if removed else f"{username} did not hold {role}")
+
+
+# --- dossiers and tasks --------------------------------------------------------------------------
+
+
+@cli.group()
+def dossier() -> None:
+    """Start, follow and move dossiers."""
+
+
+@dossier.command("start")
+@click.argument("code")
+@click.option("--set", "values", multiple=True, help="NAME=VALUE of the application form (repeatable).")
+@click.option("--json", "json_text", help="The application form as a JSON object.")
+@click.option("--unit", help="Receiving unit (default: the office).")
+def dossier_start(code, values, json_text, unit) -> None:
+    data = _pairs(values, json_text)
+    dossier_code = _runtime().dossiers.start(code, data, Actor.applicant(str(data.get("full_name", "applicant"))), unit)
+    click.echo(dossier_code)
+
+
+@dossier.command("show")
+@click.argument("code")
+def dossier_show(code) -> None:
+    """Status, open tasks and the full history of a dossier."""
+    service = _runtime().dossiers
+    d = service.get(code)
+    status = DossierStatus(d.status)
+    click.echo(f"{d.code}  {d.procedure_code}  {d.applicant_name}  status {status.value} {status.label_en}")
+    for t in service.open_tasks(code):
+        click.echo(f"  open task #{t.id} {t.element_id} ({t.role}, {t.status}{', ' + t.assignee if t.assignee else ''})")
+    for e in service.history(code):
+        click.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.actor}: {e.kind} {json.dumps(e.data, ensure_ascii=False)}")
+
+
+@dossier.command("message")
+@click.argument("code")
+@click.argument("name")
+@click.option("--json", "json_text", help="Payload as a JSON object.")
+def dossier_message(code, name, json_text) -> None:
+    """Deliver a message (e.g. supplement_received, postal_delivered)."""
+    _runtime().dossiers.deliver_message(code, name, json.loads(json_text) if json_text else {}, Actor.system())
+    click.echo(f"{name} delivered to {code}")
+
+
+@cli.group()
+def task() -> None:
+    """Officers' tasks."""
+
+
+@task.command("list")
+@click.option("--dossier", "dossier_code")
+@click.option("--role")
+def task_list(dossier_code, role) -> None:
+    for t in _runtime().dossiers.open_tasks(dossier_code, role):
+        who = f" claimed by {t.assignee}" if t.assignee else ""
+        click.echo(f"#{t.id} {t.dossier_code} {t.element_id} [{t.role}] {t.title}{who}")
+
+
+@task.command("claim")
+@click.argument("task_id", type=int)
+@click.option("--as", "username", required=True)
+def task_claim(task_id, username) -> None:
+    _runtime().dossiers.claim(task_id, _actor(username))
+    click.echo(f"task #{task_id} claimed by {username}")
+
+
+@task.command("unclaim")
+@click.argument("task_id", type=int)
+@click.option("--as", "username", required=True)
+def task_unclaim(task_id, username) -> None:
+    _runtime().dossiers.unclaim(task_id, _actor(username))
+    click.echo(f"task #{task_id} released")
+
+
+@task.command("reassign")
+@click.argument("task_id", type=int)
+@click.argument("to_username")
+@click.option("--as", "username", required=True)
+def task_reassign(task_id, to_username, username) -> None:
+    _runtime().dossiers.reassign(task_id, _actor(username), to_username)
+    click.echo(f"task #{task_id} given to {to_username}")
+
+
+@task.command("complete")
+@click.argument("task_id", type=int)
+@click.option("--as", "username", required=True)
+@click.option("--set", "values", multiple=True, help="NAME=VALUE of the task's form (repeatable).")
+@click.option("--json", "json_text")
+def task_complete(task_id, username, values, json_text) -> None:
+    runtime = _runtime()
+    runtime.dossiers.complete_task(task_id, _actor(username), _pairs(values, json_text))
+    click.echo(f"task #{task_id} completed")
+
+
+# --- background work -----------------------------------------------------------------------------
+
+
+@cli.group()
+def timers() -> None:
+    """Timer events in diagrams."""
+
+
+@timers.command("run")
+@click.option("--once", is_flag=True, help="Fire what is due now and exit.")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between polls.")
+def timers_run(once, interval) -> None:
+    """Fire due timers; safe to run in several processes at once."""
+    service = _runtime().dossiers
+    while True:
+        fired = service.fire_due_timers()
+        if fired or once:
+            click.echo(f"{fired} timer(s) fired")
+        if once:
+            return
+        time.sleep(interval)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""From BPMN text to SpiffWorkflow specs, with the engine's own clock behind timer events."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator, Mapping
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+
+    def all_specs(self) -> Iterator[BpmnProcessSpec]:
+        yield self.spec
+        yield from (s for s in self.subprocess_specs.values() if s is not None)
+
+    def iter_task_specs(self):
+        for spec in self.all_specs():
+            yield from ((spec, ts) for ts in spec.task_specs.values())
+
+
+def parse_sources(sources: Mapping[str, str], process_id: str) -> ParsedProcess:
+    """Parse diagrams given as {file name: BPMN text}; raises SpiffWorkflow's ValidationException."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name, text in sources.items():
+        if name.endswith(".dmn"):
+            parser.add_dmn_str(text, filename=name)
+        else:
+            parser.add_bpmn_str(text.encode("utf-8"), filename=name)
+    parsed = ParsedProcess(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+    _use_engine_clock(parsed)
+    return parsed
+
+
+def event_definitions(task_spec) -> list:
+    """The event definitions a task spec waits on or throws; an event-based gateway holds those
+    of the events after it (its catch events themselves then carry none)."""
+    definition = getattr(task_spec, "event_definition", None)
+    if definition is None:
+        return []
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition]
+
+
+# --- timers on the engine's clock ----------------------------------------------------------------
+# SpiffWorkflow's timers read datetime.now(). The engine runs on an injected clock (so tests and
+# simulation can move time), so timer definitions are swapped for subclasses that ask the script
+# engine's clock. Their state (the due time kept in the task's internal data) is unchanged.
+
+
+def engine_now(my_task) -> datetime:
+    clock = getattr(my_task.workflow.script_engine, "clock", None)
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
+
+
+class ClockTimeDateTimer(TimeDateEventDefinition):
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.parse_time_or_duration(event_value) <= engine_now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockDurationTimer(DurationTimerEventDefinition):
+    def has_fired(self, my_task):
+        now = engine_now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            event_value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+_CLOCK_TIMERS = {TimeDateEventDefinition: ClockTimeDateTimer, DurationTimerEventDefinition: ClockDurationTimer}
+
+
+def _use_engine_clock(parsed: ParsedProcess) -> None:
+    for _spec, task_spec in parsed.iter_task_specs():
+        for definition in event_definitions(task_spec):
+            replacement = _CLOCK_TIMERS.get(type(definition))
+            if replacement is not None:
+                definition.__class__ = replacement

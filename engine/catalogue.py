@@ -1,0 +1,232 @@
+"""The procedure catalogue: every diagram in bpmn/ with its metadata in workflows/, validated
+together. A bad file is reported (file, element id, reason) and the other procedures still load.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.spiff.specs.defaults import UserTask, ScriptTask
+from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
+
+from .bpmn_specs import ParsedProcess, event_definitions, parse_sources
+from .metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
+from .scripting import check_source
+
+SHARED_DIR = "shared"
+
+
+@dataclass
+class LoadedProcedure:
+    meta: ProcedureMeta
+    raw_meta: dict[str, Any]  # the procedure's metadata with its shared steps' tasks merged in
+    sources: dict[str, str]  # file name -> text of the diagram and every diagram it calls
+    parsed: ParsedProcess
+
+    @property
+    def content_hash(self) -> str:
+        blob = json.dumps({"sources": self.sources, "meta": self.raw_meta}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Catalogue:
+    procedures: dict[str, LoadedProcedure] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    roles: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def load_catalogue(
+    bpmn_dir: Path, workflows_dir: Path, only: Iterable[Path] | None = None
+) -> Catalogue:
+    """Load and validate the catalogue, or, with `only`, just the procedures those files belong to
+    (a diagram or metadata file, possibly a draft outside bpmn/ with its .yaml beside it)."""
+    cat = Catalogue()
+    cat.roles = _read_roles(workflows_dir, cat.problems)
+    shared_sources, shared_meta = _read_shared(bpmn_dir, workflows_dir, cat.problems)
+
+    if only is None:
+        diagrams = sorted(bpmn_dir.glob("*.bpmn"))
+        _report_orphan_metadata(diagrams, workflows_dir, cat.problems)
+    else:
+        diagrams = [_diagram_for(Path(f), bpmn_dir) for f in only]
+
+    for diagram in diagrams:
+        loaded = _load_procedure(diagram, workflows_dir, shared_sources, shared_meta, cat)
+        if loaded is None:
+            continue
+        if loaded.meta.code in cat.procedures:
+            cat.problems.append(Problem(_rel(diagram), "code", f"procedure code {loaded.meta.code} is used twice"))
+            continue
+        cat.procedures[loaded.meta.code] = loaded
+    return cat
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        problems.append(Problem(_rel(path), "", f"cannot read YAML: {err}"))
+        return None
+
+
+def _read_roles(workflows_dir: Path, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    raw = _read_yaml(workflows_dir / "roles.yaml", problems) or {}
+    return dict(raw.get("roles") or {})
+
+
+def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
+    try:
+        etree.fromstring(text.encode("utf-8"))
+        return True
+    except etree.XMLSyntaxError as err:
+        problems.append(Problem(_rel(path), f"line {err.lineno}", f"not well-formed XML: {err.msg}"))
+        return False
+
+
+def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
+    sources: dict[str, str] = {}
+    metas: dict[str, tuple[SharedStepMeta, dict[str, Any]]] = {}
+    for path in sorted((bpmn_dir / SHARED_DIR).glob("*.bpmn")):
+        text = path.read_text(encoding="utf-8")
+        if _check_xml(path, text, problems):
+            sources[f"{SHARED_DIR}/{path.name}"] = text
+    for path in sorted((workflows_dir / SHARED_DIR).glob("*.yaml")):
+        raw = _read_yaml(path, problems)
+        meta, found = read_shared_step(raw, _rel(path))
+        problems.extend(found)
+        if meta is not None:
+            metas[meta.process_id] = (meta, dict(raw.get("tasks") or {}))
+    return sources, metas
+
+
+def _diagram_for(path: Path, bpmn_dir: Path) -> Path:
+    return path if path.suffix == ".bpmn" else bpmn_dir / f"{path.stem}.bpmn"
+
+
+def _metadata_for(diagram: Path, workflows_dir: Path) -> Path:
+    beside = diagram.with_suffix(".yaml")
+    return beside if beside.exists() else workflows_dir / f"{diagram.stem}.yaml"
+
+
+def _report_orphan_metadata(diagrams: list[Path], workflows_dir: Path, problems: list[Problem]) -> None:
+    stems = {d.stem for d in diagrams}
+    for path in sorted(workflows_dir.glob("*.yaml")):
+        if path.name != "roles.yaml" and path.stem not in stems:
+            problems.append(Problem(_rel(path), "", f"metadata without a diagram: bpmn/{path.stem}.bpmn is missing"))
+
+
+def _load_procedure(diagram, workflows_dir, shared_sources, shared_meta, cat) -> LoadedProcedure | None:
+    problems = cat.problems
+    if not diagram.exists():
+        problems.append(Problem(_rel(diagram), "", "diagram file not found"))
+        return None
+    meta_path = _metadata_for(diagram, workflows_dir)
+    if not meta_path.exists():
+        problems.append(Problem(_rel(diagram), "", f"no metadata: {_rel(meta_path)} is missing"))
+        return None
+    raw = _read_yaml(meta_path, problems)
+    meta, found = read_procedure(raw, _rel(meta_path))
+    problems.extend(found)
+    if meta is None or found:
+        return None
+
+    text = diagram.read_text(encoding="utf-8")
+    if not _check_xml(diagram, text, problems):
+        return None
+    all_sources = {**shared_sources, diagram.name: text}
+    try:
+        parsed = parse_sources(all_sources, meta.process_id)
+    except ValidationException as err:
+        problems.append(Problem(err.file_name or _rel(diagram), err.id or "", str(err).split("\n")[0]))
+        return None
+    except Exception as err:  # the parser raises plain errors for some broken diagrams
+        problems.append(Problem(_rel(diagram), "", f"cannot parse: {err}"))
+        return None
+
+    used_files = {spec.file for spec in parsed.all_specs()}
+    sources = {name: t for name, t in all_sources.items() if name in used_files}
+    tasks = dict(meta.tasks)
+    raw_tasks: dict[str, Any] = {}
+    for spec in parsed.subprocess_specs.values():
+        shared = shared_meta.get(spec.name) if spec is not None else None
+        if shared is not None:
+            tasks.update(shared[0].tasks)
+            raw_tasks.update(shared[1])
+    merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks})
+
+    before = len(problems)
+    problems.extend(check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path)))
+    if len(problems) > before:
+        return None
+
+    raw_meta = {**raw, "tasks": {**raw_tasks, **(raw.get("tasks") or {})}}
+    return LoadedProcedure(merged_meta, raw_meta, sources, parsed)
+
+
+def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_path: str) -> list[Problem]:
+    """Checks that need the diagram and its metadata together."""
+    problems: list[Problem] = []
+    user_tasks: set[str] = set()
+    messages: set[str] = set()
+    for spec, ts in parsed.iter_task_specs():
+        file, element = spec.file, ts.bpmn_id
+        if element is None:  # SpiffWorkflow's own start/end bookkeeping specs
+            continue
+        if isinstance(ts, UserTask):
+            user_tasks.add(element)
+            if not ts.lane:
+                problems.append(Problem(file, element, "user task is not in a lane; put it in the lane of the role that does it"))
+            elif ts.lane not in roles:
+                problems.append(Problem(file, element, f"lane '{ts.lane}' is not a known role ({', '.join(roles)})"))
+            if element not in meta.tasks:
+                problems.append(Problem(file, element, f"user task has no form fields declared in the metadata ({meta_path})"))
+        if isinstance(ts, ScriptTask):
+            reason = check_source(ts.script or "", "exec")
+            if reason:
+                problems.append(Problem(file, element, f"script refused: {reason}"))
+        if isinstance(ts, ExclusiveChoice):
+            for condition, _target in ts.cond_task_specs:
+                if condition is None:
+                    continue
+                reason = check_source(condition.args[0], "eval")
+                if reason:
+                    problems.append(Problem(file, element, f"condition refused: {reason}"))
+            if ts.default_task_spec is None and type(ts).__name__ == "ExclusiveGateway":
+                problems.append(Problem(file, element, "exclusive gateway has no default flow; when no condition matches the dossier would stop"))
+        for definition in event_definitions(ts):
+            if isinstance(definition, CycleTimerEventDefinition):
+                problems.append(Problem(file, element, "cycle timers are not supported; use a duration or a date"))
+            elif isinstance(definition, TimerEventDefinition):
+                reason = check_source(definition.expression, "eval")
+                if reason:
+                    problems.append(Problem(file, element, f"timer expression refused: {reason}"))
+            if isinstance(definition, MessageEventDefinition):
+                messages.add(definition.name)
+
+    for task_id in meta.tasks:
+        if task_id not in user_tasks:
+            problems.append(Problem(meta_path, f"tasks.{task_id}", "no user task with this id in the diagram"))
+    for path in meta.paths.values():
+        for i, step in enumerate(path.steps):
+            where = f"paths.{path.name}.steps[{i}]"
+            if step.kind == "task" and step.target not in user_tasks:
+                problems.append(Problem(meta_path, where, f"no user task '{step.target}' in the diagram"))
+            if step.kind == "message" and step.target not in messages:
+                problems.append(Problem(meta_path, where, f"the diagram waits for no message '{step.target}'"))
+    return problems

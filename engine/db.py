@@ -1,0 +1,80 @@
+"""Database access: one engine per process, short sessions, and the rules for writing.
+
+Every change goes through `Database.write()`: one transaction, committed or rolled back whole.
+On SQLite a write transaction starts with BEGIN IMMEDIATE, so writers queue on the database lock
+instead of failing half-way; on PostgreSQL the dossier row is locked with SELECT ... FOR UPDATE.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Dossier
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+class Database:
+    def __init__(self, url: str, echo: bool = False):
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, echo)
+        else:
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(motcua_write=True), expire_on_commit=False
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends and rolls back on any error."""
+        with self._writer() as session:
+            with session.begin():
+                yield session
+
+    def lock_dossier(self, session: Session, dossier_id: int) -> Dossier | None:
+        """Load a dossier for change, holding a lock on it until the transaction ends."""
+        query = select(Dossier).where(Dossier.id == dossier_id).execution_options(populate_existing=True)
+        if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the database write lock
+            query = query.with_for_update()
+        return session.scalars(query).one_or_none()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str, echo: bool) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        writing = connection.get_execution_options().get("motcua_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine

@@ -1,0 +1,329 @@
+"""Dossiers: start one, complete its human tasks, deliver messages to it, fire its timers.
+
+Every advance is one transaction that holds a lock on the dossier, runs SpiffWorkflow, saves the
+state and projects it (tasks, timers, status, events, outbox). A refused action changes nothing.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import assignment, forms
+from .clock import Clock
+from .bpmn_specs import event_definitions
+from .codes import next_dossier_code
+from .config import Settings
+from .db import Database
+from .errors import NotFound, NotWaitingForMessage, TaskNotOpen
+from .models import Dossier, Event, HumanTask, TaskStatus, Timer, TimerStatus, Unit, User
+from .people import Actor
+from .projection import Effects, find_task, project, record
+from .scripting import RestrictedScriptEngine
+from .state import dump_state, load_state
+from .statuses import DossierStatus
+from .versions import RunnableVersion, VersionCache
+
+
+class _NothingToDo(Exception):
+    """A step found the work already done (say, by another scheduler): roll back quietly."""
+
+
+class _WorkflowCache:
+    """Workflows kept in memory between advances, keyed by dossier and state version.
+
+    An entry is taken out while a dossier is being advanced and put back only after the commit, so
+    a failed advance can never leave a half-changed workflow behind; a version mismatch (another
+    process advanced the dossier) means the state is read again from the database.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, dossier_id: int, version: int) -> BpmnWorkflow | None:
+        with self._lock:
+            item = self._items.pop(dossier_id, None)
+        return item[1] if item and item[0] == version else None
+
+    def put(self, dossier_id: int, version: int, wf: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[dossier_id] = (version, wf)
+            self._items.move_to_end(dossier_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    id: int
+    dossier_code: str
+    element_id: str
+    title: str
+    role: str
+    unit: str
+    status: str
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+
+
+class DossierService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, versions: VersionCache | None = None,
+                 cache_size: int = 512):
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.versions = versions or VersionCache()
+        self._cache = _WorkflowCache(cache_size)
+        self._zone = ZoneInfo(settings.timezone)
+
+    # --- starting ------------------------------------------------------------------------------
+
+    def start(self, procedure_code: str, application: dict[str, Any], actor: Actor,
+              unit_code: str | None = None) -> str:
+        """Submit a dossier; returns its code. The application is checked against the procedure's form."""
+        unit_code = unit_code or self.settings.office_code
+        with self.db.write() as session:
+            version = self.versions.current(session, procedure_code)
+            data = forms.validate(version.meta.application, application)
+            if session.get(Unit, unit_code) is None:
+                raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
+            now = self.clock.now()
+            code = next_dossier_code(session, self.settings.office_code, now.astimezone(self._zone).date())
+            effects = Effects()
+            wf = BpmnWorkflow(version.parsed.spec, version.parsed.subprocess_specs,
+                              script_engine=self._script_engine(effects))
+            start_task = wf.get_next_task(state=TaskState.READY)
+            start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code)
+            wf.do_engine_steps()
+            dossier = Dossier(
+                code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
+                status=int(DossierStatus.SUBMITTED),
+                applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
+                applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
+                result_channel=data.get("result_channel"), submitted_at=now, updated_at=now,
+                state="", state_version=1,
+            )
+            session.add(dossier)
+            session.flush()
+            record(session, dossier, actor, "submitted", now, procedure=procedure_code,
+                   version=version.id, application=_jsonable(data))
+            self._save(session, dossier, wf, effects, actor, now)
+        self._cache.put(dossier.id, dossier.state_version, wf)
+        return code
+
+    # --- advancing -----------------------------------------------------------------------------
+
+    def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
+        """Complete a human task with its form data; the dossier moves on to its next step."""
+
+        def step(session, dossier, wf, version, now):
+            task = self._task_for_update(session, task_id)
+            fields = version.meta.tasks.get(task.element_id, ())
+            cleaned = forms.validate(fields, data)
+            assignment.apply(session, task, "complete", actor, now)
+            spiff_task = find_task(wf, task.spiff_task_id)
+            if spiff_task is None or spiff_task.state != TaskState.READY:
+                raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
+            spiff_task.set_data(**cleaned)
+            spiff_task.run()
+            record(session, dossier, actor, "task_completed", now, task=task.element_id, task_id=task.id,
+                   data=_jsonable(cleaned))
+
+        self._advance(self._dossier_of_task(task_id), actor, step)
+
+    def claim(self, task_id: int, actor: Actor) -> None:
+        self._transition(task_id, "claim", actor)
+
+    def unclaim(self, task_id: int, actor: Actor) -> None:
+        self._transition(task_id, "unclaim", actor)
+
+    def reassign(self, task_id: int, actor: Actor, to_username: str) -> None:
+        self._transition(task_id, "reassign", actor, to_username)
+
+    def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor) -> None:
+        """Deliver a message from outside (the applicant's supplement, a postal update)."""
+
+        def step(session, dossier, wf, version, now):
+            if not any(
+                isinstance(d, MessageEventDefinition) and d.name == name
+                for t in wf.get_tasks(state=TaskState.WAITING)
+                for d in event_definitions(t.task_spec)
+            ):
+                raise NotWaitingForMessage(
+                    f"Hồ sơ {dossier.code} không chờ thông điệp '{name}'",
+                    f"Dossier {dossier.code} is not waiting for the message '{name}'",
+                )
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+            record(session, dossier, actor, "message_received", now, message=name, payload=_jsonable(payload))
+
+        self._advance(self._dossier_id(dossier_code), actor, step)
+
+    def fire_due_timers(self, limit: int = 100) -> int:
+        """Fire the timers that are due by the clock; safe to run from several processes at once."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            due = session.execute(
+                select(Timer.id, Timer.dossier_id)
+                .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now)
+                .order_by(Timer.due_at).limit(limit)
+            ).all()
+        fired = 0
+        for timer_id, dossier_id in due:
+            fired_here = []
+
+            def step(session, dossier, wf, version, now, timer_id=timer_id):
+                timer = session.scalars(
+                    select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
+                ).one()
+                if timer.status != TimerStatus.PENDING:  # another scheduler or an officer got there first
+                    return False
+                wf.refresh_timers()
+                fired_here.append(timer_id)
+
+            self._advance(dossier_id, Actor.system(), step)
+            fired += len(fired_here)
+        return fired
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def open_tasks(self, dossier_code: str | None = None, role: str | None = None,
+                   unit: str | None = None, user: User | None = None) -> list[OpenTask]:
+        with self.db.read() as session:
+            query = (
+                select(HumanTask, Dossier.code, User.full_name)
+                .join(Dossier, Dossier.id == HumanTask.dossier_id)
+                .outerjoin(User, User.id == HumanTask.assignee_id)
+                .where(HumanTask.status.in_(assignment.OPEN))
+                .order_by(HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+            )
+            if dossier_code:
+                query = query.where(Dossier.code == dossier_code)
+            if role:
+                query = query.where(HumanTask.role_code == role)
+            if unit:
+                query = query.where(HumanTask.unit_code == unit)
+            return [
+                OpenTask(t.id, code, t.element_id, t.title, t.role_code, t.unit_code, t.status.value,
+                         assignee, t.created_at, t.due_at)
+                for t, code, assignee in session.execute(query)
+            ]
+
+    def get(self, dossier_code: str) -> Dossier:
+        with self.db.read() as session:
+            dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one_or_none()
+            if dossier is None:
+                raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+            return dossier
+
+    def history(self, dossier_code: str) -> list[Event]:
+        with self.db.read() as session:
+            return list(session.scalars(
+                select(Event).join(Dossier, Dossier.id == Event.dossier_id)
+                .where(Dossier.code == dossier_code).order_by(Event.id)
+            ))
+
+    def workflow_data(self, dossier_code: str) -> dict[str, Any]:
+        """The data of the dossier's most recently completed step (for display and tests)."""
+        with self.db.read() as session:
+            dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one()
+            version = self.versions.get(session, dossier.version_id)
+            wf = load_state(dossier.state, version.parsed, self._script_engine(Effects()))
+        return dict(wf.last_task.data) if wf.last_task else {}
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:
+        engine = RestrictedScriptEngine(functions=effects.functions())
+        engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
+        return engine
+
+    def _advance(self, dossier_id: int, actor: Actor,
+                 step: Callable[[Session, Dossier, BpmnWorkflow, RunnableVersion, datetime], Any]) -> None:
+        wf = None
+        try:
+            with self.db.write() as session:
+                dossier = self.db.lock_dossier(session, dossier_id)
+                if dossier is None:
+                    raise NotFound(f"Không có hồ sơ #{dossier_id}", f"No dossier #{dossier_id}")
+                now = self.clock.now()
+                version = self.versions.get(session, dossier.version_id)
+                effects = Effects()
+                wf = self._cache.take(dossier.id, dossier.state_version)
+                if wf is None:
+                    wf = load_state(dossier.state, version.parsed, self._script_engine(effects))
+                else:
+                    wf.script_engine = self._script_engine(effects)
+                if step(session, dossier, wf, version, now) is False:
+                    raise _NothingToDo
+                wf.do_engine_steps()
+                self._save(session, dossier, wf, effects, actor, now)
+        except _NothingToDo:
+            wf = None
+        except BaseException:
+            wf = None  # possibly half-changed: never reuse it
+            raise
+        finally:
+            if wf is not None:
+                self._cache.put(dossier.id, dossier.state_version, wf)
+
+    def _save(self, session, dossier, wf, effects, actor, now) -> None:
+        project(session, dossier, wf, effects, actor, now)
+        dossier.state = dump_state(wf)
+        dossier.state_version += 1
+
+    def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
+        dossier_id = self._dossier_of_task(task_id)
+        with self.db.write() as session:
+            dossier = self.db.lock_dossier(session, dossier_id)
+            task = self._task_for_update(session, task_id)
+            target = None
+            if to_username is not None:
+                target = session.scalars(select(User).where(User.username == to_username)).one_or_none()
+                if target is None:
+                    raise NotFound(f"Không có người dùng '{to_username}'", f"No user '{to_username}'")
+            now = self.clock.now()
+            assignment.apply(session, task, action, actor, now, target)
+            record(session, dossier, actor, f"task_{action}ed" if action != "reassign" else "task_reassigned", now,
+                   task=task.element_id, task_id=task.id, to=to_username)
+            dossier.updated_at = now
+
+    def _task_for_update(self, session: Session, task_id: int) -> HumanTask:
+        task = session.scalars(
+            select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
+        ).one_or_none()
+        if task is None:
+            raise NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
+        return task
+
+    def _dossier_of_task(self, task_id: int) -> int:
+        with self.db.read() as session:
+            dossier_id = session.scalar(select(HumanTask.dossier_id).where(HumanTask.id == task_id))
+        if dossier_id is None:
+            raise NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
+        return dossier_id
+
+    def _dossier_id(self, dossier_code: str) -> int:
+        with self.db.read() as session:
+            dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == dossier_code))
+        if dossier_id is None:
+            raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+        return dossier_id
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data is JSON: dates as ISO text."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}

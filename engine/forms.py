@@ -1,0 +1,173 @@
+"""Form fields declared in procedure metadata, and the server-side check of submitted values.
+
+A form is checked as a whole: every bad field gets its own message, and nothing is changed unless
+all fields pass.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+FIELD_TYPES = (
+    "text", "integer", "money", "date", "boolean", "choice",
+    "citizen_id", "si_code", "hi_card", "phone", "email",
+)
+
+_PATTERNS = {
+    "citizen_id": (re.compile(r"^\d{12}$"), "Số CCCD gồm đúng 12 chữ số", "A citizen ID has exactly 12 digits"),
+    "si_code": (re.compile(r"^\d{10}$"), "Mã số BHXH gồm đúng 10 chữ số", "A social-insurance code has exactly 10 digits"),
+    "hi_card": (
+        re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$"),
+        "Mã thẻ BHYT gồm 15 ký tự, ví dụ GD4797912345678",
+        "A health-insurance card number has 15 characters, e.g. GD4797912345678",
+    ),
+    "phone": (re.compile(r"^0\d{9}$"), "Số điện thoại gồm 10 chữ số, bắt đầu bằng 0", "A phone number has 10 digits starting with 0"),
+    "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "Địa chỉ thư điện tử không hợp lệ", "Not a valid e-mail address"),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message in both languages; the caller shows the one its user reads."""
+
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Message
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    label: Message
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    required_if: Mapping[str, Any] = field(default_factory=dict)
+
+    def is_required(self, values: Mapping[str, Any]) -> bool:
+        if self.required:
+            return True
+        return bool(self.required_if) and all(
+            _as_text(values.get(k)) == _as_text(v) for k, v in self.required_if.items()
+        )
+
+
+class FormError(ValueError):
+    """Submitted values failed their checks; `errors` maps each field name to its message."""
+
+    def __init__(self, errors: dict[str, Message]):
+        self.errors = errors
+        listed = "; ".join(f"{name}: {msg.en}" for name, msg in errors.items())
+        super().__init__(f"the form has errors: {listed}")
+
+
+def validate(fields: tuple[Field, ...] | list[Field], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the cleaned, typed values of the declared fields, or raise FormError.
+
+    Names that the form does not declare are refused: a task can only set what its form allows.
+    """
+    errors: dict[str, Message] = {}
+    declared = {f.name for f in fields}
+    for name in values:
+        if name not in declared:
+            errors[name] = Message("Trường này không có trong biểu mẫu", "This field is not part of the form")
+    cleaned: dict[str, Any] = {}
+    for f in fields:
+        raw = values.get(f.name)
+        if _is_blank(raw):
+            if f.is_required(values):
+                errors[f.name] = Message(f"Vui lòng nhập {f.label.vi}", f"Enter {f.label.en}")
+            elif f.type == "boolean":
+                cleaned[f.name] = False
+            continue
+        try:
+            cleaned[f.name] = _clean(f, raw)
+        except _Invalid as bad:
+            errors[f.name] = bad.message
+    if errors:
+        raise FormError(errors)
+    return cleaned
+
+
+class _Invalid(Exception):
+    def __init__(self, vi: str, en: str):
+        self.message = Message(vi, en)
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _clean(f: Field, raw: Any) -> Any:
+    kind = f.type
+    if kind == "text":
+        return str(raw).strip()
+    if kind in ("integer", "money"):
+        number = _to_int(raw, kind)
+        if kind == "money" and number < 0:
+            raise _Invalid("Số tiền không được âm", "An amount cannot be negative")
+        if f.min is not None and number < f.min:
+            raise _Invalid(f"Giá trị tối thiểu là {f.min:,}".replace(",", "."), f"The minimum is {f.min:,}")
+        if f.max is not None and number > f.max:
+            raise _Invalid(f"Giá trị tối đa là {f.max:,}".replace(",", "."), f"The maximum is {f.max:,}")
+        return number
+    if kind == "date":
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise _Invalid("Ngày phải có dạng NNNN-TT-NN", "A date is written YYYY-MM-DD") from None
+    if kind == "boolean":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("true", "1", "yes", "on", "có"):
+            return True
+        if text in ("false", "0", "no", "off", "không"):
+            return False
+        raise _Invalid("Chọn có hoặc không", "Choose yes or no")
+    if kind == "choice":
+        text = str(raw).strip()
+        if text not in {c.value for c in f.choices}:
+            allowed = ", ".join(c.value for c in f.choices)
+            raise _Invalid(f"Chọn một trong: {allowed}", f"Choose one of: {allowed}")
+        return text
+    pattern, vi, en = _PATTERNS[kind]
+    text = str(raw).strip()
+    if kind == "hi_card":
+        text = text.upper()
+    if not pattern.match(text):
+        raise _Invalid(vi, en)
+    return text
+
+
+def _to_int(raw: Any, kind: str) -> int:
+    if isinstance(raw, bool):
+        raise _Invalid("Phải là một số nguyên", "Must be a whole number")
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    if kind == "money":  # people write 1.500.000 or 1,500,000 đồng
+        text = text.replace(".", "").replace(",", "").replace(" ", "")
+    if not re.fullmatch(r"-?\d+", text):
+        if kind == "money":
+            raise _Invalid("Số tiền là số nguyên đồng, không có phần lẻ", "An amount is a whole number of đồng")
+        raise _Invalid("Phải là một số nguyên", "Must be a whole number")
+    return int(text)

@@ -1,0 +1,267 @@
+"""Database tables (SQLAlchemy 2, typed).
+
+The SpiffWorkflow state of a dossier is one JSON text per dossier; everything inboxes and reports
+need (status, human tasks, due times, timers) is projected into indexed tables in the same
+transaction, so nothing ever queries inside the serialized state.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Annotated, Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite keeps no zone by itself)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is expected")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True, autoincrement=True)]
+utc_time = Annotated[datetime, mapped_column(UTCDateTime())]
+code_str = Annotated[str, mapped_column(String(64))]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+
+
+class Procedure(Base):
+    """A procedure of the office; points at the version new dossiers start on."""
+
+    __tablename__ = "procedures"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    current_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("procedure_versions.id"))
+
+    current_version: Mapped[Optional["ProcedureVersion"]] = relationship(
+        foreign_keys=[current_version_id]
+    )
+
+
+class ProcedureVersion(Base):
+    """One deployed version of a procedure: its diagrams and metadata, stored once by content hash."""
+
+    __tablename__ = "procedure_versions"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    sources: Mapped[dict[str, Any]]  # file name -> BPMN/DMN text, the main diagram and all it calls
+    meta: Mapped[dict[str, Any]]  # the procedure's metadata, with shared-step metadata merged in
+    deployed_at: Mapped[utc_time]
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+class Unit(Base):
+    """An office or branch that receives and processes dossiers."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+
+
+class Role(Base):
+    """An officer role; diagram lanes name these codes."""
+
+    __tablename__ = "roles"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", cascade="all")
+
+
+class RoleAssignment(Base):
+    """User U holds role R in unit N: U is offered R's tasks of N's dossiers."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "role_code", "unit_code"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role_code: Mapped[str] = mapped_column(ForeignKey("roles.code"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+# --- dossiers ------------------------------------------------------------------------------------
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(16), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    status: Mapped[int] = mapped_column(index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_id_number: Mapped[str] = mapped_column(String(20), index=True)
+    result_channel: Mapped[Optional[str]] = mapped_column(String(20))
+    submitted_at: Mapped[utc_time]
+    updated_at: Mapped[utc_time]
+    finished_at: Mapped[Optional[utc_time]]
+    # SpiffWorkflow state without the specs (those live once in procedure_versions)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the cache misses
+    # bumped on every advance; lets a process reuse its in-memory workflow when nothing changed
+    state_version: Mapped[int] = mapped_column(default=1)
+
+    version: Mapped[ProcedureVersion] = relationship()
+
+
+class TaskStatus(str, enum.Enum):
+    NEW = "new"  # offered to every holder of the role in the unit
+    CLAIMED = "claimed"  # one officer is working on it
+    DONE = "done"
+    CANCELED = "canceled"  # the process moved on without it (timer, withdrawal)
+
+
+class HumanTask(Base):
+    """A user task waiting for (or done by) an officer: the inbox row."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "spiff_task_id"),
+        Index("ix_human_tasks_inbox", "role_code", "unit_code", "status", "due_at"),
+    )
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    role_code: Mapped[str] = mapped_column(ForeignKey("roles.code"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    status: Mapped[TaskStatus] = mapped_column(
+        Enum(TaskStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[utc_time]
+    claimed_at: Mapped[Optional[utc_time]]
+    finished_at: Mapped[Optional[utc_time]]
+    due_at: Mapped[Optional[utc_time]]
+
+    dossier: Mapped[Dossier] = relationship()
+    assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[Optional[User]] = relationship(foreign_keys=[completed_by_id])
+
+
+class Event(Base):
+    """Append-only history of a dossier (a database trigger refuses updates and deletes)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    at: Mapped[utc_time]
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))  # name as shown, also for the system/applicant
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]]
+
+
+class TimerStatus(str, enum.Enum):
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELED = "canceled"
+
+
+class Timer(Base):
+    """A timer event a dossier waits on, with its due time, for the scheduler to pick."""
+
+    __tablename__ = "timers"
+    __table_args__ = (UniqueConstraint("dossier_id", "spiff_task_id"),)
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[utc_time] = mapped_column(index=True)
+    status: Mapped[TimerStatus] = mapped_column(
+        Enum(TimerStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
+    fired_at: Mapped[Optional[utc_time]]
+
+
+class OutboxMessage(Base):
+    """A side effect to deliver (portal push, SMS, e-mail, postal order, payout), written in the
+    same transaction as the change that causes it; a worker delivers it later."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]]
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[utc_time]
+    next_attempt_at: Mapped[utc_time]
+    sent_at: Mapped[Optional[utc_time]]
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class DossierCodeCounter(Base):
+    """Last sequence number used for dossier codes of one office on one day."""
+
+    __tablename__ = "dossier_code_counters"
+
+    prefix: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last: Mapped[int]

@@ -1,0 +1,127 @@
+"""Project a dossier's workflow into the tables people query: human tasks, timers, status, events,
+outbox. Runs after every advance, in the same transaction as the saved state."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import assignment
+from .bpmn_specs import event_definitions
+from .models import Dossier, Event, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
+from .people import Actor
+from .statuses import DossierStatus
+
+
+@dataclass
+class Effects:
+    """What a dossier's scripts asked for during one advance; applied when it is saved."""
+
+    statuses: list[int] = field(default_factory=list)
+
+    def set_status(self, code: int) -> None:
+        self.statuses.append(int(DossierStatus(int(code))))  # refuses codes outside 1-10
+
+    def functions(self) -> dict[str, Any]:
+        return {"set_status": self.set_status}
+
+
+def record(session: Session, dossier: Dossier, actor: Actor, kind: str, now: datetime, **data: Any) -> None:
+    session.add(Event(dossier_id=dossier.id, at=now, actor_id=actor.user_id, actor=actor.name, kind=kind, data=data))
+
+
+def queue(session: Session, dossier: Dossier, kind: str, now: datetime, **payload: Any) -> None:
+    session.add(
+        OutboxMessage(
+            dossier_id=dossier.id, kind=kind, payload=payload, idempotency_key=f"{kind}:{uuid.uuid4().hex}",
+            status="pending", attempts=0, created_at=now, next_attempt_at=now,
+        )
+    )
+
+
+def project(session: Session, dossier: Dossier, wf: BpmnWorkflow, effects: Effects, actor: Actor, now: datetime) -> None:
+    _sync_human_tasks(session, dossier, wf, now)
+    _sync_timers(session, dossier, wf, now)
+    for code in effects.statuses:
+        if code != dossier.status:
+            record(session, dossier, actor, "status_changed", now, old=dossier.status, new=code)
+            # every status change goes to the national portal and to the applicant
+            queue(session, dossier, "portal.status", now, dossier_code=dossier.code, status=code, at=now.isoformat())
+            queue(session, dossier, "notify.status", now, dossier_code=dossier.code, status=code)
+            dossier.status = code
+    effects.statuses.clear()
+    if wf.is_completed() and dossier.finished_at is None:
+        dossier.finished_at = now
+        record(session, dossier, actor, "finished", now, status=dossier.status)
+    dossier.updated_at = now
+
+
+def _sync_human_tasks(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: datetime) -> None:
+    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = session.scalars(
+        select(HumanTask).where(HumanTask.dossier_id == dossier.id, HumanTask.status.in_(assignment.OPEN))
+    ).all()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            assignment.cancel(row, now)
+            record(session, dossier, Actor.system(), "task_canceled", now, task=row.element_id, task_id=row.id)
+    known = {row.spiff_task_id for row in open_rows}
+    for spiff_id, task in ready.items():
+        if spiff_id in known:
+            continue
+        spec = task.task_spec
+        session.add(
+            HumanTask(
+                dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
+                title=spec.bpmn_name or spec.bpmn_id, role_code=spec.lane, unit_code=dossier.unit_code,
+                status=TaskStatus.NEW, created_at=now,
+            )
+        )
+
+
+def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: datetime) -> None:
+    waiting = {}
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        is_timer = any(isinstance(d, TimerEventDefinition) for d in event_definitions(task.task_spec))
+        due = task._get_internal_data("event_value")
+        if is_timer and isinstance(due, str):
+            waiting[str(task.id)] = (task, TimerEventDefinition.get_datetime(due))
+    rows = session.scalars(
+        select(Timer).where(Timer.dossier_id == dossier.id, Timer.status == TimerStatus.PENDING)
+    ).all()
+    for row in rows:
+        if row.spiff_task_id in waiting:
+            continue
+        fired = _task_completed(wf, row.spiff_task_id)
+        row.status = TimerStatus.FIRED if fired else TimerStatus.CANCELED
+        row.fired_at = now if fired else None
+        if fired:
+            record(session, dossier, Actor.system(), "timer_fired", now, element=row.element_id)
+    known = {row.spiff_task_id for row in rows}
+    for spiff_id, (task, due) in waiting.items():
+        if spiff_id not in known:
+            session.add(
+                Timer(dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=task.task_spec.bpmn_id,
+                      due_at=due, status=TimerStatus.PENDING)
+            )
+
+
+def _task_completed(wf: BpmnWorkflow, spiff_id: str) -> bool:
+    task = find_task(wf, spiff_id)
+    return task is not None and task.state == TaskState.COMPLETED
+
+
+def find_task(wf: BpmnWorkflow, spiff_id: str):
+    """A task of the workflow or of any of its subprocesses, or None if it left the tree."""
+    key = uuid.UUID(spiff_id)
+    for workflow in (wf, *wf.subprocesses.values()):
+        if key in workflow.tasks:
+            return workflow.tasks[key]
+    return None

@@ -1,0 +1,49 @@
+"""The composition root: one object that wires the engine's parts for the CLI, the web app,
+the scheduler and tests. Nothing here holds state of its own beyond what the parts hold."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .catalogue import Catalogue, load_catalogue
+from .clock import Clock, SystemClock
+from .config import Settings
+from .db import Database
+from .dossiers import DossierService
+from .migrate import upgrade
+from .models import Unit
+from .people import add_unit
+from .versions import Deployed, VersionCache, deploy
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    versions: VersionCache = field(default_factory=VersionCache)
+    dossiers: DossierService = field(init=False)
+
+    def __post_init__(self):
+        self.dossiers = DossierService(self.db, self.clock, self.settings, self.versions)
+
+    @classmethod
+    def create(cls, settings: Settings | None = None, clock: Clock | None = None) -> "Runtime":
+        settings = settings or Settings.from_env()
+        return cls(settings, Database(settings.database_url), clock or SystemClock())
+
+    def upgrade_database(self) -> None:
+        upgrade(self.db)
+
+    def load_catalogue(self) -> Catalogue:
+        return load_catalogue(self.settings.bpmn_dir, self.settings.workflows_dir)
+
+    def deploy(self, catalogue: Catalogue | None = None) -> list[Deployed]:
+        """Deploy the valid procedures of the catalogue and make sure the office unit exists."""
+        catalogue = catalogue or self.load_catalogue()
+        with self.db.write() as session:
+            if session.get(Unit, self.settings.office_code) is None:
+                add_unit(session, self.settings.office_code, "Bảo hiểm xã hội tỉnh", "Provincial social-insurance office")
+            return deploy(session, catalogue, self.clock.now())
+
+    def close(self) -> None:
+        self.db.dispose()
