@@ -236,12 +236,19 @@ class DossierService:
                 .where(Dossier.code == dossier_code).order_by(Event.id)
             ))
 
+    def load_workflow(self, dossier_code: str) -> tuple[str, BpmnWorkflow]:
+        """The dossier's stored state and the workflow restored from it (read-only use)."""
+        with self.db.read() as session:
+            dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one_or_none()
+            if dossier is None:
+                raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+            version = self.versions.get(session, dossier.version_id)
+            state = dossier.state
+        return state, load_state(state, version.parsed, self._script_engine(Effects()))
+
     def workflow_data(self, dossier_code: str) -> dict[str, Any]:
         """The data of the dossier's most recently completed step (for display and tests)."""
-        with self.db.read() as session:
-            dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one()
-            version = self.versions.get(session, dossier.version_id)
-            wf = load_state(dossier.state, version.parsed, self._script_engine(Effects()))
+        _state, wf = self.load_workflow(dossier_code)
         return dict(wf.last_task.data) if wf.last_task else {}
 
     # --- internals -----------------------------------------------------------------------------

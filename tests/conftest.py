@@ -1,0 +1,110 @@
+"""Shared fixtures: a real database per test (SQLite file and PostgreSQL), a clock the test moves,
+the catalogue loaded once, and officers holding roles in the office.
+
+PostgreSQL tests skip when no server answers, unless MOTCUA_REQUIRE_POSTGRES=1 (CI), where they
+fail instead.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from engine.catalogue import load_catalogue
+from engine.clock import ManualClock
+from engine.config import Settings
+from engine.db import Database
+from engine.migrate import upgrade
+from engine.models import Base
+from engine.runtime import Runtime
+from tests.helpers import Office, seed_office
+
+POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
+# Monday 2 March 2026, 09:00 in Vietnam: an ordinary working morning
+START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    settings = Settings()
+    cat = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
+    assert not cat.problems, cat.problems
+    return cat
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "motcua.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id):
+    """A database of this test worker's own on the PostgreSQL server, migrated once."""
+    base = make_url(POSTGRES_URL)
+    name = f"motcua_test_{worker_id}"
+    try:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as err:  # no server here
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {err}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = base.set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        path = tmp_path / "motcua.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(START)
+
+
+@pytest.fixture
+def runtime(database_url, clock, catalogue):
+    rt = Runtime.create(Settings(database_url=database_url), clock)
+    rt.deploy(catalogue)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def office(runtime) -> Office:
+    return seed_office(runtime)
