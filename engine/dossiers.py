@@ -109,9 +109,10 @@ class DossierService:
             start_task = wf.get_next_task(state=TaskState.READY)
             start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code)
             wf.do_engine_steps()
+            effects.statuses.insert(0, int(DossierStatus.SUBMITTED))  # submission is itself a status change
             dossier = Dossier(
                 code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
-                status=int(DossierStatus.SUBMITTED),
+                status=0,
                 applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
                 applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
                 result_channel=data.get("result_channel"), submitted_at=now, updated_at=now,
@@ -274,6 +275,8 @@ class DossierService:
                     wf = load_state(dossier.state, version.parsed, self._script_engine(effects))
                 else:
                     wf.script_engine = self._script_engine(effects)
+                wf.refresh_timers()  # what fell due before this moment happens first
+                wf.do_engine_steps()
                 if step(session, dossier, wf, version, now) is False:
                     raise _NothingToDo
                 wf.do_engine_steps()

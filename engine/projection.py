@@ -99,7 +99,9 @@ def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: date
     for row in rows:
         if row.spiff_task_id in waiting:
             continue
-        fired = _task_completed(wf, row.spiff_task_id)
+        # Overdue timers fire before anything else an advance does (see DossierService._advance),
+        # so a timer task that completed at or after its due time is one that fired.
+        fired = row.due_at <= now and _task_completed(wf, row.spiff_task_id)
         row.status = TimerStatus.FIRED if fired else TimerStatus.CANCELED
         row.fired_at = now if fired else None
         if fired:

@@ -1,0 +1,425 @@
+"""Engine throughput: full P02 lifecycles per second, bare SpiffWorkflow against the persisted engine.
+
+    .venv/bin/python bench/engine_throughput.py [--seconds N] [--postgres-url URL] [--profile]
+
+Every measurement runs in this one process on one thread, one after the other, on the same parsed
+P02 spec and the `happy` path of its metadata (submit, then claim and complete every user task):
+
+- bare SpiffWorkflow in memory, with the engine's RestrictedScriptEngine (the baseline all ratios
+  refer to), and with SpiffWorkflow's plain PythonScriptEngine, to show what the restriction layer
+  costs;
+- the engine on a scratch SQLite file and on a scratch PostgreSQL database, each with its
+  in-process workflow cache (the normal single-process case) and without it (every advance loads
+  the state from the database: what a process sees for a dossier another process advanced last).
+
+It also reports the stored size of a finished dossier (its `dossiers.state` and its rows in
+human_tasks, events, outbox and timers) against what SpiffWorkflow's own serializer would store for
+the same finished workflow, spec included. With --profile, the PostgreSQL engine run (SQLite when
+there is no PostgreSQL) is repeated under cProfile and the top functions are printed.
+
+Numbers depend on the machine; compare runs on the same machine only.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout as well
+
+from engine import forms  # noqa: E402
+from engine.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess  # noqa: E402
+from engine.catalogue import Catalogue, load_catalogue  # noqa: E402
+from engine.clock import ManualClock  # noqa: E402
+from engine.config import Settings  # noqa: E402
+from engine.dossiers import DossierService  # noqa: E402
+from engine.models import Dossier, Event, HumanTask, OutboxMessage, Timer  # noqa: E402
+from engine.people import Actor, add_user, grant  # noqa: E402
+from engine.runtime import Runtime  # noqa: E402
+from engine.scratch import scratch_database  # noqa: E402
+from engine.scripting import RestrictedScriptEngine  # noqa: E402
+
+PROCEDURE = "P02"
+PATH = "happy"
+DEFAULT_POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Monday 2 March 2026, 09:00 in Vietnam. The clock stands still: the happy path has no waits.
+START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+# Rows of these tables belong to a dossier (dossier_id) and are written by its advances.
+PROJECTION_TABLES = (HumanTask, Event, OutboxMessage, Timer)
+SIZE_SAMPLE = 20  # finished dossiers measured for the size columns
+
+
+# --- the scenario ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The P02 happy path: raw form data for the engine, cleaned (typed) data for bare SpiffWorkflow.
+
+    Bare runs get exactly the values the engine would put into the workflow after checking the
+    forms (dates as `date`, amounts as numbers), so both carry the same task data.
+    """
+
+    parsed: ParsedProcess
+    start_raw: dict[str, Any]
+    start_clean: dict[str, Any]
+    steps: list[tuple[str, dict[str, Any], dict[str, Any]]]  # (user task id, raw data, clean data)
+    expect_status: int
+
+
+def load_scenario(catalogue: Catalogue) -> Scenario:
+    loaded = catalogue.procedures[PROCEDURE]
+    meta = loaded.meta
+    path = meta.paths[PATH]
+    steps = []
+    for step in path.steps:
+        if step.kind != "task":  # a message or a wait would need the engine's delivery/timer code
+            raise SystemExit(f"{PROCEDURE} path '{PATH}' has a {step.kind} step; this benchmark runs user tasks only")
+        steps.append((step.target, dict(step.data), forms.validate(meta.tasks.get(step.target, ()), step.data)))
+    start_clean = forms.validate(meta.application, path.start)
+    # the engine adds these two to the start data of every dossier
+    start_clean.update(dossier_code=f"{PROCEDURE}-BENCH", procedure_code=PROCEDURE)
+    return Scenario(loaded.parsed, dict(path.start), start_clean, steps, path.expect_status)
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    name: str
+    lifecycles: int = 0
+    seconds: float = 0.0
+    state_bytes: int | None = None  # stored workflow state of one finished dossier
+    rows_bytes: int | None = None  # the dossier's projection rows (engine only)
+    statements: float | None = None  # SQL statements per lifecycle (engine only)
+    transactions: float | None = None  # transactions per lifecycle (engine only)
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.lifecycles / self.seconds if self.seconds else 0.0
+
+
+def run_for(seconds: float, warmup: int, lifecycle: Callable[[], Any]) -> tuple[int, float]:
+    """Run `warmup` lifecycles untimed, then as many as fit in `seconds` of wall time."""
+    for _ in range(warmup):
+        lifecycle()
+    count, began = 0, time.perf_counter()
+    deadline = began + seconds
+    while True:
+        lifecycle()
+        count += 1
+        now = time.perf_counter()
+        if now >= deadline:
+            return count, now - began
+
+
+# --- bare SpiffWorkflow ------------------------------------------------------------------------
+
+
+def restricted_engine() -> RestrictedScriptEngine:
+    return RestrictedScriptEngine(functions={"set_status": lambda code: None})
+
+
+def plain_engine() -> PythonScriptEngine:
+    return PythonScriptEngine(environment=TaskDataEnvironment({"set_status": lambda code: None}))
+
+
+def bare_lifecycle(scenario: Scenario, make_engine: Callable[[], PythonScriptEngine]) -> BpmnWorkflow:
+    """One dossier's life in memory: what the engine does minus forms, database and projection."""
+    wf = BpmnWorkflow(scenario.parsed.spec, scenario.parsed.subprocess_specs, script_engine=make_engine())
+    wf.get_next_task(state=TaskState.READY).set_data(**scenario.start_clean)
+    wf.do_engine_steps()
+    for element_id, _raw, data in scenario.steps:
+        task = next(t for t in wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == element_id)
+        task.set_data(**data)
+        task.run()
+        wf.do_engine_steps()
+    return wf
+
+
+def measure_bare(name: str, scenario: Scenario, make_engine, seconds: float, warmup: int) -> Measurement:
+    wf = bare_lifecycle(scenario, make_engine)
+    if not wf.is_completed():
+        raise SystemExit(f"bare SpiffWorkflow did not finish {PROCEDURE} on path '{PATH}'")
+    count, elapsed = run_for(seconds, warmup, lambda: bare_lifecycle(scenario, make_engine))
+    return Measurement(name, count, elapsed, state_bytes=len(plain_serializer().serialize_json(wf).encode("utf-8")))
+
+
+def plain_serializer() -> BpmnWorkflowSerializer:
+    """SpiffWorkflow's own serializer, which writes the spec into every instance.
+
+    It needs the same extras as engine/state.py: converters for the engine's clock-driven timer
+    definitions (here also inside the spec) and for the dates and decimals the forms put into data.
+    """
+    config = copy(SPIFF_CONFIG)
+    config[ClockDurationTimer] = SPIFF_CONFIG[DurationTimerEventDefinition]
+    config[ClockTimeDateTimer] = SPIFF_CONFIG[TimeDateEventDefinition]
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+    registry.register(datetime, lambda v: {"value": v.isoformat()}, lambda d: datetime.fromisoformat(d["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+# --- the persisted engine ----------------------------------------------------------------------
+
+
+class EngineBench:
+    """A runtime on a scratch database with P02 deployed and one officer per role."""
+
+    def __init__(self, runtime: Runtime, scenario: Scenario, catalogue: Catalogue):
+        self.rt = runtime
+        self.scenario = scenario
+        self.applicant = Actor.applicant(str(scenario.start_raw.get("full_name", "applicant")))
+        self.officers: dict[str, Actor] = {}
+        with runtime.db.write() as session:
+            for role in catalogue.roles:
+                user = add_user(session, f"bench.{role}", f"Cán bộ đo hiệu năng ({role})")
+                grant(session, user, role, runtime.settings.office_code)
+                self.officers[role] = Actor.of(user)
+        self.statements = 0
+        self.transactions = 0
+        event.listen(runtime.db.engine, "before_cursor_execute", self._count_statement)
+        event.listen(runtime.db.engine, "begin", self._count_transaction)
+
+    def _count_statement(self, *_args) -> None:
+        self.statements += 1
+
+    def _count_transaction(self, *_args) -> None:
+        self.transactions += 1
+
+    def use_workflow_cache(self, enabled: bool) -> None:
+        # A fresh service: cache_size=0 makes every advance load and parse the stored state.
+        rt = self.rt
+        rt.dossiers = DossierService(rt.db, rt.clock, rt.settings, rt.versions, **({} if enabled else {"cache_size": 0}))
+
+    def lifecycle(self) -> str:
+        """Submit, then claim and complete each task of the path, as officers do through the web app."""
+        dossiers = self.rt.dossiers
+        code = dossiers.start(PROCEDURE, self.scenario.start_raw, self.applicant)
+        for element_id, raw, _clean in self.scenario.steps:
+            task = next(t for t in dossiers.open_tasks(code) if t.element_id == element_id)
+            actor = self.officers[task.role]
+            dossiers.claim(task.id, actor)
+            dossiers.complete_task(task.id, actor, raw)
+        return code
+
+    def check(self, code: str) -> None:
+        dossier = self.rt.dossiers.get(code)
+        if dossier.finished_at is None or dossier.status != self.scenario.expect_status:
+            raise SystemExit(f"{code} ended in status {dossier.status} (finished: {dossier.finished_at}), "
+                             f"expected a finished dossier in status {self.scenario.expect_status}")
+
+    def measure(self, name: str, seconds: float, warmup: int) -> Measurement:
+        self.check(self.lifecycle())  # outside the timing: the path really finishes
+        for _ in range(warmup):
+            self.lifecycle()
+        self.statements = self.transactions = 0
+        count, elapsed = run_for(seconds, 0, self.lifecycle)
+        result = Measurement(name, count, elapsed, statements=self.statements / count,
+                             transactions=self.transactions / count)
+        result.state_bytes, result.rows_bytes = self.stored_sizes()
+        return result
+
+    def stored_sizes(self) -> tuple[int, int]:
+        """Median bytes per finished dossier: its state, and its projection rows' values as text.
+
+        Row sizes count each non-null value once as UTF-8 text (JSON for JSON columns); that is
+        close to what SQLite stores and leaves out per-row and index overhead on both databases.
+        """
+        with self.rt.db.read() as session:
+            finished = session.execute(
+                select(Dossier.id, Dossier.state).where(Dossier.finished_at.is_not(None))
+                .order_by(Dossier.id.desc()).limit(SIZE_SAMPLE)
+            ).all()
+            ids = [dossier_id for dossier_id, _ in finished]
+            rows = {dossier_id: 0 for dossier_id in ids}
+            for model in PROJECTION_TABLES:
+                table = model.__table__
+                for row in session.execute(select(table).where(table.c.dossier_id.in_(ids))).mappings():
+                    rows[row["dossier_id"]] += sum(_text_bytes(v) for v in row.values())
+        states = [len(state.encode("utf-8")) for _, state in finished]
+        return int(statistics.median(states)), int(statistics.median(rows.values()))
+
+
+def _text_bytes(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, (dict, list)):
+        return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return len(str(getattr(value, "value", value)).encode("utf-8"))
+
+
+@contextmanager
+def engine_bench(url: str | None, scenario: Scenario, catalogue: Catalogue) -> Iterator[EngineBench]:
+    with scratch_database(url) as scratch_url:
+        settings = Settings(database_url=scratch_url)
+        runtime = Runtime.create(settings, ManualClock(START))
+        try:
+            runtime.upgrade_database()
+            runtime.deploy(catalogue)
+            yield EngineBench(runtime, scenario, catalogue)
+        finally:
+            runtime.close()
+
+
+def measure_engine(label: str, url: str | None, scenario, catalogue, seconds, warmup) -> list[Measurement]:
+    results = []
+    with engine_bench(url, scenario, catalogue) as bench:
+        for cached in (True, False):
+            bench.use_workflow_cache(cached)
+            name = f"engine, {label}" + ("" if cached else ", no workflow cache")
+            print(f"  {name} ...", flush=True)
+            results.append(bench.measure(name, seconds, warmup))
+    return results
+
+
+def postgres_reachable(url: str) -> str | None:
+    """None when a server answers at `url`, else why not."""
+    try:
+        probe = create_engine(make_url(url), connect_args={"connect_timeout": 3})
+        try:
+            with probe.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            probe.dispose()
+        return None
+    except (OperationalError, ImportError) as err:
+        return str(err).strip().splitlines()[0]
+
+
+# --- profiling ---------------------------------------------------------------------------------
+
+
+def profile_engine(label: str, url: str | None, scenario, catalogue, seconds, warmup, sort: str, limit: int) -> None:
+    with engine_bench(url, scenario, catalogue) as bench:
+        run_for(0, warmup, bench.lifecycle)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        count, elapsed = run_for(seconds, 0, bench.lifecycle)
+        profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats(sort).print_stats(limit)
+    print(f"\ncProfile of the engine on {label}, workflow cache on: {count} lifecycles in {elapsed:.1f} s "
+          f"under the profiler; top {limit} by {sort} time")
+    print(out.getvalue().rstrip())
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def print_table(results: list[Measurement], baseline: Measurement, scenario: Scenario, skipped: list[str]) -> None:
+    header = ("name", "lifecycles/s", "vs bare", "n", "SQL/lifecycle", "tx/lifecycle", "state B", "rows B")
+    lines = []
+    for r in results:
+        lines.append((
+            r.name, f"{r.rate:,.1f}", f"{r.rate / baseline.rate:.2f}x", str(r.lifecycles),
+            "-" if r.statements is None else f"{r.statements:.1f}",
+            "-" if r.transactions is None else f"{r.transactions:.1f}",
+            "-" if r.state_bytes is None else f"{r.state_bytes:,}",
+            "-" if r.rows_bytes is None else f"{r.rows_bytes:,}",
+        ))
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+
+    def fmt(row):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
+    print()
+    print(fmt(header))
+    print("  ".join("-" * w for w in widths))
+    for row in lines:
+        print(fmt(row))
+    for message in skipped:
+        print(f"skipped: {message}")
+    print(
+        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit + {len(scenario.steps)} x (claim, complete); "
+        f"'vs bare' = rate / '{baseline.name}'.\n"
+        "state B  = bytes stored per finished dossier: the engine's dossiers.state (spec left out), or for\n"
+        "           bare rows SpiffWorkflow's own serializer output for the same finished workflow, spec included.\n"
+        "rows B   = the dossier's human_tasks, events, outbox and timers values as UTF-8 text (no row or index overhead).\n"
+        "SQL, tx  = statements sent and transactions begun per lifecycle (reads included)."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="wall time per measurement (default 5)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed lifecycles before each measurement (default 3)")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL,
+                        help="PostgreSQL server to create a scratch database on; '' to skip "
+                             f"(default $MOTCUA_TEST_POSTGRES_URL or {DEFAULT_POSTGRES_URL})")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the PostgreSQL (else SQLite) engine run with cProfile")
+    parser.add_argument("--profile-sort", default="cumulative", help="pstats sort key (default cumulative)")
+    parser.add_argument("--profile-limit", type=int, default=25, help="functions to print (default 25)")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
+    if PROCEDURE not in catalogue.procedures:
+        print(f"{PROCEDURE} did not load: {[str(p) for p in catalogue.problems]}", file=sys.stderr)
+        return 1
+    scenario = load_scenario(catalogue)
+    print(f"{PROCEDURE} '{PATH}' path, {args.seconds:g} s per measurement after {args.warmup} warm-up lifecycles; "
+          f"Python {sys.version.split()[0]}")
+
+    results: list[Measurement] = []
+    skipped: list[str] = []
+    print("  bare SpiffWorkflow ...", flush=True)
+    baseline = measure_bare("bare SpiffWorkflow, RestrictedScriptEngine", scenario, restricted_engine,
+                            args.seconds, args.warmup)
+    results.append(baseline)
+    results.append(measure_bare("bare SpiffWorkflow, PythonScriptEngine", scenario, plain_engine,
+                                args.seconds, args.warmup))
+
+    results += measure_engine("SQLite", None, scenario, catalogue, args.seconds, args.warmup)
+
+    postgres_url = args.postgres_url or None
+    if postgres_url:
+        why = postgres_reachable(postgres_url)
+        if why:
+            skipped.append(f"PostgreSQL at {make_url(postgres_url).render_as_string()} is unreachable: {why}")
+            postgres_url = None
+        else:
+            results += measure_engine("PostgreSQL", postgres_url, scenario, catalogue, args.seconds, args.warmup)
+    else:
+        skipped.append("PostgreSQL (no --postgres-url)")
+
+    print_table(results, baseline, scenario, skipped)
+
+    if args.profile:
+        label, url = ("PostgreSQL", postgres_url) if postgres_url else ("SQLite", None)
+        profile_engine(label, url, scenario, catalogue, args.seconds, args.warmup, args.profile_sort, args.profile_limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
