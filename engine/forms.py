@@ -158,14 +158,17 @@ def _clean(f: Field, raw: Any) -> Any:
     return text
 
 
+_GROUPED = re.compile(r"-?\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*")
+
+
 def _to_int(raw: Any, kind: str) -> int:
     if isinstance(raw, bool):
         raise _Invalid("Phải là một số nguyên", "Must be a whole number")
     if isinstance(raw, int):
         return raw
     text = str(raw).strip()
-    if kind == "money":  # people write 1.500.000 or 1,500,000 đồng
-        text = text.replace(".", "").replace(",", "").replace(" ", "")
+    if kind == "money" and _GROUPED.fullmatch(text):  # people write 1.500.000 or 1,500,000 đồng
+        text = re.sub(r"[., ]", "", text)
     if not re.fullmatch(r"-?\d+", text):
         if kind == "money":
             raise _Invalid("Số tiền là số nguyên đồng, không có phần lẻ", "An amount is a whole number of đồng")

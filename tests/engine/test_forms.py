@@ -1,0 +1,89 @@
+"""Server-side checks of form values declared in procedure metadata."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, strategies as st
+
+from engine.forms import Choice, Field, FormError, Message, validate
+
+
+def field(name, kind, **kw):
+    return Field(name=name, type=kind, label=Message(name, name), **kw)
+
+
+DECISION = field("decision", "choice", required=True,
+                 choices=(Choice("accept", Message("a", "a")), Choice("refuse", Message("r", "r"))))
+REASON = field("reason", "text", required_if={"decision": "refuse"})
+
+
+@pytest.mark.parametrize("kind,raw,expected", [
+    ("text", "  Nguyễn Văn An ", "Nguyễn Văn An"),
+    ("integer", "42", 42),
+    ("money", "1.500.000", 1_500_000),
+    ("money", "1,500,000", 1_500_000),
+    ("money", 2_000_000, 2_000_000),
+    ("date", "1990-05-14", date(1990, 5, 14)),
+    ("boolean", "on", True),
+    ("boolean", "false", False),
+    ("citizen_id", "051090001234", "051090001234"),
+    ("si_code", "5101234567", "5101234567"),
+    ("hi_card", "gd4797912345678", "GD4797912345678"),
+    ("phone", "0912345678", "0912345678"),
+    ("email", "an@example.vn", "an@example.vn"),
+])
+def test_good_values_are_cleaned_to_their_type(kind, raw, expected):
+    assert validate([field("x", kind)], {"x": raw}) == {"x": expected}
+
+
+@pytest.mark.parametrize("kind,raw,words", [
+    ("integer", "4.5", "whole number"),
+    ("money", "1500000.50", "whole number of đồng"),
+    ("money", "-5", "negative"),
+    ("date", "14/05/1990", "YYYY-MM-DD"),
+    ("boolean", "maybe", "yes or no"),
+    ("citizen_id", "05109000123", "12 digits"),
+    ("si_code", "51012345AB", "10 digits"),
+    ("hi_card", "GD9797912345678", "15 characters"),
+    ("phone", "912345678", "10 digits"),
+    ("email", "an-at-example", "e-mail"),
+])
+def test_bad_values_get_a_message_beside_the_field(kind, raw, words):
+    with pytest.raises(FormError) as refused:
+        validate([field("x", kind)], {"x": raw})
+    assert words in refused.value.errors["x"].en
+    assert refused.value.errors["x"].vi  # and in Vietnamese
+
+
+def test_limits_choices_and_conditional_requirements():
+    income = field("income", "money", min=1_500_000, max=46_800_000)
+    with pytest.raises(FormError) as refused:
+        validate([income, DECISION, REASON], {"income": "1000000", "decision": "refuse"})
+    assert set(refused.value.errors) == {"income", "reason"}
+    assert "minimum is 1,500,000" in refused.value.errors["income"].en
+
+    assert validate([DECISION, REASON], {"decision": "accept"}) == {"decision": "accept"}
+    with pytest.raises(FormError, match="Choose one of: accept, refuse"):
+        validate([DECISION], {"decision": "maybe"})
+
+
+def test_fields_the_form_does_not_declare_are_refused():
+    with pytest.raises(FormError) as refused:
+        validate([DECISION], {"decision": "accept", "status": 10})
+    assert "not part of the form" in refused.value.errors["status"].en
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_money_written_with_dot_separators_reads_back_exactly(amount):
+    written = f"{amount:,}".replace(",", ".")
+    assert validate([field("m", "money")], {"m": written}) == {"m": amount}
+
+
+@given(st.text(alphabet="0123456789", min_size=0, max_size=14))
+def test_citizen_ids_are_exactly_twelve_digits(digits):
+    try:
+        validate([field("id", "citizen_id", required=True)], {"id": digits})
+        assert len(digits) == 12
+    except FormError:
+        assert len(digits) != 12
