@@ -301,6 +301,42 @@ def task_complete(task_id, username, values, json_text) -> None:
     click.echo(f"task #{task_id} completed")
 
 
+# --- running the product ---------------------------------------------------------------------
+
+@cli.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Officers in every role and P02 dossiers at different steps (dossiers only into an empty database)."""
+    from engine.demo import seed_demo
+
+    runtime = _runtime()
+    officers = seed_demo(runtime, runtime.load_catalogue())
+    click.echo("Demo officers (username: name, roles):")
+    for username, name, roles in officers:
+        click.echo(f"  {username}: {name}, {', '.join(roles)}")
+
+
+@cli.command("serve")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between timer polls.")
+def serve(interval) -> None:
+    """Run the product's background work (timers) until stopped with Ctrl+C."""
+    runtime = _runtime()
+    click.echo(f"Motcua is running on {runtime.db.url.render_as_string(hide_password=True)}")
+    click.echo("Try:  motcua task list   |   motcua dossier show <code>   |   motcua --help")
+    try:
+        while True:
+            fired = runtime.dossiers.fire_due_timers()
+            if fired:
+                click.echo(f"{fired} timer(s) fired")
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
 # --- background work -----------------------------------------------------------------------------
 
 

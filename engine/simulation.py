@@ -12,7 +12,7 @@ from .catalogue import Catalogue
 from .clock import ManualClock
 from .config import Settings
 from .errors import EngineError
-from .metadata import SimulationPath
+from .metadata import PathStep, SimulationPath
 from .people import Actor, add_user, grant
 from .runtime import Runtime
 from .scratch import scratch_database
@@ -92,23 +92,7 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
         result.dossier = dossier
         say(f"  start   {dossier} -> {situation(dossier)}")
         for number, step in enumerate(path.steps, 1):
-            if step.kind == "task":
-                open_tasks = [t for t in dossiers.open_tasks(dossier) if t.element_id == step.target]
-                if not open_tasks:
-                    raise _Stop(f"step {number}: no open task '{step.target}'")
-                task = open_tasks[0]
-                actor = officers[task.role]
-                dossiers.claim(task.id, actor)
-                dossiers.complete_task(task.id, actor, step.data)
-                label = f"task    {step.target} by {actor.name.split('(')[-1].rstrip(')')} {step.data}"
-            elif step.kind == "message":
-                dossiers.deliver_message(dossier, step.target, step.data, Actor.system())
-                label = f"message {step.target}"
-            else:
-                parsed = TimerEventDefinition.parse_iso_duration(step.target)
-                clock.advance(TimerEventDefinition.get_timedelta_from_start(parsed, clock.now()))
-                fired = dossiers.fire_due_timers()
-                label = f"wait    {step.target} ({fired} timer(s) fired)"
+            label = apply_step(runtime, clock, dossier, step, officers, number)
             say(f"  {number:>2}. {label} -> {situation(dossier)}")
         result.final = dossiers.get(dossier).status
     except (EngineError, _Stop) as err:
@@ -125,3 +109,27 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
 
 class _Stop(Exception):
     pass
+
+
+def apply_step(runtime: Runtime, clock: ManualClock | None, dossier: str, step: PathStep,
+               officers: dict[str, Actor], number: int = 0) -> str:
+    """Do one declared step to a dossier as the officer of the task's role; returns a log label."""
+    dossiers = runtime.dossiers
+    if step.kind == "task":
+        open_tasks = [t for t in dossiers.open_tasks(dossier) if t.element_id == step.target]
+        if not open_tasks:
+            raise _Stop(f"step {number}: no open task '{step.target}'")
+        task = open_tasks[0]
+        actor = officers[task.role]
+        dossiers.claim(task.id, actor)
+        dossiers.complete_task(task.id, actor, step.data)
+        return f"task    {step.target} by {actor.name} {step.data}"
+    if step.kind == "message":
+        dossiers.deliver_message(dossier, step.target, step.data, Actor.system())
+        return f"message {step.target}"
+    if clock is None:
+        raise _Stop(f"step {number}: waiting needs a clock that can be moved")
+    parsed = TimerEventDefinition.parse_iso_duration(step.target)
+    clock.advance(TimerEventDefinition.get_timedelta_from_start(parsed, clock.now()))
+    fired = dossiers.fire_due_timers()
+    return f"wait    {step.target} ({fired} timer(s) fired)"

@@ -1,0 +1,53 @@
+"""Demo data for `make run`: officers in every role and P02 dossiers left at different steps."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .catalogue import Catalogue
+from .models import Dossier
+from .people import Actor, add_user, grant
+from .runtime import Runtime
+from .simulation import apply_step
+
+# username, full name, roles (in the office unit)
+OFFICERS = [
+    ("lan.motcua", "Nguyễn Thị Lan", ["desk"]),
+    ("minh.motcua", "Trần Văn Minh", ["desk"]),
+    ("hai.thu", "Lê Văn Hải", ["collection"]),
+    ("thao.soth", "Võ Thị Thảo", ["books_cards"]),
+    ("dung.chedo", "Huỳnh Văn Dũng", ["benefits"]),
+    ("ngoc.giamdinh", "Bùi Thị Ngọc", ["hi_assessment"]),
+    ("tuan.taichinh", "Đặng Minh Tuấn", ["finance"]),
+    ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership"]),
+]
+
+# declared P02 path, how many of its steps to take: dossiers waiting at different places
+DOSSIERS = [
+    ("happy", 0),  # new online dossier at the desk
+    ("supplement_at_reception", 1),  # waiting for the applicant's papers
+    ("sent_back", 3),  # sent back by leadership, at collection again
+    ("post_delivery", 4),  # result shipped, waiting for the post
+    ("happy", 2),  # waiting for leadership approval
+    ("happy", None),  # finished, result returned
+    ("refusal", None),  # refused at the desk
+]
+
+
+def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, list[str]]]:
+    """Create the demo officers (always) and dossiers (only into an empty database)."""
+    officers: dict[str, Actor] = {}
+    with runtime.db.write() as session:
+        for username, name, roles in OFFICERS:
+            user = add_user(session, username, name)
+            for role in roles:
+                grant(session, user, role, runtime.settings.office_code)
+                officers.setdefault(role, Actor.of(user))
+        has_dossiers = session.scalar(select(Dossier.id).limit(1)) is not None
+    if not has_dossiers and "P02" in catalogue.procedures:
+        paths = catalogue.procedures["P02"].meta.paths
+        for name, steps in DOSSIERS:
+            path = paths[name]
+            code = runtime.dossiers.start("P02", path.start, Actor.applicant(str(path.start.get("full_name"))))
+            for step in path.steps[:steps]:
+                apply_step(runtime, None, code, step, officers)
+    return OFFICERS
