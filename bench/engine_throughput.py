@@ -15,7 +15,8 @@ P02 spec and the `happy` path of its metadata (submit, then claim and complete e
 It also reports the stored size of a finished dossier (its `dossiers.state` and its rows in
 human_tasks, events, outbox and timers) against what SpiffWorkflow's own serializer would store for
 the same finished workflow, spec included. With --profile, the PostgreSQL engine run (SQLite when
-there is no PostgreSQL) is repeated under cProfile and the top functions are printed.
+there is no PostgreSQL) is repeated under cProfile: time by layer (SQLAlchemy, driver, SpiffWorkflow,
+...), the engine's own functions and the top functions overall.
 
 Numbers depend on the machine; compare runs on the same machine only.
 """
@@ -27,18 +28,19 @@ import io
 import json
 import os
 import pstats
+import re
 import statistics
 import sys
 import time
 from contextlib import contextmanager
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -48,8 +50,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventD
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout as well
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runs without the editable install too
 
+import engine as engine_package  # noqa: E402
 from engine import forms  # noqa: E402
 from engine.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess  # noqa: E402
 from engine.catalogue import Catalogue, load_catalogue  # noqa: E402
@@ -108,26 +111,47 @@ def load_scenario(catalogue: Catalogue) -> Scenario:
 # --- measuring ---------------------------------------------------------------------------------
 
 
+SLICES = 5  # each measurement is cut into this many equal slices of wall time
+
+
 @dataclass
 class Measurement:
     name: str
-    lifecycles: int = 0
-    seconds: float = 0.0
+    slices: list[tuple[int, float]]  # (lifecycles, seconds) of each slice
     state_bytes: int | None = None  # stored workflow state of one finished dossier
     rows_bytes: int | None = None  # the dossier's projection rows (engine only)
     statements: float | None = None  # SQL statements per lifecycle (engine only)
     transactions: float | None = None  # transactions per lifecycle (engine only)
-    note: str = ""
+
+    @property
+    def lifecycles(self) -> int:
+        return sum(count for count, _ in self.slices)
+
+    @property
+    def rates(self) -> list[float]:
+        return [count / elapsed for count, elapsed in self.slices]
 
     @property
     def rate(self) -> float:
-        return self.lifecycles / self.seconds if self.seconds else 0.0
+        # The median slice: other work on the machine slows some slices, and one burst of it
+        # should not move the figure (the spread column shows how steady the slices were).
+        return statistics.median(self.rates)
+
+    @property
+    def spread(self) -> float:
+        """Half the range of the slice rates, relative to the median."""
+        rates = self.rates
+        return (max(rates) - min(rates)) / 2 / self.rate
 
 
-def run_for(seconds: float, warmup: int, lifecycle: Callable[[], Any]) -> tuple[int, float]:
-    """Run `warmup` lifecycles untimed, then as many as fit in `seconds` of wall time."""
+def run_for(seconds: float, warmup: int, lifecycle: Callable[[], Any], slices: int = SLICES) -> list[tuple[int, float]]:
+    """Run `warmup` lifecycles untimed, then lifecycles for `seconds` of wall time in `slices` parts."""
     for _ in range(warmup):
         lifecycle()
+    return [_run_slice(seconds / slices, lifecycle) for _ in range(slices)]
+
+
+def _run_slice(seconds: float, lifecycle: Callable[[], Any]) -> tuple[int, float]:
     count, began = 0, time.perf_counter()
     deadline = began + seconds
     while True:
@@ -166,8 +190,8 @@ def measure_bare(name: str, scenario: Scenario, make_engine, seconds: float, war
     wf = bare_lifecycle(scenario, make_engine)
     if not wf.is_completed():
         raise SystemExit(f"bare SpiffWorkflow did not finish {PROCEDURE} on path '{PATH}'")
-    count, elapsed = run_for(seconds, warmup, lambda: bare_lifecycle(scenario, make_engine))
-    return Measurement(name, count, elapsed, state_bytes=len(plain_serializer().serialize_json(wf).encode("utf-8")))
+    slices = run_for(seconds, warmup, lambda: bare_lifecycle(scenario, make_engine))
+    return Measurement(name, slices, state_bytes=len(plain_serializer().serialize_json(wf).encode("utf-8")))
 
 
 def plain_serializer() -> BpmnWorkflowSerializer:
@@ -207,8 +231,10 @@ class EngineBench:
         event.listen(runtime.db.engine, "before_cursor_execute", self._count_statement)
         event.listen(runtime.db.engine, "begin", self._count_transaction)
 
-    def _count_statement(self, *_args) -> None:
-        self.statements += 1
+    def _count_statement(self, _conn, _cursor, statement: str, *_args) -> None:
+        # SQLite's explicit BEGINs (engine/db.py) are left out: PostgreSQL's travel with the first query
+        if not statement.startswith("BEGIN"):
+            self.statements += 1
 
     def _count_transaction(self, *_args) -> None:
         self.transactions += 1
@@ -240,10 +266,15 @@ class EngineBench:
         for _ in range(warmup):
             self.lifecycle()
         self.statements = self.transactions = 0
-        count, elapsed = run_for(seconds, 0, self.lifecycle)
-        result = Measurement(name, count, elapsed, statements=self.statements / count,
+        slices = run_for(seconds, 0, self.lifecycle)
+        count = sum(n for n, _ in slices)
+        result = Measurement(name, slices, statements=self.statements / count,
                              transactions=self.transactions / count)
         result.state_bytes, result.rows_bytes = self.stored_sizes()
+        with self.rt.db.read() as session:
+            unfinished = session.scalar(select(func.count()).where(Dossier.finished_at.is_(None)))
+        if unfinished:
+            raise SystemExit(f"{name}: {unfinished} dossier(s) did not finish; the figures would be wrong")
         return result
 
     def stored_sizes(self) -> tuple[int, int]:
@@ -323,25 +354,79 @@ def profile_engine(label: str, url: str | None, scenario, catalogue, seconds, wa
         run_for(0, warmup, bench.lifecycle)
         profiler = cProfile.Profile()
         profiler.enable()
-        count, elapsed = run_for(seconds, 0, bench.lifecycle)
+        count, elapsed = run_for(seconds, 0, bench.lifecycle, slices=1)[0]
         profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats(sort).print_stats(limit)
     print(f"\ncProfile of the engine on {label}, workflow cache on: {count} lifecycles in {elapsed:.1f} s "
-          f"under the profiler; top {limit} by {sort} time")
-    print(out.getvalue().rstrip())
+          "under the profiler (which slows Python code more than waiting on the database)")
+
+    # Where the time goes by layer. Self times do not overlap, so they add up to the total;
+    # the time of builtins (dict.get, sqlite3's execute, ...) is charged to the layer calling them.
+    raw = pstats.Stats(profiler)
+    by_layer: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, callers) in raw.stats.items():
+        if filename == "~" and "sqlite3." in name:  # SQLite itself runs inside these C calls
+            by_layer["sqlite3"] = by_layer.get("sqlite3", 0.0) + tottime
+        elif filename == "~" and callers:
+            for caller, caller_times in callers.items():
+                layer = _layer(caller[0])
+                by_layer[layer] = by_layer.get(layer, 0.0) + caller_times[2]
+        else:
+            by_layer[_layer(filename)] = by_layer.get(_layer(filename), 0.0) + tottime
+    total = sum(by_layer.values()) or 1.0
+    print("\nself time by layer:")
+    for layer, spent in sorted(by_layer.items(), key=lambda item: -item[1]):
+        print(f"  {layer:<40} {spent:6.2f} s  {100 * spent / total:5.1f}%")
+
+    # The engine's own functions: which entry point and which step of an advance costs what.
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(re.escape(str(ENGINE_DIR) + os.sep), 20)
+    print("\nengine/ functions, top 20 by cumulative time:")
+    print(_after_header(out.getvalue()).replace(str(ENGINE_DIR.parent) + os.sep, ""))
+
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort).print_stats(limit)
+    print(f"\nall functions, top {limit} by {sort}:")
+    print(_after_header(out.getvalue()))
+
+
+ENGINE_DIR = Path(engine_package.__file__).resolve().parent
+_LAYERS = (  # (text in the file path, layer), first match wins
+    (ENGINE_DIR.as_posix() + "/", "engine/"),
+    ("/SpiffWorkflow/bpmn/serializer/", "SpiffWorkflow serializer"),
+    ("/SpiffWorkflow/spiff/serializer/", "SpiffWorkflow serializer"),
+    ("/SpiffWorkflow/", "SpiffWorkflow"),
+    ("/sqlalchemy/", "SQLAlchemy"),
+    ("/psycopg", "psycopg (incl. waiting for the server)"),
+    ("/sqlite3/", "sqlite3"),  # the Python part of the driver; its C calls are counted apart
+    ("/RestrictedPython/", "RestrictedPython"),
+    ("/json/", "json"),
+    ("/uuid.py", "uuid"),
+)
+
+
+def _layer(filename: str) -> str:
+    filename = filename.replace("\\", "/")
+    for marker, layer in _LAYERS:
+        if marker in filename:
+            return layer
+    return "other (stdlib, this script, ...)"
+
+
+def _after_header(report: str) -> str:
+    """pstats output from its column header on, without the totals and restriction lines above."""
+    start = report.find("   ncalls")
+    return report[start:].rstrip() if start >= 0 else report.rstrip()
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
 def print_table(results: list[Measurement], baseline: Measurement, scenario: Scenario, skipped: list[str]) -> None:
-    header = ("name", "lifecycles/s", "vs bare", "n", "SQL/lifecycle", "tx/lifecycle", "state B", "rows B")
+    header = ("name", "lifecycles/s", "spread", "vs bare", "n", "SQL/lifecycle", "tx/lifecycle", "state B", "rows B")
     lines = []
     for r in results:
         lines.append((
-            r.name, f"{r.rate:,.1f}", f"{r.rate / baseline.rate:.2f}x", str(r.lifecycles),
+            r.name, f"{r.rate:,.1f}", f"±{100 * r.spread:.0f}%", f"{r.rate / baseline.rate:.2f}x", str(r.lifecycles),
             "-" if r.statements is None else f"{r.statements:.1f}",
             "-" if r.transactions is None else f"{r.transactions:.1f}",
             "-" if r.state_bytes is None else f"{r.state_bytes:,}",
@@ -360,12 +445,13 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
     for message in skipped:
         print(f"skipped: {message}")
     print(
-        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit + {len(scenario.steps)} x (claim, complete); "
-        f"'vs bare' = rate / '{baseline.name}'.\n"
+        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit, then {len(scenario.steps)} x (find the open task, claim, complete).\n"
+        f"lifecycles/s = median of {SLICES} equal slices of the run; spread = half their range; n = lifecycles counted.\n"
+        f"vs bare  = lifecycles/s relative to '{baseline.name}'.\n"
         "state B  = bytes stored per finished dossier: the engine's dossiers.state (spec left out), or for\n"
         "           bare rows SpiffWorkflow's own serializer output for the same finished workflow, spec included.\n"
         "rows B   = the dossier's human_tasks, events, outbox and timers values as UTF-8 text (no row or index overhead).\n"
-        "SQL, tx  = statements sent and transactions begun per lifecycle (reads included)."
+        "SQL, tx  = SQL statements (BEGIN/COMMIT and pool pings not counted) and transactions per lifecycle, reads included."
     )
 
 
