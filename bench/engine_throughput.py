@@ -294,7 +294,7 @@ class EngineBench:
                 table = model.__table__
                 for row in session.execute(select(table).where(table.c.dossier_id.in_(ids))).mappings():
                     rows[row["dossier_id"]] += sum(_text_bytes(v) for v in row.values())
-        states = [len(state.encode("utf-8")) for _, state in finished]
+        states = [len(state) for _, state in finished]  # stored bytes (compressed JSON)
         return int(statistics.median(states)), int(statistics.median(rows.values()))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Dossier
+from .models import Dossier, HumanTask
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -26,7 +26,7 @@ class Database:
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, echo)
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(url, echo=echo, pool_recycle=1800, pool_size=10, max_overflow=20)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(motcua_write=True), expire_on_commit=False
@@ -44,9 +44,17 @@ class Database:
             with session.begin():
                 yield session
 
-    def lock_dossier(self, session: Session, dossier_id: int) -> Dossier | None:
-        """Load a dossier for change, holding a lock on it until the transaction ends."""
-        query = select(Dossier).where(Dossier.id == dossier_id).execution_options(populate_existing=True)
+    def lock_dossier(self, session: Session, dossier_id: int | None = None, *, code: str | None = None,
+                     task_id: int | None = None) -> Dossier | None:
+        """Load a dossier for change (by id, code, or one of its human tasks), holding a lock on it
+        until the transaction ends."""
+        if dossier_id is not None:
+            where = Dossier.id == dossier_id
+        elif code is not None:
+            where = Dossier.code == code
+        else:
+            where = Dossier.id == select(HumanTask.dossier_id).where(HumanTask.id == task_id).scalar_subquery()
+        query = select(Dossier).where(where).execution_options(populate_existing=True)
         if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the database write lock
             query = query.with_for_update()
         return session.scalars(query).one_or_none()

@@ -116,7 +116,7 @@ class DossierService:
                 applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
                 applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
                 result_channel=data.get("result_channel"), submitted_at=now, updated_at=now,
-                state="", state_version=1,
+                state=b"", state_version=1,
             )
             session.add(dossier)
             session.flush()
@@ -133,9 +133,10 @@ class DossierService:
 
         def step(session, dossier, wf, version, now):
             task = self._task_for_update(session, task_id)
-            fields = version.meta.tasks.get(task.element_id, ())
-            cleaned = forms.validate(fields, data)
+            # who may act first (a stale form on a done task should hear who did it), then the form;
+            # either error rolls the whole transaction back
             assignment.apply(session, task, "complete", actor, now)
+            cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data)
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
@@ -144,7 +145,7 @@ class DossierService:
             record(session, dossier, actor, "task_completed", now, task=task.element_id, task_id=task.id,
                    data=_jsonable(cleaned))
 
-        self._advance(self._dossier_of_task(task_id), actor, step)
+        self._advance({"task_id": task_id}, actor, step)
 
     def claim(self, task_id: int, actor: Actor) -> None:
         self._transition(task_id, "claim", actor)
@@ -171,7 +172,7 @@ class DossierService:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
             record(session, dossier, actor, "message_received", now, message=name, payload=_jsonable(payload))
 
-        self._advance(self._dossier_id(dossier_code), actor, step)
+        self._advance({"code": dossier_code}, actor, step)
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
@@ -195,7 +196,7 @@ class DossierService:
                 wf.refresh_timers()
                 fired_here.append(timer_id)
 
-            self._advance(dossier_id, Actor.system(), step)
+            self._advance({"dossier_id": dossier_id}, Actor.system(), step)
             fired += len(fired_here)
         return fired
 
@@ -259,14 +260,14 @@ class DossierService:
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
-    def _advance(self, dossier_id: int, actor: Actor,
+    def _advance(self, which: dict[str, Any], actor: Actor,
                  step: Callable[[Session, Dossier, BpmnWorkflow, RunnableVersion, datetime], Any]) -> None:
+        """Lock the dossier (`which`: its dossier_id, code or task_id), run `step` on its workflow,
+        run the engine on, save and project, all in one transaction."""
         wf = None
         try:
             with self.db.write() as session:
-                dossier = self.db.lock_dossier(session, dossier_id)
-                if dossier is None:
-                    raise NotFound(f"Không có hồ sơ #{dossier_id}", f"No dossier #{dossier_id}")
+                dossier = self._lock(session, which)
                 now = self.clock.now()
                 version = self.versions.get(session, dossier.version_id)
                 effects = Effects()
@@ -296,9 +297,8 @@ class DossierService:
         dossier.state_version += 1
 
     def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
-        dossier_id = self._dossier_of_task(task_id)
         with self.db.write() as session:
-            dossier = self.db.lock_dossier(session, dossier_id)
+            dossier = self._lock(session, {"task_id": task_id})
             task = self._task_for_update(session, task_id)
             target = None
             if to_username is not None:
@@ -319,19 +319,14 @@ class DossierService:
             raise NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
         return task
 
-    def _dossier_of_task(self, task_id: int) -> int:
-        with self.db.read() as session:
-            dossier_id = session.scalar(select(HumanTask.dossier_id).where(HumanTask.id == task_id))
-        if dossier_id is None:
-            raise NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
-        return dossier_id
-
-    def _dossier_id(self, dossier_code: str) -> int:
-        with self.db.read() as session:
-            dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == dossier_code))
-        if dossier_id is None:
-            raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
-        return dossier_id
+    def _lock(self, session: Session, which: dict[str, Any]) -> Dossier:
+        dossier = self.db.lock_dossier(session, **which)
+        if dossier is not None:
+            return dossier
+        if "task_id" in which:
+            raise NotFound(f"Không có công việc #{which['task_id']}", f"No task #{which['task_id']}")
+        name = which.get("code") or f"#{which.get('dossier_id')}"
+        raise NotFound(f"Không có hồ sơ {name}", f"No dossier {name}")
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -155,8 +156,9 @@ class Dossier(Base):
     submitted_at: Mapped[utc_time]
     updated_at: Mapped[utc_time]
     finished_at: Mapped[Optional[utc_time]]
+    next_timer_at: Mapped[Optional[utc_time]]  # earliest pending timer; None: nothing to sync
     # SpiffWorkflow state without the specs (those live once in procedure_versions)
-    state: Mapped[str] = mapped_column(Text, deferred=True)  # read only when the cache misses
+    state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when the cache misses
     # bumped on every advance; lets a process reuse its in-memory workflow when nothing changed
     state_version: Mapped[int] = mapped_column(default=1)
 

@@ -47,6 +47,11 @@ def queue(session: Session, dossier: Dossier, kind: str, now: datetime, **payloa
 
 
 def project(session: Session, dossier: Dossier, wf: BpmnWorkflow, effects: Effects, actor: Actor, now: datetime) -> None:
+    with session.no_autoflush:  # one flush at commit, rows of a kind inserted together
+        _project(session, dossier, wf, effects, actor, now)
+
+
+def _project(session, dossier, wf, effects, actor, now) -> None:
     _sync_human_tasks(session, dossier, wf, now)
     _sync_timers(session, dossier, wf, now)
     for code in effects.statuses:
@@ -65,9 +70,11 @@ def project(session: Session, dossier: Dossier, wf: BpmnWorkflow, effects: Effec
 
 def _sync_human_tasks(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: datetime) -> None:
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = session.scalars(
+    rows = session.scalars(
         select(HumanTask).where(HumanTask.dossier_id == dossier.id, HumanTask.status.in_(assignment.OPEN))
     ).all()
+    # the task just completed is still open in the database until the flush at commit
+    open_rows = [row for row in rows if row.status in assignment.OPEN]
     for row in open_rows:
         if row.spiff_task_id not in ready:
             assignment.cancel(row, now)
@@ -93,6 +100,8 @@ def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: date
         due = task._get_internal_data("event_value")
         if is_timer and isinstance(due, str):
             waiting[str(task.id)] = (task, TimerEventDefinition.get_datetime(due))
+    if not waiting and dossier.next_timer_at is None:
+        return  # no timer before, none now: nothing to look up
     rows = session.scalars(
         select(Timer).where(Timer.dossier_id == dossier.id, Timer.status == TimerStatus.PENDING)
     ).all()
@@ -113,6 +122,7 @@ def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: date
                 Timer(dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=task.task_spec.bpmn_id,
                       due_at=due, status=TimerStatus.PENDING)
             )
+    dossier.next_timer_at = min((due for _task, due in waiting.values()), default=None)
 
 
 def _task_completed(wf: BpmnWorkflow, spiff_id: str) -> bool:

@@ -1,0 +1,286 @@
+"""The `motcua` command as an officer or a process designer uses it: the real console script, run
+from the project folder, on a SQLite file of the test's own (MOTCUA_DATABASE_URL)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine
+
+from tests.helpers import P02_APPLICATION
+
+PROJECT = Path(__file__).resolve().parents[2]
+MOTCUA = Path(sys.executable).parent / "motcua"  # the console script installed beside this Python
+POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
+
+P02_NAME_VI = "Đăng ký đóng bảo hiểm xã hội tự nguyện"
+P02_NAME_EN = "Voluntary social-insurance registration"
+P02_PATHS = list(yaml.safe_load((PROJECT / "workflows" / "P02.yaml").read_text("utf-8"))["paths"])
+
+# username, full name, role: the officers of the office, added with `motcua users ...`
+OFFICERS = [
+    ("lan", "Nguyễn Thị Lan", "desk"),
+    ("minh", "Trần Văn Minh", "desk"),
+    ("thu", "Lê Văn Thu", "collection"),
+    ("hoa", "Phạm Thị Hoa", "leadership"),
+]
+
+
+class Motcua:
+    """Runs `motcua ARGS...` against one database."""
+
+    def __init__(self, database: Path):
+        self.database = database
+        self.env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{database}"}
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        assert MOTCUA.exists(), f"the console script is not installed at {MOTCUA}"
+        return subprocess.run([str(MOTCUA), *args], cwd=PROJECT, env=self.env,
+                              capture_output=True, text=True, timeout=300)
+
+    def ok(self, *args: str) -> str:
+        """Run, expect success, return what it printed."""
+        result = self.run(*args)
+        assert result.returncode == 0, f"motcua {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+        return result.stdout
+
+    def fails(self, *args: str) -> str:
+        """Run, expect exit status 1 with a message (not a traceback), return the message."""
+        result = self.run(*args)
+        assert result.returncode == 1, f"motcua {' '.join(args)} exited {result.returncode}:\n{result.stdout}"
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith("error: "), result.stderr
+        return result.stderr
+
+    # --- what an officer does, one command at a time --------------------------------------------
+
+    def add_officers(self) -> None:
+        for username, name, role in OFFICERS:
+            assert self.ok("users", "add", username, "--name", name) == f"user {username} saved\n"
+            assert self.ok("users", "grant", username, role) == f"{username} holds {role}\n"
+
+    def start_p02(self) -> str:
+        values = [arg for name, value in P02_APPLICATION.items() for arg in ("--set", f"{name}={value}")]
+        code = self.ok("dossier", "start", "P02", *values).strip()
+        assert re.fullmatch(r"BHXH\.QNI-\d{6}-\d{4}", code), code
+        return code
+
+    def open_tasks(self, dossier: str) -> dict[str, tuple[int, str]]:
+        """element id -> (task id, the whole line) of the dossier's open tasks."""
+        tasks = {}
+        for line in self.ok("task", "list", "--dossier", dossier).splitlines():
+            match = re.match(rf"#(\d+) {re.escape(dossier)} (\w+) \[\w+\] ", line)
+            assert match, f"unexpected task line: {line!r}"
+            tasks[match[2]] = (int(match[1]), line)
+        return tasks
+
+    def open_task(self, dossier: str, element: str) -> int:
+        tasks = self.open_tasks(dossier)
+        assert element in tasks, f"{dossier} has no open task {element}: {tasks}"
+        return tasks[element][0]
+
+
+@pytest.fixture
+def motcua(tmp_path) -> Motcua:
+    """`motcua` on a database file of this test's own, not created yet."""
+    return Motcua(tmp_path / "motcua.db")
+
+
+@pytest.fixture(scope="module")
+def office_template(tmp_path_factory) -> Path:
+    cli = Motcua(tmp_path_factory.mktemp("office") / "motcua.db")
+    cli.ok("db", "upgrade")
+    cli.add_officers()
+    return cli.database
+
+
+@pytest.fixture
+def office(tmp_path, office_template) -> Motcua:
+    """A database of this test's own with the officers of OFFICERS in the office."""
+    database = tmp_path / "motcua.db"
+    shutil.copy(office_template, database)
+    return Motcua(database)
+
+
+# --- catalogue and simulation ------------------------------------------------------------------
+
+
+def test_db_upgrade_deploys_the_catalogue_and_procedures_list_shows_p02(motcua):
+    upgraded = motcua.ok("db", "upgrade")
+    assert re.search(r"^P02: version \d+ \(new\)$", upgraded, re.M), upgraded
+    assert f"database ready: sqlite:///{motcua.database}" in upgraded
+
+    listing = motcua.ok("procedures", "list")
+    [p02] = [line for line in listing.splitlines() if line.startswith("P02 ")]
+    assert P02_NAME_VI in p02
+    assert P02_NAME_EN in p02
+    assert "5 working days" in p02
+
+
+def test_procedures_validate_passes_on_the_real_catalogue(motcua):
+    result = motcua.run("procedures", "validate")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert re.search(r"\d+ procedure\(s\) valid, 0 problem\(s\)", result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("fixture, element, words", [
+    ("user_task_without_lane", "desk_check", "user task is not in a lane"),
+    ("path_unknown_task", "paths.approved.steps[0]", "no user task 'desk_checking'"),
+])
+def test_procedures_validate_reports_a_broken_draft(motcua, fixture, element, words):
+    result = motcua.run("procedures", "validate", f"tests/fixtures/broken/{fixture}.bpmn")
+
+    assert result.returncode != 0
+    assert re.search(rf"^error: \S*{fixture}\.(bpmn|yaml): {re.escape(element)}: .*{words}", result.stderr, re.M), (
+        result.stderr)
+    assert "0 procedure(s) valid, 1 problem(s)" in result.stdout
+
+
+def test_simulate_runs_every_path_of_p02(motcua):
+    output = motcua.ok("simulate", "P02", "--all-paths")
+
+    _assert_every_path_ended_as_expected(output)
+
+
+@pytest.mark.postgres
+def test_simulate_on_postgresql(motcua):
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 5})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as err:  # no server here
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {err}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+
+    output = motcua.ok("simulate", "P02", "--all-paths", "--database-url", POSTGRES_URL)
+
+    _assert_every_path_ended_as_expected(output)
+
+
+def _assert_every_path_ended_as_expected(output: str) -> None:
+    blocks = re.split(r"^(?=P02 \w+: )", output, flags=re.M)
+    runs = {re.match(r"P02 (\w+): ", b)[1]: b for b in blocks if b.startswith("P02 ")}
+    assert list(runs) == P02_PATHS
+    for name, block in runs.items():
+        assert re.search(r"^  ok: ended in status \d+ ", block, re.M), f"path {name}:\n{block}"
+    assert output.splitlines()[-1] == f"{len(P02_PATHS)} of {len(P02_PATHS)} path(s) ended as expected"
+
+
+# --- a dossier, step by step -------------------------------------------------------------------
+
+
+def test_a_p02_dossier_from_submission_to_result(motcua):
+    motcua.ok("db", "upgrade")
+    for username, name, role in [("lan", "Nguyễn Thị Lan", "desk"), ("thu", "Lê Văn Thu", "collection"),
+                                 ("hoa", "Phạm Thị Hoa", "leadership")]:
+        assert motcua.ok("users", "add", username, "--name", name) == f"user {username} saved\n"
+        assert motcua.ok("users", "grant", username, role) == f"{username} holds {role}\n"
+    code = motcua.start_p02()
+
+    shown = motcua.ok("dossier", "show", code)
+    assert shown.splitlines()[0] == f"{code}  P02  {P02_APPLICATION['full_name']}  status 1 Submitted online"
+
+    # The desk checks and accepts the dossier.
+    task = motcua.open_task(code, "reception_check")
+    assert motcua.ok("task", "claim", str(task), "--as", "lan") == f"task #{task} claimed by lan\n"
+    assert "claimed by Nguyễn Thị Lan" in motcua.open_tasks(code)["reception_check"][1]
+    assert motcua.ok("task", "complete", str(task), "--as", "lan", "--set", "decision=accept") == (
+        f"task #{task} completed\n")
+
+    # Collection reviews it and confirms the state support.
+    task = motcua.open_task(code, "collect_review")
+    motcua.ok("task", "claim", str(task), "--as", "thu")
+    motcua.ok("task", "complete", str(task), "--as", "thu", "--set", "household_category=poor",
+              "--set", "monthly_income=1500000", "--set", "support_checked=true",
+              "--set", "note=Có tên trong danh sách hộ nghèo")
+
+    # Leadership approves; the result is sent electronically and the dossier is finished.
+    task = motcua.open_task(code, "leader_approval")
+    motcua.ok("task", "complete", str(task), "--as", "hoa", "--set", "decision=approve")
+
+    assert motcua.open_tasks(code) == {}
+    shown = motcua.ok("dossier", "show", code).splitlines()
+    assert shown[0] == f"{code}  P02  {P02_APPLICATION['full_name']}  status 10 Result returned"
+    history = [re.sub(r"^  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", "", line) for line in shown[1:]]
+    assert [line.split(" {")[0] for line in history] == [
+        "Nguyễn Văn An: submitted",
+        "Nguyễn Văn An: status_changed",
+        "Nguyễn Thị Lan: task_claimed",
+        "Nguyễn Thị Lan: task_completed",
+        "Nguyễn Thị Lan: status_changed",
+        "Nguyễn Thị Lan: status_changed",
+        "Lê Văn Thu: task_claimed",
+        "Lê Văn Thu: task_completed",
+        "Phạm Thị Hoa: task_completed",
+        "Phạm Thị Hoa: status_changed",
+        "Phạm Thị Hoa: status_changed",
+        "Phạm Thị Hoa: finished",
+    ], "\n".join(shown)
+    statuses = [re.search(r'"new": (\d+)', line)[1] for line in history if "status_changed" in line]
+    assert statuses == ["1", "2", "4", "9", "10"]
+    assert 'task_completed {"task": "leader_approval"' in "\n".join(history)
+    assert '"decision": "approve"' in "\n".join(history)
+
+
+def test_a_bad_form_value_is_refused_naming_the_field_and_changes_nothing(office):
+    code = office.start_p02()
+    task = office.open_task(code, "reception_check")
+    office.ok("task", "claim", str(task), "--as", "lan")
+    before = office.ok("dossier", "show", code)
+
+    message = office.fails("task", "complete", str(task), "--as", "lan", "--set", "decision=maybe")
+
+    assert message.startswith("error: decision: ")
+    assert "accept" in message  # says what it may be
+    still_open = office.open_tasks(code)["reception_check"]
+    assert still_open[0] == task
+    assert "claimed by Nguyễn Thị Lan" in still_open[1]
+    assert office.ok("dossier", "show", code) == before
+
+
+def test_an_officer_without_the_role_is_refused(office):
+    code = office.start_p02()
+    task = office.open_task(code, "reception_check")
+
+    for action in (["claim"], ["complete", "--set", "decision=accept"]):
+        message = office.fails("task", action[0], str(task), "--as", "thu", *action[1:])
+        assert message == "error: Lê Văn Thu does not hold the role 'desk' in unit BHXH.QNI\n"
+
+    assert "claimed by" not in office.open_tasks(code)["reception_check"][1]
+    assert "status 1 " in office.ok("dossier", "show", code).splitlines()[0]
+
+
+def test_completing_a_completed_task_says_who_completed_it(office):
+    code = office.start_p02()
+    task = office.open_task(code, "reception_check")
+    office.ok("task", "complete", str(task), "--as", "lan", "--set", "decision=accept")
+
+    message = office.fails("task", "complete", str(task), "--as", "minh", "--set", "decision=accept")
+
+    assert re.fullmatch(
+        r"error: Task 'Kiểm tra thành phần hồ sơ' was already completed by Nguyễn Thị Lan "
+        r"at \d{4}-\d\d-\d\d \d\d:\d\d UTC\n", message), message
+    assert "Trần Văn Minh" not in office.ok("dossier", "show", code)
+
+
+def test_completing_a_completed_task_with_a_stale_form_says_who_completed_it(office):
+    code = office.start_p02()
+    task = office.open_task(code, "reception_check")
+    office.ok("task", "complete", str(task), "--as", "lan", "--set", "decision=accept")
+
+    # Minh submits the form he opened before Lan finished, still empty.
+    message = office.fails("task", "complete", str(task), "--as", "minh")
+
+    assert "already completed by Nguyễn Thị Lan" in message
