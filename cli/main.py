@@ -6,6 +6,7 @@ import sys
 import time
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from engine.catalogue import load_catalogue
 from engine.config import Settings
@@ -38,6 +39,17 @@ def main() -> None:
     except EngineError as err:
         click.echo(f"error: {err.message.en}", err=True)
         sys.exit(1)
+    except DBAPIError as err:
+        if _schema_missing(err):
+            click.echo("error: the database has no Motcua tables yet: run `motcua db upgrade` first", err=True)
+        else:
+            click.echo(f"error: the database refused: {err.orig}", err=True)
+        sys.exit(1)
+
+
+def _schema_missing(err: DBAPIError) -> bool:
+    text = str(err.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 @click.group()
@@ -56,8 +68,20 @@ def _actor(username: str | None) -> Actor:
         return Actor.of(user_by_name(session, username))
 
 
+def _json_object(text: str | None) -> dict:
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise click.BadParameter(f"not valid JSON: {err}", param_hint="--json") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("must be a JSON object ({...})", param_hint="--json")
+    return data
+
+
 def _pairs(values: tuple[str, ...], json_text: str | None) -> dict:
-    data = json.loads(json_text) if json_text else {}
+    data = _json_object(json_text)
     for item in values:
         if "=" not in item:
             raise click.BadParameter(f"'{item}' is not NAME=VALUE")
@@ -247,7 +271,7 @@ def dossier_show(code) -> None:
 @click.option("--json", "json_text", help="Payload as a JSON object.")
 def dossier_message(code, name, json_text) -> None:
     """Deliver a message (e.g. supplement_received, postal_delivered)."""
-    _runtime().dossiers.deliver_message(code, name, json.loads(json_text) if json_text else {}, Actor.system())
+    _runtime().dossiers.deliver_message(code, name, _json_object(json_text), Actor.system())
     click.echo(f"{name} delivered to {code}")
 
 

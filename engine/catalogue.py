@@ -22,6 +22,7 @@ from .metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, re
 from .scripting import check_source
 
 SHARED_DIR = "shared"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 @dataclass
@@ -57,10 +58,10 @@ def load_catalogue(
         diagrams = sorted(bpmn_dir.glob("*.bpmn"))
         _report_orphan_metadata(diagrams, workflows_dir, cat.problems)
     else:
-        diagrams = [_diagram_for(Path(f), bpmn_dir) for f in only]
+        diagrams = _diagrams_for(list(map(Path, only)), bpmn_dir, workflows_dir)
 
     for diagram in diagrams:
-        loaded = _load_procedure(diagram, workflows_dir, shared_sources, shared_meta, cat)
+        loaded = _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_meta, cat)
         if loaded is None:
             continue
         if loaded.meta.code in cat.procedures:
@@ -91,12 +92,60 @@ def _read_roles(workflows_dir: Path, problems: list[Problem]) -> dict[str, dict[
 
 
 def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
+    """Well-formed XML whose sequence flows connect elements that exist."""
     try:
-        etree.fromstring(text.encode("utf-8"))
-        return True
+        root = etree.fromstring(text.encode("utf-8"))
     except etree.XMLSyntaxError as err:
         problems.append(Problem(_rel(path), f"line {err.lineno}", f"not well-formed XML: {err.msg}"))
         return False
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    ok = True
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        for end in ("sourceRef", "targetRef"):
+            ref = flow.get(end)
+            if ref not in ids:
+                what = "comes from" if end == "sourceRef" else "leads to"
+                problems.append(Problem(_rel(path), flow.get("id", ""),
+                                        f"sequence flow {what} '{ref}', which is not in the diagram"))
+                ok = False
+    if ok:
+        for container in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
+            for node_id in _unreachable_nodes(container):
+                problems.append(Problem(_rel(path), node_id, "no path from the start event reaches this element"))
+                ok = False
+    return ok
+
+
+FLOW_NODES = {
+    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction",
+    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
+}
+
+
+def _unreachable_nodes(container) -> list[str]:
+    """Flow nodes of one process or subprocess that no path from its start events reaches."""
+    nodes, flows, boundary = {}, {}, {}
+    for child in container:
+        tag = etree.QName(child).localname
+        if tag in FLOW_NODES:
+            nodes[child.get("id")] = child
+            if tag == "boundaryEvent":
+                boundary.setdefault(child.get("attachedToRef"), []).append(child.get("id"))
+        elif tag == "sequenceFlow":
+            flows.setdefault(child.get("sourceRef"), []).append(child.get("targetRef"))
+    todo = [i for i, n in nodes.items() if etree.QName(n).localname == "startEvent"]
+    # event subprocesses start on their event, not from a flow
+    todo += [i for i, n in nodes.items() if n.get("triggeredByEvent") == "true"]
+    seen: set[str] = set()
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        todo += flows.get(node_id, []) + boundary.get(node_id, [])
+    return [i for i in nodes if i not in seen]
 
 
 def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
@@ -115,8 +164,22 @@ def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
     return sources, metas
 
 
-def _diagram_for(path: Path, bpmn_dir: Path) -> Path:
-    return path if path.suffix == ".bpmn" else bpmn_dir / f"{path.stem}.bpmn"
+def _diagrams_for(files: list[Path], bpmn_dir: Path, workflows_dir: Path) -> list[Path]:
+    """The procedure diagrams to check for the files a designer names: a procedure's diagram or
+    metadata (a draft may sit anywhere, with its .yaml beside it); a shared step means every
+    procedure, since they all may call it."""
+    shared_dirs = {(bpmn_dir / SHARED_DIR).resolve(), (workflows_dir / SHARED_DIR).resolve()}
+    diagrams: list[Path] = []
+    for path in files:
+        if path.resolve().parent in shared_dirs:
+            found = sorted(bpmn_dir.glob("*.bpmn"))
+        elif path.suffix == ".bpmn":
+            found = [path]
+        else:
+            beside = path.with_suffix(".bpmn")
+            found = [beside if beside.exists() else bpmn_dir / f"{path.stem}.bpmn"]
+        diagrams += [d for d in found if d not in diagrams]
+    return diagrams
 
 
 def _metadata_for(diagram: Path, workflows_dir: Path) -> Path:
@@ -131,7 +194,7 @@ def _report_orphan_metadata(diagrams: list[Path], workflows_dir: Path, problems:
             problems.append(Problem(_rel(path), "", f"metadata without a diagram: bpmn/{path.stem}.bpmn is missing"))
 
 
-def _load_procedure(diagram, workflows_dir, shared_sources, shared_meta, cat) -> LoadedProcedure | None:
+def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_meta, cat) -> LoadedProcedure | None:
     problems = cat.problems
     if not diagram.exists():
         problems.append(Problem(_rel(diagram), "", "diagram file not found"))
@@ -150,10 +213,14 @@ def _load_procedure(diagram, workflows_dir, shared_sources, shared_meta, cat) ->
     if not _check_xml(diagram, text, problems):
         return None
     all_sources = {**shared_sources, diagram.name: text}
+
+    def shown(name: str | None) -> str:  # a source name as the path people see
+        return _rel(diagram) if not name or name == diagram.name else _rel(bpmn_dir / name)
+
     try:
         parsed = parse_sources(all_sources, meta.process_id)
     except ValidationException as err:
-        problems.append(Problem(err.file_name or _rel(diagram), err.id or "", str(err).split("\n")[0]))
+        problems.append(Problem(shown(err.file_name), err.id or "", str(err).split("\n")[0]))
         return None
     except Exception as err:  # the parser raises plain errors for some broken diagrams
         problems.append(Problem(_rel(diagram), "", f"cannot parse: {err}"))
@@ -161,18 +228,21 @@ def _load_procedure(diagram, workflows_dir, shared_sources, shared_meta, cat) ->
 
     used_files = {spec.file for spec in parsed.all_specs()}
     sources = {name: t for name, t in all_sources.items() if name in used_files}
-    tasks = dict(meta.tasks)
+    # forms of the shared steps it calls, unless the procedure declares its own for a task
+    tasks: dict[str, Any] = {}
     raw_tasks: dict[str, Any] = {}
     for spec in parsed.subprocess_specs.values():
         shared = shared_meta.get(spec.name) if spec is not None else None
         if shared is not None:
             tasks.update(shared[0].tasks)
             raw_tasks.update(shared[1])
+    tasks.update(meta.tasks)
     merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks})
 
-    before = len(problems)
-    problems.extend(check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path)))
-    if len(problems) > before:
+    found = check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path))
+    problems.extend(Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason)
+                    for p in found)
+    if found:
         return None
 
     raw_meta = {**raw, "tasks": {**raw_tasks, **(raw.get("tasks") or {})}}
@@ -230,3 +300,4 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
             if step.kind == "message" and step.target not in messages:
                 problems.append(Problem(meta_path, where, f"the diagram waits for no message '{step.target}'"))
     return problems
+

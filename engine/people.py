@@ -42,11 +42,15 @@ def add_unit(session: Session, code: str, name_vi: str, name_en: str) -> Unit:
 
 
 def add_user(session: Session, username: str, full_name: str, email: str | None = None) -> User:
+    """Add an officer, or update the name (and e-mail, if given) of an existing one."""
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
         user = User(username=username, full_name=full_name, email=email)
         session.add(user)
-        session.flush()
+    else:
+        user.full_name = full_name
+        user.email = email or user.email
+    session.flush()
     return user
 
 

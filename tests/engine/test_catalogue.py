@@ -88,8 +88,6 @@ def test_the_deployed_metadata_reads_back_to_the_forms_that_were_validated():
     assert deployed.tasks == p02.meta.tasks
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the catalogue lets a shared step's form win over the procedure's "
-                                       "own, the deployed metadata (raw_meta) the other way round")
 def test_a_procedure_form_for_a_shared_task_means_the_same_when_validated_and_when_deployed(tmp_path):
     shutil.copy(MINIMAL, tmp_path / "X01.bpmn")
     own_form = ("  leader_approval:\n    fields:\n"
@@ -149,9 +147,8 @@ REJECTED = [
     pytest.param("lane_unknown_role", "lane_unknown_role.bpmn", "desk_check", ["'reception'", "not a known role"],
                  id="lane naming an unknown role"),
     pytest.param("unreachable_end", "unreachable_end.bpmn", "end_forgotten", ["reach"],
-                 marks=pytest.mark.xfail(strict=True, reason="reachability check comes with issue 3"),
                  id="unreachable end event"),
-    pytest.param("flow_to_nothing", "flow_to_nothing.bpmn", "check_gateway", ["set_rejected"],
+    pytest.param("flow_to_nothing", "flow_to_nothing.bpmn", "flow_refuse", ["set_rejected", "not in the diagram"],
                  id="flow to nothing"),
     pytest.param("gateway_without_default", "gateway_without_default.bpmn", "check_gateway", ["no default flow"],
                  id="exclusive gateway with no default flow"),
