@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +43,7 @@ class Database:
         with self._writer() as session:
             with session.begin():
                 yield session
+                _insert_buffered(session)
 
     def lock_dossier(self, session: Session, dossier_id: int | None = None, *, code: str | None = None,
                      task_id: int | None = None) -> Dossier | None:
@@ -61,6 +62,24 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_later(session: Session, model: type, **values) -> None:
+    """Queue a row that nothing reads back in this transaction (events, outbox): all queued rows
+    are written at commit with one bulk INSERT per table, skipping the ORM's per-object work."""
+    session.info.setdefault(_BUFFER, {}).setdefault(model, []).append(values)
+
+
+_BUFFER = "motcua_insert_later"
+
+
+def _insert_buffered(session: Session) -> None:
+    buffered = session.info.pop(_BUFFER, {})
+    if buffered:
+        session.flush()  # rows the buffered ones refer to (a new dossier) go first
+        connection = session.connection()
+        for model, rows in buffered.items():
+            connection.execute(insert(model.__table__), rows)
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:

@@ -27,7 +27,7 @@ from .db import Database
 from .errors import NotFound, NotWaitingForMessage, TaskNotOpen
 from .models import Dossier, Event, HumanTask, TaskStatus, Timer, TimerStatus, Unit, User
 from .people import Actor
-from .projection import Effects, find_task, project, record
+from .projection import Effects, find_task, open_user_tasks, project, record
 from .scripting import RestrictedScriptEngine
 from .state import dump_state, load_state
 from .statuses import DossierStatus
@@ -120,7 +120,7 @@ class DossierService:
             )
             session.add(dossier)
             session.flush()
-            record(session, dossier, actor, "submitted", now, procedure=procedure_code,
+            record(session, dossier.id, actor, "submitted", now, procedure=procedure_code,
                    version=version.id, application=_jsonable(data))
             self._save(session, dossier, wf, effects, actor, now)
         self._cache.put(dossier.id, dossier.state_version, wf)
@@ -131,7 +131,7 @@ class DossierService:
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
         """Complete a human task with its form data; the dossier moves on to its next step."""
 
-        def step(session, dossier, wf, version, now):
+        def step(session, dossier, wf, version, now, effects):
             task = self._task_for_update(session, task_id)
             # who may act first (a stale form on a done task should hear who did it), then the form;
             # either error rolls the whole transaction back
@@ -142,7 +142,8 @@ class DossierService:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
             spiff_task.set_data(**cleaned)
             spiff_task.run()
-            record(session, dossier, actor, "task_completed", now, task=task.element_id, task_id=task.id,
+            effects.completed.add(task.spiff_task_id)
+            record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
                    data=_jsonable(cleaned))
 
         self._advance({"task_id": task_id}, actor, step)
@@ -159,7 +160,7 @@ class DossierService:
     def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor) -> None:
         """Deliver a message from outside (the applicant's supplement, a postal update)."""
 
-        def step(session, dossier, wf, version, now):
+        def step(session, dossier, wf, version, now, effects):
             if not any(
                 isinstance(d, MessageEventDefinition) and d.name == name
                 for t in wf.get_tasks(state=TaskState.WAITING)
@@ -170,7 +171,7 @@ class DossierService:
                     f"Dossier {dossier.code} is not waiting for the message '{name}'",
                 )
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
-            record(session, dossier, actor, "message_received", now, message=name, payload=_jsonable(payload))
+            record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(payload))
 
         self._advance({"code": dossier_code}, actor, step)
 
@@ -187,7 +188,7 @@ class DossierService:
         for timer_id, dossier_id in due:
             fired_here = []
 
-            def step(session, dossier, wf, version, now, timer_id=timer_id):
+            def step(session, dossier, wf, version, now, effects, timer_id=timer_id):
                 timer = session.scalars(
                     select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
                 ).one()
@@ -261,7 +262,7 @@ class DossierService:
         return engine
 
     def _advance(self, which: dict[str, Any], actor: Actor,
-                 step: Callable[[Session, Dossier, BpmnWorkflow, RunnableVersion, datetime], Any]) -> None:
+                 step: Callable[[Session, Dossier, BpmnWorkflow, RunnableVersion, datetime, Effects], Any]) -> None:
         """Lock the dossier (`which`: its dossier_id, code or task_id), run `step` on its workflow,
         run the engine on, save and project, all in one transaction."""
         wf = None
@@ -276,9 +277,11 @@ class DossierService:
                     wf = load_state(dossier.state, version.parsed, self._script_engine(effects))
                 else:
                     wf.script_engine = self._script_engine(effects)
-                wf.refresh_timers()  # what fell due before this moment happens first
-                wf.do_engine_steps()
-                if step(session, dossier, wf, version, now) is False:
+                if dossier.next_timer_at is not None and dossier.next_timer_at <= now:
+                    wf.refresh_timers()  # what fell due before this moment happens first
+                    wf.do_engine_steps()
+                effects.open_before = open_user_tasks(wf)
+                if step(session, dossier, wf, version, now, effects) is False:
                     raise _NothingToDo
                 wf.do_engine_steps()
                 self._save(session, dossier, wf, effects, actor, now)
@@ -297,8 +300,9 @@ class DossierService:
         dossier.state_version += 1
 
     def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
+        """Claim, release or reassign: changes only the task row, so only that row is locked
+        (completing a task locks it too, after the dossier)."""
         with self.db.write() as session:
-            dossier = self._lock(session, {"task_id": task_id})
             task = self._task_for_update(session, task_id)
             target = None
             if to_username is not None:
@@ -307,14 +311,14 @@ class DossierService:
                     raise NotFound(f"Không có người dùng '{to_username}'", f"No user '{to_username}'")
             now = self.clock.now()
             assignment.apply(session, task, action, actor, now, target)
-            record(session, dossier, actor, f"task_{action}ed" if action != "reassign" else "task_reassigned", now,
+            record(session, task.dossier_id, actor, _PAST[action], now,
                    task=task.element_id, task_id=task.id, to=to_username)
-            dossier.updated_at = now
 
     def _task_for_update(self, session: Session, task_id: int) -> HumanTask:
-        task = session.scalars(
-            select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
-        ).one_or_none()
+        query = select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
+        if not self.db.is_sqlite:  # (SQLite's write transactions hold the whole database)
+            query = query.with_for_update()
+        task = session.scalars(query).one_or_none()
         if task is None:
             raise NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
         return task
@@ -327,6 +331,9 @@ class DossierService:
             raise NotFound(f"Không có công việc #{which['task_id']}", f"No task #{which['task_id']}")
         name = which.get("code") or f"#{which.get('dossier_id')}"
         raise NotFound(f"Không có hồ sơ {name}", f"No dossier {name}")
+
+
+_PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

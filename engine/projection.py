@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import assignment
 from .bpmn_specs import event_definitions
 from .models import Dossier, Event, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
+from .db import insert_later
 from .people import Actor
 from .statuses import DossierStatus
 
@@ -25,6 +26,10 @@ class Effects:
     """What a dossier's scripts asked for during one advance; applied when it is saved."""
 
     statuses: list[int] = field(default_factory=list)
+    # ids of the READY user tasks before the advance: their rows are the dossier's open tasks
+    open_before: set[str] = field(default_factory=set)
+    # ids of the user tasks the advance itself completed (their rows are already updated)
+    completed: set[str] = field(default_factory=set)
 
     def set_status(self, code: int) -> None:
         self.statuses.append(int(DossierStatus(int(code))))  # refuses codes outside 1-10
@@ -33,17 +38,17 @@ class Effects:
         return {"set_status": self.set_status}
 
 
-def record(session: Session, dossier: Dossier, actor: Actor, kind: str, now: datetime, **data: Any) -> None:
-    session.add(Event(dossier_id=dossier.id, at=now, actor_id=actor.user_id, actor=actor.name, kind=kind, data=data))
+def record(session: Session, dossier_id: int, actor: Actor, kind: str, now: datetime, **data: Any) -> None:
+    """Append to the dossier's history (written with the rest of the transaction)."""
+    insert_later(session, Event, dossier_id=dossier_id, at=now, actor_id=actor.user_id, actor=actor.name,
+                 kind=kind, data=data)
 
 
 def queue(session: Session, dossier: Dossier, kind: str, now: datetime, **payload: Any) -> None:
-    session.add(
-        OutboxMessage(
-            dossier_id=dossier.id, kind=kind, payload=payload, idempotency_key=f"{kind}:{uuid.uuid4().hex}",
-            status="pending", attempts=0, created_at=now, next_attempt_at=now,
-        )
-    )
+    """Queue a side effect for the outbox worker (written with the rest of the transaction)."""
+    insert_later(session, OutboxMessage, dossier_id=dossier.id, kind=kind, payload=payload,
+                 idempotency_key=f"{kind}:{uuid.uuid4().hex}", status="pending", attempts=0,
+                 created_at=now, next_attempt_at=now, sent_at=None, last_error=None)
 
 
 def project(session: Session, dossier: Dossier, wf: BpmnWorkflow, effects: Effects, actor: Actor, now: datetime) -> None:
@@ -52,11 +57,12 @@ def project(session: Session, dossier: Dossier, wf: BpmnWorkflow, effects: Effec
 
 
 def _project(session, dossier, wf, effects, actor, now) -> None:
-    _sync_human_tasks(session, dossier, wf, now)
-    _sync_timers(session, dossier, wf, now)
+    ready, waiting = _open_work(wf)
+    _sync_human_tasks(session, dossier, effects, ready, now)
+    _sync_timers(session, dossier, wf, waiting, now)
     for code in effects.statuses:
         if code != dossier.status:
-            record(session, dossier, actor, "status_changed", now, old=dossier.status, new=code)
+            record(session, dossier.id, actor, "status_changed", now, old=dossier.status, new=code)
             # every status change goes to the national portal and to the applicant
             queue(session, dossier, "portal.status", now, dossier_code=dossier.code, status=code, at=now.isoformat())
             queue(session, dossier, "notify.status", now, dossier_code=dossier.code, status=code)
@@ -64,24 +70,40 @@ def _project(session, dossier, wf, effects, actor, now) -> None:
     effects.statuses.clear()
     if wf.is_completed() and dossier.finished_at is None:
         dossier.finished_at = now
-        record(session, dossier, actor, "finished", now, status=dossier.status)
+        record(session, dossier.id, actor, "finished", now, status=dossier.status)
     dossier.updated_at = now
 
 
-def _sync_human_tasks(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: datetime) -> None:
-    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-    rows = session.scalars(
-        select(HumanTask).where(HumanTask.dossier_id == dossier.id, HumanTask.status.in_(assignment.OPEN))
-    ).all()
-    # the task just completed is still open in the database until the flush at commit
-    open_rows = [row for row in rows if row.status in assignment.OPEN]
-    for row in open_rows:
-        if row.spiff_task_id not in ready:
+def _open_work(wf: BpmnWorkflow):
+    """READY user tasks and WAITING tasks of the workflow and its subprocesses, in one pass."""
+    ready, waiting = {}, []
+    for workflow in (wf, *wf.subprocesses.values()):
+        for task in workflow.tasks.values():
+            if task.state == TaskState.READY and task.task_spec.manual:
+                ready[str(task.id)] = task
+            elif task.state == TaskState.WAITING:
+                waiting.append(task)
+    return ready, waiting
+
+
+def open_user_tasks(wf: BpmnWorkflow) -> set[str]:
+    return set(_open_work(wf)[0])
+
+
+def _sync_human_tasks(session: Session, dossier: Dossier, effects: Effects, ready: dict, now: datetime) -> None:
+    # Rows exist exactly for the tasks that were READY before the advance (the projection keeps
+    # it so), so only tasks that left without being completed by the advance need their rows.
+    gone = effects.open_before - set(ready) - effects.completed
+    if gone:
+        rows = session.scalars(
+            select(HumanTask).where(HumanTask.dossier_id == dossier.id, HumanTask.spiff_task_id.in_(gone),
+                                    HumanTask.status.in_(assignment.OPEN))
+        ).all()
+        for row in rows:
             assignment.cancel(row, now)
-            record(session, dossier, Actor.system(), "task_canceled", now, task=row.element_id, task_id=row.id)
-    known = {row.spiff_task_id for row in open_rows}
+            record(session, dossier.id, Actor.system(), "task_canceled", now, task=row.element_id, task_id=row.id)
     for spiff_id, task in ready.items():
-        if spiff_id in known:
+        if spiff_id in effects.open_before:
             continue
         spec = task.task_spec
         session.add(
@@ -93,9 +115,9 @@ def _sync_human_tasks(session: Session, dossier: Dossier, wf: BpmnWorkflow, now:
         )
 
 
-def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: datetime) -> None:
+def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, waiting_tasks: list, now: datetime) -> None:
     waiting = {}
-    for task in wf.get_tasks(state=TaskState.WAITING):
+    for task in waiting_tasks:
         is_timer = any(isinstance(d, TimerEventDefinition) for d in event_definitions(task.task_spec))
         due = task._get_internal_data("event_value")
         if is_timer and isinstance(due, str):
@@ -114,7 +136,7 @@ def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, now: date
         row.status = TimerStatus.FIRED if fired else TimerStatus.CANCELED
         row.fired_at = now if fired else None
         if fired:
-            record(session, dossier, Actor.system(), "timer_fired", now, element=row.element_id)
+            record(session, dossier.id, Actor.system(), "timer_fired", now, element=row.element_id)
     known = {row.spiff_task_id for row in rows}
     for spiff_id, (task, due) in waiting.items():
         if spiff_id not in known:
