@@ -14,14 +14,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from .errors import NotAllowed, TaskNotOpen
-from .models import HumanTask, TaskStatus, User
-from .people import Actor, holds_role
+from .models import TaskStatus
+from .people import Actor
+from .store import TaskRow, holds_role
 
 LEADER_ROLE = "leadership"
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """The officer a task is reassigned to."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -29,42 +38,42 @@ class Transition:
     name: str
     sources: tuple[TaskStatus, ...]
     target: TaskStatus
-    check: Callable[[Session, HumanTask, Actor, User | None], None]
+    check: Callable[[Connection, TaskRow, Actor, Colleague | None], None]
 
 
-def _must_hold_role(session: Session, task: HumanTask, actor: Actor, _target) -> None:
-    if not holds_role(session, actor.user_id, task.role_code, task.unit_code):
+def _must_hold_role(conn: Connection, task: TaskRow, actor: Actor, _target) -> None:
+    if not holds_role(conn, actor.user_id, task.role_code, task.unit_code):
         raise NotAllowed(
             f"{actor.name} không giữ vai trò '{task.role_code}' tại đơn vị {task.unit_code}",
             f"{actor.name} does not hold the role '{task.role_code}' in unit {task.unit_code}",
         )
 
 
-def _must_not_be_someone_elses(session, task: HumanTask, actor: Actor, target) -> None:
-    _must_hold_role(session, task, actor, target)
+def _must_not_be_someone_elses(conn, task: TaskRow, actor: Actor, target) -> None:
     if task.status == TaskStatus.CLAIMED and task.assignee_id != actor.user_id:
-        who = task.assignee.full_name if task.assignee else "?"
+        who = task.assignee_name or "?"
         raise NotAllowed(f"Công việc này đang do {who} xử lý", f"This task is claimed by {who}")
+    _must_hold_role(conn, task, actor, target)
 
 
-def _assignee_or_leader(session, task: HumanTask, actor: Actor, target) -> None:
+def _assignee_or_leader(conn, task: TaskRow, actor: Actor, target) -> None:
     if task.assignee_id == actor.user_id:
         return
-    _must_lead(session, task, actor, target)
+    _must_lead(conn, task, actor, target)
 
 
-def _must_lead(session, task: HumanTask, actor: Actor, target) -> None:
-    if not holds_role(session, actor.user_id, LEADER_ROLE, task.unit_code):
+def _must_lead(conn, task: TaskRow, actor: Actor, target) -> None:
+    if not holds_role(conn, actor.user_id, LEADER_ROLE, task.unit_code):
         raise NotAllowed(
             f"Chỉ lãnh đạo đơn vị {task.unit_code} mới được làm việc này",
             f"Only a leader of unit {task.unit_code} may do this",
         )
 
 
-def _leader_and_target_holds_role(session, task: HumanTask, actor: Actor, target: User | None) -> None:
-    _must_lead(session, task, actor, target)
-    if target is None or not holds_role(session, target.id, task.role_code, task.unit_code):
-        name = target.full_name if target else "?"
+def _leader_and_target_holds_role(conn, task: TaskRow, actor: Actor, target: Colleague | None) -> None:
+    _must_lead(conn, task, actor, target)
+    if target is None or not holds_role(conn, target.id, task.role_code, task.unit_code):
+        name = target.name if target else "?"
         raise NotAllowed(
             f"{name} không giữ vai trò '{task.role_code}' tại đơn vị {task.unit_code}",
             f"{name} does not hold the role '{task.role_code}' in unit {task.unit_code}",
@@ -82,14 +91,14 @@ TRANSITIONS = {
 }
 
 
-def apply(
-    session: Session, task: HumanTask, action: str, actor: Actor, now: datetime, target: User | None = None
-) -> None:
-    """Check and apply one transition to a task; raises TaskNotOpen / NotAllowed, changing nothing."""
+def apply(conn: Connection, task: TaskRow, action: str, actor: Actor, now: datetime,
+          target: Colleague | None = None) -> None:
+    """Check and apply one transition to a task row (the caller saves it); raises TaskNotOpen or
+    NotAllowed before changing anything."""
     transition = TRANSITIONS[action]
     if task.status not in transition.sources:
         raise _not_open(task, action)
-    transition.check(session, task, actor, target)
+    transition.check(conn, task, actor, target)
     task.status = transition.target
     if action == "claim":
         task.assignee_id, task.claimed_at = actor.user_id, now
@@ -103,14 +112,14 @@ def apply(
         task.completed_by_id, task.finished_at = actor.user_id, now
 
 
-def cancel(task: HumanTask, now: datetime) -> None:
+def cancel(task: TaskRow, now: datetime) -> None:
     """The process moved on without this task (a timer fired, the dossier was withdrawn)."""
     task.status, task.finished_at = TaskStatus.CANCELED, now
 
 
-def _not_open(task: HumanTask, action: str) -> TaskNotOpen:
+def _not_open(task: TaskRow, action: str) -> TaskNotOpen:
     if task.status == TaskStatus.DONE:
-        who = task.completed_by.full_name if task.completed_by else "?"
+        who = task.completed_by_name or "?"
         when = task.finished_at.strftime("%Y-%m-%d %H:%M") if task.finished_at else "?"
         return TaskNotOpen(
             f"Công việc '{task.title}' đã được {who} hoàn thành lúc {when} (UTC)",
@@ -122,6 +131,6 @@ def _not_open(task: HumanTask, action: str) -> TaskNotOpen:
             f"Task '{task.title}' was canceled: the dossier moved on without it",
         )
     if action == "claim":
-        who = task.assignee.full_name if task.assignee else "?"
+        who = task.assignee_name or "?"
         return TaskNotOpen(f"Công việc '{task.title}' đã được {who} nhận", f"Task '{task.title}' was already claimed by {who}")
     return TaskNotOpen(f"Công việc '{task.title}' chưa được ai nhận", f"Task '{task.title}' is not claimed")

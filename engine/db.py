@@ -2,7 +2,8 @@
 
 Every change goes through `Database.write()`: one transaction, committed or rolled back whole.
 On SQLite a write transaction starts with BEGIN IMMEDIATE, so writers queue on the database lock
-instead of failing half-way; on PostgreSQL the dossier row is locked with SELECT ... FOR UPDATE.
+instead of failing half-way; on PostgreSQL the rows being changed are locked with SELECT ... FOR
+UPDATE (see store.py).
 """
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Dossier, HumanTask
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -44,21 +44,6 @@ class Database:
             with session.begin():
                 yield session
                 _insert_buffered(session)
-
-    def lock_dossier(self, session: Session, dossier_id: int | None = None, *, code: str | None = None,
-                     task_id: int | None = None) -> Dossier | None:
-        """Load a dossier for change (by id, code, or one of its human tasks), holding a lock on it
-        until the transaction ends."""
-        if dossier_id is not None:
-            where = Dossier.id == dossier_id
-        elif code is not None:
-            where = Dossier.code == code
-        else:
-            where = Dossier.id == select(HumanTask.dossier_id).where(HumanTask.id == task_id).scalar_subquery()
-        query = select(Dossier).where(where).execution_options(populate_existing=True)
-        if not self.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the database write lock
-            query = query.with_for_update()
-        return session.scalars(query).one_or_none()
 
     def dispose(self) -> None:
         self.engine.dispose()

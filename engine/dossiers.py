@@ -25,9 +25,11 @@ from .codes import next_dossier_code
 from .config import Settings
 from .db import Database
 from .errors import NotFound, NotWaitingForMessage, TaskNotOpen
-from .models import Dossier, Event, HumanTask, TaskStatus, Timer, TimerStatus, Unit, User
+from . import store
+from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
 from .people import Actor
 from .projection import Effects, find_task, open_user_tasks, project, record
+from .store import DossierRow, TaskRow
 from .scripting import RestrictedScriptEngine
 from .state import dump_state, load_state
 from .statuses import DossierStatus
@@ -99,27 +101,27 @@ class DossierService:
         with self.db.write() as session:
             version = self.versions.current(session, procedure_code)
             data = forms.validate(version.meta.application, application)
-            if session.get(Unit, unit_code) is None:
+            conn = session.connection()
+            if not store.unit_exists(conn, unit_code):
                 raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
             now = self.clock.now()
             code = next_dossier_code(session, self.settings.office_code, now.astimezone(self._zone).date())
-            effects = Effects()
+            effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])  # submission is itself a status change
             wf = BpmnWorkflow(version.parsed.spec, version.parsed.subprocess_specs,
                               script_engine=self._script_engine(effects))
             start_task = wf.get_next_task(state=TaskState.READY)
             start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code)
             wf.do_engine_steps()
-            effects.statuses.insert(0, int(DossierStatus.SUBMITTED))  # submission is itself a status change
-            dossier = Dossier(
+            values = dict(
                 code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
-                status=0,
-                applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
-                applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
-                result_channel=data.get("result_channel"), submitted_at=now, updated_at=now,
-                state=b"", state_version=1,
+                status=0, state_version=0, next_timer_at=None, finished_at=None, updated_at=now,
             )
-            session.add(dossier)
-            session.flush()
+            dossier_id = store.insert_dossier(
+                conn, **values, applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
+                applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
+                result_channel=data.get("result_channel"), submitted_at=now, state=b"",
+            )
+            dossier = DossierRow(id=dossier_id, **values)
             record(session, dossier.id, actor, "submitted", now, procedure=procedure_code,
                    version=version.id, application=_jsonable(data))
             self._save(session, dossier, wf, effects, actor, now)
@@ -132,10 +134,12 @@ class DossierService:
         """Complete a human task with its form data; the dossier moves on to its next step."""
 
         def step(session, dossier, wf, version, now, effects):
-            task = self._task_for_update(session, task_id)
+            conn = session.connection()
+            task = self._task_for_update(conn, task_id)
             # who may act first (a stale form on a done task should hear who did it), then the form;
             # either error rolls the whole transaction back
-            assignment.apply(session, task, "complete", actor, now)
+            assignment.apply(conn, task, "complete", actor, now)
+            store.save_task(conn, task)
             cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data)
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -146,7 +150,7 @@ class DossierService:
             record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
                    data=_jsonable(cleaned))
 
-        self._advance({"task_id": task_id}, actor, step)
+        self._advance(store.dossier_of_task(task_id), actor, step, missing=_no_task(task_id))
 
     def claim(self, task_id: int, actor: Actor) -> None:
         self._transition(task_id, "claim", actor)
@@ -173,7 +177,7 @@ class DossierService:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
             record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(payload))
 
-        self._advance({"code": dossier_code}, actor, step)
+        self._advance(store.dossier_by_code(dossier_code), actor, step, missing=_no_dossier(dossier_code))
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
@@ -197,7 +201,7 @@ class DossierService:
                 wf.refresh_timers()
                 fired_here.append(timer_id)
 
-            self._advance({"dossier_id": dossier_id}, Actor.system(), step)
+            self._advance(store.dossier_by_id(dossier_id), Actor.system(), step, missing=_no_dossier(f"#{dossier_id}"))
             fired += len(fired_here)
         return fired
 
@@ -261,20 +265,24 @@ class DossierService:
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
-    def _advance(self, which: dict[str, Any], actor: Actor,
-                 step: Callable[[Session, Dossier, BpmnWorkflow, RunnableVersion, datetime, Effects], Any]) -> None:
-        """Lock the dossier (`which`: its dossier_id, code or task_id), run `step` on its workflow,
+    def _advance(self, which, actor: Actor,
+                 step: Callable[[Session, DossierRow, BpmnWorkflow, RunnableVersion, datetime, Effects], Any],
+                 missing: NotFound) -> None:
+        """Lock the dossier (`which`: a condition on the dossiers table), run `step` on its workflow,
         run the engine on, save and project, all in one transaction."""
         wf = None
         try:
             with self.db.write() as session:
-                dossier = self._lock(session, which)
+                conn = session.connection()
+                dossier = store.lock_dossier(conn, which, for_update=not self.db.is_sqlite)
+                if dossier is None:
+                    raise missing
                 now = self.clock.now()
                 version = self.versions.get(session, dossier.version_id)
                 effects = Effects()
                 wf = self._cache.take(dossier.id, dossier.state_version)
                 if wf is None:
-                    wf = load_state(dossier.state, version.parsed, self._script_engine(effects))
+                    wf = load_state(store.dossier_state(conn, dossier.id), version.parsed, self._script_engine(effects))
                 else:
                     wf.script_engine = self._script_engine(effects)
                 if dossier.next_timer_at is not None and dossier.next_timer_at <= now:
@@ -294,44 +302,41 @@ class DossierService:
             if wf is not None:
                 self._cache.put(dossier.id, dossier.state_version, wf)
 
-    def _save(self, session, dossier, wf, effects, actor, now) -> None:
+    def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now) -> None:
         project(session, dossier, wf, effects, actor, now)
-        dossier.state = dump_state(wf)
         dossier.state_version += 1
+        store.save_dossier(session.connection(), dossier, state=dump_state(wf))
 
     def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
         """Claim, release or reassign: changes only the task row, so only that row is locked
         (completing a task locks it too, after the dossier)."""
         with self.db.write() as session:
-            task = self._task_for_update(session, task_id)
+            conn = session.connection()
+            task = self._task_for_update(conn, task_id)
             target = None
             if to_username is not None:
-                target = session.scalars(select(User).where(User.username == to_username)).one_or_none()
+                target = store.colleague(conn, to_username)
                 if target is None:
                     raise NotFound(f"Không có người dùng '{to_username}'", f"No user '{to_username}'")
             now = self.clock.now()
-            assignment.apply(session, task, action, actor, now, target)
+            assignment.apply(conn, task, action, actor, now, target)
+            store.save_task(conn, task)
             record(session, task.dossier_id, actor, _PAST[action], now,
                    task=task.element_id, task_id=task.id, to=to_username)
 
-    def _task_for_update(self, session: Session, task_id: int) -> HumanTask:
-        query = select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
-        if not self.db.is_sqlite:  # (SQLite's write transactions hold the whole database)
-            query = query.with_for_update()
-        task = session.scalars(query).one_or_none()
+    def _task_for_update(self, conn, task_id: int) -> TaskRow:
+        task = store.lock_task(conn, task_id, for_update=not self.db.is_sqlite)
         if task is None:
-            raise NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
+            raise _no_task(task_id)
         return task
 
-    def _lock(self, session: Session, which: dict[str, Any]) -> Dossier:
-        dossier = self.db.lock_dossier(session, **which)
-        if dossier is not None:
-            return dossier
-        if "task_id" in which:
-            raise NotFound(f"Không có công việc #{which['task_id']}", f"No task #{which['task_id']}")
-        name = which.get("code") or f"#{which.get('dossier_id')}"
-        raise NotFound(f"Không có hồ sơ {name}", f"No dossier {name}")
 
+def _no_task(task_id: int) -> NotFound:
+    return NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
+
+
+def _no_dossier(code: str) -> NotFound:
+    return NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
 
 _PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}
 

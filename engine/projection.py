@@ -15,17 +15,18 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import assignment
 from .bpmn_specs import event_definitions
-from .models import Dossier, Event, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
 from .db import insert_later
+from .models import Event, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
 from .people import Actor
 from .statuses import DossierStatus
+from .store import DossierRow, open_tasks_of, save_task
 
 
 @dataclass
 class Effects:
-    """What a dossier's scripts asked for during one advance; applied when it is saved."""
+    """What one advance of a dossier did and asked for; applied when it is saved."""
 
-    statuses: list[int] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)  # set_status() calls from scripts, in order
     # ids of the READY user tasks before the advance: their rows are the dossier's open tasks
     open_before: set[str] = field(default_factory=set)
     # ids of the user tasks the advance itself completed (their rows are already updated)
@@ -35,6 +36,7 @@ class Effects:
         self.statuses.append(int(DossierStatus(int(code))))  # refuses codes outside 1-10
 
     def functions(self) -> dict[str, Any]:
+        """What scripts in diagrams may call."""
         return {"set_status": self.set_status}
 
 
@@ -44,19 +46,15 @@ def record(session: Session, dossier_id: int, actor: Actor, kind: str, now: date
                  kind=kind, data=data)
 
 
-def queue(session: Session, dossier: Dossier, kind: str, now: datetime, **payload: Any) -> None:
+def queue(session: Session, dossier_id: int, kind: str, now: datetime, **payload: Any) -> None:
     """Queue a side effect for the outbox worker (written with the rest of the transaction)."""
-    insert_later(session, OutboxMessage, dossier_id=dossier.id, kind=kind, payload=payload,
+    insert_later(session, OutboxMessage, dossier_id=dossier_id, kind=kind, payload=payload,
                  idempotency_key=f"{kind}:{uuid.uuid4().hex}", status="pending", attempts=0,
                  created_at=now, next_attempt_at=now, sent_at=None, last_error=None)
 
 
-def project(session: Session, dossier: Dossier, wf: BpmnWorkflow, effects: Effects, actor: Actor, now: datetime) -> None:
-    with session.no_autoflush:  # one flush at commit, rows of a kind inserted together
-        _project(session, dossier, wf, effects, actor, now)
-
-
-def _project(session, dossier, wf, effects, actor, now) -> None:
+def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Effects, actor: Actor,
+            now: datetime) -> None:
     ready, waiting = _open_work(wf)
     _sync_human_tasks(session, dossier, effects, ready, now)
     _sync_timers(session, dossier, wf, waiting, now)
@@ -64,14 +62,19 @@ def _project(session, dossier, wf, effects, actor, now) -> None:
         if code != dossier.status:
             record(session, dossier.id, actor, "status_changed", now, old=dossier.status, new=code)
             # every status change goes to the national portal and to the applicant
-            queue(session, dossier, "portal.status", now, dossier_code=dossier.code, status=code, at=now.isoformat())
-            queue(session, dossier, "notify.status", now, dossier_code=dossier.code, status=code)
+            queue(session, dossier.id, "portal.status", now, dossier_code=dossier.code, status=code,
+                  at=now.isoformat())
+            queue(session, dossier.id, "notify.status", now, dossier_code=dossier.code, status=code)
             dossier.status = code
     effects.statuses.clear()
     if wf.is_completed() and dossier.finished_at is None:
         dossier.finished_at = now
         record(session, dossier.id, actor, "finished", now, status=dossier.status)
     dossier.updated_at = now
+
+
+def open_user_tasks(wf: BpmnWorkflow) -> set[str]:
+    return set(_open_work(wf)[0])
 
 
 def _open_work(wf: BpmnWorkflow):
@@ -86,36 +89,29 @@ def _open_work(wf: BpmnWorkflow):
     return ready, waiting
 
 
-def open_user_tasks(wf: BpmnWorkflow) -> set[str]:
-    return set(_open_work(wf)[0])
-
-
-def _sync_human_tasks(session: Session, dossier: Dossier, effects: Effects, ready: dict, now: datetime) -> None:
+def _sync_human_tasks(session: Session, dossier: DossierRow, effects: Effects, ready: dict, now: datetime) -> None:
     # Rows exist exactly for the tasks that were READY before the advance (the projection keeps
     # it so), so only tasks that left without being completed by the advance need their rows.
     gone = effects.open_before - set(ready) - effects.completed
     if gone:
-        rows = session.scalars(
-            select(HumanTask).where(HumanTask.dossier_id == dossier.id, HumanTask.spiff_task_id.in_(gone),
-                                    HumanTask.status.in_(assignment.OPEN))
-        ).all()
-        for row in rows:
+        conn = session.connection()
+        for row in open_tasks_of(conn, dossier.id, gone):
             assignment.cancel(row, now)
+            save_task(conn, row)
             record(session, dossier.id, Actor.system(), "task_canceled", now, task=row.element_id, task_id=row.id)
     for spiff_id, task in ready.items():
         if spiff_id in effects.open_before:
             continue
         spec = task.task_spec
-        session.add(
-            HumanTask(
-                dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
-                title=spec.bpmn_name or spec.bpmn_id, role_code=spec.lane, unit_code=dossier.unit_code,
-                status=TaskStatus.NEW, created_at=now,
-            )
+        insert_later(
+            session, HumanTask, dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
+            title=spec.bpmn_name or spec.bpmn_id, role_code=spec.lane, unit_code=dossier.unit_code,
+            status=TaskStatus.NEW, assignee_id=None, completed_by_id=None, created_at=now,
+            claimed_at=None, finished_at=None, due_at=None,
         )
 
 
-def _sync_timers(session: Session, dossier: Dossier, wf: BpmnWorkflow, waiting_tasks: list, now: datetime) -> None:
+def _sync_timers(session: Session, dossier: DossierRow, wf: BpmnWorkflow, waiting_tasks: list, now: datetime) -> None:
     waiting = {}
     for task in waiting_tasks:
         is_timer = any(isinstance(d, TimerEventDefinition) for d in event_definitions(task.task_spec))
