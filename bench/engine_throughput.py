@@ -3,7 +3,8 @@
     .venv/bin/python bench/engine_throughput.py [--seconds N] [--postgres-url URL] [--profile]
 
 Every measurement runs in this one process on one thread, one after the other, on the same parsed
-P02 spec and the `happy` path of its metadata (submit, then claim and complete every user task):
+P02 spec and the `happy` path of its metadata (submit, then find and complete every user task;
+the "claim first" rows claim each task in a transaction of its own before completing it):
 
 - bare SpiffWorkflow in memory, with the engine's RestrictedScriptEngine (the baseline all ratios
   refer to), and with SpiffWorkflow's plain PythonScriptEngine, to show what the restriction layer
@@ -244,14 +245,19 @@ class EngineBench:
         rt = self.rt
         rt.dossiers = DossierService(rt.db, rt.clock, rt.settings, rt.versions, **({} if enabled else {"cache_size": 0}))
 
+    claim_first = False
+
     def lifecycle(self) -> str:
-        """Submit, then claim and complete each task of the path, as officers do through the web app."""
+        """Submit, then for each task of the path an officer finds it among the dossier's open tasks
+        and completes it (which claims it on the way), or, with claim_first, claims it in a
+        transaction of its own first, as an officer who takes a task now and finishes it later."""
         dossiers = self.rt.dossiers
         code = dossiers.start(PROCEDURE, self.scenario.start_raw, self.applicant)
         for element_id, raw, _clean in self.scenario.steps:
             task = next(t for t in dossiers.open_tasks(code) if t.element_id == element_id)
             actor = self.officers[task.role]
-            dossiers.claim(task.id, actor)
+            if self.claim_first:
+                dossiers.claim(task.id, actor)
             dossiers.complete_task(task.id, actor, raw)
         return code
 
@@ -324,9 +330,11 @@ def engine_bench(url: str | None, scenario: Scenario, catalogue: Catalogue) -> I
 def measure_engine(label: str, url: str | None, scenario, catalogue, seconds, warmup) -> list[Measurement]:
     results = []
     with engine_bench(url, scenario, catalogue) as bench:
-        for cached in (True, False):
+        for cached, claim_first in ((True, False), (True, True), (False, False)):
             bench.use_workflow_cache(cached)
-            name = f"engine, {label}" + ("" if cached else ", no workflow cache")
+            bench.claim_first = claim_first
+            name = f"engine, {label}" + (", claim first" if claim_first else "") + \
+                ("" if cached else ", no workflow cache")
             print(f"  {name} ...", flush=True)
             results.append(bench.measure(name, seconds, warmup))
     return results
@@ -445,7 +453,7 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
     for message in skipped:
         print(f"skipped: {message}")
     print(
-        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit, then {len(scenario.steps)} x (find the open task, claim, complete).\n"
+        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit, then {len(scenario.steps)} x (find the open task, [claim,] complete).\n"
         f"lifecycles/s = median of {SLICES} equal slices of the run; spread = half their range; n = lifecycles counted.\n"
         f"vs bare  = lifecycles/s relative to '{baseline.name}'.\n"
         "state B  = bytes stored per finished dossier: the engine's dossiers.state (spec left out), or for\n"

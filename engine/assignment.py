@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from .errors import NotAllowed, TaskNotOpen
 from .models import TaskStatus
 from .people import Actor
-from .store import TaskRow, holds_role
+from .store import TaskRow, fill_names, holds_role
 
 LEADER_ROLE = "leadership"
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
@@ -42,7 +42,11 @@ class Transition:
 
 
 def _must_hold_role(conn: Connection, task: TaskRow, actor: Actor, _target) -> None:
-    if not holds_role(conn, actor.user_id, task.role_code, task.unit_code):
+    if task.actor_id == actor.user_id and task.actor_holds_role is not None:
+        allowed = task.actor_holds_role  # read with the task row
+    else:
+        allowed = holds_role(conn, actor.user_id, task.role_code, task.unit_code)
+    if not allowed:
         raise NotAllowed(
             f"{actor.name} không giữ vai trò '{task.role_code}' tại đơn vị {task.unit_code}",
             f"{actor.name} does not hold the role '{task.role_code}' in unit {task.unit_code}",
@@ -96,6 +100,9 @@ def apply(conn: Connection, task: TaskRow, action: str, actor: Actor, now: datet
     """Check and apply one transition to a task row (the caller saves it); raises TaskNotOpen or
     NotAllowed before changing anything."""
     transition = TRANSITIONS[action]
+    if task.status not in transition.sources or (action == "complete" and task.status == TaskStatus.CLAIMED
+                                                 and task.assignee_id != actor.user_id):
+        fill_names(conn, task)  # an error names who has it or did it
     if task.status not in transition.sources:
         raise _not_open(task, action)
     transition.check(conn, task, actor, target)

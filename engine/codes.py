@@ -7,20 +7,26 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from .models import DossierCodeCounter
 
 
-def next_dossier_code(session: Session, office_code: str, day: date) -> str:
-    prefix = f"{office_code}-{day:%y%m%d}"
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(DossierCodeCounter)
-        .values(prefix=prefix, last=1)
-        .on_conflict_do_update(index_elements=["prefix"], set_={"last": DossierCodeCounter.last + 1})
-        .returning(DossierCodeCounter.last)
+def _bump(dialect):
+    counters = DossierCodeCounter.__table__
+    return (
+        dialect.insert(counters)
+        .values(prefix=bindparam("prefix"), last=1)
+        .on_conflict_do_update(index_elements=["prefix"], set_={"last": counters.c.last + 1})
+        .returning(counters.c.last)
     )
-    sequence = session.execute(statement).scalar_one()
+
+
+_BUMP = {"postgresql": _bump(postgresql), "sqlite": _bump(sqlite)}
+
+
+def next_dossier_code(conn: Connection, office_code: str, day: date) -> str:
+    prefix = f"{office_code}-{day:%y%m%d}"
+    sequence = conn.execute(_BUMP[conn.dialect.name], {"prefix": prefix}).scalar_one()
     return f"{prefix}-{sequence:04d}"

@@ -24,7 +24,7 @@ from .bpmn_specs import event_definitions
 from .codes import next_dossier_code
 from .config import Settings
 from .db import Database
-from .errors import NotFound, NotWaitingForMessage, TaskNotOpen
+from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
 from . import store
 from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
 from .people import Actor
@@ -99,13 +99,17 @@ class DossierService:
         """Submit a dossier; returns its code. The application is checked against the procedure's form."""
         unit_code = unit_code or self.settings.office_code
         with self.db.write() as session:
-            version = self.versions.current(session, procedure_code)
-            data = forms.validate(version.meta.application, application)
             conn = session.connection()
-            if not store.unit_exists(conn, unit_code):
+            version_id, unit_exists = store.current_version_and_unit(conn, procedure_code, unit_code)
+            if version_id is None:
+                raise ProcedureUnavailable(f"Thủ tục {procedure_code} chưa được triển khai",
+                                           f"Procedure {procedure_code} is not deployed")
+            version = self.versions.get(session, version_id)
+            data = forms.validate(version.meta.application, application)
+            if not unit_exists:
                 raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
             now = self.clock.now()
-            code = next_dossier_code(session, self.settings.office_code, now.astimezone(self._zone).date())
+            code = next_dossier_code(conn, self.settings.office_code, now.astimezone(self._zone).date())
             effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])  # submission is itself a status change
             wf = BpmnWorkflow(version.parsed.spec, version.parsed.subprocess_specs,
                               script_engine=self._script_engine(effects))
@@ -133,9 +137,8 @@ class DossierService:
     def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
         """Complete a human task with its form data; the dossier moves on to its next step."""
 
-        def step(session, dossier, wf, version, now, effects):
+        def step(session, dossier, wf, version, now, effects, task: TaskRow):
             conn = session.connection()
-            task = self._task_for_update(conn, task_id)
             # who may act first (a stale form on a done task should hear who did it), then the form;
             # either error rolls the whole transaction back
             assignment.apply(conn, task, "complete", actor, now)
@@ -150,7 +153,10 @@ class DossierService:
             record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
                    data=_jsonable(cleaned))
 
-        self._advance(store.dossier_of_task(task_id), actor, step, missing=_no_task(task_id))
+        def lock(conn):
+            return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
+
+        self._advance(lock, actor, step, missing=_no_task(task_id))
 
     def claim(self, task_id: int, actor: Actor) -> None:
         self._transition(task_id, "claim", actor)
@@ -164,7 +170,7 @@ class DossierService:
     def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor) -> None:
         """Deliver a message from outside (the applicant's supplement, a postal update)."""
 
-        def step(session, dossier, wf, version, now, effects):
+        def step(session, dossier, wf, version, now, effects, _):
             if not any(
                 isinstance(d, MessageEventDefinition) and d.name == name
                 for t in wf.get_tasks(state=TaskState.WAITING)
@@ -177,7 +183,8 @@ class DossierService:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
             record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(payload))
 
-        self._advance(store.dossier_by_code(dossier_code), actor, step, missing=_no_dossier(dossier_code))
+        self._advance(self._dossier_lock("code", dossier_code), actor, step,
+                      missing=_no_dossier(dossier_code))
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
@@ -192,7 +199,7 @@ class DossierService:
         for timer_id, dossier_id in due:
             fired_here = []
 
-            def step(session, dossier, wf, version, now, effects, timer_id=timer_id):
+            def step(session, dossier, wf, version, now, effects, _, timer_id=timer_id):
                 timer = session.scalars(
                     select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
                 ).one()
@@ -201,33 +208,21 @@ class DossierService:
                 wf.refresh_timers()
                 fired_here.append(timer_id)
 
-            self._advance(store.dossier_by_id(dossier_id), Actor.system(), step, missing=_no_dossier(f"#{dossier_id}"))
+            self._advance(self._dossier_lock("id", dossier_id), Actor.system(), step,
+                          missing=_no_dossier(f"#{dossier_id}"))
             fired += len(fired_here)
         return fired
 
     # --- reading -------------------------------------------------------------------------------
 
     def open_tasks(self, dossier_code: str | None = None, role: str | None = None,
-                   unit: str | None = None, user: User | None = None) -> list[OpenTask]:
+                   unit: str | None = None) -> list[OpenTask]:
+        """Open tasks, earliest due first, optionally of one dossier, role or unit."""
         with self.db.read() as session:
-            query = (
-                select(HumanTask, Dossier.code, User.full_name)
-                .join(Dossier, Dossier.id == HumanTask.dossier_id)
-                .outerjoin(User, User.id == HumanTask.assignee_id)
-                .where(HumanTask.status.in_(assignment.OPEN))
-                .order_by(HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-            )
-            if dossier_code:
-                query = query.where(Dossier.code == dossier_code)
-            if role:
-                query = query.where(HumanTask.role_code == role)
-            if unit:
-                query = query.where(HumanTask.unit_code == unit)
-            return [
-                OpenTask(t.id, code, t.element_id, t.title, t.role_code, t.unit_code, t.status.value,
-                         assignee, t.created_at, t.due_at)
-                for t, code, assignee in session.execute(query)
-            ]
+            params = {k: v for k, v in (("code", dossier_code), ("role", role), ("unit", unit)) if v}
+            query = store.open_tasks_query("code" in params, "role" in params, "unit" in params)
+            rows = session.connection().execute(query, params)
+            return [OpenTask(*row[:6], row[6].value, *row[7:]) for row in rows]
 
     def get(self, dossier_code: str) -> Dossier:
         with self.db.read() as session:
@@ -265,18 +260,24 @@ class DossierService:
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
-    def _advance(self, which, actor: Actor,
-                 step: Callable[[Session, DossierRow, BpmnWorkflow, RunnableVersion, datetime, Effects], Any],
-                 missing: NotFound) -> None:
-        """Lock the dossier (`which`: a condition on the dossiers table), run `step` on its workflow,
-        run the engine on, save and project, all in one transaction."""
+    def _dossier_lock(self, by: str, key: Any):
+        def lock(conn):
+            dossier = store.lock_dossier(conn, by, key, for_update=not self.db.is_sqlite)
+            return None if dossier is None else (dossier, None)
+        return lock
+
+    def _advance(self, lock: Callable[[Any], tuple[DossierRow, Any] | None], actor: Actor,
+                 step: Callable[..., Any], missing: NotFound) -> None:
+        """Lock the dossier (`lock` returns it and whatever else the step needs), run `step` on its
+        workflow, run the engine on, save and project, all in one transaction."""
         wf = None
         try:
             with self.db.write() as session:
                 conn = session.connection()
-                dossier = store.lock_dossier(conn, which, for_update=not self.db.is_sqlite)
-                if dossier is None:
+                locked = lock(conn)
+                if locked is None:
                     raise missing
+                dossier, extra = locked
                 now = self.clock.now()
                 version = self.versions.get(session, dossier.version_id)
                 effects = Effects()
@@ -289,7 +290,7 @@ class DossierService:
                     wf.refresh_timers()  # what fell due before this moment happens first
                     wf.do_engine_steps()
                 effects.open_before = open_user_tasks(wf)
-                if step(session, dossier, wf, version, now, effects) is False:
+                if step(session, dossier, wf, version, now, effects, extra) is False:
                     raise _NothingToDo
                 wf.do_engine_steps()
                 self._save(session, dossier, wf, effects, actor, now)
@@ -312,7 +313,7 @@ class DossierService:
         (completing a task locks it too, after the dossier)."""
         with self.db.write() as session:
             conn = session.connection()
-            task = self._task_for_update(conn, task_id)
+            task = self._task_for_update(conn, task_id, actor.user_id)
             target = None
             if to_username is not None:
                 target = store.colleague(conn, to_username)
@@ -324,8 +325,8 @@ class DossierService:
             record(session, task.dossier_id, actor, _PAST[action], now,
                    task=task.element_id, task_id=task.id, to=to_username)
 
-    def _task_for_update(self, conn, task_id: int) -> TaskRow:
-        task = store.lock_task(conn, task_id, for_update=not self.db.is_sqlite)
+    def _task_for_update(self, conn, task_id: int, actor_id: int | None) -> TaskRow:
+        task = store.lock_task(conn, task_id, actor_id, for_update=not self.db.is_sqlite)
         if task is None:
             raise _no_task(task_id)
         return task
