@@ -33,9 +33,9 @@ import re
 import statistics
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -112,13 +112,13 @@ def load_scenario(catalogue: Catalogue) -> Scenario:
 # --- measuring ---------------------------------------------------------------------------------
 
 
-SLICES = 5  # each measurement is cut into this many equal slices of wall time
+ROUNDS = 7  # every subject runs once per round, one after the other: drift hits them all alike
 
 
 @dataclass
 class Measurement:
     name: str
-    slices: list[tuple[int, float]]  # (lifecycles, seconds) of each slice
+    slices: list[tuple[int, float]] = field(default_factory=list)  # (lifecycles, seconds), one per round
     state_bytes: int | None = None  # stored workflow state of one finished dossier
     rows_bytes: int | None = None  # the dossier's projection rows (engine only)
     statements: float | None = None  # SQL statements per lifecycle (engine only)
@@ -144,12 +144,19 @@ class Measurement:
         rates = self.rates
         return (max(rates) - min(rates)) / 2 / self.rate
 
+    def ratio_to(self, baseline: "Measurement") -> float:
+        """The median over rounds of this rate over the baseline's rate in the same round."""
+        return statistics.median(mine / theirs for mine, theirs in zip(self.rates, baseline.rates))
 
-def run_for(seconds: float, warmup: int, lifecycle: Callable[[], Any], slices: int = SLICES) -> list[tuple[int, float]]:
-    """Run `warmup` lifecycles untimed, then lifecycles for `seconds` of wall time in `slices` parts."""
-    for _ in range(warmup):
-        lifecycle()
-    return [_run_slice(seconds / slices, lifecycle) for _ in range(slices)]
+
+@dataclass
+class Subject:
+    """Something to measure: its lifecycle, and what to do before each of its slices."""
+
+    measurement: Measurement
+    lifecycle: Callable[[], Any]
+    before: Callable[[], None] = lambda: None
+    after: Callable[[Measurement, int], None] = lambda measurement, count: None
 
 
 def _run_slice(seconds: float, lifecycle: Callable[[], Any]) -> tuple[int, float]:
@@ -187,12 +194,12 @@ def bare_lifecycle(scenario: Scenario, make_engine: Callable[[], PythonScriptEng
     return wf
 
 
-def measure_bare(name: str, scenario: Scenario, make_engine, seconds: float, warmup: int) -> Measurement:
+def bare_subject(name: str, scenario: Scenario, make_engine) -> Subject:
     wf = bare_lifecycle(scenario, make_engine)
     if not wf.is_completed():
         raise SystemExit(f"bare SpiffWorkflow did not finish {PROCEDURE} on path '{PATH}'")
-    slices = run_for(seconds, warmup, lambda: bare_lifecycle(scenario, make_engine))
-    return Measurement(name, slices, state_bytes=len(plain_serializer().serialize_json(wf).encode("utf-8")))
+    measurement = Measurement(name, state_bytes=len(plain_serializer().serialize_json(wf).encode("utf-8")))
+    return Subject(measurement, lambda: bare_lifecycle(scenario, make_engine))
 
 
 def plain_serializer() -> BpmnWorkflowSerializer:
@@ -267,21 +274,36 @@ class EngineBench:
             raise SystemExit(f"{code} ended in status {dossier.status} (finished: {dossier.finished_at}), "
                              f"expected a finished dossier in status {self.scenario.expect_status}")
 
-    def measure(self, name: str, seconds: float, warmup: int) -> Measurement:
+    def subject(self, name: str, cached: bool, claim_first: bool) -> Subject:
+        """One way of running lifecycles on this database, measured in slices between others."""
         self.check(self.lifecycle())  # outside the timing: the path really finishes
-        for _ in range(warmup):
-            self.lifecycle()
-        self.statements = self.transactions = 0
-        slices = run_for(seconds, 0, self.lifecycle)
-        count = sum(n for n, _ in slices)
-        result = Measurement(name, slices, statements=self.statements / count,
-                             transactions=self.transactions / count)
-        result.state_bytes, result.rows_bytes = self.stored_sizes()
+        measurement = Measurement(name)
+        counts = {}
+
+        def before():
+            self.use_workflow_cache(cached)
+            self.claim_first = claim_first
+            counts["statements"], counts["transactions"] = self.statements, self.transactions
+
+        def after(m: Measurement, count: int):
+            done = sum(n for n, _ in m.slices)  # including this slice
+            previous = done - count
+            for key in ("statements", "transactions"):
+                per_lifecycle = (getattr(self, key) - counts[key]) / count
+                average = getattr(m, key) or 0.0
+                setattr(m, key, (average * previous + per_lifecycle * count) / done)
+
+        return Subject(measurement, self.lifecycle, before, after)
+
+    def finish(self, measurements: list[Measurement]) -> None:
+        """Sizes, and a check that every dossier the run started has finished."""
+        sizes = self.stored_sizes()
+        for m in measurements:
+            m.state_bytes, m.rows_bytes = sizes
         with self.rt.db.read() as session:
             unfinished = session.scalar(select(func.count()).where(Dossier.finished_at.is_(None)))
         if unfinished:
-            raise SystemExit(f"{name}: {unfinished} dossier(s) did not finish; the figures would be wrong")
-        return result
+            raise SystemExit(f"{unfinished} dossier(s) did not finish; the figures would be wrong")
 
     def stored_sizes(self) -> tuple[int, int]:
         """Median bytes per finished dossier: its state, and its projection rows' values as text.
@@ -327,17 +349,31 @@ def engine_bench(url: str | None, scenario: Scenario, catalogue: Catalogue) -> I
             runtime.close()
 
 
-def measure_engine(label: str, url: str | None, scenario, catalogue, seconds, warmup) -> list[Measurement]:
-    results = []
-    with engine_bench(url, scenario, catalogue) as bench:
-        for cached, claim_first in ((True, False), (True, True), (False, False)):
-            bench.use_workflow_cache(cached)
-            bench.claim_first = claim_first
-            name = f"engine, {label}" + (", claim first" if claim_first else "") + \
-                ("" if cached else ", no workflow cache")
-            print(f"  {name} ...", flush=True)
-            results.append(bench.measure(name, seconds, warmup))
-    return results
+ENGINE_VARIANTS = (  # (name suffix, workflow cache, claim first)
+    ("", True, False),
+    (", claim first", True, True),
+    (", no workflow cache", False, False),
+)
+
+
+def engine_subjects(bench: EngineBench, label: str) -> list[Subject]:
+    return [bench.subject(f"engine, {label}{suffix}", cached, claim_first)
+            for suffix, cached, claim_first in ENGINE_VARIANTS]
+
+
+def run_rounds(subjects: list[Subject], seconds: float, warmup: int) -> None:
+    """Warm each subject up, then give each a slice of `seconds / ROUNDS` in every round."""
+    for subject in subjects:
+        subject.before()
+        for _ in range(warmup):
+            subject.lifecycle()
+    for number in range(ROUNDS):
+        print(f"  round {number + 1} of {ROUNDS}", flush=True)
+        for subject in subjects:
+            subject.before()
+            count, elapsed = _run_slice(seconds / ROUNDS, subject.lifecycle)
+            subject.measurement.slices.append((count, elapsed))
+            subject.after(subject.measurement, count)
 
 
 def postgres_reachable(url: str) -> str | None:
@@ -359,10 +395,11 @@ def postgres_reachable(url: str) -> str | None:
 
 def profile_engine(label: str, url: str | None, scenario, catalogue, seconds, warmup, sort: str, limit: int) -> None:
     with engine_bench(url, scenario, catalogue) as bench:
-        run_for(0, warmup, bench.lifecycle)
+        for _ in range(warmup):
+            bench.lifecycle()
         profiler = cProfile.Profile()
         profiler.enable()
-        count, elapsed = run_for(seconds, 0, bench.lifecycle, slices=1)[0]
+        count, elapsed = _run_slice(seconds, bench.lifecycle)
         profiler.disable()
     print(f"\ncProfile of the engine on {label}, workflow cache on: {count} lifecycles in {elapsed:.1f} s "
           "under the profiler (which slows Python code more than waiting on the database)")
@@ -434,7 +471,7 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
     lines = []
     for r in results:
         lines.append((
-            r.name, f"{r.rate:,.1f}", f"±{100 * r.spread:.0f}%", f"{r.rate / baseline.rate:.2f}x", str(r.lifecycles),
+            r.name, f"{r.rate:,.1f}", f"±{100 * r.spread:.0f}%", f"{r.ratio_to(baseline):.2f}x", str(r.lifecycles),
             "-" if r.statements is None else f"{r.statements:.1f}",
             "-" if r.transactions is None else f"{r.transactions:.1f}",
             "-" if r.state_bytes is None else f"{r.state_bytes:,}",
@@ -454,8 +491,9 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
         print(f"skipped: {message}")
     print(
         f"\nlifecycle = {PROCEDURE} path '{PATH}': submit, then {len(scenario.steps)} x (find the open task, [claim,] complete).\n"
-        f"lifecycles/s = median of {SLICES} equal slices of the run; spread = half their range; n = lifecycles counted.\n"
-        f"vs bare  = lifecycles/s relative to '{baseline.name}'.\n"
+        f"lifecycles/s = median over {ROUNDS} rounds, in each of which every row ran for an equal slice of time,\n"
+        "               one after the other; spread = half the range of the slices; n = lifecycles counted.\n"
+        f"vs bare  = median over the rounds of the row's rate over '{baseline.name}' in the same round.\n"
         "state B  = bytes stored per finished dossier: the engine's dossiers.state (spec left out), or for\n"
         "           bare rows SpiffWorkflow's own serializer output for the same finished workflow, spec included.\n"
         "rows B   = the dossier's human_tasks, events, outbox and timers values as UTF-8 text (no row or index overhead).\n"
@@ -465,8 +503,9 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="wall time per measurement (default 5)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed lifecycles before each measurement (default 3)")
+    parser.add_argument("--seconds", type=float, default=7.0,
+                        help=f"wall time per measured row, cut into {ROUNDS} rounds (default 7)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed lifecycles per row before the rounds (default 3)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL,
                         help="PostgreSQL server to create a scratch database on; '' to skip "
                              f"(default $MOTCUA_TEST_POSTGRES_URL or {DEFAULT_POSTGRES_URL})")
@@ -482,31 +521,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROCEDURE} did not load: {[str(p) for p in catalogue.problems]}", file=sys.stderr)
         return 1
     scenario = load_scenario(catalogue)
-    print(f"{PROCEDURE} '{PATH}' path, {args.seconds:g} s per measurement after {args.warmup} warm-up lifecycles; "
+    print(f"{PROCEDURE} '{PATH}' path, {args.seconds:g} s per row in {ROUNDS} rounds after {args.warmup} warm-up lifecycles; "
           f"Python {sys.version.split()[0]}")
 
-    results: list[Measurement] = []
     skipped: list[str] = []
-    print("  bare SpiffWorkflow ...", flush=True)
-    baseline = measure_bare("bare SpiffWorkflow, RestrictedScriptEngine", scenario, restricted_engine,
-                            args.seconds, args.warmup)
-    results.append(baseline)
-    results.append(measure_bare("bare SpiffWorkflow, PythonScriptEngine", scenario, plain_engine,
-                                args.seconds, args.warmup))
-
-    results += measure_engine("SQLite", None, scenario, catalogue, args.seconds, args.warmup)
-
     postgres_url = args.postgres_url or None
     if postgres_url:
         why = postgres_reachable(postgres_url)
         if why:
             skipped.append(f"PostgreSQL at {make_url(postgres_url).render_as_string()} is unreachable: {why}")
             postgres_url = None
-        else:
-            results += measure_engine("PostgreSQL", postgres_url, scenario, catalogue, args.seconds, args.warmup)
     else:
         skipped.append("PostgreSQL (no --postgres-url)")
 
+    subjects = [bare_subject("bare SpiffWorkflow, RestrictedScriptEngine", scenario, restricted_engine),
+                bare_subject("bare SpiffWorkflow, PythonScriptEngine", scenario, plain_engine)]
+    with ExitStack() as stack:
+        benches = [("SQLite", stack.enter_context(engine_bench(None, scenario, catalogue)))]
+        if postgres_url:
+            benches.append(("PostgreSQL", stack.enter_context(engine_bench(postgres_url, scenario, catalogue))))
+        for label, bench in benches:
+            subjects += engine_subjects(bench, label)
+        run_rounds(subjects, args.seconds, args.warmup)
+        for label, bench in benches:
+            bench.finish([s.measurement for s in subjects if s.measurement.name.startswith(f"engine, {label}")])
+    results = [s.measurement for s in subjects]
+    baseline = results[0]
     print_table(results, baseline, scenario, skipped)
 
     if args.profile:
