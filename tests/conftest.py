@@ -11,7 +11,7 @@ import shutil
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from engine.catalogue import load_catalogue
@@ -21,7 +21,8 @@ from engine.db import Database
 from engine.migrate import upgrade
 from engine.models import Base
 from engine.runtime import Runtime
-from tests.helpers import Office, seed_office
+from engine.models import Dossier
+from tests.helpers import Office, assert_state_roundtrips, seed_office
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
@@ -102,6 +103,11 @@ def runtime(database_url, clock, catalogue):
     rt = Runtime.create(Settings(database_url=database_url), clock)
     rt.deploy(catalogue)
     yield rt
+    # whatever the test did, every dossier it left restores from the database to the same state
+    with rt.db.read() as session:
+        codes = session.scalars(select(Dossier.code)).all()
+    for code in codes:
+        assert_state_roundtrips(rt, code)
     rt.close()
 
 

@@ -136,3 +136,30 @@ def test_two_processes_completing_the_same_task_one_wins(runtime, office, databa
         assert all(o[0] == "TaskNotOpen" and "already completed by" in o[1] for o in mine if o != "ok")
         assert [e.kind for e in runtime.dossiers.history(code)].count("task_completed") == 1
         assert_state_roundtrips(runtime, code)
+
+
+def _start_in_process(url: str, count: int, barrier, results) -> None:
+    runtime = Runtime.create(Settings(database_url=url), ManualClock(START))
+    try:
+        barrier.wait()
+        results.put(race([
+            (lambda: runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))) for _ in range(count)
+        ]))
+    finally:
+        runtime.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_codes_stay_unique_when_two_processes_submit_at_once(runtime, database_url):
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_start_in_process, args=(database_url, 10, barrier, results))
+               for _ in range(2)]
+    for w in workers:
+        w.start()
+    codes = results.get(timeout=120) + results.get(timeout=120)
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert sorted(codes) == [f"BHXH.QNI-260302-{n:04d}" for n in range(1, 21)]
