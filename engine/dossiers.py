@@ -143,10 +143,10 @@ class DossierService:
             # either error rolls the whole transaction back
             assignment.apply(conn, task, "complete", actor, now)
             store.save_task(conn, task)
-            cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data)
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
+            cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data, spiff_task.data)
             spiff_task.set_data(**cleaned)
             spiff_task.run()
             effects.completed.add(task.spiff_task_id)

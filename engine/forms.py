@@ -43,6 +43,9 @@ class Message:
 class Choice:
     value: str
     label: Message
+    # the choice is closed once the dossier's data has this variable set (e.g. a supplement
+    # request that may be made only once)
+    unless: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,12 @@ class FormError(ValueError):
         super().__init__(f"the form has errors: {listed}")
 
 
-def validate(fields: tuple[Field, ...] | list[Field], values: Mapping[str, Any]) -> dict[str, Any]:
+def validate(fields: tuple[Field, ...] | list[Field], values: Mapping[str, Any],
+             context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return the cleaned, typed values of the declared fields, or raise FormError.
 
     Names that the form does not declare are refused: a task can only set what its form allows.
+    `context` is the dossier's data so far, for choices that close (`unless`).
     """
     errors: dict[str, Message] = {}
     declared = {f.name for f in fields}
@@ -93,7 +98,7 @@ def validate(fields: tuple[Field, ...] | list[Field], values: Mapping[str, Any])
                 cleaned[f.name] = False
             continue
         try:
-            cleaned[f.name] = _clean(f, raw)
+            cleaned[f.name] = _clean(f, raw, context or {})
         except _Invalid as bad:
             errors[f.name] = bad.message
     if errors:
@@ -114,7 +119,7 @@ def _as_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _clean(f: Field, raw: Any) -> Any:
+def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     kind = f.type
     if kind == "text":
         return str(raw).strip()
@@ -145,8 +150,12 @@ def _clean(f: Field, raw: Any) -> Any:
         raise _Invalid("Chọn có hoặc không", "Choose yes or no")
     if kind == "choice":
         text = str(raw).strip()
-        if text not in {c.value for c in f.choices}:
-            allowed = ", ".join(c.value for c in f.choices)
+        open_choices = [c for c in f.choices if not (c.unless and context.get(c.unless))]
+        if text not in {c.value for c in open_choices}:
+            allowed = ", ".join(c.value for c in open_choices)
+            if text in {c.value for c in f.choices}:
+                raise _Invalid(f"Lựa chọn '{text}' không còn được dùng cho hồ sơ này; chọn một trong: {allowed}",
+                               f"'{text}' can no longer be chosen for this dossier; choose one of: {allowed}")
             raise _Invalid(f"Chọn một trong: {allowed}", f"Choose one of: {allowed}")
         return text
     pattern, vi, en = _PATTERNS[kind]

@@ -129,7 +129,8 @@ class _Reader:
                 self.problem(where, "a choice field needs choices")
             for c in raw_choices:
                 if isinstance(c, dict):
-                    choices.append(Choice(str(c.get("value")), self.message(c.get("label"), where)))
+                    label = self.message(c.get("label"), where) if c.get("label") else Message(str(c.get("value")), str(c.get("value")))
+                    choices.append(Choice(str(c.get("value")), label, c.get("unless")))
                 else:
                     choices.append(Choice(str(c), Message(str(c), str(c))))
         required_if = raw.get("required_if") or {}
@@ -139,7 +140,7 @@ class _Reader:
         return Field(
             name=name,
             type=kind,
-            label=self.message(raw.get("label"), where) if raw.get("label") else Message(name, name),
+            label=self.message(raw.get("label"), where),
             required=bool(raw.get("required", False)),
             choices=tuple(choices),
             min=raw.get("min"),

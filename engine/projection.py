@@ -22,11 +22,16 @@ from .statuses import DossierStatus
 from .store import DossierRow, open_tasks_of, save_task
 
 
+# What diagrams may send to the outside through the outbox (connectors deliver them).
+OUTBOX_KINDS = frozenset({"payout.transfer", "postal.order", "notify.applicant"})
+
+
 @dataclass
 class Effects:
     """What one advance of a dossier did and asked for; applied when it is saved."""
 
     statuses: list[int] = field(default_factory=list)  # set_status() calls from scripts, in order
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # send() calls, in order
     # ids of the READY user tasks before the advance: their rows are the dossier's open tasks
     open_before: set[str] = field(default_factory=set)
     # ids of the user tasks the advance itself completed (their rows are already updated)
@@ -35,9 +40,15 @@ class Effects:
     def set_status(self, code: int) -> None:
         self.statuses.append(int(DossierStatus(int(code))))  # refuses codes outside 1-10
 
+    def send(self, kind: str, **payload: Any) -> None:
+        """Queue a message to the outside (a transfer order, a postal order, ...) for the outbox."""
+        if kind not in OUTBOX_KINDS:
+            raise ValueError(f"unknown message kind {kind!r}; known: {', '.join(sorted(OUTBOX_KINDS))}")
+        self.messages.append((kind, payload))
+
     def functions(self) -> dict[str, Any]:
         """What scripts in diagrams may call."""
-        return {"set_status": self.set_status}
+        return {"set_status": self.set_status, "send": self.send}
 
 
 def record(session: Session, dossier_id: int, actor: Actor, kind: str, now: datetime, **data: Any) -> None:
@@ -67,6 +78,9 @@ def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Ef
             queue(session, dossier.id, "notify.status", now, dossier_code=dossier.code, status=code)
             dossier.status = code
     effects.statuses.clear()
+    for kind, payload in effects.messages:
+        queue(session, dossier.id, kind, now, dossier_code=dossier.code, **_plain(payload))
+    effects.messages.clear()
     if wf.is_completed() and dossier.finished_at is None:
         dossier.finished_at = now
         record(session, dossier.id, actor, "finished", now, status=dossier.status)
@@ -155,3 +169,9 @@ def find_task(wf: BpmnWorkflow, spiff_id: str):
         if key in workflow.tasks:
             return workflow.tasks[key]
     return None
+
+
+def _plain(payload: dict[str, Any]) -> dict[str, Any]:
+    """Outbox payloads are JSON: dates as ISO text, exact amounts as text."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if hasattr(v, "as_tuple") else v)
+            for k, v in payload.items()}

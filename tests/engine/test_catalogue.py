@@ -91,7 +91,8 @@ def test_the_deployed_metadata_reads_back_to_the_forms_that_were_validated():
 def test_a_procedure_form_for_a_shared_task_means_the_same_when_validated_and_when_deployed(tmp_path):
     shutil.copy(MINIMAL, tmp_path / "X01.bpmn")
     own_form = ("  leader_approval:\n    fields:\n"
-                "      - {name: decision, type: choice, required: true, choices: [approve, send_back, escalate]}\n")
+                "      - {name: decision, type: choice, required: true, choices: [approve, send_back, escalate],\n"
+                "         label: {vi: \"Ý kiến\", en: \"Decision\"}}\n")
     text = MINIMAL.with_suffix(".yaml").read_text("utf-8").replace("paths:\n", own_form + "paths:\n")
     (tmp_path / "X01.yaml").write_text(text, encoding="utf-8")
 
