@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 class ParsedProcess:
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
+    dmn_files: frozenset[str] = frozenset()  # decision tables its business rule tasks use
 
     def all_specs(self) -> Iterator[BpmnProcessSpec]:
         yield self.spec
@@ -34,10 +35,12 @@ def parse_sources(sources: Mapping[str, str], process_id: str) -> ParsedProcess:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for name, text in sources.items():
         if name.endswith(".dmn"):
-            parser.add_dmn_str(text, filename=name)
+            parser.add_dmn_str(text.encode("utf-8"), filename=name)
         else:
             parser.add_bpmn_str(text.encode("utf-8"), filename=name)
-    parsed = ParsedProcess(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+    spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    used_dmn = frozenset(p.filename for p in parser.dmn_parsers.values() if p.decision is not None)
+    parsed = ParsedProcess(spec, subprocess_specs, used_dmn)
     _use_engine_clock(parsed)
     return parsed
 

@@ -21,7 +21,8 @@ from .bpmn_specs import ParsedProcess, event_definitions, parse_sources
 from .metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
 from .scripting import check_source
 
-SHARED_DIR = "shared"
+SHARED_DIR = "shared"  # call activities many procedures use
+DMN_DIR = "dmn"  # decision tables
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
@@ -151,10 +152,11 @@ def _unreachable_nodes(container) -> list[str]:
 def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
     sources: dict[str, str] = {}
     metas: dict[str, tuple[SharedStepMeta, dict[str, Any]]] = {}
-    for path in sorted((bpmn_dir / SHARED_DIR).glob("*.bpmn")):
-        text = path.read_text(encoding="utf-8")
-        if _check_xml(path, text, problems):
-            sources[f"{SHARED_DIR}/{path.name}"] = text
+    for folder, pattern in ((SHARED_DIR, "*.bpmn"), (DMN_DIR, "*.dmn")):
+        for path in sorted((bpmn_dir / folder).glob(pattern)):
+            text = path.read_text(encoding="utf-8")
+            if _check_xml(path, text, problems):
+                sources[f"{folder}/{path.name}"] = text
     for path in sorted((workflows_dir / SHARED_DIR).glob("*.yaml")):
         raw = _read_yaml(path, problems)
         meta, found = read_shared_step(raw, _rel(path))
@@ -226,7 +228,7 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
         problems.append(Problem(_rel(diagram), "", f"cannot parse: {err}"))
         return None
 
-    used_files = {spec.file for spec in parsed.all_specs()}
+    used_files = {spec.file for spec in parsed.all_specs()} | parsed.dmn_files
     sources = {name: t for name, t in all_sources.items() if name in used_files}
     # forms of the shared steps it calls, unless the procedure declares its own for a task
     tasks: dict[str, Any] = {}

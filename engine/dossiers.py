@@ -114,7 +114,8 @@ class DossierService:
             wf = BpmnWorkflow(version.parsed.spec, version.parsed.subprocess_specs,
                               script_engine=self._script_engine(effects))
             start_task = wf.get_next_task(state=TaskState.READY)
-            start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code)
+            start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code,
+                                submitted_on=now.astimezone(self._zone).date())
             wf.do_engine_steps()
             values = dict(
                 code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -48,7 +48,7 @@ class Effects:
 
     def functions(self) -> dict[str, Any]:
         """What scripts in diagrams may call."""
-        return {"set_status": self.set_status, "send": self.send}
+        return {"set_status": self.set_status, "send": self.send, "date": date}
 
 
 def record(session: Session, dossier_id: int, actor: Actor, kind: str, now: datetime, **data: Any) -> None:
