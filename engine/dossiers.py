@@ -30,6 +30,7 @@ from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
 from .people import Actor
 from .projection import Effects, find_task, open_user_tasks, project, record
 from .store import DossierRow, TaskRow
+from .rules import RULES
 from .scripting import RestrictedScriptEngine
 from .state import dump_state, load_state
 from .statuses import DossierStatus
@@ -257,7 +258,7 @@ class DossierService:
     # --- internals -----------------------------------------------------------------------------
 
     def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:
-        engine = RestrictedScriptEngine(functions=effects.functions())
+        engine = RestrictedScriptEngine(functions={**RULES, **effects.functions()})
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
