@@ -131,16 +131,24 @@ def procedures_list() -> None:
 
 @procedures.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(exists=True))
-def procedures_validate(files: tuple[str, ...]) -> None:
-    """Check diagrams with their metadata; exits non-zero on any problem."""
+@click.option("--skip-paths", is_flag=True, help="Do not run the declared paths (faster).")
+def procedures_validate(files: tuple[str, ...], skip_paths: bool) -> None:
+    """Check diagrams with their metadata, and run every declared path to its end on a scratch
+    database; exits non-zero on any problem."""
     from pathlib import Path
+
+    from engine.simulation import check_paths
 
     settings = Settings.from_env()
     catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir, [Path(f) for f in files] or None)
-    for problem in catalogue.problems:
+    problems = list(catalogue.problems)
+    if not skip_paths and catalogue.procedures:
+        problems += check_paths(catalogue)
+    for problem in problems:
         click.echo(f"error: {problem}", err=True)
-    click.echo(f"{len(catalogue.procedures)} procedure(s) valid, {len(catalogue.problems)} problem(s)")
-    sys.exit(1 if catalogue.problems else 0)
+    valid = len(catalogue.procedures) - len({p.file for p in problems if p.element.startswith("paths.")})
+    click.echo(f"{valid} procedure(s) valid, {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
 
 
 @procedures.command("deploy")

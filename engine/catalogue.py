@@ -32,6 +32,7 @@ class LoadedProcedure:
     raw_meta: dict[str, Any]  # the procedure's metadata with its shared steps' tasks merged in
     sources: dict[str, str]  # file name -> text of the diagram and every diagram it calls
     parsed: ParsedProcess
+    meta_file: str = ""  # where the metadata came from, as people see the path
 
     @property
     def content_hash(self) -> str:
@@ -210,6 +211,11 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     problems.extend(found)
     if meta is None or found:
         return None
+    in_catalogue = diagram.resolve().parent == bpmn_dir.resolve()  # (drafts may be named freely)
+    if in_catalogue and meta.code != diagram.stem:
+        problems.append(Problem(_rel(meta_path), "code",
+                                f"code {meta.code} differs from the file name {diagram.stem}; name both alike"))
+        return None
 
     text = diagram.read_text(encoding="utf-8")
     if not _check_xml(diagram, text, problems):
@@ -248,7 +254,7 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
         return None
 
     raw_meta = {**raw, "tasks": {**raw_tasks, **(raw.get("tasks") or {})}}
-    return LoadedProcedure(merged_meta, raw_meta, sources, parsed)
+    return LoadedProcedure(merged_meta, raw_meta, sources, parsed, _rel(meta_path))
 
 
 def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_path: str) -> list[Problem]:

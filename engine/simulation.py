@@ -12,7 +12,7 @@ from .catalogue import Catalogue
 from .clock import ManualClock
 from .config import Settings
 from .errors import EngineError
-from .metadata import PathStep, SimulationPath
+from .metadata import PathStep, Problem, SimulationPath
 from .people import Actor, add_user, grant
 from .runtime import Runtime
 from .scratch import scratch_database
@@ -109,6 +109,19 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
 
 class _Stop(Exception):
     pass
+
+
+def check_paths(catalogue: Catalogue, database_url: str | None = None) -> list[Problem]:
+    """Every declared path of every valid procedure, run to its end: the problems of those that
+    fail or end in another status than declared."""
+    problems = []
+    for result in simulate(catalogue, sorted(catalogue.procedures), database_url=database_url):
+        if not result.ok:
+            reason = result.error or (f"ended in status {_status(result.final)}, "
+                                      f"expected {_status(result.expected)}")
+            meta_file = catalogue.procedures[result.code].meta_file
+            problems.append(Problem(meta_file, f"paths.{result.path}", f"simulation: {reason}"))
+    return problems
 
 
 def apply_step(runtime: Runtime, clock: ManualClock | None, dossier: str, step: PathStep,

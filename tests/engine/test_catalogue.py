@@ -210,7 +210,8 @@ def test_one_broken_procedure_does_not_stop_the_others_loading(tmp_path):
     shutil.copy(BROKEN / "user_task_without_lane.bpmn", bpmn / "X01.bpmn")
     shutil.copy(BROKEN / "user_task_without_lane.yaml", workflows / "X01.yaml")
     shutil.copy(BROKEN / "malformed_xml.bpmn", bpmn / "X02.bpmn")
-    shutil.copy(BROKEN / "malformed_xml.yaml", workflows / "X02.yaml")
+    x02 = (BROKEN / "malformed_xml.yaml").read_text("utf-8").replace("code: X01", "code: X02")
+    (workflows / "X02.yaml").write_text(x02, encoding="utf-8")
 
     catalogue = load_catalogue(bpmn, workflows)
 
@@ -221,3 +222,34 @@ def test_one_broken_procedure_does_not_stop_the_others_loading(tmp_path):
         ("X01.bpmn", "desk_check"),
         ("X02.bpmn", "line 66"),
     ], listed(catalogue)
+
+
+def test_declared_paths_are_run_to_their_end_and_a_wrong_one_is_reported(tmp_path):
+    from engine.simulation import check_paths
+
+    shutil.copy(MINIMAL, tmp_path / "X01.bpmn")
+    text = MINIMAL.with_suffix(".yaml").read_text("utf-8")
+    text = text.replace("    expect_status: 10", "    expect_status: 3", 1)
+    text += ("  stuck:\n"
+             "    description: {vi: \"Thiếu bước\", en: \"A step that never comes\"}\n"
+             "    start: {full_name: \"Nguyễn Văn An\"}\n"
+             "    steps:\n"
+             "      - {task: leader_approval, data: {decision: approve}}\n"
+             "    expect_status: 10\n")
+    (tmp_path / "X01.yaml").write_text(text, encoding="utf-8")
+    catalogue = load_draft(tmp_path / "X01.bpmn")
+    assert catalogue.problems == [], listed(catalogue)
+
+    problems = {p.element: p for p in check_paths(catalogue)}
+
+    assert set(problems) == {"paths.approved", "paths.stuck"}
+    assert "ended in status 10 Result returned, expected 3 Refused" in problems["paths.approved"].reason
+    assert "no open task 'leader_approval'" in problems["paths.stuck"].reason
+    assert problems["paths.stuck"].file.endswith("X01.yaml")
+
+
+def test_the_real_catalogues_declared_paths_all_end_as_declared():
+    from engine.simulation import check_paths
+
+    settings = Settings()
+    assert check_paths(load_catalogue(settings.bpmn_dir, settings.workflows_dir)) == []
