@@ -248,8 +248,3 @@ def test_declared_paths_are_run_to_their_end_and_a_wrong_one_is_reported(tmp_pat
     assert problems["paths.stuck"].file.endswith("X01.yaml")
 
 
-def test_the_real_catalogues_declared_paths_all_end_as_declared():
-    from engine.simulation import check_paths
-
-    settings = Settings()
-    assert check_paths(load_catalogue(settings.bpmn_dir, settings.workflows_dir)) == []
