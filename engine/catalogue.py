@@ -23,6 +23,7 @@ from .scripting import check_source
 
 SHARED_DIR = "shared"  # call activities many procedures use
 DMN_DIR = "dmn"  # decision tables
+DATA_FILES = {"roles.yaml", "rates.yaml"}  # workflows/ files that are not a procedure's metadata
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
@@ -193,7 +194,7 @@ def _metadata_for(diagram: Path, workflows_dir: Path) -> Path:
 def _report_orphan_metadata(diagrams: list[Path], workflows_dir: Path, problems: list[Problem]) -> None:
     stems = {d.stem for d in diagrams}
     for path in sorted(workflows_dir.glob("*.yaml")):
-        if path.name != "roles.yaml" and path.stem not in stems:
+        if path.name not in DATA_FILES and path.stem not in stems:
             problems.append(Problem(_rel(path), "", f"metadata without a diagram: bpmn/{path.stem}.bpmn is missing"))
 
 
