@@ -104,8 +104,8 @@ def load_scenario(catalogue: Catalogue) -> Scenario:
             raise SystemExit(f"{PROCEDURE} path '{PATH}' has a {step.kind} step; this benchmark runs user tasks only")
         steps.append((step.target, dict(step.data), forms.validate(meta.tasks.get(step.target, ()), step.data)))
     start_clean = forms.validate(meta.application, path.start)
-    # the engine adds these two to the start data of every dossier
-    start_clean.update(dossier_code=f"{PROCEDURE}-BENCH", procedure_code=PROCEDURE)
+    # the engine adds these to the start data of every dossier
+    start_clean.update(dossier_code=f"{PROCEDURE}-BENCH", procedure_code=PROCEDURE, submitted_on=START.date())
     return Scenario(loaded.parsed, dict(path.start), start_clean, steps, path.expect_status)
 
 
