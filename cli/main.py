@@ -146,7 +146,8 @@ def procedures_validate(files: tuple[str, ...], skip_paths: bool) -> None:
         problems += check_paths(catalogue)
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
-    valid = len(catalogue.procedures) - len({p.file for p in problems if p.element.startswith("paths.")})
+    failing = {p.file for p in problems}
+    valid = sum(1 for loaded in catalogue.procedures.values() if loaded.meta_file not in failing)
     click.echo(f"{valid} procedure(s) valid, {len(problems)} problem(s)")
     sys.exit(1 if problems else 0)
 

@@ -279,6 +279,10 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
             reason = check_source(ts.script or "", "exec")
             if reason:
                 problems.append(Problem(file, element, f"script refused: {reason}"))
+        for which in ("prescript", "postscript"):  # scripts SpiffWorkflow runs around any task
+            reason = check_source(getattr(ts, which, None) or "", "exec")
+            if reason:
+                problems.append(Problem(file, element, f"{which[:-6]}-script refused: {reason}"))
         if isinstance(ts, ExclusiveChoice):
             for condition, _target in ts.cond_task_specs:
                 if condition is None:

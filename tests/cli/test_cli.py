@@ -204,7 +204,7 @@ def test_a_p02_dossier_from_submission_to_result(motcua):
     motcua.ok("task", "claim", str(task), "--as", "thu")
     motcua.ok("task", "complete", str(task), "--as", "thu", "--set", "household_category=poor",
               "--set", "monthly_income=1500000", "--set", "support_checked=true",
-              "--set", "note=Có tên trong danh sách hộ nghèo")
+              "--set", "note=Có tên trong danh sách hộ nghèo", "--set", "decision=approve_request")
 
     # Leadership approves; the result is sent electronically and the dossier is finished.
     task = motcua.open_task(code, "leader_approval")

@@ -76,7 +76,8 @@ def test_p02_has_its_limit_and_the_forms_of_its_shared_steps():
     # The deployed version keeps the merged forms too, and the diagrams of every step P02 calls.
     assert P02_TASKS <= set(p02.raw_meta["tasks"])
     assert set(p02.sources) == {
-        "P02.bpmn", "shared/reception.bpmn", "shared/approval.bpmn", "shared/result_return.bpmn"}
+        "P02.bpmn", "shared/reception.bpmn", "shared/approval.bpmn", "shared/result_return.bpmn",
+        "shared/processing_supplement.bpmn", "shared/withdrawal.bpmn"}
 
 
 def test_the_deployed_metadata_reads_back_to_the_forms_that_were_validated():
