@@ -64,6 +64,7 @@ from engine.models import Dossier, Event, HumanTask, OutboxMessage, Timer  # noq
 from engine.people import Actor, add_user, grant  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
 from engine.scratch import scratch_database  # noqa: E402
+from engine.rules import RULES  # noqa: E402
 from engine.scripting import RestrictedScriptEngine  # noqa: E402
 
 PROCEDURE = "P02"
@@ -173,12 +174,16 @@ def _run_slice(seconds: float, lifecycle: Callable[[], Any]) -> tuple[int, float
 # --- bare SpiffWorkflow ------------------------------------------------------------------------
 
 
+# what the engine offers scripts: its calculations, and set_status/send (which do nothing here)
+BARE_FUNCTIONS = {**RULES, "date": date, "set_status": lambda code: None, "send": lambda kind, **payload: None}
+
+
 def restricted_engine() -> RestrictedScriptEngine:
-    return RestrictedScriptEngine(functions={"set_status": lambda code: None})
+    return RestrictedScriptEngine(functions=BARE_FUNCTIONS)
 
 
 def plain_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=TaskDataEnvironment({"set_status": lambda code: None}))
+    return PythonScriptEngine(environment=TaskDataEnvironment(dict(BARE_FUNCTIONS)))
 
 
 def bare_lifecycle(scenario: Scenario, make_engine: Callable[[], PythonScriptEngine]) -> BpmnWorkflow:
