@@ -198,6 +198,28 @@ def voluntary_contribution(income: int, months: int, support_percent: int, on: d
     }
 
 
+def health_insurance_contribution(group: str, member_order: int, months: int, on: date) -> int:
+    """Health insurance of a person insured on their own (procedure P03), for ``months``, with the
+    figures valid on ``on``: rate (4.5%) x reference level x months x the share of the group
+    (a household's n-th member, or a student), rounded half up to the đồng once, at the end."""
+    on = _as_date(on)
+    months = _whole(months, "months")
+    if months <= 0:
+        raise ValueError(f"months must be positive, not {months}")
+    if group == "student":
+        share = _percent(figure("health_insurance_student_share", on), "health_insurance_student_share")
+    elif group == "household":
+        order = _whole(member_order, "member_order")
+        if order < 1:
+            raise ValueError(f"a household member's order starts at 1, not {order}")
+        shares = figure("health_insurance_household_shares", on)
+        share = _percent(shares[min(order, len(shares)) - 1], "health_insurance_household_shares")
+    else:
+        raise ValueError(f"unknown group {group!r}; use 'household' or 'student'")
+    rate = _percent(figure("health_insurance_rate", on), "health_insurance_rate")
+    return round_half_up(rate * int(figure("reference_level", on)) * months * share)
+
+
 def age_in_months(born: date, on: date) -> int:
     """Whole months of age on the day ``on`` (e.g. for the ``age_months`` input of the
     ``pension_eligibility`` decision table).

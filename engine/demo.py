@@ -1,4 +1,5 @@
-"""Demo data for `make run`: officers in every role and P02 dossiers left at different steps."""
+"""Demo data for `make run`: officers in every role, and dossiers left at different steps (P02 at
+every kind of place, each other procedure once)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -43,11 +44,17 @@ def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, li
                 grant(session, user, role, runtime.settings.office_code)
                 officers.setdefault(role, Actor.of(user))
         has_dossiers = session.scalar(select(Dossier.id).limit(1)) is not None
-    if not has_dossiers and "P02" in catalogue.procedures:
-        paths = catalogue.procedures["P02"].meta.paths
-        for name, steps in DOSSIERS:
-            path = paths[name]
-            code = runtime.dossiers.start("P02", path.start, Actor.applicant(str(path.start.get("full_name"))))
-            for step in path.steps[:steps]:
-                apply_step(runtime, None, code, step, officers)
+    if has_dossiers:
+        return OFFICERS
+    plan = [("P02", name, steps) for name, steps in DOSSIERS if "P02" in catalogue.procedures]
+    # every other procedure: one dossier part-way along its main path, at a different step each
+    for number, code in enumerate(c for c in sorted(catalogue.procedures) if c != "P02"):
+        if "happy" in catalogue.procedures[code].meta.paths:
+            plan.append((code, "happy", number % 3))
+    for code, name, steps in plan:
+        path = catalogue.procedures[code].meta.paths[name]
+        applicant = Actor.applicant(str(path.start.get("full_name") or path.start.get("organisation_name")))
+        dossier = runtime.dossiers.start(code, path.start, applicant)
+        for step in path.steps[:steps]:
+            apply_step(runtime, None, dossier, step, officers)
     return OFFICERS

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .contributions import age_in_months, allowed_payment_periods, figure, voluntary_contribution
+from .contributions import (age_in_months, allowed_payment_periods, figure, health_insurance_contribution,
+                            voluntary_contribution)
 
 # name -> function, offered to every script and condition in every diagram
 RULES: dict[str, Callable[..., Any]] = {}
@@ -23,3 +24,4 @@ RULES["voluntary_contribution"] = voluntary_contribution
 RULES["allowed_payment_periods"] = allowed_payment_periods
 RULES["figure"] = figure
 RULES["age_in_months"] = age_in_months
+RULES["health_insurance_contribution"] = health_insurance_contribution

@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import contributions
 from engine.bpmn_specs import parse_sources
 from engine.contributions import (
+    health_insurance_contribution,
     RatesFileError,
     age_in_months,
     allowed_payment_periods,
@@ -310,3 +311,26 @@ def test_a_caller_changing_a_figure_does_not_change_the_rates():
     rule = figure("voluntary_payment_periods", TODAY)
     rule["periods"].append(2)
     assert allowed_payment_periods(TODAY) == PERIODS
+
+
+@pytest.mark.parametrize("group, order, months, on, expected", [
+    # 4.5% x 2,340,000 = 105,300 a month for the first member of a household
+    ("household", 1, 12, date(2025, 1, 1), 1_263_600),
+    ("household", 2, 12, date(2025, 1, 1), 884_520),   # 70%
+    ("household", 3, 12, date(2025, 1, 1), 758_160),   # 60%
+    ("household", 4, 12, date(2025, 1, 1), 631_800),   # 50%
+    ("household", 5, 12, date(2025, 1, 1), 505_440),   # 40%
+    ("household", 9, 12, date(2025, 1, 1), 505_440),   # and 40% for every later member
+    ("student", None, 12, date(2025, 1, 1), 884_520),  # students pay 70%
+    # before the base salary rose on 2024-07-01: 4.5% x 1,800,000 = 81,000
+    ("household", 1, 3, date(2024, 6, 30), 243_000),
+    ("household", 1, 3, date(2024, 7, 1), 315_900),
+])
+def test_health_insurance_contribution(group, order, months, on, expected):
+    assert health_insurance_contribution(group, order, months, on) == expected
+
+
+@pytest.mark.parametrize("group, order, months", [("household", 0, 12), ("household", 1, 0), ("worker", 1, 12)])
+def test_health_insurance_contribution_refuses_nonsense(group, order, months):
+    with pytest.raises(ValueError):
+        health_insurance_contribution(group, order, months, date(2025, 1, 1))
