@@ -123,8 +123,11 @@ def procedures_list() -> None:
     catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
     for code, loaded in sorted(catalogue.procedures.items()):
         m = loaded.meta
-        limit = f"{m.limit_days} {'working days' if m.limit_unit == 'working' else 'days'}"
-        click.echo(f"{code}  {m.name.vi} | {m.name.en} | {limit} | {', '.join(m.processing_units)}")
+        limit = f"{m.limit_days} {'working days' if m.limit_unit == 'working' else 'calendar days'}"
+        units = ", ".join(
+            f"{catalogue.roles[r]['vi']} ({catalogue.roles[r]['en']})" if r in catalogue.roles else r
+            for r in m.processing_units)
+        click.echo(f"{code}  {m.name.vi} | {m.name.en} | {limit} | {units}")
     if catalogue.problems:
         click.echo(f"({len(catalogue.problems)} problem(s): run `motcua procedures validate`)", err=True)
 

@@ -23,7 +23,9 @@ _PATTERNS = {
         "Mã thẻ BHYT gồm 15 ký tự, ví dụ GD4797912345678",
         "A health-insurance card number has 15 characters, e.g. GD4797912345678",
     ),
-    "phone": (re.compile(r"^0\d{9}$"), "Số điện thoại gồm 10 chữ số, bắt đầu bằng 0", "A phone number has 10 digits starting with 0"),
+    # mobile numbers have 10 digits, landlines 11 (area code 02xx); both start with 0
+    "phone": (re.compile(r"^(0\d{9}|02\d{9})$"), "Số điện thoại gồm 10 chữ số (di động) hoặc 11 chữ số (cố định), bắt đầu bằng 0",
+              "A phone number has 10 digits (mobile) or 11 (landline), starting with 0"),
     "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "Địa chỉ thư điện tử không hợp lệ", "Not a valid e-mail address"),
 }
 
@@ -160,6 +162,8 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
         return text
     pattern, vi, en = _PATTERNS[kind]
     text = str(raw).strip()
+    if kind == "phone":  # people write 0255 3812 466 or 0912.345.678
+        text = re.sub(r"[\s.\-]", "", text)
     if kind == "hi_card":
         text = text.upper()
     if not pattern.match(text):

@@ -31,6 +31,8 @@ REASON = field("reason", "text", required_if={"decision": "refuse"})
     ("si_code", "5101234567", "5101234567"),
     ("hi_card", "gd4797912345678", "GD4797912345678"),
     ("phone", "0912345678", "0912345678"),
+    ("phone", "0255 3812 466", "02553812466"),  # a landline in Quảng Ngãi
+    ("phone", "0912.345.678", "0912345678"),
     ("email", "an@example.vn", "an@example.vn"),
 ])
 def test_good_values_are_cleaned_to_their_type(kind, raw, expected):
@@ -47,6 +49,7 @@ def test_good_values_are_cleaned_to_their_type(kind, raw, expected):
     ("si_code", "51012345AB", "10 digits"),
     ("hi_card", "GD9797912345678", "15 characters"),
     ("phone", "912345678", "10 digits"),
+    ("phone", "09123456789", "10 digits"),  # 11 digits but not a landline (02...)
     ("email", "an-at-example", "e-mail"),
 ])
 def test_bad_values_get_a_message_beside_the_field(kind, raw, words):
