@@ -337,6 +337,82 @@ def task_complete(task_id, username, values, json_text) -> None:
     click.echo(f"task #{task_id} completed")
 
 
+# --- working-day calendar ------------------------------------------------------------------------
+
+
+@cli.group()
+def calendar() -> None:
+    """The office's working-day calendar and deadlines."""
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+@calendar.command("deadline")
+@click.option("--from", "start", required=True, help='When the dossier was accepted: "YYYY-MM-DD HH:MM" (office time).')
+@click.option("--days", type=click.IntRange(min=0), required=True, help="The time limit.")
+@click.option("--calendar-days", is_flag=True, help="The limit counts calendar days, not working days.")
+def calendar_deadline(start, days, calendar_days) -> None:
+    """Print when a limit falls due, as YYYY-MM-DD HH:MM in office time."""
+    from datetime import datetime
+
+    from engine.office_calendar import load_calendar
+
+    try:
+        accepted = datetime.strptime(start, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise click.BadParameter(f"'{start}' is not YYYY-MM-DD HH:MM", param_hint="--from") from None
+    runtime = _runtime()
+    with runtime.db.read() as session:
+        cal = load_calendar(session, runtime.settings)
+    due = cal.deadline(accepted.replace(tzinfo=cal.zone), days, working=not calendar_days)
+    click.echo(due.strftime("%Y-%m-%d %H:%M"))
+
+
+@calendar.command("add")
+@click.argument("day")
+@click.option("--holiday", "kind", flag_value="holiday", help="A day off for the office.")
+@click.option("--workday", "kind", flag_value="workday", help="A working day for the office.")
+@click.option("--note", default="", help="Why (shown in the list).")
+def calendar_add(day, kind, note) -> None:
+    """Add the office's own day off or working day."""
+    from engine.office_calendar import set_day
+
+    if kind is None:
+        raise click.UsageError("say --holiday or --workday")
+    with _runtime().db.write() as session:
+        set_day(session, _date(day), kind == "workday", note)
+    click.echo(f"{day}: {'working day' if kind == 'workday' else 'day off'}")
+
+
+@calendar.command("remove")
+@click.argument("day")
+def calendar_remove(day) -> None:
+    """Drop the office's own change for a day."""
+    from engine.office_calendar import remove_day
+
+    with _runtime().db.write() as session:
+        remove_day(session, _date(day))
+    click.echo(f"{day}: national calendar")
+
+
+@calendar.command("list")
+@click.option("--year", type=int)
+def calendar_list(year) -> None:
+    """The office's own changes to the national calendar."""
+    from engine.office_calendar import list_days
+
+    with _runtime().db.read() as session:
+        for row in list_days(session, year):
+            click.echo(f"{row.day.isoformat()}  {'working day' if row.working else 'day off'}  {row.note}")
+
+
 # --- running the product ---------------------------------------------------------------------
 
 @cli.group()

@@ -7,11 +7,12 @@ transaction, so nothing ever queries inside the serialized state.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, Optional
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -258,6 +259,16 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[utc_time]
     sent_at: Mapped[Optional[utc_time]]
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class CalendarDay(Base):
+    """The office's own change to the working-day calendar: a day off, or a working day."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(300), default="")
 
 
 class DossierCodeCounter(Base):

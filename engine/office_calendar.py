@@ -1,0 +1,47 @@
+"""The office's own changes to the working-day calendar, kept in the database and read each time a
+calendar is needed, so an edit counts for the next deadline without a restart."""
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .config import Settings
+from .errors import NotFound
+from .models import CalendarDay
+from .workdays import OfficeHours, WorkCalendar
+
+
+def load_calendar(session: Session, settings: Settings) -> WorkCalendar:
+    days = session.execute(select(CalendarDay.day, CalendarDay.working)).all()
+    return WorkCalendar(
+        zone=ZoneInfo(settings.timezone),
+        hours=OfficeHours.parse(settings.office_hours, settings.cutoff),
+        office_holidays=frozenset(d for d, working in days if not working),
+        office_workdays=frozenset(d for d, working in days if working),
+    )
+
+
+def set_day(session: Session, day: date, working: bool, note: str = "") -> None:
+    """Make `day` a working day or a day off for the office, whatever the national calendar says."""
+    row = session.get(CalendarDay, day) or CalendarDay(day=day)
+    row.working, row.note = working, note
+    session.add(row)
+
+
+def remove_day(session: Session, day: date) -> None:
+    """Drop the office's own change for `day`: the national calendar applies again."""
+    row = session.get(CalendarDay, day)
+    if row is None:
+        raise NotFound(f"Ngày {day.isoformat()} không có điều chỉnh riêng của cơ quan",
+                       f"The office has no change of its own for {day.isoformat()}")
+    session.delete(row)
+
+
+def list_days(session: Session, year: int | None = None) -> list[CalendarDay]:
+    query = select(CalendarDay).order_by(CalendarDay.day)
+    if year is not None:
+        query = query.where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+    return list(session.scalars(query))
