@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -271,6 +272,9 @@ def dossier_show(code) -> None:
     d = service.get(code)
     status = DossierStatus(d.status)
     click.echo(f"{d.code}  {d.procedure_code}  {d.applicant_name}  status {status.value} {status.label_en}")
+    if d.appointment_at is not None:
+        zone = ZoneInfo(_runtime().settings.timezone)
+        click.echo(f"  received {d.received_on.isoformat()}, appointment {d.appointment_at.astimezone(zone):%Y-%m-%d %H:%M}")
     for t in service.open_tasks(code):
         click.echo(f"  open task #{t.id} {t.element_id} ({t.role}, {t.status}{', ' + t.assignee if t.assignee else ''})")
     for e in service.history(code):

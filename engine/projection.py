@@ -65,12 +65,15 @@ def queue(session: Session, dossier_id: int, kind: str, now: datetime, **payload
 
 
 def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Effects, actor: Actor,
-            now: datetime) -> None:
+            now: datetime) -> list[int]:
+    """Bring the dossier's rows in line with its workflow; returns the statuses it moved to."""
     ready, waiting = _open_work(wf)
     _sync_human_tasks(session, dossier, effects, ready, now)
     _sync_timers(session, dossier, wf, waiting, now)
+    moved_to = []
     for code in effects.statuses:
         if code != dossier.status:
+            moved_to.append(code)
             record(session, dossier.id, actor, "status_changed", now, old=dossier.status, new=code)
             # every status change goes to the national portal and to the applicant
             queue(session, dossier.id, "portal.status", now, dossier_code=dossier.code, status=code,
@@ -85,6 +88,7 @@ def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Ef
         dossier.finished_at = now
         record(session, dossier.id, actor, "finished", now, status=dossier.status)
     dossier.updated_at = now
+    return moved_to
 
 
 def open_user_tasks(wf: BpmnWorkflow) -> set[str]:

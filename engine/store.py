@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
@@ -49,6 +49,8 @@ class DossierRow(_Tracked):
     next_timer_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    received_on: date | None
+    appointment_at: datetime | None
 
 
 @dataclass(eq=False)

@@ -213,7 +213,8 @@ def test_a_p02_dossier_from_submission_to_result(motcua):
     assert motcua.open_tasks(code) == {}
     shown = motcua.ok("dossier", "show", code).splitlines()
     assert shown[0] == f"{code}  P02  {P02_APPLICATION['full_name']}  status 10 Result returned"
-    history = [re.sub(r"^  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", "", line) for line in shown[1:]]
+    assert re.fullmatch(r"  received \d{4}-\d\d-\d\d, appointment \d{4}-\d\d-\d\d 17:00", shown[1]), shown[1]
+    history = [re.sub(r"^  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", "", line) for line in shown[2:]]
     assert [line.split(" {")[0] for line in history] == [
         "Nguyễn Văn An: submitted",
         "Nguyễn Văn An: status_changed",
@@ -221,6 +222,7 @@ def test_a_p02_dossier_from_submission_to_result(motcua):
         "Nguyễn Thị Lan: task_completed",
         "Nguyễn Thị Lan: status_changed",
         "Nguyễn Thị Lan: status_changed",
+        "system: appointment_set",
         "Lê Văn Thu: task_claimed",
         "Lê Văn Thu: task_completed",
         "Phạm Thị Hoa: task_completed",

@@ -99,3 +99,26 @@ def test_an_office_calendar_edit_counts_for_the_next_deadline_without_a_restart(
         remove_day(session, date(2026, 3, 3))
     with runtime.db.read() as session:
         assert load_calendar(session, runtime.settings).deadline(accepted, 1) == at("2026-03-03 17:00")
+
+
+@pytest.mark.parametrize("accepted, received_on, appointment", [
+    ("2026-02-13 09:00", date(2026, 2, 13), "2026-02-27 17:00"),  # 5 working days across Tết
+    ("2026-02-13 15:30", date(2026, 2, 23), "2026-03-02 17:00"),  # after the cutoff
+])
+def test_acceptance_sets_the_received_day_and_the_appointment(runtime, office, clock, accepted, received_on,
+                                                              appointment):
+    from engine.people import Actor
+    from tests.helpers import P02_APPLICATION, do_task
+
+    clock.set(at("2026-02-12 20:00"))  # submitted online the evening before
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    assert runtime.dossiers.get(code).appointment_at is None  # not accepted yet
+
+    clock.set(at(accepted))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+
+    dossier = runtime.dossiers.get(code)
+    assert dossier.received_on == received_on
+    assert dossier.appointment_at == at(appointment)
+    (event,) = [e for e in runtime.dossiers.history(code) if e.kind == "appointment_set"]
+    assert event.data["appointment_at"] == at(appointment).isoformat()
