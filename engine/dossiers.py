@@ -27,6 +27,7 @@ from .db import Database
 from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
 from . import store
 from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
+from . import sla
 from .office_calendar import load_calendar
 from .people import Actor
 from .projection import Effects, find_task, open_user_tasks, project, record
@@ -122,7 +123,7 @@ class DossierService:
             values = dict(
                 code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
                 status=0, state_version=0, next_timer_at=None, finished_at=None, updated_at=now,
-                received_on=None, appointment_at=None,
+                received_on=None, appointment_at=None, paused_at=None,
             )
             dossier_id = store.insert_dossier(
                 conn, **values, applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
@@ -309,19 +310,10 @@ class DossierService:
 
     def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now, meta) -> None:
         moved_to = project(session, dossier, wf, effects, actor, now)
-        if DossierStatus.ACCEPTED in moved_to and dossier.received_on is None:
-            self._set_appointment(session, dossier, meta, now)
+        if moved_to:
+            sla.follow_status(session, dossier, moved_to, meta, load_calendar(session, self.settings), now)
         dossier.state_version += 1
         store.save_dossier(session.connection(), dossier, state=dump_state(wf))
-
-    def _set_appointment(self, session: Session, dossier: DossierRow, meta, now: datetime) -> None:
-        """On acceptance: the day the dossier counts as received, and when its result is due."""
-        calendar = load_calendar(session, self.settings)
-        dossier.received_on = calendar.received_day(now)
-        dossier.appointment_at = calendar.due(dossier.received_on, meta.limit_days, meta.limit_unit == "working")
-        record(session, dossier.id, Actor.system(), "appointment_set", now,
-               received_on=dossier.received_on.isoformat(), appointment_at=dossier.appointment_at.isoformat(),
-               limit_days=meta.limit_days, limit_unit=meta.limit_unit)
 
     def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
         """Claim, release or reassign: changes only the task row, so only that row is locked

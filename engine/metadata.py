@@ -12,6 +12,7 @@ from .forms import FIELD_TYPES, Choice, Field, Message
 from .statuses import DossierStatus
 
 LIMIT_UNITS = ("working", "calendar")
+ON_SUPPLEMENT = ("resume", "restart")
 STEP_KINDS = ("task", "message", "wait")
 
 
@@ -60,6 +61,9 @@ class ProcedureMeta:
     applicants: tuple[str, ...]
     limit_days: int
     limit_unit: str
+    # while the applicant is asked for papers during processing the clock stops; when they arrive
+    # it either resumes where it stopped or restarts from zero
+    on_supplement: str
     processing_units: tuple[str, ...]
     fee: int
     result: Message
@@ -186,6 +190,9 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         r.problem("limit.days", f"the time limit must be a positive whole number of days, not {days!r}")
     if unit not in LIMIT_UNITS:
         r.problem("limit.unit", f"the limit unit must be 'working' or 'calendar', not {unit!r}")
+    on_supplement = limit.get("on_supplement", "resume")
+    if on_supplement not in ON_SUPPLEMENT:
+        r.problem("limit.on_supplement", f"after a supplement the clock must 'resume' or 'restart', not {on_supplement!r}")
     fee = raw.get("fee", 0)
     if not isinstance(fee, int) or fee < 0:
         r.problem("fee", "the fee is a whole, non-negative number of đồng")
@@ -214,6 +221,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         applicants=tuple(raw.get("applicants") or ()),
         limit_days=days if isinstance(days, int) else 0,
         limit_unit=unit or "",
+        on_supplement=on_supplement,
         processing_units=tuple(raw.get("processing_units") or ()),
         fee=fee if isinstance(fee, int) else 0,
         result=r.message(raw.get("result"), "result") if raw.get("result") else Message("", ""),

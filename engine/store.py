@@ -51,6 +51,7 @@ class DossierRow(_Tracked):
     updated_at: datetime
     received_on: date | None
     appointment_at: datetime | None
+    paused_at: datetime | None
 
 
 @dataclass(eq=False)

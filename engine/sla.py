@@ -1,0 +1,67 @@
+"""The dossier's clock: its appointment set on acceptance, stopped while the applicant is asked
+for papers during processing, and moved when they arrive."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from .metadata import ProcedureMeta
+from .people import Actor
+from .projection import queue, record
+from .statuses import DossierStatus
+from .store import DossierRow
+from .workdays import WorkCalendar
+
+
+def follow_status(session: Session, dossier: DossierRow, moved_to: list[int], meta: ProcedureMeta,
+                  calendar: WorkCalendar, now: datetime) -> None:
+    """Keep the clock in step with the statuses an advance moved the dossier through."""
+    for status in moved_to:
+        if status == DossierStatus.ACCEPTED and dossier.received_on is None:
+            _set_appointment(session, dossier, meta, calendar, now)
+        elif status == DossierStatus.SUPPLEMENT_REQUESTED and dossier.appointment_at is not None:
+            dossier.paused_at = now
+            record(session, dossier.id, Actor.system(), "clock_paused", now)
+        elif dossier.paused_at is not None and status == DossierStatus.PROCESSING:
+            _resume(session, dossier, meta, calendar, now)
+    if dossier.paused_at is not None and dossier.finished_at is not None:
+        dossier.paused_at = None  # stopped for good (the papers never came, or it was withdrawn)
+
+
+def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
+    dossier.received_on = calendar.received_day(now)
+    dossier.appointment_at = calendar.due(dossier.received_on, meta.limit_days, meta.limit_unit == "working")
+    record(session, dossier.id, Actor.system(), "appointment_set", now,
+           received_on=dossier.received_on.isoformat(), appointment_at=dossier.appointment_at.isoformat(),
+           limit_days=meta.limit_days, limit_unit=meta.limit_unit)
+
+
+def _resume(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
+    """The papers arrived: the clock resumes (the appointment moves by the days it was stopped) or
+    restarts from zero, as the procedure's metadata says; the applicant is told the new date."""
+    stopped_on, resumed_on = calendar.received_day(dossier.paused_at), calendar.received_day(now)
+    old = dossier.appointment_at
+    if meta.on_supplement == "restart":
+        new = calendar.due(resumed_on, meta.limit_days, meta.limit_unit == "working")
+    elif meta.limit_unit == "working":
+        paused = _working_days_between(calendar, stopped_on, resumed_on)
+        new = calendar.due(old.astimezone(calendar.zone).date(), paused)
+    else:
+        paused = (resumed_on - stopped_on).days
+        new = calendar.due(old.astimezone(calendar.zone).date(), paused, working=False)
+    dossier.paused_at, dossier.appointment_at = None, new
+    record(session, dossier.id, Actor.system(), "clock_resumed", now, mode=meta.on_supplement,
+           old_appointment=old.isoformat(), appointment_at=new.isoformat())
+    queue(session, dossier.id, "notify.appointment", now, dossier_code=dossier.code,
+          appointment_at=new.isoformat(), reason="supplement_received")
+
+
+def _working_days_between(calendar: WorkCalendar, start, end) -> int:
+    """Working days from `start` up to, not including, `end`."""
+    count, day = 0, start
+    while day < end:
+        if calendar.is_working_day(day):
+            count += 1
+        day += timedelta(days=1)
+    return count

@@ -1,0 +1,92 @@
+"""A dossier's clock: stopped while the applicant is asked for papers, moved when they arrive."""
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import OutboxMessage
+from engine.people import Actor
+from engine.versions import deploy
+from tests.helpers import P02_APPLICATION, do_task
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=VN)
+
+
+def accept_then_wait_seven_days_for_papers(runtime, office, clock) -> str:
+    clock.set(at("2026-03-02 09:00"))  # Monday
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    assert runtime.dossiers.get(code).appointment_at == at("2026-03-09 17:00")  # 5 working days
+
+    clock.set(at("2026-03-03 10:00"))  # Tuesday: collection asks for a paper, through the desk
+    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
+            support_checked="true", decision="supplement")
+    do_task(runtime, office, code, "processing_supplement_request", missing_documents="Giấy xác nhận hộ nghèo",
+            reason="Danh sách hộ nghèo năm 2026 chưa có tên")
+    assert runtime.dossiers.get(code).status == 5
+
+    clock.set(at("2026-03-10 10:00"))  # seven days later the paper arrives
+    runtime.dossiers.deliver_message(code, "supplement_received", {}, office.desk)
+    return code
+
+
+def test_the_appointment_moves_by_the_working_days_the_dossier_waited(runtime, office, clock):
+    code = accept_then_wait_seven_days_for_papers(runtime, office, clock)
+
+    # stopped Tuesday 3 March, resumed Tuesday 10 March: 3, 4, 5, 6 and 9 March are 5 working days,
+    # so the appointment moves from Monday 9 to Monday 16 March
+    dossier = runtime.dossiers.get(code)
+    assert dossier.appointment_at == at("2026-03-16 17:00")
+    assert dossier.paused_at is None
+    kinds = [e.kind for e in runtime.dossiers.history(code)]
+    assert kinds.count("clock_paused") == 1 and kinds.count("clock_resumed") == 1
+    with runtime.db.read() as session:
+        (notice,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.appointment")).all()
+    assert notice.payload["appointment_at"] == at("2026-03-16 17:00").isoformat()
+
+    # and it finishes within its moved appointment
+    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
+            support_checked="true", decision="approve_request")
+    do_task(runtime, office, code, "leader_approval", decision="approve")
+    dossier = runtime.dossiers.get(code)
+    assert dossier.status == 10 and dossier.finished_at <= dossier.appointment_at
+
+
+def test_a_procedure_whose_clock_restarts_counts_the_whole_limit_again(runtime, office, clock, catalogue):
+    p02 = catalogue.procedures["P02"]
+    restarting = copy.deepcopy(p02.raw_meta)
+    restarting["limit"]["on_supplement"] = "restart"
+    original = p02.raw_meta
+    try:
+        p02.raw_meta = restarting
+        with runtime.db.write() as session:
+            deploy(session, catalogue, clock.now())
+    finally:
+        p02.raw_meta = original
+
+    code = accept_then_wait_seven_days_for_papers(runtime, office, clock)
+
+    # received again on Tuesday 10 March: 5 working days from then is Tuesday 17 March
+    assert runtime.dossiers.get(code).appointment_at == at("2026-03-17 17:00")
+
+
+def test_papers_asked_for_at_reception_do_not_stop_a_clock_that_has_not_started(runtime, office, clock):
+    clock.set(at("2026-03-02 09:00"))
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="TK1-TS")
+    clock.set(at("2026-03-05 09:00"))  # Thursday
+    runtime.dossiers.deliver_message(code, "supplement_received", {}, office.desk)
+    do_task(runtime, office, code, "reception_recheck", decision="accept")
+
+    dossier = runtime.dossiers.get(code)
+    assert dossier.received_on.isoformat() == "2026-03-05"  # counted from acceptance
+    assert dossier.appointment_at == at("2026-03-12 17:00")
+    assert "clock_paused" not in [e.kind for e in runtime.dossiers.history(code)]
