@@ -417,6 +417,36 @@ def calendar_list(year) -> None:
             click.echo(f"{row.day.isoformat()}  {'working day' if row.working else 'day off'}  {row.note}")
 
 
+# --- figures ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def report() -> None:
+    """The office's figures."""
+
+
+@report.command("on-time")
+@click.option("--from", "first", required=True, help="First day, YYYY-MM-DD (office time).")
+@click.option("--to", "last", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+def report_on_time(first, last) -> None:
+    """Share of dossiers whose processing finished on or before their appointment."""
+    from engine.reports import on_time_figures
+
+    runtime = _runtime()
+    with runtime.db.read() as session:
+        figures = on_time_figures(session, _date(first), _date(last), ZoneInfo(runtime.settings.timezone))
+
+    def line(label, f):
+        share = "-" if f.share is None else f"{100 * f.share:.1f}%"
+        return f"{label:<12} {f.finished:>6} finished  {f.on_time:>6} on time  {f.late:>6} late  {share:>7}"
+
+    click.echo(line("overall", figures.overall))
+    for code, f in sorted(figures.by_procedure.items()):
+        click.echo(line(code, f))
+    for unit, f in sorted(figures.by_unit.items()):
+        click.echo(line(unit, f))
+
+
 # --- running the product ---------------------------------------------------------------------
 
 @cli.group()

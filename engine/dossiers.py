@@ -123,7 +123,7 @@ class DossierService:
             values = dict(
                 code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
                 status=0, state_version=0, next_timer_at=None, finished_at=None, updated_at=now,
-                received_on=None, appointment_at=None, paused_at=None,
+                received_on=None, appointment_at=None, paused_at=None, processed_at=None,
             )
             dossier_id = store.insert_dossier(
                 conn, **values, applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),

@@ -25,6 +25,8 @@ def follow_status(session: Session, dossier: DossierRow, moved_to: list[int], me
             record(session, dossier.id, Actor.system(), "clock_paused", now)
         elif dossier.paused_at is not None and status == DossierStatus.PROCESSING:
             _resume(session, dossier, meta, calendar, now)
+        elif status == DossierStatus.FINISHED and dossier.processed_at is None:
+            dossier.processed_at = now  # the limit covers processing, not the result's way back
     if dossier.paused_at is not None and dossier.finished_at is not None:
         dossier.paused_at = None  # stopped for good (the papers never came, or it was withdrawn)
 

@@ -52,6 +52,7 @@ class DossierRow(_Tracked):
     received_on: date | None
     appointment_at: datetime | None
     paused_at: datetime | None
+    processed_at: datetime | None
 
 
 @dataclass(eq=False)

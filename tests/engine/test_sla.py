@@ -90,3 +90,36 @@ def test_papers_asked_for_at_reception_do_not_stop_a_clock_that_has_not_started(
     assert dossier.received_on.isoformat() == "2026-03-05"  # counted from acceptance
     assert dossier.appointment_at == at("2026-03-12 17:00")
     assert "clock_paused" not in [e.kind for e in runtime.dossiers.history(code)]
+
+
+def test_on_time_figures_count_dossiers_by_when_processing_finished(runtime, office, clock):
+    from datetime import date
+
+    from engine.reports import on_time_figures
+
+    def run(accepted: str, approved: str) -> str:
+        clock.set(at(accepted))
+        code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+        do_task(runtime, office, code, "reception_check", decision="accept")
+        do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
+                support_checked="true", decision="approve_request")
+        clock.set(at(approved))
+        do_task(runtime, office, code, "leader_approval", decision="approve")
+        return code
+
+    run("2026-03-02 09:00", "2026-03-06 10:00")  # due Monday 9 March: on time
+    run("2026-03-02 09:00", "2026-03-09 17:00")  # at the very appointment: on time
+    late = run("2026-03-02 09:00", "2026-03-10 08:00")  # the morning after: late
+    clock.set(at("2026-03-02 09:00"))
+    refused = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    do_task(runtime, office, refused, "reception_check", decision="refuse", refusal_reason="Trùng hồ sơ")
+
+    with runtime.db.read() as session:
+        figures = on_time_figures(session, date(2026, 3, 1), date(2026, 3, 31), VN)
+        march_9_only = on_time_figures(session, date(2026, 3, 9), date(2026, 3, 9), VN)
+
+    assert (figures.overall.finished, figures.overall.on_time, figures.overall.late) == (3, 2, 1)
+    assert figures.overall.share == pytest.approx(2 / 3)
+    assert (figures.by_procedure["P02"].finished, figures.by_unit["BHXH.QNI"].late) == (3, 1)
+    assert (march_9_only.overall.finished, march_9_only.overall.on_time) == (1, 1)
+    assert runtime.dossiers.get(late).processed_at == at("2026-03-10 08:00")
