@@ -417,6 +417,13 @@ def calendar_list(year) -> None:
             click.echo(f"{row.day.isoformat()}  {'working day' if row.working else 'day off'}  {row.note}")
 
 
+@cli.command("flag-late")
+def flag_late() -> None:
+    """Give an apology task (form 04) for each dossier that will miss its appointment within one
+    working day; safe to run from several processes at once."""
+    click.echo(f"{_runtime().dossiers.flag_late_dossiers()} late dossier(s) flagged")
+
+
 # --- figures ---------------------------------------------------------------------------------------
 
 
@@ -467,17 +474,18 @@ def demo_seed() -> None:
 
 
 @cli.command("serve")
-@click.option("--interval", default=30.0, show_default=True, help="Seconds between timer polls.")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between polls.")
 def serve(interval) -> None:
-    """Run the product's background work (timers) until stopped with Ctrl+C."""
+    """Run the product's background work (timers, late dossiers) until stopped with Ctrl+C."""
     runtime = _runtime()
     click.echo(f"Motcua is running on {runtime.db.url.render_as_string(hide_password=True)}")
     click.echo("Try:  motcua task list   |   motcua dossier show <code>   |   motcua --help")
     try:
         while True:
             fired = runtime.dossiers.fire_due_timers()
-            if fired:
-                click.echo(f"{fired} timer(s) fired")
+            late = runtime.dossiers.flag_late_dossiers()
+            if fired or late:
+                click.echo(f"{fired} timer(s) fired, {late} late dossier(s) flagged")
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped")

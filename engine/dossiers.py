@@ -27,7 +27,7 @@ from .db import Database
 from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
 from . import store
 from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
-from . import sla
+from . import late, sla
 from .office_calendar import load_calendar
 from .people import Actor
 from .projection import Effects, find_task, open_user_tasks, project, record
@@ -148,6 +148,11 @@ class DossierService:
             # either error rolls the whole transaction back
             assignment.apply(conn, task, "complete", actor, now)
             store.save_task(conn, task)
+            if late.is_office_task(task):  # the office's own task: the workflow is not involved
+                late.complete_apology(session, dossier, task, actor, data, load_calendar(session, self.settings), now)
+                record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
+                       data=_jsonable(data))
+                return None
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
@@ -217,6 +222,21 @@ class DossierService:
                           missing=_no_dossier(f"#{dossier_id}"))
             fired += len(fired_here)
         return fired
+
+    def flag_late_dossiers(self) -> int:
+        """Give the processing unit an apology task for each dossier that will miss its appointment
+        within one working day; safe to run from several processes at once."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            ids = late.candidates(session, load_calendar(session, self.settings), now)
+        flagged = 0
+        for dossier_id in ids:
+            with self.db.write() as session:
+                dossier = store.lock_dossier(session.connection(), "id", dossier_id, for_update=not self.db.is_sqlite)
+                meta = self.versions.get(session, dossier.version_id).meta
+                role = meta.processing_units[0] if meta.processing_units else "desk"
+                flagged += late.flag(session, dossier, role, now)
+        return flagged
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -265,6 +265,25 @@ class OutboxMessage(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
 
 
+class LateDossier(Base):
+    """A dossier found about to miss its appointment: the office owes the applicant an apology
+    with a new date (form 04). One row per missed appointment, which is what makes the job safe
+    to run from several processes at once."""
+
+    __tablename__ = "late_dossiers"
+    __table_args__ = (UniqueConstraint("dossier_id", "appointment_at"),)
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(16), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    appointment_at: Mapped[utc_time]  # the appointment about to be missed
+    detected_at: Mapped[utc_time]
+    task_id: Mapped[Optional[int]] = mapped_column(ForeignKey("human_tasks.id"))
+    new_appointment_at: Mapped[Optional[utc_time]]
+    apologized_at: Mapped[Optional[utc_time]]
+
+
 class CalendarDay(Base):
     """The office's own change to the working-day calendar: a day off, or a working day."""
 

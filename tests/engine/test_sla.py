@@ -123,3 +123,52 @@ def test_on_time_figures_count_dossiers_by_when_processing_finished(runtime, off
     assert (figures.by_procedure["P02"].finished, figures.by_unit["BHXH.QNI"].late) == (3, 1)
     assert (march_9_only.overall.finished, march_9_only.overall.on_time) == (1, 1)
     assert runtime.dossiers.get(late).processed_at == at("2026-03-10 08:00")
+
+
+def running_late(runtime, office, clock) -> str:
+    clock.set(at("2026-03-02 09:00"))
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    do_task(runtime, office, code, "reception_check", decision="accept")  # due Monday 9 March 17:00
+    clock.set(at("2026-03-06 09:00"))  # Friday: the appointment is one working day away
+    return code
+
+
+def test_a_dossier_about_to_be_late_gets_one_apology_task_also_with_two_schedulers(runtime, office, clock):
+    from tests.engine.test_concurrency import race
+
+    code = running_late(runtime, office, clock)
+    clock.set(at("2026-03-05 09:00"))  # Thursday: two working days left, not yet
+    assert runtime.dossiers.flag_late_dossiers() == 0
+    clock.set(at("2026-03-06 09:00"))
+
+    outcomes = race([runtime.dossiers.flag_late_dossiers, runtime.dossiers.flag_late_dossiers])
+
+    assert sorted(outcomes) == [0, 1]
+    assert runtime.dossiers.flag_late_dossiers() == 0
+    apologies = [t for t in runtime.dossiers.open_tasks(code) if t.element_id == "apology_letter"]
+    assert [(t.role, t.due_at) for t in apologies] == [("collection", at("2026-03-09 17:00"))]
+    assert [e.kind for e in runtime.dossiers.history(code)].count("late_detected") == 1
+
+
+def test_the_apology_moves_the_appointment_and_tells_the_applicant(runtime, office, clock):
+    from engine.errors import FormError
+
+    code = running_late(runtime, office, clock)
+    runtime.dossiers.flag_late_dossiers()
+    (task,) = [t for t in runtime.dossiers.open_tasks(code) if t.element_id == "apology_letter"]
+
+    with pytest.raises(FormError, match="working day"):
+        runtime.dossiers.complete_task(task.id, office.collection, {"new_appointment": "2026-03-07", "reason": "x"})
+    with pytest.raises(FormError, match="later than the old one"):
+        runtime.dossiers.complete_task(task.id, office.collection, {"new_appointment": "2026-03-09", "reason": "x"})
+    runtime.dossiers.complete_task(task.id, office.collection,
+                                   {"new_appointment": "2026-03-12", "reason": "Chờ xác minh danh sách hộ nghèo"})
+
+    assert runtime.dossiers.get(code).appointment_at == at("2026-03-12 17:00")
+    with runtime.db.read() as session:
+        (notice,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.apology")).all()
+    assert notice.payload["form"] == "04" and notice.payload["appointment_at"] == at("2026-03-12 17:00").isoformat()
+    # the workflow went on untouched: collection's review is still open
+    assert [t.element_id for t in runtime.dossiers.open_tasks(code)] == ["collect_review"]
+    # and the new appointment is not late yet
+    assert runtime.dossiers.flag_late_dossiers() == 0
