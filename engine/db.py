@@ -62,6 +62,11 @@ def insert_later(session: Session, model: type, **values) -> None:
 _BUFFER = "motcua_insert_later"
 
 
+def rows_to_insert(session: Session, model: type) -> list[dict]:
+    """The rows of `model` queued with insert_later in this transaction (to complete them)."""
+    return session.info.get(_BUFFER, {}).get(model, [])
+
+
 def _insert_buffered(session: Session) -> None:
     buffered = session.info.pop(_BUFFER, {})
     if buffered:

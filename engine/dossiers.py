@@ -23,7 +23,7 @@ from .clock import Clock
 from .bpmn_specs import event_definitions
 from .codes import next_dossier_code
 from .config import Settings
-from .db import Database
+from .db import Database, rows_to_insert
 from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
 from . import store
 from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
@@ -330,8 +330,12 @@ class DossierService:
 
     def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now, meta) -> None:
         moved_to = project(session, dossier, wf, effects, actor, now)
+        calendar = None
         if moved_to:
-            sla.follow_status(session, dossier, moved_to, meta, load_calendar(session, self.settings), now)
+            calendar = load_calendar(session, self.settings)
+            sla.follow_status(session, dossier, moved_to, meta, calendar, now)
+        if rows_to_insert(session, HumanTask):  # new tasks: their due times
+            sla.set_task_due_times(session, dossier, meta, calendar or load_calendar(session, self.settings), now)
         dossier.state_version += 1
         store.save_dossier(session.connection(), dossier, state=dump_state(wf))
 

@@ -13,6 +13,9 @@ from .statuses import DossierStatus
 
 LIMIT_UNITS = ("working", "calendar")
 ON_SUPPLEMENT = ("resume", "restart")
+# the steps a dossier's time limit is split over, in order; the desk's reception comes before
+# the clock starts and is due the day the dossier counts as received
+STEPS = ("processing", "approval", "payout", "return")
 STEP_KINDS = ("task", "message", "wait")
 
 
@@ -64,6 +67,8 @@ class ProcedureMeta:
     # while the applicant is asked for papers during processing the clock stops; when they arrive
     # it either resumes where it stopped or restarts from zero
     on_supplement: str
+    # the limit split over the steps after acceptance, in the limit's unit (see STEPS)
+    steps: dict[str, int]
     processing_units: tuple[str, ...]
     fee: int
     result: Message
@@ -193,6 +198,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
     on_supplement = limit.get("on_supplement", "resume")
     if on_supplement not in ON_SUPPLEMENT:
         r.problem("limit.on_supplement", f"after a supplement the clock must 'resume' or 'restart', not {on_supplement!r}")
+    steps = _read_steps(r, limit.get("steps"), days if isinstance(days, int) else 0)
     fee = raw.get("fee", 0)
     if not isinstance(fee, int) or fee < 0:
         r.problem("fee", "the fee is a whole, non-negative number of đồng")
@@ -222,6 +228,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         limit_days=days if isinstance(days, int) else 0,
         limit_unit=unit or "",
         on_supplement=on_supplement,
+        steps=steps,
         processing_units=tuple(raw.get("processing_units") or ()),
         fee=fee if isinstance(fee, int) else 0,
         result=r.message(raw.get("result"), "result") if raw.get("result") else Message("", ""),
@@ -253,3 +260,19 @@ def _read_path(r: _Reader, name: str, raw: Any) -> SimulationPath | None:
         expect = 0
     description = r.message(raw.get("description"), where) if raw.get("description") else Message(name, name)
     return SimulationPath(name, description, dict(raw.get("start") or {}), tuple(steps), expect)
+
+
+def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:
+    """The split of the limit over the steps; by default leadership gets one day, the result's
+    return none, and processing the rest."""
+    if raw is None:
+        approval = 1 if days > 1 else 0
+        return {"processing": days - approval, "approval": approval, "payout": 0, "return": 0}
+    if not isinstance(raw, dict) or any(k not in STEPS for k in raw) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw.values()):
+        r.problem("limit.steps", f"the split maps steps ({', '.join(STEPS)}) to whole, non-negative days")
+        return {}
+    steps = {step: int(raw.get(step, 0)) for step in STEPS}
+    if sum(steps.values()) != days:
+        r.problem("limit.steps", f"the steps add up to {sum(steps.values())} days, the limit is {days}")
+    return steps

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from .metadata import ProcedureMeta
+from .db import rows_to_insert
+from .metadata import STEPS, ProcedureMeta
+from .models import HumanTask
 from .people import Actor
 from .projection import queue, record
 from .statuses import DossierStatus
@@ -67,3 +69,39 @@ def _working_days_between(calendar: WorkCalendar, start, end) -> int:
             count += 1
         day += timedelta(days=1)
     return count
+
+
+def set_task_due_times(session: Session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar,
+                       now: datetime) -> None:
+    """Give the dossier's new human tasks their due times: reception is due the day the dossier
+    counts as received; a later step is due when the appointment is, less the days the procedure
+    gives to the steps after it (so pauses and apologies that move the appointment move it too)."""
+    for row in rows_to_insert(session, HumanTask):
+        if row["dossier_id"] != dossier.id or row["due_at"] is not None:
+            continue
+        step = _step_of(row["role_code"], dossier)
+        if step is None:
+            row["due_at"] = calendar.due(calendar.received_day(now), 0)
+            continue
+        after = sum(days for name, days in meta.steps.items() if STEPS.index(name) > STEPS.index(step))
+        last = dossier.appointment_at.astimezone(calendar.zone).date()
+        if meta.limit_unit == "working":
+            day = calendar.subtract_working_days(last, after)
+        else:
+            day = last - timedelta(days=after)
+            while not calendar.is_working_day(day):
+                day -= timedelta(days=1)
+        row["due_at"] = datetime.combine(day, calendar.hours.closes, calendar.zone)
+
+
+def _step_of(role: str, dossier: DossierRow) -> str | None:
+    """Which step of the limit a new task of `role` belongs to (None: reception, before the clock)."""
+    if dossier.appointment_at is None:
+        return None
+    if role == "leadership":
+        return "approval"
+    if role == "finance" and dossier.status >= DossierStatus.FINISHED:
+        return "payout"
+    if role == "desk" and dossier.status >= DossierStatus.FINISHED:
+        return "return"
+    return "processing"

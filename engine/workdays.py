@@ -79,6 +79,14 @@ class WorkCalendar:
             day = self.next_working_day(day)
         return day
 
+    def subtract_working_days(self, day: date, count: int) -> date:
+        """The `count`-th working day before `day` (`day` itself when count is 0)."""
+        for _ in range(count):
+            day -= timedelta(days=1)
+            while not self.is_working_day(day):
+                day -= timedelta(days=1)
+        return day
+
     def received_day(self, moment: datetime) -> date:
         """The working day a dossier accepted (or submitted online) at `moment` counts as received."""
         local = moment.astimezone(self.zone)

@@ -250,3 +250,14 @@ def test_declared_paths_are_run_to_their_end_and_a_wrong_one_is_reported(tmp_pat
     assert problems["paths.stuck"].file.endswith("X01.yaml")
 
 
+
+
+@pytest.mark.parametrize("limit, words", [
+    ({"days": 5, "unit": "working", "steps": {"processing": 3, "approval": 1}}, "add up to 4 days, the limit is 5"),
+    ({"days": 5, "unit": "working", "steps": {"review": 5}}, "maps steps"),
+    ({"days": 5, "unit": "working", "on_supplement": "pause"}, "'resume' or 'restart'"),
+])
+def test_a_bad_split_of_the_limit_is_reported(limit, words):
+    raw = {"code": "X09", "process_id": "X09", "name": {"vi": "Thử", "en": "Test"}, "limit": limit}
+    _meta, problems = read_procedure(raw, "X09.yaml")
+    assert any(words in p.reason for p in problems), problems

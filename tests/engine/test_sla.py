@@ -172,3 +172,38 @@ def test_the_apology_moves_the_appointment_and_tells_the_applicant(runtime, offi
     assert [t.element_id for t in runtime.dossiers.open_tasks(code)] == ["collect_review"]
     # and the new appointment is not late yet
     assert runtime.dossiers.flag_late_dossiers() == 0
+
+
+def test_every_task_gets_a_due_time_from_the_split_of_the_limit(runtime, office, clock):
+    # P02: 5 working days split as processing 3, approval 1, return 1 (workflows/P02.yaml)
+    clock.set(at("2026-03-01 20:00"))  # Sunday evening, online: counts from Monday 2 March
+    code = runtime.dossiers.start("P02", {**P02_APPLICATION, "result_channel": "counter"}, Actor.applicant("An"))
+    assert [t.due_at for t in runtime.dossiers.open_tasks(code)] == [at("2026-03-02 17:00")]  # reception
+
+    clock.set(at("2026-03-02 09:00"))
+    do_task(runtime, office, code, "reception_check", decision="accept")  # appointment Monday 9 March
+    (review,) = runtime.dossiers.open_tasks(code)
+    assert review.due_at == at("2026-03-05 17:00")  # 9 March less approval and return: Thursday 5 March
+
+    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
+            support_checked="true", decision="approve_request")
+    (approval,) = runtime.dossiers.open_tasks(code)
+    assert approval.due_at == at("2026-03-06 17:00")  # less the return's day: Friday 6 March
+
+    do_task(runtime, office, code, "leader_approval", decision="approve")
+    (handover,) = runtime.dossiers.open_tasks(code)
+    assert (handover.element_id, handover.due_at) == ("counter_handover", at("2026-03-09 17:00"))
+
+
+def test_inboxes_list_the_earliest_due_first(runtime, office, clock):
+    clock.set(at("2026-03-02 09:00"))
+    first = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    clock.set(at("2026-03-03 09:00"))
+    second = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("Bình"))
+    do_task(runtime, office, second, "reception_check", decision="accept")  # collection: due 6 March
+    clock.set(at("2026-03-02 09:30"))
+    do_task(runtime, office, first, "reception_check", decision="accept")  # collection: due 5 March
+
+    tasks = runtime.dossiers.open_tasks(role="collection")
+    assert [(t.dossier_code, t.due_at) for t in tasks] == [
+        (first, at("2026-03-05 17:00")), (second, at("2026-03-06 17:00"))]
