@@ -281,7 +281,7 @@ class DossierService:
     # --- internals -----------------------------------------------------------------------------
 
     def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:
-        engine = RestrictedScriptEngine(functions={**RULES, **effects.functions()})
+        engine = RestrictedScriptEngine(functions={**RULES, **effects.functions(), "working_days": self._working_days})
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
@@ -290,6 +290,13 @@ class DossierService:
             dossier = store.lock_dossier(conn, by, key, for_update=not self.db.is_sqlite)
             return None if dossier is None else (dossier, None)
         return lock
+
+    def _working_days(self, count: int) -> str:
+        """For timer events in diagrams (`<timeDate>working_days(2)</timeDate>`): the end of office
+        hours of the `count`-th working day from now, on the office calendar."""
+        with self.db.read() as session:
+            calendar = load_calendar(session, self.settings)
+        return calendar.deadline(self.clock.now(), int(count)).isoformat()
 
     def _advance(self, lock: Callable[[Any], tuple[DossierRow, Any] | None], actor: Actor,
                  step: Callable[..., Any], missing: NotFound) -> None:
@@ -311,10 +318,10 @@ class DossierService:
                     wf = load_state(store.dossier_state(conn, dossier.id), version.parsed, self._script_engine(effects))
                 else:
                     wf.script_engine = self._script_engine(effects)
+                effects.open_before = open_user_tasks(wf)  # before anything moves, timers included
                 if dossier.next_timer_at is not None and dossier.next_timer_at <= now:
                     wf.refresh_timers()  # what fell due before this moment happens first
                     wf.do_engine_steps()
-                effects.open_before = open_user_tasks(wf)
                 if step(session, dossier, wf, version, now, effects, extra) is False:
                     raise _NothingToDo
                 wf.do_engine_steps()

@@ -207,3 +207,31 @@ def test_inboxes_list_the_earliest_due_first(runtime, office, clock):
     tasks = runtime.dossiers.open_tasks(role="collection")
     assert [(t.dossier_code, t.due_at) for t in tasks] == [
         (first, at("2026-03-05 17:00")), (second, at("2026-03-06 17:00"))]
+
+
+def test_a_timer_written_in_working_days_follows_the_office_calendar(database_url, clock):
+    from pathlib import Path
+
+    from engine.catalogue import load_catalogue
+    from engine.config import Settings
+    from engine.runtime import Runtime
+    from tests.helpers import seed_office
+
+    settings = Settings(database_url=database_url)
+    draft = load_catalogue(settings.bpmn_dir, settings.workflows_dir, [Path("tests/fixtures/timers/X05.bpmn")])
+    assert not draft.problems, draft.problems
+    runtime = Runtime.create(settings, clock)
+    try:
+        runtime.deploy(draft)
+        seed_office(runtime)
+        clock.set(at("2026-02-13 09:00"))  # Friday before Tết: 2 working days end Tuesday 24 February
+        code = runtime.dossiers.start("X05", {"full_name": "Nguyễn Văn An"}, Actor.applicant("An"))
+
+        clock.set(at("2026-02-24 16:59"))
+        assert runtime.dossiers.fire_due_timers() == 0
+        clock.set(at("2026-02-24 17:00"))
+        assert runtime.dossiers.fire_due_timers() == 1
+        assert runtime.dossiers.get(code).status == 8
+        assert runtime.dossiers.open_tasks(code) == []
+    finally:
+        runtime.close()
