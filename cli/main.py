@@ -300,9 +300,12 @@ def task() -> None:
 @click.option("--dossier", "dossier_code")
 @click.option("--role")
 def task_list(dossier_code, role) -> None:
-    for t in _runtime().dossiers.open_tasks(dossier_code, role):
+    runtime = _runtime()
+    zone = ZoneInfo(runtime.settings.timezone)
+    for t in runtime.dossiers.open_tasks(dossier_code, role):
         who = f" claimed by {t.assignee}" if t.assignee else ""
-        click.echo(f"#{t.id} {t.dossier_code} {t.element_id} [{t.role}] {t.title}{who}")
+        due = f" due {t.due_at.astimezone(zone):%Y-%m-%d %H:%M}" if t.due_at else ""
+        click.echo(f"#{t.id} {t.dossier_code} {t.element_id} [{t.role}] {t.title}{who}{due}")
 
 
 @task.command("claim")
