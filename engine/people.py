@@ -66,42 +66,27 @@ def grant(session: Session, user: User, role_code: str, unit_code: str) -> None:
         raise NotFound(f"Không có vai trò '{role_code}'", f"No role '{role_code}'")
     if session.get(Unit, unit_code) is None:
         raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
-    exists = session.scalars(
-        select(RoleAssignment).where(
-            RoleAssignment.user_id == user.id,
-            RoleAssignment.role_code == role_code,
-            RoleAssignment.unit_code == unit_code,
-        )
-    ).first()
-    if exists is None:
+    if _assignment(session, user, role_code, unit_code) is None:
         session.add(RoleAssignment(user_id=user.id, role_code=role_code, unit_code=unit_code))
         session.flush()
 
 
 def revoke(session: Session, user: User, role_code: str, unit_code: str) -> bool:
-    row = session.scalars(
-        select(RoleAssignment).where(
-            RoleAssignment.user_id == user.id,
-            RoleAssignment.role_code == role_code,
-            RoleAssignment.unit_code == unit_code,
-        )
-    ).first()
+    row = _assignment(session, user, role_code, unit_code)
     if row is None:
         return False
     session.delete(row)
     return True
 
 
-def holds_role(session: Session, user_id: int | None, role_code: str, unit_code: str) -> bool:
-    if user_id is None:
-        return False
+def _assignment(session: Session, user: User, role_code: str, unit_code: str) -> RoleAssignment | None:
     return session.scalars(
-        select(RoleAssignment.id).where(
-            RoleAssignment.user_id == user_id,
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
             RoleAssignment.role_code == role_code,
             RoleAssignment.unit_code == unit_code,
         )
-    ).first() is not None
+    ).first()
 
 
 def holders(session: Session, role_code: str, unit_code: str) -> list[User]:

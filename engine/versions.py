@@ -47,12 +47,6 @@ class VersionCache:
             self._items[version_id] = item
         return item
 
-    def current(self, session: Session, code: str) -> RunnableVersion:
-        procedure = session.get(Procedure, code)
-        if procedure is None or procedure.current_version_id is None:
-            raise ProcedureUnavailable(f"Thủ tục {code} chưa được triển khai", f"Procedure {code} is not deployed")
-        return self.get(session, procedure.current_version_id)
-
 
 @dataclass(frozen=True)
 class Deployed:
