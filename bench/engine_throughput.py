@@ -41,15 +41,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runs without the editable install too
 
@@ -62,9 +62,9 @@ from engine.config import Settings  # noqa: E402
 from engine.dossiers import DossierService  # noqa: E402
 from engine.models import Dossier, Event, HumanTask, OutboxMessage, Timer  # noqa: E402
 from engine.people import Actor, add_user, grant  # noqa: E402
+from engine.rules import RULES  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
 from engine.scratch import scratch_database  # noqa: E402
-from engine.rules import RULES  # noqa: E402
 from engine.scripting import RestrictedScriptEngine  # noqa: E402
 
 PROCEDURE = "P02"

@@ -12,10 +12,10 @@ from typing import Any, Iterable
 import yaml
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.spiff.specs.defaults import UserTask, ScriptTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
+from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
 
 from .bpmn_specs import ParsedProcess, event_definitions, parse_sources
 from .metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step

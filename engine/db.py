@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 

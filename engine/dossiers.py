@@ -12,31 +12,29 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from . import assignment, forms
-from .clock import Clock
+from . import assignment, forms, late, sla, store
 from .bpmn_specs import event_definitions
+from .clock import Clock
 from .codes import next_dossier_code
 from .config import Settings
 from .db import Database, rows_to_insert
 from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
-from . import store
-from .models import Dossier, Event, HumanTask, Timer, TimerStatus, User
-from . import late, sla
+from .models import Dossier, Event, HumanTask, Timer, TimerStatus
 from .office_calendar import load_calendar
 from .people import Actor
 from .projection import Effects, find_task, open_user_tasks, project, record
-from .store import DossierRow, TaskRow
 from .rules import RULES
 from .scripting import RestrictedScriptEngine
 from .state import dump_state, load_state
 from .statuses import DossierStatus
-from .versions import RunnableVersion, VersionCache
+from .store import DossierRow, TaskRow
+from .versions import VersionCache
 
 
 class _NothingToDo(Exception):

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import assignment
 from .bpmn_specs import event_definitions
@@ -20,7 +20,6 @@ from .models import Event, HumanTask, OutboxMessage, TaskStatus, Timer, TimerSta
 from .people import Actor
 from .statuses import DossierStatus
 from .store import DossierRow, open_tasks_of, save_task
-
 
 # What diagrams may send to the outside through the outbox (connectors deliver them).
 OUTBOX_KINDS = frozenset({"payout.transfer", "postal.order", "notify.applicant"})

@@ -14,8 +14,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .contributions import (age_in_months, allowed_payment_periods, figure, health_insurance_contribution,
-                            voluntary_contribution)
+from .contributions import (
+                            age_in_months,
+                            allowed_payment_periods,
+                            figure,
+                            health_insurance_contribution,
+                            voluntary_contribution,
+)
 
 # name -> function, offered to every script and condition in every diagram
 RULES: dict[str, Callable[..., Any]] = {}

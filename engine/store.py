@@ -6,8 +6,8 @@ without the ORM's identity map and unit of work. Reads for people (inboxes, hist
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update

@@ -19,9 +19,8 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.db import Database
 from engine.migrate import upgrade
-from engine.models import Base
+from engine.models import Base, Dossier
 from engine.runtime import Runtime
-from engine.models import Dossier
 from tests.helpers import Office, assert_state_roundtrips, seed_office
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

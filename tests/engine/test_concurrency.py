@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from engine.clock import ManualClock
 from engine.config import Settings
-from engine.errors import EngineError, NotWaitingForMessage, TaskNotOpen
+from engine.errors import NotWaitingForMessage, TaskNotOpen
 from engine.people import Actor
 from engine.runtime import Runtime
-from engine.clock import ManualClock
 from engine.statuses import DossierStatus
 from tests.conftest import START
 from tests.helpers import P02_APPLICATION, assert_state_roundtrips, do_task, open_task

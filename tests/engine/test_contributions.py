@@ -15,11 +15,11 @@ from SpiffWorkflow.util.task import TaskState
 from engine import contributions
 from engine.bpmn_specs import parse_sources
 from engine.contributions import (
-    health_insurance_contribution,
     RatesFileError,
     age_in_months,
     allowed_payment_periods,
     figure,
+    health_insurance_contribution,
     round_half_up,
     voluntary_contribution,
 )

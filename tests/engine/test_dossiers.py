@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from engine.dossiers import DossierService
-from engine.errors import NotFound, NotWaitingForMessage, TaskNotOpen
+from engine.errors import NotFound, NotWaitingForMessage
 from engine.forms import FormError
-from engine.models import Dossier, Event, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
+from engine.models import Dossier, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
 from engine.people import Actor
 from engine.statuses import DossierStatus
 from engine.versions import deploy

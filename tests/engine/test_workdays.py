@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.office_calendar import load_calendar, remove_day, set_day
 from engine.workdays import WorkCalendar
