@@ -49,10 +49,11 @@ def sqlite_template(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id):
-    """A database of this test worker's own on the PostgreSQL server, migrated once."""
+def postgres_url(worker_id, testrun_uid):
+    """A database of this test worker's own on the PostgreSQL server, migrated once; named for the
+    run too, so two runs on one server (a developer's and CI's) never touch each other's."""
     base = make_url(POSTGRES_URL)
-    name = f"motcua_test_{worker_id}"
+    name = f"motcua_test_{testrun_uid[:10]}_{worker_id}"
     try:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
