@@ -92,3 +92,13 @@ def complete_apology(session: Session, dossier: DossierRow, task: TaskRow, actor
     queue(session, dossier.id, "notify.apology", now, dossier_code=dossier.code, form="04",
           old_appointment=old.isoformat(), appointment_at=new.isoformat(), reason=cleaned["reason"])
 
+
+
+def drop_open_apologies(session: Session, dossier: DossierRow, now: datetime) -> None:
+    """Cancel apology tasks still open once the dossier's processing is over."""
+    tasks = session.scalars(select(HumanTask).where(
+        HumanTask.dossier_id == dossier.id, HumanTask.element_id == APOLOGY,
+        HumanTask.status.in_([TaskStatus.NEW, TaskStatus.CLAIMED])))
+    for task in tasks:
+        task.status, task.finished_at = TaskStatus.CANCELED, now
+        record(session, dossier.id, Actor.system(), "task_canceled", now, task=APOLOGY, task_id=task.id)

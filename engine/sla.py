@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from . import late
 from .db import rows_to_insert
 from .metadata import STEPS, ProcedureMeta
 from .models import HumanTask
@@ -29,8 +30,10 @@ def follow_status(session: Session, dossier: DossierRow, moved_to: list[int], me
             _resume(session, dossier, meta, calendar, now)
         elif status == DossierStatus.FINISHED and dossier.processed_at is None:
             dossier.processed_at = now  # the limit covers processing, not the result's way back
-    if dossier.paused_at is not None and dossier.finished_at is not None:
+            late.drop_open_apologies(session, dossier, now)  # the result is out: nothing to apologise for
+    if dossier.finished_at is not None:
         dossier.paused_at = None  # stopped for good (the papers never came, or it was withdrawn)
+        late.drop_open_apologies(session, dossier, now)
 
 
 def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:

@@ -235,3 +235,15 @@ def test_a_timer_written_in_working_days_follows_the_office_calendar(database_ur
         assert runtime.dossiers.open_tasks(code) == []
     finally:
         runtime.close()
+
+
+def test_an_apology_still_open_when_processing_finishes_is_dropped(runtime, office, clock):
+    code = running_late(runtime, office, clock)
+    assert runtime.dossiers.flag_late_dossiers() == 1
+    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
+            support_checked="true", decision="approve_request")
+    do_task(runtime, office, code, "leader_approval", decision="approve")
+
+    assert runtime.dossiers.get(code).status == 10
+    assert runtime.dossiers.open_tasks(code) == []
+    assert "task_canceled" in [e.kind for e in runtime.dossiers.history(code)]
