@@ -81,7 +81,7 @@ def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Ef
             dossier.status = code
     effects.statuses.clear()
     for kind, payload in effects.messages:
-        queue(session, dossier.id, kind, now, dossier_code=dossier.code, **_plain(payload))
+        queue(session, dossier.id, kind, now, **{**_plain(payload), "dossier_code": dossier.code})
     effects.messages.clear()
     if wf.is_completed() and dossier.finished_at is None:
         dossier.finished_at = now
