@@ -26,7 +26,7 @@ from .config import Settings
 from .db import Database, rows_to_insert
 from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
 from .models import Dossier, Event, HumanTask, Timer, TimerStatus
-from .office_calendar import load_calendar
+from .office_calendar import current_calendar
 from .people import Actor
 from .projection import Effects, find_task, open_user_tasks, project, record
 from .rules import RULES
@@ -147,7 +147,7 @@ class DossierService:
             assignment.apply(conn, task, "complete", actor, now)
             store.save_task(conn, task)
             if late.is_office_task(task):  # the office's own task: the workflow is not involved
-                late.complete_apology(session, dossier, task, actor, data, load_calendar(session, self.settings), now)
+                late.complete_apology(session, dossier, task, actor, data, current_calendar(session, self.settings), now)
                 record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
                        data=_jsonable(data))
                 return None
@@ -226,7 +226,7 @@ class DossierService:
         within one working day; safe to run from several processes at once."""
         now = self.clock.now()
         with self.db.read() as session:
-            ids = late.candidates(session, load_calendar(session, self.settings), now)
+            ids = late.candidates(session, current_calendar(session, self.settings), now)
         flagged = 0
         for dossier_id in ids:
             with self.db.write() as session:
@@ -293,7 +293,7 @@ class DossierService:
         """For timer events in diagrams (`<timeDate>working_days(2)</timeDate>`): the end of office
         hours of the `count`-th working day from now, on the office calendar."""
         with self.db.read() as session:
-            calendar = load_calendar(session, self.settings)
+            calendar = current_calendar(session, self.settings)
         return calendar.deadline(self.clock.now(), int(count)).isoformat()
 
     def _advance(self, lock: Callable[[Any], tuple[DossierRow, Any] | None], actor: Actor,
@@ -337,10 +337,10 @@ class DossierService:
         moved_to = project(session, dossier, wf, effects, actor, now)
         calendar = None
         if moved_to:
-            calendar = load_calendar(session, self.settings)
+            calendar = current_calendar(session, self.settings)
             sla.follow_status(session, dossier, moved_to, meta, calendar, now)
         if rows_to_insert(session, HumanTask):  # new tasks: their due times
-            sla.set_task_due_times(session, dossier, meta, calendar or load_calendar(session, self.settings), now)
+            sla.set_task_due_times(session, dossier, meta, calendar or current_calendar(session, self.settings), now)
         dossier.state_version += 1
         store.save_dossier(session.connection(), dossier, state=dump_state(wf))
 

@@ -1,7 +1,11 @@
-"""The office's own changes to the working-day calendar, kept in the database and read each time a
-calendar is needed, so an edit counts for the next deadline without a restart."""
+"""The office's own changes to the working-day calendar, kept in the database, so an edit counts
+for new deadlines without a restart: at once where the calendar is read fresh (`load_calendar`),
+within CACHE_SECONDS on the engine's hot path (`current_calendar`), which would otherwise read
+the table at every step of every dossier."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -24,11 +28,36 @@ def load_calendar(session: Session, settings: Settings) -> WorkCalendar:
     )
 
 
+CACHE_SECONDS = 30.0
+_cache: dict[tuple, tuple[float, WorkCalendar]] = {}
+_cache_lock = threading.Lock()
+
+
+def current_calendar(session: Session, settings: Settings) -> WorkCalendar:
+    """The calendar, read again from the database at most every CACHE_SECONDS."""
+    key = (settings.database_url, settings.timezone, settings.office_hours, settings.cutoff)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    calendar = load_calendar(session, settings)
+    with _cache_lock:
+        _cache[key] = (time.monotonic(), calendar)
+    return calendar
+
+
+def forget_cached_calendars() -> None:
+    """Read the calendar afresh next time (after an edit; tests that empty the database)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def set_day(session: Session, day: date, working: bool, note: str = "") -> None:
     """Make `day` a working day or a day off for the office, whatever the national calendar says."""
     row = session.get(CalendarDay, day) or CalendarDay(day=day)
     row.working, row.note = working, note
     session.add(row)
+    forget_cached_calendars()
 
 
 def remove_day(session: Session, day: date) -> None:
@@ -38,6 +67,7 @@ def remove_day(session: Session, day: date) -> None:
         raise NotFound(f"Ngày {day.isoformat()} không có điều chỉnh riêng của cơ quan",
                        f"The office has no change of its own for {day.isoformat()}")
     session.delete(row)
+    forget_cached_calendars()
 
 
 def list_days(session: Session, year: int | None = None) -> list[CalendarDay]:

@@ -20,6 +20,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.migrate import upgrade
 from engine.models import Base, Dossier
+from engine.office_calendar import forget_cached_calendars
 from engine.runtime import Runtime
 from tests.helpers import Office, assert_state_roundtrips, seed_office
 
@@ -100,6 +101,7 @@ def clock():
 
 @pytest.fixture
 def runtime(database_url, clock, catalogue):
+    forget_cached_calendars()  # the database was emptied: no calendar edits of earlier tests
     rt = Runtime.create(Settings(database_url=database_url), clock)
     rt.deploy(catalogue)
     yield rt
