@@ -2,10 +2,11 @@
 every kind of place, each other procedure once)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from .accounts import hash_password
 from .catalogue import Catalogue
-from .models import Dossier
+from .models import Account, Dossier
 from .people import Actor, add_user, grant
 from .runtime import Runtime
 from .simulation import apply_step
@@ -22,6 +23,17 @@ OFFICERS = [
     ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership"]),
 ]
 
+DEMO_PASSWORD = "demo1234"
+
+# applicants with their own accounts; the demo's P02 dossiers are this person's
+APPLICANT = {"full_name": "Nguyễn Văn Hùng", "citizen_id": "051085012345", "date_of_birth": "1985-03-14",
+             "sex": "male", "phone": "0905123456", "email": "nguyenvanhung85@gmail.com"}
+ACCOUNTS = [
+    ("individual", APPLICANT["citizen_id"], APPLICANT["full_name"], APPLICANT["phone"], APPLICANT["email"]),
+    ("employer", "4300812345", "Công ty TNHH Thủy sản Sa Huỳnh", "0255371108", "ketoan@thuysansahuynh.vn"),
+    ("medical_facility", "4300874216", "Phòng khám đa khoa Thiện Tâm", None, "phongkham.thientam@gmail.com"),
+]
+
 # declared P02 path, how many of its steps to take: dossiers waiting at different places
 DOSSIERS = [
     ("happy", 0),  # new online dossier at the desk
@@ -35,11 +47,18 @@ DOSSIERS = [
 
 
 def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, list[str]]]:
-    """Create the demo officers (always) and dossiers (only into an empty database)."""
+    """Create the demo officers and accounts (always, password DEMO_PASSWORD) and dossiers (only
+    into an empty database)."""
     officers: dict[str, Actor] = {}
+    now = runtime.clock.now()
     with runtime.db.write() as session:
+        for kind, id_number, name, phone, email in ACCOUNTS:
+            if session.scalars(select(Account).where(Account.id_number == id_number)).first() is None:
+                session.add(Account(kind=kind, id_number=id_number, full_name=name, phone=phone, email=email,
+                                    password_hash=hash_password(DEMO_PASSWORD), created_at=now))
         for username, name, roles in OFFICERS:
             user = add_user(session, username, name)
+            user.password_hash = user.password_hash or hash_password(DEMO_PASSWORD)
             for role in roles:
                 grant(session, user, role, runtime.settings.office_code)
                 officers.setdefault(role, Actor.of(user))
@@ -53,8 +72,13 @@ def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, li
             plan.append((code, "happy", number % 3))
     for code, name, steps in plan:
         path = catalogue.procedures[code].meta.paths[name]
-        applicant = Actor.applicant(str(path.start.get("full_name") or path.start.get("organisation_name")))
-        dossier = runtime.dossiers.start(code, path.start, applicant)
+        start = {**path.start, **APPLICANT} if code == "P02" else path.start
+        applicant = Actor.applicant(str(start.get("full_name") or start.get("organisation_name")))
+        dossier = runtime.dossiers.start(code, start, applicant)
         for step in path.steps[:steps]:
             apply_step(runtime, None, dossier, step, officers)
+    with runtime.db.write() as session:  # the accounts' own dossiers show under "my dossiers"
+        for account in session.scalars(select(Account)):
+            session.execute(update(Dossier).where(Dossier.applicant_id_number == account.id_number,
+                                                  Dossier.account_id.is_(None)).values(account_id=account.id))
     return OFFICERS

@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -24,6 +24,7 @@ from .clock import Clock
 from .codes import next_dossier_code
 from .config import Settings
 from .db import Database, rows_to_insert
+from .documents import NewDocument, attach, next_round
 from .errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
 from .models import Dossier, Event, HumanTask, Timer, TimerStatus
 from .office_calendar import current_calendar
@@ -96,8 +97,10 @@ class DossierService:
     # --- starting ------------------------------------------------------------------------------
 
     def start(self, procedure_code: str, application: dict[str, Any], actor: Actor,
-              unit_code: str | None = None) -> str:
-        """Submit a dossier; returns its code. The application is checked against the procedure's form."""
+              unit_code: str | None = None, account_id: int | None = None,
+              documents: Sequence[NewDocument] = ()) -> str:
+        """Submit a dossier; returns its code. The application is checked against the procedure's form;
+        the documents (already checked by documents.check_upload) are stored in the same transaction."""
         unit_code = unit_code or self.settings.office_code
         with self.db.write() as session:
             conn = session.connection()
@@ -126,11 +129,12 @@ class DossierService:
             dossier_id = store.insert_dossier(
                 conn, **values, applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
                 applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
-                result_channel=data.get("result_channel"), submitted_at=now, state=b"",
+                result_channel=data.get("result_channel"), submitted_at=now, state=b"", account_id=account_id,
             )
             dossier = DossierRow(id=dossier_id, **values)
+            received = attach(session, dossier.id, documents, actor.name, now)
             record(session, dossier.id, actor, "submitted", now, procedure=procedure_code,
-                   version=version.id, application=_jsonable(data))
+                   version=version.id, application=_jsonable(data), documents=received)
             self._save(session, dossier, wf, effects, actor, now, version.meta)
         self._cache.put(dossier.id, dossier.state_version, wf)
         return code
@@ -175,8 +179,10 @@ class DossierService:
     def reassign(self, task_id: int, actor: Actor, to_username: str) -> None:
         self._transition(task_id, "reassign", actor, to_username)
 
-    def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor) -> None:
-        """Deliver a message from outside (the applicant's supplement, a postal update)."""
+    def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor,
+                        documents: Sequence[NewDocument] = ()) -> None:
+        """Deliver a message from outside (the applicant's supplement, a postal update), with the
+        documents it brings, stored only if the dossier takes the message."""
 
         def step(session, dossier, wf, version, now, effects, _):
             if not any(
@@ -188,6 +194,10 @@ class DossierService:
                     f"Hồ sơ {dossier.code} không chờ thông điệp '{name}'",
                     f"Dossier {dossier.code} is not waiting for the message '{name}'",
                 )
+            if documents:
+                received = attach(session, dossier.id, documents, actor.name, now,
+                                  round=next_round(session, dossier.id))
+                payload = {**payload, "documents": [d["filename"] for d in received]}
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
             record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(payload))
 

@@ -121,6 +121,7 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[Optional[str]] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[Optional[str]] = mapped_column(String(200))  # argon2; None: cannot log in
 
     roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", cascade="all")
 
@@ -139,6 +140,37 @@ class RoleAssignment(Base):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
+class Account(Base):
+    """An applicant's own login: a person (by citizen ID) or an organisation (by tax code)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(20))  # individual | employer | medical_facility
+    id_number: Mapped[str] = mapped_column(String(20), unique=True)  # citizen ID or tax code
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    email: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[utc_time]
+    # bumped when the password changes: sessions started before then are no longer valid
+    session_epoch: Mapped[int] = mapped_column(default=0)
+
+
+class PasswordReset(Base):
+    """A one-time password-reset link sent through the outbox; only a hash of its token is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[utc_time]
+    expires_at: Mapped[utc_time]
+    used_at: Mapped[Optional[utc_time]]
+
+
 # --- dossiers ------------------------------------------------------------------------------------
 
 
@@ -153,6 +185,7 @@ class Dossier(Base):
     status: Mapped[int] = mapped_column(index=True)
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_id_number: Mapped[str] = mapped_column(String(20), index=True)
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"), index=True)  # None: at the counter
     result_channel: Mapped[Optional[str]] = mapped_column(String(20))
     submitted_at: Mapped[utc_time]
     updated_at: Mapped[utc_time]
@@ -168,6 +201,36 @@ class Dossier(Base):
     state_version: Mapped[int] = mapped_column(default=1)
 
     version: Mapped[ProcedureVersion] = relationship()
+
+
+class Document(Base):
+    """A paper of a dossier, uploaded with it or later as a supplement. Kept in the database so it
+    is saved (or refused) in the same transaction as the step that brings it."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(100))  # a document id of the procedure, or "supplement"
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))  # as found from the content
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[utc_time]
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    round: Mapped[int] = mapped_column(default=0)  # 0: with the application; n: the n-th supplement
+
+
+class Rating(Base):
+    """The applicant's rating of the service once the result is returned (one per dossier)."""
+
+    __tablename__ = "ratings"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    rating: Mapped[str] = mapped_column(String(20))  # very_satisfied | satisfied | not_satisfied
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[utc_time]
 
 
 class TaskStatus(str, enum.Enum):

@@ -81,3 +81,11 @@ def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deploy
         results.append(Deployed(code, version.id, new))
     session.flush()
     return results
+
+
+def current_versions(session: Session, cache: VersionCache) -> dict[str, RunnableVersion]:
+    """The version each deployed procedure starts new dossiers on, by procedure code (what the
+    portal offers: it shows what actually runs, not what the files say)."""
+    rows = session.execute(select(Procedure.code, Procedure.current_version_id)
+                           .where(Procedure.current_version_id.is_not(None)).order_by(Procedure.code)).all()
+    return {code: cache.get(session, version_id) for code, version_id in rows}

@@ -1,0 +1,31 @@
+"""Web fixtures: the Flask app on the same real databases as the engine tests (SQLite and
+PostgreSQL), with CSRF protection on as in production."""
+from __future__ import annotations
+
+import pytest
+
+from engine.accounts import hash_password
+from engine.models import User
+from web import create_app
+
+from .helpers import PASSWORD, Web
+
+
+@pytest.fixture
+def app(runtime, office):
+    with runtime.db.write() as session:  # the office's officers can log in with PASSWORD
+        for user in session.query(User):
+            user.password_hash = hash_password(PASSWORD)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "motcua.test"}, runtime=runtime)
+    yield app
+
+
+@pytest.fixture
+def web(app) -> Web:
+    return Web(app.test_client())
+
+
+@pytest.fixture
+def other_web(app) -> Web:
+    """A second browser: another person, with their own session."""
+    return Web(app.test_client())

@@ -1,0 +1,108 @@
+"""Applicant sign-up, log-in, password reset and session expiry; officer log-in."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine.models import OutboxMessage
+
+from .helpers import PASSWORD
+
+
+def test_signup_logs_the_applicant_in(web):
+    response = web.signup()
+    assert response.status_code == 302
+    assert "Trần Thị Mai" in web.text("/procedures")
+
+
+def test_signup_errors_are_shown_beside_each_field_and_input_is_kept(web):
+    response = web.post("/signup", {"kind": "individual", "id_number": "12345", "full_name": "Trần Thị Mai",
+                                    "phone": "", "email": "not-an-email", "password": "short",
+                                    "password_confirm": "short"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Số CCCD gồm đúng 12 chữ số" in page
+    assert "Địa chỉ thư điện tử không hợp lệ" in page
+    assert "Mật khẩu cần ít nhất 8 ký tự" in page
+    assert 'value="Trần Thị Mai"' in page  # what was typed stays
+    assert web.login("12345").status_code == 400  # and no account was made
+
+
+def test_the_same_citizen_id_cannot_sign_up_twice(web, other_web):
+    web.signup()
+    response = other_web.signup(phone="0987654321")
+    assert response.status_code == 400
+    assert "Số này đã có tài khoản" in response.get_data(as_text=True)
+
+
+def test_login_by_citizen_id_phone_or_email(web):
+    web.signup(email="mai@example.vn")
+    for identifier in ("051090001234", "0912345678", "mai@example.vn"):
+        web.logout()
+        assert web.login(identifier).status_code == 302, identifier
+    web.logout()
+    response = web.login("051090001234", "wrong-password")
+    assert response.status_code == 400
+    assert "không đúng" in response.get_data(as_text=True)
+
+
+def test_password_reset_link_goes_through_the_outbox_and_works_once(web, runtime):
+    web.signup()
+    web.logout()
+    response = web.post("/password/forgot", {"identifier": "0912345678"})
+    assert response.status_code == 200
+    with runtime.db.read() as session:
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one()
+    link = message.payload["link"]
+    assert message.payload["phone"] == "0912345678"
+    path = link.split("motcua.test", 1)[1]
+    response = web.post(path, {"password": "a-new-password", "password_confirm": "a-new-password"})
+    assert response.status_code == 302
+    assert web.login("051090001234", PASSWORD).status_code == 400
+    assert web.login("051090001234", "a-new-password").status_code == 302
+    web.logout()
+    again = web.post(path, {"password": "third-password", "password_confirm": "third-password"}, page="/password/forgot")
+    assert again.status_code == 302 and "/password/forgot" in again.headers["Location"]
+
+
+def test_unknown_reset_identifier_says_the_same_and_sends_nothing(web, runtime):
+    response = web.post("/password/forgot", {"identifier": "nobody@example.vn"})
+    assert response.status_code == 200
+    with runtime.db.read() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).first() is None
+
+
+def test_a_password_reset_ends_other_sessions(web, other_web, runtime):
+    web.signup()
+    other_web.login("051090001234")
+    web.logout()
+    web.post("/password/forgot", {"identifier": "051090001234"})
+    with runtime.db.read() as session:
+        link = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one().payload["link"]
+    web.post(link.split("motcua.test", 1)[1], {"password": "a-new-password", "password_confirm": "a-new-password"})
+    assert other_web.get("/dossiers").status_code == 302  # sent to log in again
+
+
+def test_sessions_expire(app, web):
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=-1)
+    web.signup()
+    assert web.get("/dossiers").status_code == 302
+
+
+def test_officer_login(web):
+    assert web.officer_login("lan.desk", "wrong").status_code == 400
+    response = web.officer_login("lan.desk")
+    assert response.status_code == 302
+    assert "Nguyễn Thị Lan" in web.text("/officer/")
+
+
+def test_an_applicant_is_not_let_into_the_officer_pages(web):
+    web.signup()
+    assert web.get("/officer/").status_code == 403
+
+
+def test_forms_without_a_valid_csrf_token_are_refused(web):
+    response = web.client.post("/signup", data={"kind": "individual", "id_number": "051090001234"})
+    assert response.status_code == 400
+    assert web.post("/signup", {"csrf_token": "forged"}).status_code == 400

@@ -1,0 +1,66 @@
+"""The web application: portal for applicants, public tracking, inboxes for officers.
+
+Views stay thin: they parse input, call the engine and render. Nothing in `engine/` knows Flask.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from engine.config import PROJECT_ROOT
+from engine.documents import MAX_BYTES
+from engine.runtime import Runtime
+
+from . import auth, errors, i18n, inbox, portal, tracking
+
+HERE = Path(__file__).resolve().parent
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(test_config: dict | None = None, runtime: Runtime | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("MOTCUA_SECRET_KEY") or _instance_secret(Path(app.instance_path)),
+        # sessions expire two hours after the last request
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("MOTCUA_SECURE_COOKIES") == "1",
+        # a form with several documents; each one is also held to MAX_UPLOAD_BYTES
+        MAX_CONTENT_LENGTH=8 * MAX_BYTES,
+        MAX_UPLOAD_BYTES=MAX_BYTES,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
+        PAGE_SIZE=20,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["motcua.runtime"] = runtime or Runtime.create()
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, made on first start (set MOTCUA_SECRET_KEY in production)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

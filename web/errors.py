@@ -1,0 +1,24 @@
+"""Friendly error pages that say what happened and where to go, and leak nothing else."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/error.html", code=400, kind="csrf"), 400
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, lambda error, code=code: (
+            render_template("errors/error.html", code=code, kind=str(code)), code))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
+        return render_template("errors/error.html", code=500, kind="500"), 500

@@ -1,0 +1,70 @@
+"""Language: Vietnamese by default, English on request (kept in the session)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, redirect, request, session
+from flask_babel import get_locale
+
+from engine.forms import Message
+from engine.statuses import DossierStatus
+
+LANGUAGES = ("vi", "en")
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "vi"
+
+
+def lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def pick(text: Any) -> str:
+    """The current language's side of a bilingual text from the engine or the metadata
+    (a Message, a {vi, en} dict, or plain text)."""
+    if text is None:
+        return ""
+    if isinstance(text, Message):
+        return text.en if lang() == "en" else text.vi
+    if isinstance(text, dict) and "vi" in text:
+        return str(text.get(lang()) or text["vi"])
+    return str(text)
+
+
+def status_label(code: int | None) -> str:
+    if not code:
+        return ""
+    status = DossierStatus(int(code))
+    return status.label_en if lang() == "en" else status.label_vi
+
+
+@bp.post("/language")
+def switch_language():
+    """A small form in the page header (POST with a CSRF token, like every change)."""
+    wanted = request.form.get("lang", "vi")
+    session["lang"] = wanted if wanted in LANGUAGES else "vi"
+    target = request.form.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):  # only pages of this site
+        target = "/"
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(pick=pick, status_label=status_label, current_lang=lang)
+    app.jinja_env.filters["dt"] = _datetime
+    app.jinja_env.filters["d"] = _date
+    app.jinja_env.filters["vnd"] = lambda n: f"{int(n):,}".replace(",", ".") if n is not None else ""
+
+
+def _datetime(value) -> str:
+    from flask_babel import format_datetime
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+def _date(value) -> str:
+    from flask_babel import format_date
+    return format_date(value, "dd/MM/yyyy") if value else ""
