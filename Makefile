@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test bench clean
+.PHONY: install translations translations-update run test bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,25 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-run: install
+# the Vietnamese catalogue, compiled from web/translations/vi/LC_MESSAGES/messages.po
+translations: install
+	$(BIN)/pybabel compile -d web/translations
+
+# after changing UI text: collect the messages and merge them into the catalogue to translate
+translations-update: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+
+run: translations
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua demo seed
 	$(BIN)/motcua serve
 
-test: install
+test: translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/engine_throughput.py
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info test-artifacts

@@ -466,31 +466,56 @@ def demo() -> None:
 
 @demo.command("seed")
 def demo_seed() -> None:
-    """Officers in every role and P02 dossiers at different steps (dossiers only into an empty database)."""
-    from engine.demo import seed_demo
+    """Officers in every role, applicant accounts and dossiers at different steps (dossiers only
+    into an empty database)."""
+    from engine.demo import ACCOUNTS, DEMO_PASSWORD, seed_demo
 
     runtime = _runtime()
     officers = seed_demo(runtime, runtime.load_catalogue())
-    click.echo("Demo officers (username: name, roles):")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    click.echo("  Officers, at /officer/login (username: name, roles):")
     for username, name, roles in officers:
-        click.echo(f"  {username}: {name}, {', '.join(roles)}")
+        click.echo(f"    {username}: {name}, {', '.join(roles)}")
+    click.echo("  Applicants, at /login (citizen ID or tax code: name):")
+    for _kind, id_number, name, _phone, _email in ACCOUNTS:
+        click.echo(f"    {id_number}: {name}")
 
 
 @cli.command("serve")
-@click.option("--interval", default=30.0, show_default=True, help="Seconds between polls.")
-def serve(interval) -> None:
-    """Run the product's background work (timers, late dossiers) until stopped with Ctrl+C."""
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, help="Web worker threads.")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between polls of the background work.")
+def serve(host, port, threads, interval) -> None:
+    """Serve the web application and run the background work (timers, late dossiers) until Ctrl+C."""
+    import threading
+
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
     runtime = _runtime()
+    app = create_app(runtime=runtime)
+    stop = threading.Event()
+
+    def background() -> None:
+        while not stop.is_set():
+            try:
+                fired = runtime.dossiers.fire_due_timers()
+                late = runtime.dossiers.flag_late_dossiers()
+                if fired or late:
+                    click.echo(f"{fired} timer(s) fired, {late} late dossier(s) flagged")
+            except Exception as error:  # keep serving; the next poll tries again
+                click.echo(f"background work failed: {error}", err=True)
+            stop.wait(interval)
+
+    threading.Thread(target=background, name="motcua-background", daemon=True).start()
     click.echo(f"Motcua is running on {runtime.db.url.render_as_string(hide_password=True)}")
-    click.echo("Try:  motcua task list   |   motcua dossier show <code>   |   motcua --help")
+    click.echo(f"Open http://{host}:{port}/  (Ctrl+C stops)")
     try:
-        while True:
-            fired = runtime.dossiers.fire_due_timers()
-            late = runtime.dossiers.flag_late_dossiers()
-            if fired or late:
-                click.echo(f"{fired} timer(s) fired, {late} late dossier(s) flagged")
-            time.sleep(interval)
-    except KeyboardInterrupt:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="motcua")
+    finally:
+        stop.set()
         click.echo("stopped")
 
 

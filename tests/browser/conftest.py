@@ -1,0 +1,103 @@
+"""Browser tests: Debian's Chromium driven by Playwright (no browser download) against the web app
+served on 127.0.0.1 by the test itself, on a fresh SQLite database. Screenshots of the pages go to
+test-artifacts/screenshots/ (not committed)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from engine.accounts import hash_password
+from engine.config import PROJECT_ROOT
+from engine.models import User
+from web import create_app
+
+from ..web.helpers import PASSWORD
+
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRED = bool(os.environ.get("MOTCUA_REQUIRE_BROWSER"))
+
+
+@pytest.fixture
+def database_url(tmp_path, sqlite_template):
+    """Browser tests run on SQLite only: the database paths are covered by the web tests."""
+    path = tmp_path / "motcua.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if REQUIRED:
+            pytest.fail("chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(runtime, office):
+    """The app on a free port of 127.0.0.1; yields its base URL."""
+    with runtime.db.write() as session:
+        for user in session.query(User):
+            user.password_hash = hash_password(PASSWORD)
+    app = create_app({"SECRET_KEY": "browser-test"}, runtime=runtime)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+class Screens:
+    """Saves full-page screenshots named after the test."""
+
+    def __init__(self, test_name: str):
+        self.prefix = test_name.replace("/", "_")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, page, name: str) -> Path:
+        path = SCREENSHOTS / f"{self.prefix}--{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def screens(request) -> Screens:
+    return Screens(request.node.name)
+
+
+def _new_page(browser, **context_args):
+    context = browser.new_context(**context_args)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _new_page(browser, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized screen."""
+    context, page = _new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    yield page
+    context.close()
