@@ -194,12 +194,13 @@ class DossierService:
                     f"Hồ sơ {dossier.code} không chờ thông điệp '{name}'",
                     f"Dossier {dossier.code} is not waiting for the message '{name}'",
                 )
+            sent = dict(payload)
             if documents:
                 received = attach(session, dossier.id, documents, actor.name, now,
                                   round=next_round(session, dossier.id))
-                payload = {**payload, "documents": [d["filename"] for d in received]}
-            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
-            record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(payload))
+                sent["documents"] = [d["filename"] for d in received]
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), sent))
+            record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(sent))
 
         self._advance(self._dossier_lock("code", dossier_code), actor, step,
                       missing=_no_dossier(dossier_code))

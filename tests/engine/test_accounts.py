@@ -1,0 +1,105 @@
+"""Applicant accounts and officer passwords: argon2 hashes, logins by any identifier, reset links."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine import accounts
+from engine.errors import NotAllowed
+from engine.forms import FormError
+from engine.models import Account, OutboxMessage
+from engine.people import add_user
+
+VALUES = {"full_name": "Trần Thị Mai", "phone": "0912 345 678", "email": "Mai@Example.vn", "address": ""}
+
+
+def _register(session, now, **changes):
+    args = dict(kind="individual", id_number="051090001234", values=dict(VALUES), password="mat-khau-2026",
+                confirm="mat-khau-2026", now=now)
+    args.update(changes)
+    return accounts.register(session, **args)
+
+
+def test_a_password_is_stored_only_as_an_argon2_hash(runtime, clock):
+    with runtime.db.write() as session:
+        account = _register(session, clock.now())
+        assert account.password_hash.startswith("$argon2")
+        assert "mat-khau-2026" not in account.password_hash
+        assert account.phone == "0912345678" and account.email == "mai@example.vn"
+
+
+@pytest.mark.parametrize("identifier", ["051090001234", "0912345678", "mai@example.vn", "MAI@example.vn"])
+def test_log_in_by_citizen_id_phone_or_email(runtime, clock, identifier):
+    with runtime.db.write() as session:
+        _register(session, clock.now())
+    with runtime.db.write() as session:
+        assert accounts.authenticate(session, identifier, "mat-khau-2026").full_name == "Trần Thị Mai"
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate(session, identifier, "wrong-password")
+
+
+def test_every_problem_of_a_sign_up_is_reported_and_nothing_is_written(runtime, clock):
+    with runtime.db.write() as session:
+        with pytest.raises(FormError) as error:
+            _register(session, clock.now(), kind="employer", id_number="123", password="short", confirm="short",
+                      values={"full_name": "", "phone": "", "email": "", "address": ""})
+    assert set(error.value.errors) == {"id_number", "full_name", "phone", "password"}
+    assert "Mã số thuế" in error.value.errors["id_number"].vi
+    with runtime.db.read() as session:
+        assert session.scalars(select(Account)).first() is None
+
+
+def test_an_id_number_phone_or_email_already_used_is_refused(runtime, clock):
+    with runtime.db.write() as session:
+        _register(session, clock.now())
+    for changes, field in [({}, "id_number"),
+                           ({"id_number": "051090009999"}, "phone"),
+                           ({"id_number": "051090009999", "values": {**VALUES, "phone": "0987654321"}}, "email")]:
+        with runtime.db.write() as session, pytest.raises(FormError) as error:
+            _register(session, clock.now(), **changes)
+        assert list(error.value.errors) == [field]
+
+
+def test_a_reset_link_works_once_within_the_hour(runtime, clock):
+    with runtime.db.write() as session:
+        _register(session, clock.now())
+    links = []
+    with runtime.db.write() as session:
+        accounts.request_reset(session, "0912345678", clock.now(), lambda token: links.append(token) or f"/r/{token}")
+    with runtime.db.read() as session:
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one()
+        assert message.payload["link"] == f"/r/{links[0]}" and message.payload["email"] == "mai@example.vn"
+    with runtime.db.write() as session:
+        account = accounts.reset_password(session, links[0], "new-password-1", "new-password-1", clock.now())
+        assert account.session_epoch == 1
+    with runtime.db.write() as session, pytest.raises(NotAllowed):
+        accounts.reset_password(session, links[0], "new-password-2", "new-password-2", clock.now())
+    with runtime.db.write() as session:
+        accounts.authenticate(session, "051090001234", "new-password-1")
+
+
+def test_an_expired_reset_link_is_refused(runtime, clock):
+    with runtime.db.write() as session:
+        _register(session, clock.now())
+    tokens = []
+    with runtime.db.write() as session:
+        accounts.request_reset(session, "051090001234", clock.now(), lambda token: tokens.append(token) or token)
+    clock.advance(timedelta(hours=1, seconds=1))
+    with runtime.db.write() as session, pytest.raises(NotAllowed):
+        accounts.reset_password(session, tokens[0], "new-password-1", "new-password-1", clock.now())
+
+
+def test_officer_passwords(runtime):
+    with runtime.db.write() as session:
+        user = add_user(session, "lan.desk", "Nguyễn Thị Lan")
+        with pytest.raises(accounts.LoginFailed):  # no password set yet: cannot log in
+            accounts.authenticate_officer(session, "lan.desk", "")
+        with pytest.raises(FormError):
+            accounts.set_officer_password(session, user, "short")
+        accounts.set_officer_password(session, user, "mat-khau-2026")
+    with runtime.db.read() as session:
+        assert accounts.authenticate_officer(session, "lan.desk", "mat-khau-2026").full_name == "Nguyễn Thị Lan"
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate_officer(session, "lan.desk", "wrong-password")
