@@ -1,0 +1,407 @@
+"""Printed slips of the one-stop desk as A4 PDFs: the receipt and appointment slip (form 01), the
+supplement request (form 02), the refusal (form 03) and the result handover slip.
+
+Pure rendering, no Flask: web/printouts.py gathers the plain data these builders take from a
+dossier. The builders return a Slip (what it says, as label/value rows, already in one language)
+and render() lays it out. The wording of both languages lives in LABELS and not in the Babel
+catalogue: a slip is a fixed form, printed in the language the applicant reads.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+FONTS = Path(__file__).resolve().parent / "static" / "fonts"
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+BLANK = "." * 60  # a line left to fill in by hand
+
+LABELS: dict[str, dict] = {
+    "vi": {
+        "form": "Mẫu số {n}",
+        "desk": "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ",
+        "nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "motto": "Độc lập - Tự do - Hạnh phúc",
+        "code": "Mã hồ sơ",
+        "applicant": "Người nộp hồ sơ",
+        "id_number": "Số CCCD / mã số thuế",
+        "address": "Địa chỉ",
+        "phone": "Số điện thoại",
+        "email": "Thư điện tử",
+        "procedure": "Nội dung yêu cầu giải quyết",
+        "sign_hint": "(Ký, ghi rõ họ tên)",
+        "printed": "In từ Motcua lúc {at}",
+        "page": "Trang {page}/{nb}",
+        "track_hint": "Tra cứu tình trạng hồ sơ: quét mã QR hoặc vào địa chỉ dưới đây, "
+                      "nhập mã hồ sơ và số CCCD / mã số thuế.",
+        "receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        "documents": "Thành phần hồ sơ đã nhận",
+        "files": ("{n} tệp", "{n} tệp"),
+        "no_documents": "Không có tệp đính kèm",
+        "limit": "Thời hạn giải quyết theo quy định",
+        "working_days": "{n} ngày làm việc",
+        "calendar_days": "{n} ngày",
+        "received_at": "Thời gian nhận hồ sơ",
+        "appointment_at": "Thời gian hẹn trả kết quả",
+        "appointment_pending": "Sẽ hẹn khi hồ sơ được tiếp nhận",
+        "channel": "Hình thức nhận kết quả",
+        "channels": {
+            "electronic": "Nhận kết quả điện tử trên Cổng Dịch vụ công",
+            "counter": "Nhận tại Bộ phận tiếp nhận và trả kết quả",
+            "post": "Nhận qua dịch vụ bưu chính công ích",
+        },
+        "delivery_address": "Địa chỉ nhận kết quả",
+        "applicant_signs": "NGƯỜI NỘP HỒ SƠ",
+        "receiving_officer": "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "supplement": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+        "missing": "Giấy tờ cần bổ sung, hoàn thiện",
+        "reason": "Lý do",
+        "asked_at": "Ngày yêu cầu",
+        "how_to_send": "Cách nộp bổ sung",
+        "how_to_send_text": "Nộp trực tuyến tại mục \"Hồ sơ của tôi\" trên Cổng Dịch vụ công, hoặc nộp trực tiếp "
+                            "tại Bộ phận tiếp nhận và trả kết quả; ghi rõ mã hồ sơ.",
+        "guiding_officer": "NGƯỜI HƯỚNG DẪN",
+        "refusal": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+        "reasons": "Lý do từ chối",
+        "refused_at": "Ngày từ chối",
+        "refusal_closing": "Cơ quan không tiếp nhận giải quyết hồ sơ này vì các lý do nêu trên. "
+                           "Xin trân trọng thông báo!",
+        "handover": "PHIẾU TRẢ KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
+        "result": "Kết quả giải quyết",
+        "channel_used": "Hình thức trả kết quả",
+        "receiver": "Người nhận kết quả",
+        "waybill": "Số hiệu bưu gửi",
+        "returned_at": "Thời gian trả kết quả",
+        "delivered_at": "Thời gian phát thành công",
+        "receiver_signs": "NGƯỜI NHẬN KẾT QUẢ",
+        "returning_officer": "NGƯỜI TRẢ KẾT QUẢ",
+    },
+    "en": {
+        "form": "Form {n}",
+        "desk": "ONE-STOP DESK",
+        "nation": "SOCIALIST REPUBLIC OF VIET NAM",
+        "motto": "Independence - Freedom - Happiness",
+        "code": "Dossier code",
+        "applicant": "Applicant",
+        "id_number": "Citizen ID / tax code",
+        "address": "Address",
+        "phone": "Phone",
+        "email": "E-mail",
+        "procedure": "Procedure requested",
+        "sign_hint": "(Signature and full name)",
+        "printed": "Printed from Motcua at {at}",
+        "page": "Page {page}/{nb}",
+        "track_hint": "Track this dossier: scan the QR code or open the address below, then enter the "
+                      "dossier code and the citizen ID / tax code.",
+        "receipt": "RECEIPT AND APPOINTMENT SLIP",
+        "documents": "Documents received",
+        "files": ("{n} file", "{n} files"),
+        "no_documents": "No files attached",
+        "limit": "Legal time limit",
+        "working_days": "{n} working days",
+        "calendar_days": "{n} days",
+        "received_at": "Received",
+        "appointment_at": "Result due",
+        "appointment_pending": "Set when the dossier is accepted",
+        "channel": "How the result is returned",
+        "channels": {
+            "electronic": "Electronically, on the public service portal",
+            "counter": "At the one-stop desk",
+            "post": "By public postal service",
+        },
+        "delivery_address": "Delivery address",
+        "applicant_signs": "APPLICANT",
+        "receiving_officer": "RECEIVING OFFICER",
+        "supplement": "REQUEST TO SUPPLEMENT THE DOSSIER",
+        "missing": "Documents to supply or complete",
+        "reason": "Reason",
+        "asked_at": "Requested on",
+        "how_to_send": "How to send them",
+        "how_to_send_text": "Online under \"My dossiers\" on the public service portal, or in person at the "
+                            "one-stop desk; quote the dossier code.",
+        "guiding_officer": "OFFICER",
+        "refusal": "REFUSAL TO ACCEPT THE DOSSIER",
+        "reasons": "Reasons for refusal",
+        "refused_at": "Refused on",
+        "refusal_closing": "The office cannot accept this dossier for the reasons above.",
+        "handover": "RESULT HANDOVER SLIP",
+        "result": "Result",
+        "channel_used": "Returned",
+        "receiver": "Received by",
+        "waybill": "Postal waybill number",
+        "returned_at": "Returned at",
+        "delivered_at": "Delivered at",
+        "receiver_signs": "RECEIVED BY",
+        "returning_officer": "HANDED OVER BY",
+    },
+}
+
+Value = str | tuple[str, ...]  # text, or a numbered list
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class DossierFacts:
+    """What every slip says about the dossier, in the slip's language."""
+
+    lang: str
+    office: str
+    code: str
+    procedure: str
+    applicant: Applicant
+    printed_at: datetime
+
+
+@dataclass(frozen=True)
+class Slip:
+    lang: str
+    office: str
+    form: str  # "Mẫu số 01", or "" for slips that are not a numbered form
+    title: str
+    code: str
+    rows: tuple[tuple[str, Value], ...]
+    signers: tuple[tuple[str, str], ...]  # (role, name): a place to sign for each
+    printed_at: datetime
+    qr_url: str | None = None
+    closing: str = ""
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(TIMEZONE).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def lines(text: str) -> tuple[str, ...]:
+    """An officer's free text (missing papers, reasons) as one item per non-empty line."""
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def receipt(facts: DossierFacts, *, documents: Sequence[tuple[str, int]], limit_days: int, limit_unit: str,
+            received_at: datetime, appointment_at: datetime | None, channel: str | None, delivery_address: str,
+            officer: str, tracking_url: str) -> Slip:
+    """Form 01. `documents`: (name, number of files) for each kind of document received."""
+    t = LABELS[facts.lang]
+    files = tuple(f"{name} ({t['files'][n != 1].format(n=n)})" for name, n in documents)
+    days = t["working_days" if limit_unit == "working" else "calendar_days"].format(n=limit_days)
+    rows = _applicant_rows(t, facts, with_contact=True) + [
+        (t["documents"], files or t["no_documents"]),
+        (t["limit"], days),
+        (t["received_at"], when(received_at)),
+        (t["appointment_at"], when(appointment_at) or t["appointment_pending"]),
+        (t["channel"], t["channels"].get(channel or "", "")),
+    ]
+    if channel == "post":
+        rows.append((t["delivery_address"], delivery_address))
+    return _slip(facts, "01", "receipt", rows, ((t["applicant_signs"], facts.applicant.name),
+                                                (t["receiving_officer"], officer)), qr_url=tracking_url)
+
+
+def supplement(facts: DossierFacts, *, missing: str, reason: str, asked_at: datetime, officer: str,
+               tracking_url: str) -> Slip:
+    """Form 02: everything missing, asked for at once."""
+    t = LABELS[facts.lang]
+    rows = _applicant_rows(t, facts) + [
+        (t["missing"], lines(missing)),
+        (t["reason"], reason),
+        (t["asked_at"], when(asked_at)),
+        (t["how_to_send"], t["how_to_send_text"]),
+    ]
+    return _slip(facts, "02", "supplement", rows, ((t["guiding_officer"], officer),), qr_url=tracking_url)
+
+
+def refusal(facts: DossierFacts, *, reasons: str, refused_at: datetime, officer: str) -> Slip:
+    """Form 03."""
+    t = LABELS[facts.lang]
+    rows = _applicant_rows(t, facts) + [(t["reasons"], lines(reasons)), (t["refused_at"], when(refused_at))]
+    return _slip(facts, "03", "refusal", rows, ((t["receiving_officer"], officer),), closing=t["refusal_closing"])
+
+
+def handover(facts: DossierFacts, *, result: str, channel: str | None, receiver: str, waybill: str,
+             delivery_address: str, returned_at: datetime | None, delivered_at: datetime | None,
+             officer: str) -> Slip:
+    """The result handed over: at the counter (who received it) or by post (the waybill). Blank
+    lines are left for what is not known yet, to be filled in by hand."""
+    t = LABELS[facts.lang]
+    rows = _applicant_rows(t, facts) + [
+        (t["result"], result),
+        (t["channel_used"], t["channels"].get(channel or "", "")),
+    ]
+    signers = [(t["returning_officer"], officer)]
+    if channel == "counter":
+        rows.append((t["receiver"], receiver or BLANK))
+        signers.insert(0, (t["receiver_signs"], receiver))
+    elif channel == "post":
+        rows += [(t["waybill"], waybill or BLANK), (t["delivery_address"], delivery_address)]
+    rows.append((t["returned_at"], when(returned_at) or BLANK))
+    if delivered_at:
+        rows.append((t["delivered_at"], when(delivered_at)))
+    return _slip(facts, "", "handover", rows, tuple(signers))
+
+
+def _applicant_rows(t: dict, facts: DossierFacts, with_contact: bool = False) -> list[tuple[str, Value]]:
+    a = facts.applicant
+    rows: list[tuple[str, Value]] = [(t["applicant"], a.name), (t["id_number"], a.id_number)]
+    if with_contact:
+        rows += [(t["address"], a.address), (t["phone"], a.phone), (t["email"], a.email)]
+    return rows + [(t["procedure"], facts.procedure)]
+
+
+def _slip(facts: DossierFacts, form: str, kind: str, rows: list[tuple[str, Value]],
+          signers: tuple[tuple[str, str], ...], qr_url: str | None = None, closing: str = "") -> Slip:
+    t = LABELS[facts.lang]
+    return Slip(
+        lang=facts.lang, office=facts.office, form=t["form"].format(n=form) if form else "", title=t[kind],
+        code=facts.code, rows=tuple((label, value) for label, value in rows if value), signers=signers,
+        printed_at=facts.printed_at, qr_url=qr_url, closing=closing,
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+FONT = "DejaVu"
+LINE = 5.5  # mm
+LABEL_WIDTH = 58  # mm
+QR_SIZE = 34  # mm, with its quiet zone
+
+
+def qr_code(url: str) -> segno.QRCode:
+    # a full QR code (never a Micro QR, which phones do not read), medium error correction
+    return segno.make_qr(url, error="m")
+
+
+def qr_png(url: str) -> bytes:
+    out = BytesIO()
+    qr_code(url).save(out, kind="png", scale=8)
+    return out.getvalue()
+
+
+class _Pdf(FPDF):
+    def __init__(self, footer_text: str, page_text: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text, self.page_text = footer_text, page_text
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(20, 15, 20)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(FONT, size=8)
+        self.set_text_color(90)
+        page = self.page_text.format(page=self.page_no(), nb=self.str_alias_nb_pages)
+        self.cell(0, 5, f"Motcua · {self.footer_text} · {page}", align="C")
+        self.set_text_color(0)
+
+
+def render(slip: Slip) -> bytes:
+    t = LABELS[slip.lang]
+    pdf = _Pdf(t["printed"].format(at=when(slip.printed_at)), t["page"])
+    pdf.set_title(f"{slip.title} - {slip.code}")
+    pdf.set_creator("Motcua")
+    pdf.add_page()
+    _header(pdf, slip, t)
+    pdf.set_font(FONT, "B", 14)
+    pdf.multi_cell(0, 7, slip.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "", 11)
+    pdf.cell(pdf.get_string_width(f"{t['code']}: ") + 1, 9, f"{t['code']}:")
+    pdf.set_font(FONT, "B", 18)
+    pdf.cell(0, 9, slip.code, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    if slip.qr_url:
+        _qr_block(pdf, slip.qr_url, t)
+    for label, value in slip.rows:
+        _row(pdf, label, value)
+    if slip.closing:
+        pdf.ln(3)
+        pdf.set_font(FONT, "", 10.5)
+        pdf.multi_cell(0, LINE, slip.closing, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _signatures(pdf, slip.signers, t)
+    return bytes(pdf.output())
+
+
+def _header(pdf: _Pdf, slip: Slip, t: dict) -> None:
+    half, top = pdf.epw / 2, pdf.get_y()
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(half, 5, slip.office.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(half, 5, t["desk"], align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    left_bottom = pdf.get_y()
+    pdf.set_xy(pdf.l_margin + half, top)
+    pdf.multi_cell(half, 5, t["nation"], align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(half, 5, t["motto"], align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if slip.form:
+        pdf.set_font(FONT, "", 9)
+        pdf.multi_cell(half, 5, slip.form, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
+
+
+def _qr_block(pdf: _Pdf, url: str, t: dict) -> None:
+    top = pdf.get_y()
+    pdf.image(BytesIO(qr_png(url)), x=pdf.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
+    text_x = pdf.l_margin + QR_SIZE + 4
+    pdf.set_xy(text_x, top + 6)
+    pdf.set_font(FONT, "", 9.5)
+    pdf.multi_cell(0, 5, t["track_hint"], align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 9.5)
+    pdf.multi_cell(0, 5, url, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(max(top + QR_SIZE, pdf.get_y()) + 2)
+
+
+def _row(pdf: _Pdf, label: str, value: Value) -> None:
+    items = [value] if isinstance(value, str) else [f"{i}. {item}" for i, item in enumerate(value, 1)]
+    value_width = pdf.epw - LABEL_WIDTH
+    pdf.set_font(FONT, "", 10)
+    height = max(
+        pdf.multi_cell(LABEL_WIDTH, LINE, f"{label}:", align="L", dry_run=True, output="HEIGHT"),
+        sum(pdf.multi_cell(value_width, LINE, item, align="L", dry_run=True, output="HEIGHT") for item in items),
+    )
+    # keep a row on one page when it fits on one
+    if pdf.will_page_break(height) and height < pdf.eph:
+        pdf.add_page()
+    page, top = pdf.page, pdf.get_y()
+    pdf.set_text_color(70)
+    pdf.multi_cell(LABEL_WIDTH, LINE, f"{label}:", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    label_bottom = pdf.get_y()
+    pdf.set_y(top)
+    for item in items:
+        pdf.set_x(pdf.l_margin + LABEL_WIDTH)
+        pdf.multi_cell(value_width, LINE, item, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if pdf.page == page:
+        pdf.set_y(max(label_bottom, pdf.get_y()))
+    pdf.ln(1)
+
+
+def _signatures(pdf: _Pdf, signers: tuple[tuple[str, str], ...], t: dict) -> None:
+    if not signers:
+        return
+    if pdf.will_page_break(45):
+        pdf.add_page()
+    pdf.ln(8)
+    width, top = pdf.epw / len(signers), pdf.get_y()
+    for i, (role, name) in enumerate(signers):
+        x = pdf.l_margin + i * width
+        pdf.set_xy(x, top)
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(width, 5, role, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.multi_cell(width, 5, t["sign_hint"], align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        if name:
+            pdf.set_xy(x, top + 32)
+            pdf.set_font(FONT, "B", 10.5)
+            pdf.multi_cell(width, 5, name, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
