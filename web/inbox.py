@@ -1,14 +1,401 @@
-"""Officers' inboxes: tasks per role and unit, the one-stop desk's views, task pages and actions."""
+"""Officers' inboxes: tasks per role and unit, the one-stop desk's views, task pages and actions.
+
+Who may see what is decided here before the engine is called (so a changed id in a URL gets a 403,
+and names of another unit's officers never show); the engine still checks every action itself.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import io
+from datetime import date, datetime
 
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from engine import inbox
+from engine.documents import content_of
+from engine.dossier_views import DossierView, dossier_view
+from engine.errors import EngineError, NotFound
+from engine.forms import FormError
+from engine.office_calendar import current_calendar
+from engine.people import Actor, holders
+from engine.statuses import DossierStatus
+from engine.versions import current_versions
+
+from . import printouts
 from .auth import officer_required
+from .context import field_errors, flash_error, runtime
+from .i18n import pick, status_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/officer")
+
+
+def _officer() -> inbox.Officer:
+    return inbox.Officer(g.officer.id, tuple(g.officer_roles))
+
+
+def _actor() -> Actor:
+    return Actor.of(g.officer)
+
+
+# --- the inbox -----------------------------------------------------------------------------------
 
 
 @bp.get("/")
 @officer_required
 def index():
-    return render_template("portal/home.html")
+    view = request.args.get("view", "offered")
+    if view not in inbox.VIEWS:
+        view = "offered"
+    errors: dict[str, str] = {}
+    filters = _filters(request.args, errors)
+    page = _page_number(request.args.get("page"))
+    officer = _officer()
+    rt = runtime()
+    with rt.db.read() as db:
+        calendar = current_calendar(db, rt.settings)
+        now = rt.clock.now()
+        procedures = {code: v.meta.name for code, v in current_versions(db, rt.versions).items()}
+        listed = inbox.list_view(db, officer, view, filters, now, calendar, page, current_app.config["PAGE_SIZE"])
+        counts = inbox.counts(db, officer, filters, now, calendar)
+        channels = inbox.channel_counts(db, officer, filters, now, calendar) if view == "return" else {}
+    return render_template(
+        "inbox/index.html", view=view, filters=filters, page=listed, counts=counts, channels=channels,
+        procedures=procedures, statuses=list(DossierStatus), args=_filter_args(filters), errors=errors,
+        claimable={t.id for t in listed.items if isinstance(t, inbox.TaskItem) and t.status == "new"
+                   and officer.works_on(t.role_code, t.unit_code)},
+    ), (400 if errors else 200)
+
+
+def _filters(args, errors: dict[str, str]) -> inbox.Filters:
+    status = args.get("status", "")
+    due_before = None
+    if args.get("due_before"):
+        try:
+            due_before = date.fromisoformat(args["due_before"])
+        except ValueError:
+            errors["due_before"] = _("A date is written YYYY-MM-DD")
+    channel = args.get("channel")
+    sort = args.get("sort", "due")
+    return inbox.Filters(
+        procedure=args.get("procedure") or None,
+        status=int(status) if status.isdigit() and int(status) in {s.value for s in DossierStatus} else None,
+        due_before=due_before,
+        channel=channel if channel in inbox.CHANNELS else None,
+        sort=sort if sort in inbox.SORTS else "due",
+    )
+
+
+def _filter_args(filters: inbox.Filters) -> dict[str, str]:
+    """The filters as query arguments, for links to other views and pages that keep them."""
+    args = {
+        "procedure": filters.procedure,
+        "status": str(filters.status) if filters.status else None,
+        "due_before": filters.due_before.isoformat() if filters.due_before else None,
+        "sort": filters.sort if filters.sort != "due" else None,
+    }
+    return {k: v for k, v in args.items() if v}
+
+
+def _page_number(raw: str | None) -> int:
+    # bounded, so no OFFSET overflows the database's integers
+    return min(int(raw), 100_000) if raw and raw.isdigit() and int(raw) > 0 else 1
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+@bp.post("/tasks/claim")
+@officer_required
+def claim_many():
+    """Claim the ticked tasks one after the other; say which were claimed and why others were not."""
+    ids = [int(i) for i in request.form.getlist("task_id") if i.isdigit()]
+    if not ids:
+        flash(_("Tick the tasks you want to claim first."), "error")
+        return redirect(_back())
+    officer, claimed = _officer(), []
+    for task_id in ids:
+        with runtime().db.read() as db:
+            info = inbox.task_info(db, task_id)
+        if info is None or not officer.works_on(info.role_code, info.unit_code):
+            flash(_("Task #%(id)s: you do not hold its role in its unit.", id=task_id), "error")
+            continue
+        try:
+            runtime().dossiers.claim(task_id, _actor())
+        except EngineError as e:
+            flash(_("%(code)s – %(task)s: %(reason)s", code=info.dossier_code, task=info.title,
+                    reason=pick(e.message)), "error")
+        else:
+            claimed.append(info.dossier_code)
+    if claimed:
+        flash(_("Claimed %(count)s task(s): %(codes)s", count=len(claimed), codes=", ".join(claimed)), "success")
+    return redirect(_back())
+
+
+def _back() -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index")
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@officer_required
+def claim(task_id: int):
+    _task_or_403(task_id, work=True)
+    return _act(task_id, lambda: runtime().dossiers.claim(task_id, _actor()), _("You have claimed this task."))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@officer_required
+def unclaim(task_id: int):
+    _task_or_403(task_id)
+    return _act(task_id, lambda: runtime().dossiers.unclaim(task_id, _actor()),
+                _("The task is offered to the role again."))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@officer_required
+def reassign(task_id: int):
+    _task_or_403(task_id)
+    to = request.form.get("to", "").strip()
+    if not to:
+        flash(_("Choose the colleague to give the task to."), "error")
+        return redirect(url_for("inbox.task", task_id=task_id))
+    return _act(task_id, lambda: runtime().dossiers.reassign(task_id, _actor(), to),
+                _("The task has been given to %(name)s.", name=to))
+
+
+def _act(task_id: int, action, done: str):
+    """Run an engine action; a refusal is shown plainly on the task page and changes nothing."""
+    try:
+        action()
+    except EngineError as e:
+        flash_error(e)
+    else:
+        flash(done, "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+def _task_or_403(task_id: int, work: bool = False) -> inbox.TaskInfo:
+    """The task, if this officer may see it (work: may do it: holds its role in its unit)."""
+    with runtime().db.read() as db:
+        info = inbox.task_info(db, task_id)
+    if info is None:
+        abort(404)
+    officer = _officer()
+    allowed = officer.works_on(info.role_code, info.unit_code) if work else officer.may_see_task(
+        info.role_code, info.unit_code)
+    if not allowed:
+        abort(403)
+    return info
+
+
+# --- the task page -------------------------------------------------------------------------------
+
+
+@bp.get("/tasks/<int:task_id>")
+@officer_required
+def task(task_id: int):
+    return _task_page(_task_or_403(task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@officer_required
+def complete(task_id: int):
+    info = _task_or_403(task_id, work=True)
+    rt = runtime()
+    with rt.db.read() as db:
+        view = dossier_view(db, rt.versions, info.dossier_code)
+    fields = inbox.task_fields(view.meta, info.element_id)
+    try:
+        rt.dossiers.complete_task(task_id, _actor(), _task_data(fields, view, request.form))
+    except FormError as e:
+        return _task_page(info, field_errors(e), request.form), 400
+    except EngineError as e:  # someone else got there first, or the dossier moved on
+        flash_error(e)
+        return redirect(url_for("inbox.task", task_id=task_id))
+    flash(_("Done: %(task)s (dossier %(code)s).", task=info.title, code=info.dossier_code), "success")
+    return redirect(url_for("inbox.dossier", code=info.dossier_code))
+
+
+def _task_data(fields, view: DossierView, form) -> dict:
+    """The submitted values of the step's own fields; a supplement request's ticked documents
+    (their Vietnamese names, one per line) come first in `missing_documents`."""
+    data = {f.name: ("true" if f.name in form else None) if f.type == "boolean" else form.get(f.name)
+            for f in fields}
+    if "missing_documents" in data:
+        ticked = set(form.getlist("missing_doc"))
+        lines = [d.name.vi for d in view.meta.documents if d.id in ticked]
+        text = (form.get("missing_documents") or "").strip()
+        data["missing_documents"] = "\n".join(lines + ([text] if text else []))
+    return data
+
+
+def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
+    rt, officer = runtime(), _officer()
+    leads = info.unit_code in officer.led_units
+    is_open = info.status in ("new", "claimed")
+    works = officer.works_on(info.role_code, info.unit_code)
+    with rt.db.read() as db:
+        view = dossier_view(db, rt.versions, info.dossier_code)
+        calendar = current_calendar(db, rt.settings)
+        colleagues = [(u.username, u.full_name) for u in holders(db, info.role_code, info.unit_code)
+                      if u.id != info.assignee_id] if leads and is_open else []
+    fields = inbox.task_fields(view.meta, info.element_id)
+    can_complete = is_open and works and (info.status == "new" or info.assignee_id == g.officer.id)
+    context = rt.dossiers.workflow_data(info.dossier_code) if can_complete and any(
+        c.unless for f in fields for c in f.choices) else {}
+    if form is None:  # the review starts from what the applicant declared
+        values = {f.name: view.application[f.name] for f in fields if f.name in view.application}
+        ticked: set[str] = set()
+    else:
+        values, ticked = form, set(form.getlist("missing_doc"))
+    return render_template(
+        "inbox/task.html", task=info, view=view, fields=fields, values=values, ticked=ticked,
+        errors=errors or {}, context=context, colleagues=colleagues,
+        sla=inbox.sla(info.due_at, rt.clock.now(), calendar) if is_open else None,
+        can_claim=is_open and works and info.status == "new",
+        can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
+        can_complete=can_complete, labels={f.name: pick(f.label) for f in fields},
+    )
+
+
+# --- the dossier page, its documents and slips ---------------------------------------------------
+
+
+def _dossier_or_403(code: str) -> tuple[int, str]:
+    with runtime().db.read() as db:
+        ref = inbox.dossier_ref(db, code)
+    if ref is None:
+        abort(404)
+    if not _officer().may_see_dossier(ref[1]):
+        abort(403)
+    return ref
+
+
+def _view(code: str) -> DossierView:
+    _dossier_or_403(code)
+    with runtime().db.read() as db:
+        return dossier_view(db, runtime().versions, code)
+
+
+@bp.get("/dossiers/<code>")
+@officer_required
+def dossier(code: str):
+    view = _view(code)
+    with runtime().db.read() as db:
+        tasks = inbox.dossier_tasks(db, code)
+    titles = {t.id: t.title for t in tasks}
+    history = [(e.at, e.actor, _describe(e.kind, e.data or {}, titles, view)) for e in view.events]
+    officer = _officer()
+    return render_template("inbox/dossier.html", view=view, history=history,
+                           open_tasks=[t for t in tasks if t.status in ("new", "claimed")],
+                           visible={t.id for t in tasks if officer.may_see_task(t.role_code, t.unit_code)})
+
+
+@bp.get("/dossiers/<code>/documents/<int:doc_id>")
+@officer_required
+def document(code: str, doc_id: int):
+    dossier_id, _unit = _dossier_or_403(code)
+    with runtime().db.read() as db:
+        try:
+            doc, content = content_of(db, dossier_id, doc_id)
+        except NotFound:
+            abort(404)
+    response = send_file(io.BytesIO(content), mimetype=doc.content_type, as_attachment=True,
+                         download_name=doc.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _tracking_url(view: DossierView) -> str:
+    return url_for("tracking.track", code=view.code, _external=True)
+
+
+@bp.get("/dossiers/<code>/form-01.pdf")
+@officer_required
+def receipt_pdf(code: str):
+    view = _view(code)
+    return printouts.receipt_response(view, _tracking_url(view))
+
+
+@bp.get("/dossiers/<code>/form-02.pdf")
+@officer_required
+def supplement_pdf(code: str):
+    view = _view(code)
+    return printouts.supplement_response(view, _tracking_url(view))
+
+
+@bp.get("/dossiers/<code>/form-03.pdf")
+@officer_required
+def refusal_pdf(code: str):
+    return printouts.refusal_response(_view(code))
+
+
+@bp.get("/dossiers/<code>/handover.pdf")
+@officer_required
+def handover_pdf(code: str):
+    return printouts.handover_response(_view(code))
+
+
+# --- the history in words ------------------------------------------------------------------------
+
+_MESSAGES = {
+    "supplement_received": lambda: _("the applicant's supplement"),
+    "withdrawal_requested": lambda: _("the applicant's withdrawal request"),
+    "postal_delivered": lambda: _("the post office: delivered"),
+    "postal_failed": lambda: _("the post office: delivery failed"),
+    "bank_confirmed": lambda: _("the bank: transfer confirmed"),
+    "bank_rejected": lambda: _("the bank: transfer rejected"),
+    "cash_paid": lambda: _("the post office: paid in cash"),
+}
+
+
+def _when(text: str | None) -> str:
+    return format_datetime(datetime.fromisoformat(text), "dd/MM/yyyy HH:mm") if text else ""
+
+
+def _describe(kind: str, data: dict, titles: dict[int, str], view: DossierView) -> str:
+    """One event of the dossier's history in plain words."""
+    task = titles.get(data.get("task_id")) or data.get("task") or ""
+    if kind == "submitted":
+        return _("Dossier submitted with %(count)s document(s)", count=len(data.get("documents") or []))
+    if kind == "status_changed":
+        return _("Status changed to: %(status)s", status=status_label(data.get("new")))
+    if kind == "task_claimed":
+        return _("Claimed the task “%(task)s”", task=task)
+    if kind == "task_unclaimed":
+        return _("Released the task “%(task)s”", task=task)
+    if kind == "task_reassigned":
+        return _("Gave the task “%(task)s” to %(to)s", task=task, to=data.get("to") or "?")
+    if kind == "task_completed":
+        decision = _decision_label(view, data.get("task"), (data.get("data") or {}).get("decision"))
+        if decision:
+            return _("Completed the task “%(task)s”: %(decision)s", task=task, decision=decision)
+        return _("Completed the task “%(task)s”", task=task)
+    if kind == "task_canceled":
+        return _("The task “%(task)s” was canceled: the dossier moved on", task=task)
+    if kind == "message_received":
+        name = data.get("message") or ""
+        return _("Received %(what)s", what=_MESSAGES[name]() if name in _MESSAGES else name)
+    if kind == "clock_paused":
+        return _("Time limit stopped while waiting for the applicant")
+    if kind == "clock_resumed":
+        return _("Time limit running again; new appointment %(at)s", at=_when(data.get("appointment_at")))
+    if kind == "appointment_set":
+        return _("Appointment for the result set: %(at)s", at=_when(data.get("appointment_at")))
+    if kind == "timer_fired":
+        return _("A waiting time ran out (%(what)s)", what=data.get("element") or "")
+    if kind == "late_detected":
+        return _("The dossier will miss its appointment: an apology letter is to be sent")
+    if kind == "apology_issued":
+        return _("Apology sent; new appointment %(at)s", at=_when(data.get("appointment_at")))
+    if kind == "finished":
+        return _("Processing of the dossier ended")
+    return kind
+
+
+def _decision_label(view: DossierView, element_id: str | None, decision) -> str:
+    for f in inbox.task_fields(view.meta, element_id or ""):
+        if f.name == "decision":
+            return next((pick(c.label) for c in f.choices if c.value == decision), "")
+    return ""
