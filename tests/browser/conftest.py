@@ -49,12 +49,17 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def server(runtime, office):
+def server(runtime, office, password_hash):
     """The app on a free port of 127.0.0.1; yields its base URL."""
     with runtime.db.write() as session:
         for user in session.query(User):
-            user.password_hash = hash_password(PASSWORD)
+            user.password_hash = password_hash
     app = create_app({"SECRET_KEY": "browser-test"}, runtime=runtime)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -11,11 +11,16 @@ from web import create_app
 from .helpers import PASSWORD, Web
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+
+
 @pytest.fixture
-def app(runtime, office):
+def app(runtime, office, password_hash):
     with runtime.db.write() as session:  # the office's officers can log in with PASSWORD
         for user in session.query(User):
-            user.password_hash = hash_password(PASSWORD)
+            user.password_hash = password_hash
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "motcua.test"}, runtime=runtime)
     yield app
 
