@@ -1,11 +1,28 @@
-"""Public tracking of a dossier by its code and the applicant's ID number (no login)."""
+"""Public tracking of a dossier by its code and the applicant's ID number (no login).
+
+It shows only what the receipt slip shows; the ID number is never written back into the page.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+
+from engine.dossier_views import public_view
+from engine.errors import NotFound
+
+from .context import runtime
+from .i18n import pick
 
 bp = Blueprint("tracking", __name__)
 
 
-@bp.get("/track")
+@bp.route("/track", methods=["GET", "POST"])
 def track():
-    return render_template("portal/home.html")
+    code = request.values.get("code", "").strip().upper()[:40]
+    if request.method == "GET":
+        return render_template("tracking/track.html", code=code, view=None, error=None)
+    try:
+        with runtime().db.read() as db:
+            view = public_view(db, runtime().versions, code, request.form.get("id_number", "")[:40])
+    except NotFound as e:  # the same answer whether the code exists or not
+        return render_template("tracking/track.html", code=code, view=None, error=pick(e.message)), 400
+    return render_template("tracking/track.html", code=code, view=view, error=None)
