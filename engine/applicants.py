@@ -90,15 +90,10 @@ def categories(versions: Mapping[str, RunnableVersion]) -> list[str]:
 
 def may_apply(account: Account, meta: ProcedureMeta) -> bool:
     """Whether this kind of account may apply for the procedure online: it is one of the procedure's
-    applicants, and the dossier can be filed under the account's own number. The engine files a
-    dossier under its citizen ID when it has one, so an organisation cannot file a form that always
-    asks for a person's citizen ID (an employer applying for an employee) under its tax code."""
+    applicants, and the form has the account's own number (citizen ID or tax code), under which the
+    engine files the dossier."""
     own = CATEGORIES.get(account.kind, ())
-    id_field = ID_FIELD.get(account.kind)
-    fields = {f.name: f for f in meta.application}
-    if id_field != "citizen_id" and "citizen_id" in fields and fields["citizen_id"].required:
-        return False
-    return any(c in meta.applicants for c in own) and id_field in fields
+    return any(c in meta.applicants for c in own) and ID_FIELD.get(account.kind) in {f.name for f in meta.application}
 
 
 def check_may_apply(account: Account, meta: ProcedureMeta) -> None:
@@ -144,7 +139,11 @@ def check_application(account: Account, meta: ProcedureMeta, values: Mapping[str
         else:
             errors[id_field] = Message(f"Tài khoản này chỉ nộp hồ sơ với mã số thuế của mình ({account.id_number})",
                                        f"This account applies only with its own tax code ({account.id_number})")
-    if id_field != "citizen_id" and "citizen_id" not in errors and str(values.get("citizen_id") or "").strip():
+    if id_field != "citizen_id" and "applicant_type" in values:
+        if str(values.get("applicant_type") or "") not in ("employer", "medical_facility"):
+            errors["applicant_type"] = Message("Tài khoản tổ chức nộp hồ sơ với tư cách đơn vị",
+                                               "An organisation's account applies as the organisation")
+    elif id_field != "citizen_id" and "citizen_id" not in errors and str(values.get("citizen_id") or "").strip():
         errors["citizen_id"] = Message("Tổ chức nộp hồ sơ theo mã số thuế; để trống số CCCD",
                                        "An organisation applies under its tax code: leave the citizen ID empty")
     if errors:

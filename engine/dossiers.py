@@ -126,9 +126,9 @@ class DossierService:
                 status=0, state_version=0, next_timer_at=None, finished_at=None, updated_at=now,
                 received_on=None, appointment_at=None, paused_at=None, processed_at=None,
             )
+            applicant_name, applicant_id_number = _applicant(data)
             dossier_id = store.insert_dossier(
-                conn, **values, applicant_name=str(data.get("full_name") or data.get("organisation_name") or ""),
-                applicant_id_number=str(data.get("citizen_id") or data.get("tax_code") or ""),
+                conn, **values, applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                 result_channel=data.get("result_channel"), submitted_at=now, state=b"", account_id=account_id,
             )
             dossier = DossierRow(id=dossier_id, **values)
@@ -377,6 +377,16 @@ class DossierService:
         if task is None:
             raise _no_task(task_id)
         return task
+
+
+def _applicant(data: dict[str, Any]) -> tuple[str, str]:
+    """Whom a dossier is filed under (name, ID number): the organisation when one applies, also for
+    an employee whose citizen ID the form holds; otherwise the person."""
+    organisation = data.get("applicant_type") in ("employer", "medical_facility") or not data.get("citizen_id")
+    if organisation and data.get("tax_code"):
+        return str(data.get("organisation_name") or ""), str(data["tax_code"])
+    return (str(data.get("full_name") or data.get("organisation_name") or ""),
+            str(data.get("citizen_id") or data.get("tax_code") or ""))
 
 
 def _no_task(task_id: int) -> NotFound:

@@ -138,9 +138,7 @@ def test_an_individual_applies_only_with_their_own_citizen_id(web, runtime):
 
 def test_an_employer_applies_only_for_employers_procedures_with_its_own_tax_code(web, runtime, catalogue):
     web.signup(id_number="4300812345", name="Công ty TNHH Sông Trà", kind="employer")
-    # P02 is for individuals; P04 would be filed under the employee's citizen ID
-    for code in ("P02", "P04"):
-        assert web.get(f"/procedures/{code}/apply").status_code == 302
+    assert web.get("/procedures/P02/apply").status_code == 302  # P02 is for individuals
     assert "P02" not in web.text("/procedures?who=employer")
     page = web.text("/procedures/P01/apply")
     assert 'value="Công ty TNHH Sông Trà"' in page and 'value="4300812345"' in page
@@ -154,9 +152,21 @@ def test_an_employer_applies_only_for_employers_procedures_with_its_own_tax_code
     assert response.status_code == 302
     code = response.headers["Location"].rsplit("/", 2)[-2]
     assert runtime.dossiers.get(code).applicant_id_number == "4300812345"
-    response = web.post("/procedures/P07/apply", {"applicant_type": "employer", "tax_code": "4300812345",
-                                                  "citizen_id": "051090001234"})
-    assert "Tổ chức nộp hồ sơ theo mã số thuế; để trống số CCCD" in response.get_data(as_text=True)
+    response = web.post("/procedures/P07/apply", {"applicant_type": "individual", "tax_code": "4300812345"})
+    assert "Tài khoản tổ chức nộp hồ sơ với tư cách đơn vị" in response.get_data(as_text=True)
+
+
+def test_an_employer_applying_for_an_employee_files_the_dossier_under_its_own_tax_code(web, runtime, catalogue):
+    web.signup(id_number="4300567812", name="Công ty Cổ phần Kết cấu thép Vạn Tường", kind="employer")
+    meta = catalogue.procedures["P04"].meta
+    start = next(p.start for p in meta.paths.values() if p.start.get("applicant_type") == "employer")
+    form = {**start, **{f"doc-{d.id}": (BytesIO(PDF), f"{d.id}.pdf") for d in meta.documents if d.required}}
+    response = web.post("/procedures/P04/apply", form)
+    assert response.status_code == 302
+    code = response.headers["Location"].rsplit("/", 2)[-2]
+    dossier = runtime.dossiers.get(code)
+    assert (dossier.applicant_id_number, dossier.applicant_name) == ("4300567812", "Công ty Cổ phần Kết cấu thép Vạn Tường")
+    assert code in web.text("/dossiers")
 
 
 def test_the_receipt_slip_downloads_as_a_pdf(web):
