@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import assignment, forms, late, sla, store
@@ -98,12 +99,30 @@ class DossierService:
 
     def start(self, procedure_code: str, application: dict[str, Any], actor: Actor,
               unit_code: str | None = None, account_id: int | None = None,
-              documents: Sequence[NewDocument] = ()) -> str:
+              documents: Sequence[NewDocument] = (), submission_key: str | None = None) -> str:
         """Submit a dossier; returns its code. The application is checked against the procedure's form;
-        the documents (already checked by documents.check_upload) are stored in the same transaction."""
+        the documents (already checked by documents.check_upload) are stored in the same transaction.
+        With a submission key, sending the same application again returns the first dossier's code."""
+        if submission_key is not None:
+            try:
+                return self._start(procedure_code, application, actor, unit_code, account_id, documents,
+                                   submission_key)
+            except IntegrityError:  # the same form sent twice at once: the other request made it
+                with self.db.read() as session:
+                    code = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
+                if code is None:
+                    raise
+                return code
+        return self._start(procedure_code, application, actor, unit_code, account_id, documents, None)
+
+    def _start(self, procedure_code, application, actor, unit_code, account_id, documents, submission_key) -> str:
         unit_code = unit_code or self.settings.office_code
         with self.db.write() as session:
             conn = session.connection()
+            if submission_key is not None:
+                done = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
+                if done is not None:
+                    return done
             version_id, unit_exists = store.current_version_and_unit(conn, procedure_code, unit_code)
             if version_id is None:
                 raise ProcedureUnavailable(f"Thủ tục {procedure_code} chưa được triển khai",
@@ -130,6 +149,7 @@ class DossierService:
             dossier_id = store.insert_dossier(
                 conn, **values, applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                 result_channel=data.get("result_channel"), submitted_at=now, state=b"", account_id=account_id,
+                submission_key=submission_key,
             )
             dossier = DossierRow(id=dossier_id, **values)
             received = attach(session, dossier.id, documents, actor.name, now)

@@ -186,6 +186,8 @@ class Dossier(Base):
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_id_number: Mapped[str] = mapped_column(String(20), index=True)
     account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"), index=True)  # None: at the counter
+    # the form's one-time key: the same application sent twice (a double click) makes one dossier
+    submission_key: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
     result_channel: Mapped[Optional[str]] = mapped_column(String(20))
     submitted_at: Mapped[utc_time]
     updated_at: Mapped[utc_time]

@@ -1,6 +1,8 @@
 """The applicants' portal: procedures, applying, my dossiers, supplements, withdrawal, rating."""
 from __future__ import annotations
 
+import re
+import uuid
 from io import BytesIO
 from math import ceil
 from typing import Any
@@ -82,7 +84,8 @@ def apply(code: str):
         if not errors:
             try:
                 dossier_code = runtime().dossiers.start(code, values, Actor.applicant(account.full_name),
-                                                        account_id=account.id, documents=documents)
+                                                        account_id=account.id, documents=documents,
+                                                        submission_key=_submission_key(account.id))
             except FormError as e:
                 errors = field_errors(e)
             except EngineError as e:
@@ -93,12 +96,20 @@ def apply(code: str):
     return _apply_page(meta, values, errors), (400 if errors else 200)
 
 
+def _submission_key(account_id: int) -> str | None:
+    """The form's one-time key, so that a double click or a resent form makes one dossier."""
+    submission = request.form.get("submission", "")
+    return f"{account_id}:{submission}" if re.fullmatch(r"[0-9a-f]{32}", submission) else None
+
+
 def _apply_page(meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, str]) -> str:
     order = [f.name for f in meta.application] + [_document_field(d.id) for d in meta.documents]
     labels = {f.name: pick(f.label) for f in meta.application}
     labels.update({_document_field(d.id): pick(d.name) for d in meta.documents})
     errors = {name: errors[name] for name in sorted(errors, key=lambda n: order.index(n) if n in order else 0)}
+    submission = request.form.get("submission") or uuid.uuid4().hex
     return render_template("portal/apply.html", meta=meta, values=values, errors=errors, labels=labels,
+                           submission=submission,
                            hints=_conditions(meta.application), accept=ACCEPT,
                            max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
 

@@ -2,10 +2,13 @@
 request for papers, withdrawing, rating the service."""
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from datetime import timedelta
 from io import BytesIO
+
+from sqlalchemy import func, select
 
 from engine.models import Dossier
 from engine.people import Actor
@@ -314,3 +317,16 @@ def test_postal_tracking_once_the_result_ships(web, runtime, office):
     assert "EB510234176VN" in page and "On its way" in page
     runtime.dossiers.deliver_message(code, "postal_delivered", {"waybill": "EB510234176VN"}, Actor.system())
     assert "Delivered on" in web.text(f"/dossiers/{code}")
+
+
+def test_the_same_application_sent_twice_makes_one_dossier(web, runtime):
+    """A double click, or the form sent again with the browser's back button: one dossier."""
+    web.signup()
+    page = web.text("/procedures/P02/apply")
+    submission = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
+    first = apply_p02(web, submission=submission)
+    again = apply_p02(web, submission=submission)
+    assert again == first
+    with runtime.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Dossier)) == 1
+    assert apply_p02(web) != first  # a new form is a new application

@@ -45,6 +45,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
     with op.batch_alter_table("dossiers") as batch:
         batch.add_column(sa.Column("account_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("submission_key", sa.String(length=100), nullable=True))
+        batch.create_unique_constraint("uq_dossiers_submission_key", ["submission_key"])
         batch.create_foreign_key("fk_dossiers_account_id", "accounts", ["account_id"], ["id"])
         batch.create_index("ix_dossiers_account_id", ["account_id"])
     op.create_table(
@@ -79,6 +81,8 @@ def downgrade() -> None:
     with op.batch_alter_table("dossiers") as batch:
         batch.drop_index("ix_dossiers_account_id")
         batch.drop_constraint("fk_dossiers_account_id", type_="foreignkey")
+        batch.drop_constraint("uq_dossiers_submission_key", type_="unique")
+        batch.drop_column("submission_key")
         batch.drop_column("account_id")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("password_hash")
