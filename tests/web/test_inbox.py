@@ -81,7 +81,7 @@ def test_a_leader_reassigns_to_a_holder_of_the_role(web, other_web, runtime, off
     web.officer_login("hoa.lanhdao")
     page = web.text(f"/officer/tasks/{task}")
     assert '<option value="minh.desk">' in page and 'value="lan.desk"' not in page  # not to whom has it
-    assert "Complete this step" not in page and 'name="decision"' not in page  # a leader does not do desk work
+    assert "Hoàn thành bước xử lý" not in page and 'name="decision"' not in page  # a leader does not do desk work
     follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "minh.desk"}, page=f"/officer/tasks/{task}"))
     assert open_task(runtime, code, "reception_check").assignee == "Trần Văn Minh"
     page = follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "hai.thu"}, page=f"/officer/tasks/{task}"))
