@@ -15,6 +15,18 @@ class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     office_hours: str = "07:30-11:30,13:30-17:00"
     cutoff: str = "15:00"  # accepted from then on, a dossier counts from the next working day
+    # outside systems (`motcua simulators` plays them all on one address by default)
+    post_url: str = "http://127.0.0.1:8100/post"
+    registry_url: str = "http://127.0.0.1:8100/registry"
+    portal_url: str = "http://127.0.0.1:8100/portal"
+    bank_url: str = "http://127.0.0.1:8100/bank"
+    notify_url: str = "http://127.0.0.1:8100/notify"
+    # shared secrets that sign webhooks from the post and the bank (HMAC-SHA256 with a timestamp)
+    post_secret: str = "dev-post-secret"
+    bank_secret: str = "dev-bank-secret"
+    # set (e.g. redis://127.0.0.1:6379/0) to run the outbox worker under Celery instead of in-process
+    celery_broker: str = ""
+    outbox_max_attempts: int = 8
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     extra: dict = field(default_factory=dict)
@@ -28,6 +40,15 @@ class Settings:
             "timezone": env.get("MOTCUA_TIMEZONE", cls.timezone),
             "office_hours": env.get("MOTCUA_OFFICE_HOURS", cls.office_hours),
             "cutoff": env.get("MOTCUA_CUTOFF", cls.cutoff),
+            "post_url": env.get("MOTCUA_POST_URL", cls.post_url),
+            "registry_url": env.get("MOTCUA_REGISTRY_URL", cls.registry_url),
+            "portal_url": env.get("MOTCUA_PORTAL_URL", cls.portal_url),
+            "bank_url": env.get("MOTCUA_BANK_URL", cls.bank_url),
+            "notify_url": env.get("MOTCUA_NOTIFY_URL", cls.notify_url),
+            "post_secret": env.get("MOTCUA_POST_SECRET", cls.post_secret),
+            "bank_secret": env.get("MOTCUA_BANK_SECRET", cls.bank_secret),
+            "celery_broker": env.get("MOTCUA_CELERY_BROKER", cls.celery_broker),
+            "outbox_max_attempts": int(env.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts)),
         }
         values.update(overrides)
         return cls(**values)

@@ -328,6 +328,35 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[utc_time]
     sent_at: Mapped[Optional[utc_time]]
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # a worker holds the row until then; a worker killed mid-delivery lets it go when this passes
+    locked_until: Mapped[Optional[utc_time]]
+    response: Mapped[Optional[dict[str, Any]]]  # what the outside system answered (a waybill, a transfer id)
+
+
+class WebhookReceipt(Base):
+    """A signed update from an outside system (the post, the bank), kept by its event id so that a
+    replayed update is refused; refused updates are kept too, with the reason."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("source", "event_id"),)
+
+    id: Mapped[intpk]
+    source: Mapped[str] = mapped_column(String(20))  # post | bank
+    event_id: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[utc_time]
+    payload: Mapped[dict[str, Any]]
+
+
+class WebhookRefusal(Base):
+    """An update that was refused (unsigned, wrongly signed, too old, replayed), for the administrator."""
+
+    __tablename__ = "webhook_refusals"
+
+    id: Mapped[intpk]
+    source: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[utc_time] = mapped_column(index=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class LateDossier(Base):
