@@ -193,7 +193,8 @@ def awaits_supplement(view: DossierView) -> bool:
         data = event.data or {}
         if event.kind == "task_completed" and (
                 data.get("task") == "processing_supplement_request"
-                or (data.get("task") == "reception_check" and (data.get("data") or {}).get("decision") == "supplement")):
+                or (data.get("task") == "reception_check"
+                    and (data.get("data") or {}).get("decision") == "supplement")):
             asked = event.id
         elif event.kind == "message_received" and data.get("message") == "supplement_received":
             received = event.id

@@ -139,5 +139,6 @@ def _not_open(task: TaskRow, action: str) -> TaskNotOpen:
         )
     if action == "claim":
         who = task.assignee_name or "?"
-        return TaskNotOpen(f"Công việc '{task.title}' đã được {who} nhận", f"Task '{task.title}' was already claimed by {who}")
+        return TaskNotOpen(f"Công việc '{task.title}' đã được {who} nhận",
+                           f"Task '{task.title}' was already claimed by {who}")
     return TaskNotOpen(f"Công việc '{task.title}' chưa được ai nhận", f"Task '{task.title}' is not claimed")

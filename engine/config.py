@@ -12,6 +12,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'motcua.db'}"
     office_code: str = "BHXH.QNI"
+    office_name_vi: str = "Bảo hiểm xã hội tỉnh Quảng Ngãi"  # on slips and pages; the office unit's name
+    office_name_en: str = "Quang Ngai Provincial Social Insurance"
     timezone: str = "Asia/Ho_Chi_Minh"
     office_hours: str = "07:30-11:30,13:30-17:00"
     cutoff: str = "15:00"  # accepted from then on, a dossier counts from the next working day
@@ -37,6 +39,8 @@ class Settings:
         values = {
             "database_url": env.get("MOTCUA_DATABASE_URL", cls.database_url),
             "office_code": env.get("MOTCUA_OFFICE_CODE", cls.office_code),
+            "office_name_vi": env.get("MOTCUA_OFFICE_NAME_VI", cls.office_name_vi),
+            "office_name_en": env.get("MOTCUA_OFFICE_NAME_EN", cls.office_name_en),
             "timezone": env.get("MOTCUA_TIMEZONE", cls.timezone),
             "office_hours": env.get("MOTCUA_OFFICE_HOURS", cls.office_hours),
             "cutoff": env.get("MOTCUA_CUTOFF", cls.cutoff),

@@ -171,7 +171,8 @@ class DossierService:
             assignment.apply(conn, task, "complete", actor, now)
             store.save_task(conn, task)
             if late.is_office_task(task):  # the office's own task: the workflow is not involved
-                late.complete_apology(session, dossier, task, actor, data, current_calendar(session, self.settings), now)
+                calendar = current_calendar(session, self.settings)
+                late.complete_apology(session, dossier, task, actor, data, calendar, now)
                 record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
                        data=_jsonable(data))
                 return None

@@ -195,7 +195,8 @@ class Dossier(Base):
     received_on: Mapped[Optional[date]] = mapped_column(Date)  # the working day it counts as received
     appointment_at: Mapped[Optional[utc_time]]  # when the result is due (the receipt slip's date)
     paused_at: Mapped[Optional[utc_time]]  # the clock stopped then: waiting for the applicant
-    processed_at: Mapped[Optional[utc_time]] = mapped_column(index=True)  # processing finished (status 9): on time or late
+    # processing finished (status 9): on time or late
+    processed_at: Mapped[Optional[utc_time]] = mapped_column(index=True)
     next_timer_at: Mapped[Optional[utc_time]]  # earliest pending timer; None: nothing to sync
     # SpiffWorkflow state without the specs (those live once in procedure_versions)
     state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when the cache misses

@@ -42,7 +42,7 @@ class Runtime:
         catalogue = catalogue or self.load_catalogue()
         with self.db.write() as session:
             if session.get(Unit, self.settings.office_code) is None:
-                add_unit(session, self.settings.office_code, "Bảo hiểm xã hội tỉnh", "Provincial social-insurance office")
+                add_unit(session, self.settings.office_code, self.settings.office_name_vi, self.settings.office_name_en)
             return deploy(session, catalogue, self.clock.now())
 
     def close(self) -> None:

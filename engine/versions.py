@@ -36,11 +36,13 @@ class VersionCache:
             return item
         row = session.get(ProcedureVersion, version_id)
         if row is None:
-            raise ProcedureUnavailable(f"Không có phiên bản quy trình {version_id}", f"No procedure version {version_id}")
+            raise ProcedureUnavailable(f"Không có phiên bản quy trình {version_id}",
+                                       f"No procedure version {version_id}")
         meta, problems = read_procedure(row.meta, f"version {version_id}")
         if meta is None or problems:
             raise ProcedureUnavailable(
-                f"Phiên bản {version_id} của {row.code} bị lỗi", f"Version {version_id} of {row.code} is broken: {problems}"
+                f"Phiên bản {version_id} của {row.code} bị lỗi",
+                f"Version {version_id} of {row.code} is broken: {problems}"
             )
         item = RunnableVersion(row.id, row.code, parse_sources(row.sources, row.process_id), meta)
         with self._lock:

@@ -110,7 +110,8 @@ def login():
     if request.method == "POST":
         try:
             with runtime().db.write() as db:
-                account = accounts.authenticate(db, request.form.get("identifier", ""), request.form.get("password", ""))
+                account = accounts.authenticate(db, request.form.get("identifier", ""),
+                                                request.form.get("password", ""))
                 who = dict(account_id=account.id, epoch=account.session_epoch)
         except EngineError as e:
             flash_error(e)

@@ -29,7 +29,8 @@ def _log_in(page, server, url, fields):
     page.locator("main form button[type=submit]").click()
 
 
-@pytest.mark.parametrize("size", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize("size", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
 def test_applicant_and_public_pages(server, browser, runtime, size):
     code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
     context = browser.new_context(viewport=size)

@@ -65,7 +65,8 @@ def test_supplement_papers_are_kept_only_if_the_dossier_waits_for_them(runtime, 
         runtime.dossiers.deliver_message(code, "supplement_received", {}, Actor.applicant("An"), documents=papers)
     with runtime.db.read() as session:
         assert session.scalars(select(Document)).first() is None
-    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Giấy chứng nhận hộ nghèo")
+    do_task(runtime, office, code, "reception_check", decision="supplement",
+            missing_documents="Giấy chứng nhận hộ nghèo")
     runtime.dossiers.deliver_message(code, "supplement_received", {}, Actor.applicant("An"), documents=papers)
     with runtime.db.read() as session:
         stored = session.scalars(select(Document)).one()

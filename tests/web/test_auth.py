@@ -9,6 +9,8 @@ from engine.models import OutboxMessage
 
 from .helpers import PASSWORD
 
+_RESETS = select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")
+
 
 def test_signup_logs_the_applicant_in(web):
     response = web.signup()
@@ -53,7 +55,7 @@ def test_password_reset_link_goes_through_the_outbox_and_works_once(web, runtime
     response = web.post("/password/forgot", {"identifier": "0912345678"})
     assert response.status_code == 200
     with runtime.db.read() as session:
-        message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one()
+        message = session.scalars(_RESETS).one()
     link = message.payload["link"]
     assert message.payload["phone"] == "0912345678"
     path = link.split("motcua.test", 1)[1]
@@ -62,7 +64,8 @@ def test_password_reset_link_goes_through_the_outbox_and_works_once(web, runtime
     assert web.login("051090001234", PASSWORD).status_code == 400
     assert web.login("051090001234", "a-new-password").status_code == 302
     web.logout()
-    again = web.post(path, {"password": "third-password", "password_confirm": "third-password"}, page="/password/forgot")
+    again = web.post(path, {"password": "third-password", "password_confirm": "third-password"},
+                     page="/password/forgot")
     assert again.status_code == 302 and "/password/forgot" in again.headers["Location"]
 
 
@@ -70,7 +73,7 @@ def test_unknown_reset_identifier_says_the_same_and_sends_nothing(web, runtime):
     response = web.post("/password/forgot", {"identifier": "nobody@example.vn"})
     assert response.status_code == 200
     with runtime.db.read() as session:
-        assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).first() is None
+        assert session.scalars(_RESETS).first() is None
 
 
 def test_a_password_reset_ends_other_sessions(web, other_web, runtime):
@@ -79,7 +82,7 @@ def test_a_password_reset_ends_other_sessions(web, other_web, runtime):
     web.logout()
     web.post("/password/forgot", {"identifier": "051090001234"})
     with runtime.db.read() as session:
-        link = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one().payload["link"]
+        link = session.scalars(_RESETS).one().payload["link"]
     web.post(link.split("motcua.test", 1)[1], {"password": "a-new-password", "password_confirm": "a-new-password"})
     assert other_web.get("/dossiers").status_code == 302  # sent to log in again
 

@@ -168,7 +168,8 @@ def test_an_employer_applying_for_an_employee_files_the_dossier_under_its_own_ta
     assert response.status_code == 302
     code = response.headers["Location"].rsplit("/", 2)[-2]
     dossier = runtime.dossiers.get(code)
-    assert (dossier.applicant_id_number, dossier.applicant_name) == ("4300567812", "Công ty Cổ phần Kết cấu thép Vạn Tường")
+    assert dossier.applicant_id_number == "4300567812"
+    assert dossier.applicant_name == "Công ty Cổ phần Kết cấu thép Vạn Tường"
     assert code in web.text("/dossiers")
 
 

@@ -170,7 +170,7 @@ def test_receipt_in_english_before_acceptance_sets_the_appointment_later(app, ru
         text = flat(printouts.receipt_response(view, tracking_url(code)).get_data())
 
     for expected in [
-        "PROVINCIAL SOCIAL-INSURANCE OFFICE", "RECEIPT AND APPOINTMENT SLIP", f"Dossier code: {code}",
+        "QUANG NGAI PROVINCIAL SOCIAL INSURANCE", "RECEIPT AND APPOINTMENT SLIP", f"Dossier code: {code}",
         "Procedure requested: Voluntary social-insurance registration", "Documents received: No files attached",
         "Legal time limit: 5 working days", "Result due: Set when the dossier is accepted",
         "Electronically, on the public service portal", "Printed from Motcua at 02/03/2026 09:00 · Page 1/1",
