@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from engine import inbox
+from engine import inbox, registry
 from engine.documents import content_of
 from engine.dossier_views import DossierView, dossier_view
 from engine.errors import EngineError, NotFound
@@ -28,6 +28,9 @@ from .context import field_errors, flash_error, runtime
 from .i18n import pick, status_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/officer")
+
+# the desk's steps that check the applicant's identity against the population registry
+REGISTRY_TASKS = ("reception_check", "reception_recheck")
 
 
 def _officer() -> inbox.Officer:
@@ -249,9 +252,11 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         ticked: set[str] = set()
     else:
         values, ticked = form, set(form.getlist("missing_doc"))
+    person = view.application if is_open and info.element_id in REGISTRY_TASKS else {}
     return render_template(
         "inbox/task.html", task=info, view=view, fields=fields, values=values, ticked=ticked,
         errors=errors or {}, context=context, colleagues=colleagues,
+        registry=registry.check(rt.settings, person) if person.get("citizen_id") else None,
         sla=inbox.sla(info.due_at, rt.clock.now(), calendar) if is_open else None,
         can_claim=is_open and works and info.status == "new",
         can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
@@ -391,6 +396,18 @@ def _describe(kind: str, data: dict, titles: dict[int, str], view: DossierView) 
         return _("Apology sent; new appointment %(at)s", at=_when(data.get("appointment_at")))
     if kind == "finished":
         return _("Processing of the dossier ended")
+    if kind == "postal_tracking":
+        return _("The post office reports: %(status)s (waybill %(waybill)s)",
+                 status=data.get("status") or "", waybill=data.get("waybill") or "?")
+    if kind == "received_by_post":
+        return _("Paper dossier received through the post (waybill %(waybill)s)", waybill=data.get("waybill") or "?")
+    if kind == "bank_update":
+        return _("The bank reports: %(outcome)s (transfer %(transfer)s)",
+                 outcome=data.get("outcome") or "", transfer=data.get("transfer_id") or "?")
+    if kind == "postal_order_placed":
+        return _("Shipment ordered from the post office (waybill %(waybill)s)", waybill=data.get("waybill") or "?")
+    if kind == "transfer_ordered":
+        return _("Transfer ordered from the bank (transfer %(transfer)s)", transfer=data.get("transfer_id") or "?")
     return kind
 
 
