@@ -27,7 +27,8 @@ translations-update: install
 run: translations
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua demo seed
-	$(BIN)/motcua serve
+	@# the simulated post, registry, portal, bank and SMS gateway run beside the product, and stop with it
+	$(BIN)/motcua simulators & sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; $(BIN)/motcua serve
 
 test: translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider

@@ -487,7 +487,8 @@ def demo_seed() -> None:
 @click.option("--threads", default=8, show_default=True, help="Web worker threads.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between polls of the background work.")
 def serve(host, port, threads, interval) -> None:
-    """Serve the web application and run the background work (timers, late dossiers) until Ctrl+C."""
+    """Serve the web application and run the background work (timers, late dossiers, the outbox
+    unless a Celery broker is set) until Ctrl+C."""
     import threading
 
     from waitress import serve as waitress_serve
@@ -510,6 +511,12 @@ def serve(host, port, threads, interval) -> None:
             stop.wait(interval)
 
     threading.Thread(target=background, name="motcua-background", daemon=True).start()
+    if not runtime.settings.celery_broker:  # otherwise the Celery worker delivers the outbox
+        from engine.outbox import OutboxWorker
+
+        outbox = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
+        threading.Thread(target=outbox.run, kwargs={"stop": stop, "report": _outbox_report},
+                         name="motcua-outbox", daemon=True).start()
     click.echo(f"Motcua is running on {runtime.db.url.render_as_string(hide_password=True)}")
     click.echo(f"Open http://{host}:{port}/  (Ctrl+C stops)")
     try:
@@ -517,6 +524,104 @@ def serve(host, port, threads, interval) -> None:
     finally:
         stop.set()
         click.echo("stopped")
+
+
+@cli.command("simulators")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8100, show_default=True, type=int, help="Port to listen on.")
+def simulators_command(host, port) -> None:
+    """Serve stand-ins for the post, population registry, national portal, bank and SMS/e-mail
+    gateway (state in memory) until Ctrl+C."""
+    from waitress import serve as waitress_serve
+
+    from simulators import create_app
+
+    click.echo(f"Simulators on http://{host}:{port}/  (Ctrl+C stops)")
+    # several threads: a webhook sent inside one request may make the product call back in another
+    waitress_serve(create_app(), host=host, port=port, threads=8, ident="motcua-simulators")
+
+
+@cli.group()
+def payouts() -> None:
+    """Benefit payouts through the bank."""
+
+
+@payouts.command("reconcile")
+@click.option("--day", required=True, help="The bank's business day, YYYY-MM-DD (office time).")
+def payouts_reconcile(day) -> None:
+    """Compare the transfers the bank confirmed to dossiers on DAY with the bank's daily report;
+    exits 1 when they differ."""
+    from engine.payouts import reconcile
+
+    runtime = _runtime()
+    with runtime.db.read() as session:
+        result = reconcile(session, runtime.settings, _date(day))
+    click.echo(f"{result.day}: ours {result.ours_count} transfer(s), {result.ours_total} đ; "
+               f"bank {result.bank_count} transfer(s), {result.bank_total} đ")
+    for t in result.missing_at_bank:
+        click.echo(f"  not in the bank's report: {t.transfer_id} {t.dossier_code} {t.amount} đ")
+    for t in result.missing_here:
+        click.echo(f"  reported by the bank, not confirmed here: {t.transfer_id} {t.dossier_code} {t.amount} đ")
+    for ours, bank in result.amounts_differ:
+        click.echo(f"  amounts differ: {ours.transfer_id} {ours.dossier_code} ours {ours.amount} đ, bank {bank.amount} đ")
+    click.echo("matches" if result.matches else "DIFFERS")
+    if not result.matches:
+        sys.exit(1)
+
+
+@cli.group()
+def outbox() -> None:
+    """Messages to outside systems (portal, post, bank, SMS and e-mail)."""
+
+
+def _outbox_report(counts: dict) -> None:
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items() if n and what != "claimed") or "nothing due")
+
+
+def _outbox_worker():
+    from engine.outbox import OutboxWorker
+
+    runtime = _runtime()
+    return OutboxWorker(runtime.db, runtime.clock, runtime.settings)
+
+
+@outbox.command("run")
+@click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when nothing is due.")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1), help="Messages per pass.")
+def outbox_run(once, interval, batch) -> None:
+    """Deliver due messages with retries; safe to run in several processes at once."""
+    worker = _outbox_worker()
+    if once:
+        _outbox_report(worker.run_once(batch))
+        return
+    click.echo(f"outbox worker running (lease {worker.lease.total_seconds():g} s)")
+    try:
+        worker.run(interval, batch, report=_outbox_report)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@outbox.command("dead")
+def outbox_dead() -> None:
+    """List the messages that will not be retried by themselves (dead letters)."""
+    letters = _outbox_worker().dead_letters()
+    for d in letters:
+        click.echo(f"#{d.id} {d.kind} {d.dossier_code or '-'} after {d.attempts} attempt(s): {d.last_error}")
+    click.echo(f"{len(letters)} dead letter(s)")
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="Retry every dead letter.")
+def outbox_retry(ids, all_dead) -> None:
+    """Queue dead letters again, due now."""
+    if bool(ids) == all_dead:
+        raise click.UsageError("give message IDs or --all-dead")
+    worker = _outbox_worker()
+    if all_dead:
+        ids = [d.id for d in worker.dead_letters()]
+    click.echo(f"{worker.retry(ids)} message(s) queued again")
 
 
 # --- background work -----------------------------------------------------------------------------
