@@ -29,6 +29,9 @@ class Settings:
     # set (e.g. redis://127.0.0.1:6379/0) to run the outbox worker under Celery instead of in-process
     celery_broker: str = ""
     outbox_max_attempts: int = 8
+    outbox_lease_seconds: float = 60.0  # a killed worker's rows go back to the others after this
+    # the fee on a result shipment's order, in đồng; 0: the post charges its tariff to the payer on delivery
+    postal_fee: int = 0
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     extra: dict = field(default_factory=dict)
@@ -53,6 +56,8 @@ class Settings:
             "bank_secret": env.get("MOTCUA_BANK_SECRET", cls.bank_secret),
             "celery_broker": env.get("MOTCUA_CELERY_BROKER", cls.celery_broker),
             "outbox_max_attempts": int(env.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts)),
+            "outbox_lease_seconds": float(env.get("MOTCUA_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds)),
+            "postal_fee": int(env.get("MOTCUA_POSTAL_FEE", cls.postal_fee)),
         }
         values.update(overrides)
         return cls(**values)

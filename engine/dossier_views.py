@@ -85,6 +85,7 @@ class DossierView:
     shipments: list[Shipment]
     rating: Rating | None
     open_tasks: list[HumanTask] = field(default_factory=list)
+    ordered_waybill: str | None = None  # the post's waybill for the latest shipment ordered
 
     @property
     def procedure_name(self) -> Message:
@@ -149,6 +150,7 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
     supplements: list[SupplementAsked] = []
     refusal_reason = None
     shipments: list[Shipment] = []
+    ordered_waybill = None
     for event in events:
         data = event.data or {}
         if event.kind == "submitted":
@@ -167,6 +169,8 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
                 refusal_reason = values.get("refusal_reason") or ""
             elif task == "postal_dispatch" and values.get("waybill"):
                 shipments.append(Shipment(values["waybill"], event.at))
+        elif event.kind == "postal_order_placed":
+            ordered_waybill = data.get("waybill")
         elif event.kind == "message_received" and shipments:
             if data.get("message") == "postal_delivered":
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, delivered_at=event.at)
@@ -183,5 +187,5 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         appointment_at=dossier.appointment_at, paused_at=dossier.paused_at, processed_at=dossier.processed_at,
         finished_at=dossier.finished_at, application=application, documents=documents, timeline=timeline,
         events=events, supplements=supplements, refusal_reason=refusal_reason, shipments=shipments,
-        rating=session.get(Rating, dossier.id), open_tasks=open_tasks,
+        rating=session.get(Rating, dossier.id), open_tasks=open_tasks, ordered_waybill=ordered_waybill,
     )

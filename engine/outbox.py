@@ -11,7 +11,6 @@ delivered again when the lease runs out; the same Idempotency-Key makes that rep
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 from collections.abc import Callable, Iterable
@@ -27,25 +26,18 @@ from .clock import Clock
 from .config import Settings
 from .connectors import Connector, Rejected, Retryable, connectors_for, default_client
 from .db import Database
-from .models import Dossier, OutboxMessage
+from .models import Dossier, Event, OutboxMessage
 from .people import Actor
 from .projection import record
 
 log = logging.getLogger("motcua.outbox")
 
-DEFAULT_LEASE_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 3600
 # answers that become a dossier event: kind -> (event kind, field of the answer)
 ANSWER_EVENTS = {"postal.order": ("postal_order_placed", "waybill"),
                  "payout.transfer": ("transfer_ordered", "transfer_id")}
 # kinds pushed strictly in order per dossier: a later one waits until the earlier ones are sent
 ORDERED_KINDS = ("portal.status",)
-
-
-def lease_seconds() -> float:
-    """How long a claimed row stays a worker's (MOTCUA_OUTBOX_LEASE_SECONDS); past it, another
-    worker may deliver it again. Longer than a delivery's timeout, short enough to recover soon."""
-    return float(os.environ.get("MOTCUA_OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -80,7 +72,9 @@ class OutboxWorker:
     def __init__(self, db: Database, clock: Clock, settings: Settings,
                  connectors: dict[str, Connector] | None = None, lease: float | None = None):
         self.db, self.clock, self.settings = db, clock, settings
-        self.lease = timedelta(seconds=lease if lease is not None else lease_seconds())
+        # how long a claimed row stays this worker's; past it, another worker may deliver it again:
+        # longer than a delivery's timeout, short enough to recover soon from a killed worker
+        self.lease = timedelta(seconds=lease if lease is not None else settings.outbox_lease_seconds)
         self._client = None
         if connectors is None:
             self._client = default_client()
@@ -154,6 +148,9 @@ class OutboxWorker:
         return self._mark_sent(message, answer)
 
     def _body(self, message: Claimed) -> dict[str, Any]:
+        if message.kind == "postal.order":
+            with self.db.read() as session:
+                return shipment_order(session, self.settings, message.dossier_id, message.payload)
         if message.kind not in notifications.NOTIFY_KINDS:
             return message.payload
         try:
@@ -229,3 +226,18 @@ class OutboxWorker:
                 .values(status="pending", attempts=0, next_attempt_at=self.clock.now(), locked_until=None)
             )
         return result.rowcount
+
+
+def shipment_order(session, settings: Settings, dossier_id: int | None, payload: dict[str, Any]) -> dict[str, Any]:
+    """A result shipment's order: who receives it, where and at what phone, from the application
+    (the delivery address if one was given), unless the diagram said otherwise."""
+    if dossier_id is None:
+        raise Rejected("a shipment order needs a dossier")
+    name, application = session.execute(
+        select(Dossier.applicant_name, Event.data["application"])
+        .join(Event, (Event.dossier_id == Dossier.id) & (Event.kind == "submitted"))
+        .where(Dossier.id == dossier_id)).one()
+    application = application or {}
+    order = {"recipient": name, "address": application.get("delivery_address") or application.get("address") or "",
+             "phone": application.get("phone") or "", "fee": settings.postal_fee, "payer": "applicant"}
+    return {**order, **payload}

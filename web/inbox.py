@@ -249,6 +249,8 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         c.unless for f in fields for c in f.choices) else {}
     if form is None:  # the review starts from what the applicant declared
         values = {f.name: view.application[f.name] for f in fields if f.name in view.application}
+        if view.ordered_waybill and any(f.name == "waybill" for f in fields):
+            values["waybill"] = view.ordered_waybill  # the post's answer to the shipment order
         ticked: set[str] = set()
     else:
         values, ticked = form, set(form.getlist("missing_doc"))

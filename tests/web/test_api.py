@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from engine.dossier_views import dossier_view
 from engine.models import Document, Dossier, OutboxMessage, WebhookReceipt, WebhookRefusal
+from engine.outbox import OutboxWorker
 from engine.people import Actor
 from engine.webhooks import sign
 from tests.engine import test_payouts as payouts
@@ -70,14 +71,36 @@ def at_postal_dispatch(runtime, office) -> str:
 
 
 def ship(sim, runtime, office, code) -> str:
-    """The desk orders a shipment from the post and records its waybill."""
-    order = sim.post("/post/orders", {"dossier_code": code, "recipient": P02_APPLICATION["full_name"],
-                                      "address": POST_ADDRESS, "phone": P02_APPLICATION["phone"], "fee": 0,
-                                      "payer": "office"}, key=True)
-    assert order.status_code == 201, order.text
-    waybill = order.json()["waybill"]
+    """The diagram's shipment order goes out through the outbox; the desk hands the parcel over
+    with the waybill the post answered."""
+    worker = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
+    try:
+        worker.run_once(batch=100)
+    finally:
+        worker.close()
+    waybill = view_of(runtime, code).ordered_waybill
+    assert waybill, events(runtime, code, "postal_order_placed")
     do_task(runtime, office, code, "postal_dispatch", waybill=waybill)
     return waybill
+
+
+def test_the_shipment_is_ordered_from_the_post_with_the_applicants_address(product, runtime, office, web):
+    code = at_postal_dispatch(runtime, office)
+    worker = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
+    try:
+        worker.run_once(batch=100)
+    finally:
+        worker.close()
+    waybill = view_of(runtime, code).ordered_waybill
+    assert product.get(f"/post/orders/{waybill}").json()["dossier_code"] == code
+    [order] = [e["body"] for e in product.get("/_log?service=post").json()
+               if e["path"] == "/post/orders" and e["body"].get("dossier_code") == code]
+    assert (order["recipient"], order["address"], order["phone"], order["payer"]) == (
+        P02_APPLICATION["full_name"], POST_ADDRESS, P02_APPLICATION["phone"], "applicant")
+    web.officer_login("lan.desk")  # the desk's dispatch form already holds the post's waybill
+    task = open_task(runtime, code, "postal_dispatch")
+    assert f'value="{waybill}"' in web.text(f"/officer/tasks/{task.id}")
+
 
 
 def advance(sim, waybill, status, **extra) -> dict:
