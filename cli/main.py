@@ -487,8 +487,8 @@ def demo_seed() -> None:
 @click.option("--threads", default=8, show_default=True, help="Web worker threads.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between polls of the background work.")
 def serve(host, port, threads, interval) -> None:
-    """Serve the web application and run the background work (timers, late dossiers, the outbox
-    unless a Celery broker is set) until Ctrl+C."""
+    """Serve the web application and run the background work (timers, late dossiers, card renewal
+    reminders, the outbox unless a Celery broker is set) until Ctrl+C."""
     import threading
 
     from waitress import serve as waitress_serve
@@ -500,12 +500,19 @@ def serve(host, port, threads, interval) -> None:
     stop = threading.Event()
 
     def background() -> None:
+        from engine.reminders import queue_renewal_reminders
+
+        reminded_at = None  # renewal reminders are about days: once an hour is plenty
         while not stop.is_set():
             try:
                 fired = runtime.dossiers.fire_due_timers()
                 late = runtime.dossiers.flag_late_dossiers()
                 if fired or late:
                     click.echo(f"{fired} timer(s) fired, {late} late dossier(s) flagged")
+                if reminded_at is None or time.monotonic() - reminded_at >= 3600:
+                    reminded_at = time.monotonic()
+                    if reminded := queue_renewal_reminders(runtime.db, runtime.clock, runtime.settings):
+                        click.echo(f"{reminded} renewal reminder(s) queued")
             except Exception as error:  # keep serving; the next poll tries again
                 click.echo(f"background work failed: {error}", err=True)
             stop.wait(interval)
@@ -622,6 +629,24 @@ def outbox_retry(ids, all_dead) -> None:
     if all_dead:
         ids = [d.id for d in worker.dead_letters()]
     click.echo(f"{worker.retry(ids)} message(s) queued again")
+
+
+@cli.group()
+def reminders() -> None:
+    """Reminders to applicants (health-insurance card renewal)."""
+
+
+@reminders.command("run")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Remind about cards expiring within this many days.")
+def reminders_run(days) -> None:
+    """Queue an SMS / e-mail for each health-insurance card expiring soon, once per card and expiry
+    date; safe to run from several processes at once."""
+    from engine.reminders import queue_renewal_reminders
+
+    runtime = _runtime()
+    queued = queue_renewal_reminders(runtime.db, runtime.clock, runtime.settings, days)
+    click.echo(f"{queued} renewal reminder(s) queued")
 
 
 # --- background work -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import assignment, forms, late, sla, store
+from . import assignment, cards, forms, late, sla, store
 from .bpmn_specs import event_definitions
 from .clock import Clock
 from .codes import next_dossier_code
@@ -180,6 +180,7 @@ class DossierService:
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
             cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data, spiff_task.data)
+            cards.record_card(session, dossier.id, cleaned, now)
             spiff_task.set_data(**cleaned)
             spiff_task.run()
             effects.completed.add(task.spiff_task_id)

@@ -379,6 +379,22 @@ class LateDossier(Base):
     apologized_at: Mapped[Optional[utc_time]]
 
 
+class HealthInsuranceCard(Base):
+    """A health-insurance card a dossier's task issued (number and expiry), kept where a query can
+    find the cards about to expire; filled in the transaction of the task that issues it."""
+
+    __tablename__ = "hi_cards"
+    __table_args__ = (UniqueConstraint("dossier_id", "card_number"),)
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    card_number: Mapped[str] = mapped_column(String(20), index=True)
+    valid_to: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[utc_time]
+    # the valid_to a renewal reminder was queued for; a renewed card (new valid_to) gets its own
+    reminded_for: Mapped[Optional[date]] = mapped_column(Date)
+
+
 class CalendarDay(Base):
     """The office's own change to the working-day calendar: a day off, or a working day."""
 

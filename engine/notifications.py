@@ -3,7 +3,7 @@ templates in Vietnamese and English (Vietnamese unless the applicant chose other
 the phone and e-mail given in the application (or, for a password reset, the account's)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,16 @@ TEMPLATES = {
     "notify.applicant": {
         "vi": ("Thông báo về hồ sơ {{ dossier_code }}", "BHXH: Hồ sơ {{ dossier_code }}: {{ text }}"),
         "en": ("About dossier {{ dossier_code }}", "Social insurance: dossier {{ dossier_code }}: {{ text }}"),
+    },
+    "notify.hi_renewal": {
+        "vi": ("Thẻ BHYT {{ card_number }} sắp hết hạn",
+               ("BHXH: Thẻ BHYT số {{ card_number }} của {{ name }} hết giá trị sử dụng ngày {{ valid_until }}. "
+                "Gia hạn trực tuyến trên Cổng Dịch vụ công hoặc tại Bộ phận tiếp nhận và trả kết quả "
+                "(hồ sơ {{ dossier_code }}).")),
+        "en": ("Health-insurance card {{ card_number }} expires soon",
+               ("Social insurance: health-insurance card {{ card_number }} of {{ name }} expires on "
+                "{{ valid_until }}. Renew it online on the public service portal or at the one-stop desk "
+                "(dossier {{ dossier_code }}).")),
     },
     "notify.password_reset": {
         "vi": ("Đặt lại mật khẩu",
@@ -94,6 +104,8 @@ def _values(settings: Settings, payload: dict[str, Any], name: str, language: st
     if "status" in payload:
         status = DossierStatus(int(payload["status"]))
         values["status_label"] = status.label_vi if language == "vi" else status.label_en
+    if payload.get("valid_to"):  # a day, not a moment: no time zone
+        values["valid_until"] = date.fromisoformat(payload["valid_to"]).strftime("%d/%m/%Y")
     zone = ZoneInfo(settings.timezone)
     for field, shown in (("appointment_at", "appointment"), ("old_appointment", "old_appointment")):
         if payload.get(field):
