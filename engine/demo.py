@@ -20,7 +20,7 @@ OFFICERS = [
     ("dung.chedo", "Huỳnh Văn Dũng", ["benefits"]),
     ("ngoc.giamdinh", "Bùi Thị Ngọc", ["hi_assessment"]),
     ("tuan.taichinh", "Đặng Minh Tuấn", ["finance"]),
-    ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership"]),
+    ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership", "admin"]),
 ]
 
 DEMO_PASSWORD = "demo1234"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select, update
+from sqlalchemy import and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import aliased
 
 from . import notifications
@@ -226,6 +226,26 @@ class OutboxWorker:
                 .values(status="pending", attempts=0, next_attempt_at=self.clock.now(), locked_until=None)
             )
         return result.rowcount
+
+
+STATUSES = ("pending", "sent", "dead")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many messages are in each status, overall and per kind, for the administrator."""
+    by_status: dict[str, int]
+    by_kind: dict[str, dict[str, int]]
+
+
+def counts(session) -> Counts:
+    o = OutboxMessage
+    by_status = dict.fromkeys(STATUSES, 0)
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, status, n in session.execute(select(o.kind, o.status, func.count()).group_by(o.kind, o.status)):
+        by_status[status] = by_status.get(status, 0) + n
+        by_kind.setdefault(kind, dict.fromkeys(STATUSES, 0))[status] = n
+    return Counts(by_status, dict(sorted(by_kind.items())))
 
 
 def shipment_order(session, settings: Settings, dossier_id: int | None, payload: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from engine.config import PROJECT_ROOT
 from engine.documents import MAX_BYTES
 from engine.runtime import Runtime
 
-from . import api, auth, errors, i18n, inbox, portal, tracking
+from . import admin, api, auth, errors, i18n, inbox, portal, tracking
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp):
+    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
     return app

@@ -1,0 +1,86 @@
+"""The administrator's view of the outside systems' traffic: the outbox (dead letters, sent back to
+the queue on request) and the webhooks refused at the door.
+
+Only officers holding the `admin` role in some unit come in; everyone else gets a 403.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from engine import outbox
+from engine.inbox import Page
+from engine.models import WebhookRefusal
+
+from .auth import officer_required
+from .context import runtime
+
+bp = Blueprint("admin", __name__, url_prefix="/officer/admin")
+
+ADMIN_ROLE = "admin"
+BODY_SHOWN = 200  # characters of a refused body on the page; the whole of it stays in the database
+
+
+@bp.app_template_global()
+def is_admin() -> bool:
+    return any(role == ADMIN_ROLE for role, _unit in g.get("officer_roles", ()))
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    @officer_required
+    def wrapped(*args, **kwargs):
+        if not is_admin():
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _worker() -> outbox.OutboxWorker:
+    rt = runtime()
+    return outbox.OutboxWorker(rt.db, rt.clock, rt.settings, connectors={})  # reads and retries only: no client
+
+
+@bp.get("/outbox")
+@admin_required
+def outbox_page():
+    with runtime().db.read() as db:
+        counts = outbox.counts(db)
+    return render_template("admin/outbox.html", counts=counts, statuses=outbox.STATUSES,
+                           dead=_worker().dead_letters())
+
+
+@bp.post("/outbox/retry")
+@admin_required
+def retry():
+    worker = _worker()
+    if request.form.get("all"):
+        ids = [letter.id for letter in worker.dead_letters()]
+    else:
+        ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
+        if not ids:
+            flash(_("Tick the messages you want to send again first."), "error")
+            return redirect(url_for("admin.outbox_page"))
+    count = worker.retry(ids)
+    flash(_("%(count)s message(s) put back in the queue.", count=count), "success")
+    return redirect(url_for("admin.outbox_page"))
+
+
+@bp.get("/webhooks")
+@admin_required
+def webhooks():
+    raw = request.args.get("page", "")
+    number = min(int(raw), 100_000) if raw.isdigit() and int(raw) > 0 else 1  # no OFFSET overflows
+    size = current_app.config["PAGE_SIZE"]
+    r = WebhookRefusal
+    with runtime().db.read() as db:
+        total = db.scalar(select(func.count()).select_from(r))
+        rows = db.execute(
+            select(r.received_at, r.source, r.reason, func.substr(r.body, 1, BODY_SHOWN).label("body"))
+            .order_by(r.received_at.desc(), r.id.desc()).limit(size).offset((number - 1) * size)
+        ).all()
+    return render_template("admin/webhooks.html", page=Page(rows, total, number, size))
