@@ -11,11 +11,11 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from engine.models import OutboxMessage
+from engine.outbox import OutboxWorker
 from engine.payouts import BankUnavailable, reconcile
 from engine.people import Actor, add_user, grant
 from tests.engine import test_registry as connected
@@ -56,20 +56,20 @@ def approved_refund(runtime, office) -> str:
 
 
 def order_transfers(sim, runtime) -> list[str]:
-    """Hand the queued transfer orders to the bank, as the outbox worker does (same idempotency key)."""
-    with runtime.db.write() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payout.transfer",
-                                                           OutboxMessage.status == "pending")).all()
-        ids = []
-        for row in rows:
-            body = {"dossier_code": row.payload["dossier_code"], "amount": int(row.payload["amount"]),
-                    "account": row.payload["account"]}
-            answer = httpx.post(f"{sim.url}/bank/transfers", json=body, timeout=10,
-                                headers={"Idempotency-Key": row.idempotency_key})
-            assert answer.status_code == 202, answer.text
-            row.status, row.response = "sent", answer.json()
-            ids.append(answer.json()["transfer_id"])
-    return ids
+    """The outbox worker sends the queued transfer orders to the bank; the transfer ids it answered."""
+    with runtime.db.read() as session:
+        pending = session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "payout.transfer",
+                                                                 OutboxMessage.status == "pending")).all()
+    worker = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
+    try:
+        worker.run_once(batch=500)
+    finally:
+        worker.close()
+    with runtime.db.read() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(pending))
+                               .order_by(OutboxMessage.id)).all()
+        assert all(row.status == "sent" for row in rows), [(row.status, row.last_error) for row in rows]
+        return [row.response["transfer_id"] for row in rows]
 
 
 def settle(sim, transfer_id, outcome, **extra) -> dict:
