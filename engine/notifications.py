@@ -19,9 +19,13 @@ from .statuses import DossierStatus
 TEMPLATES = {
     "notify.status": {
         "vi": ("Hồ sơ {{ dossier_code }}: {{ status_label }}",
-               "BHXH: Hồ sơ {{ dossier_code }} của {{ name }} đã chuyển sang trạng thái \"{{ status_label }}\"."),
+               ("BHXH: Hồ sơ {{ dossier_code }} của {{ name }} đã chuyển sang trạng thái \"{{ status_label }}\"."
+                "{% if missing is defined %} Cần bổ sung: {{ missing }}. Nộp bổ sung tại mục \"Hồ sơ của tôi\" "
+                "trên Cổng hoặc tại Bộ phận tiếp nhận và trả kết quả.{% endif %}")),
         "en": ("Dossier {{ dossier_code }}: {{ status_label }}",
-               "Social insurance: dossier {{ dossier_code }} of {{ name }} is now \"{{ status_label }}\"."),
+               ("Social insurance: dossier {{ dossier_code }} of {{ name }} is now \"{{ status_label }}\"."
+                "{% if missing is defined %} Still needed: {{ missing }}. Send the papers under \"My dossiers\" "
+                "on the portal or at the one-stop desk.{% endif %}")),
     },
     "notify.appointment": {
         "vi": ("Hồ sơ {{ dossier_code }}: ngày hẹn trả kết quả mới",
@@ -78,6 +82,8 @@ def compose(session: Session, settings: Settings, kind: str, dossier_id: int | N
     else:
         recipient = _applicant(session, dossier_id)
     language = recipient["language"] if recipient["language"] in LANGUAGES else "vi"
+    if kind == "notify.status" and dossier_id is not None and int(payload.get("status", 0)) == 5:
+        payload = {**payload, "missing": _missing_papers(session, dossier_id)}  # what the request asks for
     subject, text = (t.render(**_values(settings, payload, recipient["name"], language))
                      for t in _compiled[kind][language])
     messages = {}
@@ -86,6 +92,17 @@ def compose(session: Session, settings: Settings, kind: str, dossier_id: int | N
     if recipient["email"]:
         messages["email"] = {"to": recipient["email"], "subject": subject, "text": text}
     return messages
+
+
+def _missing_papers(session: Session, dossier_id: int) -> str:
+    """The papers the dossier's latest supplement request asks for, on one line."""
+    completed = session.scalars(select(Event.data).where(Event.dossier_id == dossier_id,
+                                                         Event.kind == "task_completed").order_by(Event.id.desc()))
+    for data in completed:
+        missing = ((data or {}).get("data") or {}).get("missing_documents")
+        if missing:
+            return "; ".join(line.strip() for line in str(missing).splitlines() if line.strip())
+    return ""
 
 
 def _applicant(session: Session, dossier_id: int) -> dict[str, Any]:

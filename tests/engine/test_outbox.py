@@ -324,3 +324,15 @@ def test_the_administrator_lists_and_retries_dead_letters_from_the_command_line(
     assert motcua("outbox", "dead") == "0 dead letter(s)\n"
     assert motcua("outbox", "retry", "--all-dead") == "0 message(s) queued again\n"
     assert portal_statuses(sim, code) == [1]
+
+
+def test_a_supplement_request_notice_says_what_is_missing(runtime, office):
+    code = start(runtime)
+    do_task(runtime, office, code, "reception_check", decision="supplement",
+            missing_documents="Giấy chứng nhận hộ nghèo\nBản sao CCCD còn hạn")
+    with runtime.db.read() as session:
+        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.status")
+                                 .order_by(OutboxMessage.id.desc())).first()
+        assert notice.payload["status"] == 5
+        messages = compose(session, runtime.settings, notice.kind, notice.dossier_id, notice.payload)
+    assert "Cần bổ sung: Giấy chứng nhận hộ nghèo; Bản sao CCCD còn hạn." in messages["sms"]["text"]
