@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from cli.main import _Context, cli
 from engine.connectors import Retryable
@@ -24,21 +22,14 @@ from engine.people import Actor
 from engine.projection import queue
 from simulators import create_app
 from tests.helpers import P02_APPLICATION, do_task
+from tests.serving import serving
 
 EMAIL = "nguyenvanan90@example.vn"
 
 
-@contextmanager
 def serve_simulators():
     """The simulators on 127.0.0.1 and a free port, in a thread; yields their base URL."""
-    server = make_server("127.0.0.1", 0, create_app(product_url="http://127.0.0.1:9", seed=False), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    return serving(create_app(product_url="http://127.0.0.1:9", seed=False))
 
 
 def pointed_at(settings, base: str, **changes):

@@ -6,10 +6,8 @@ shared with the other connector tests, which import them.
 """
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +17,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from engine.config import Settings
 from engine.models import Dossier
@@ -36,6 +33,7 @@ from engine.registry import (
 from engine.runtime import Runtime
 from simulators import create_app as create_simulators
 from tests.helpers import assert_state_roundtrips
+from tests.serving import serving
 
 POST_SECRET = "test-post-secret"
 BANK_SECRET = "test-bank-secret"
@@ -57,19 +55,6 @@ class ProductSlot:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"no product plugged in"]
         return self.app(environ, start_response)
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 @dataclass

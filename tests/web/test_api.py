@@ -70,14 +70,18 @@ def at_postal_dispatch(runtime, office) -> str:
     return code
 
 
-def ship(sim, runtime, office, code) -> str:
-    """The diagram's shipment order goes out through the outbox; the desk hands the parcel over
-    with the waybill the post answered."""
+def deliver_outbox(runtime) -> None:
     worker = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
     try:
         worker.run_once(batch=100)
     finally:
         worker.close()
+
+
+def ship(sim, runtime, office, code) -> str:
+    """The diagram's shipment order goes out through the outbox; the desk hands the parcel over
+    with the waybill the post answered."""
+    deliver_outbox(runtime)
     waybill = view_of(runtime, code).ordered_waybill
     assert waybill, events(runtime, code, "postal_order_placed")
     do_task(runtime, office, code, "postal_dispatch", waybill=waybill)
@@ -86,11 +90,7 @@ def ship(sim, runtime, office, code) -> str:
 
 def test_the_shipment_is_ordered_from_the_post_with_the_applicants_address(product, runtime, office, web):
     code = at_postal_dispatch(runtime, office)
-    worker = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
-    try:
-        worker.run_once(batch=100)
-    finally:
-        worker.close()
+    deliver_outbox(runtime)
     waybill = view_of(runtime, code).ordered_waybill
     assert product.get(f"/post/orders/{waybill}").json()["dossier_code"] == code
     [order] = [e["body"] for e in product.get("/_log?service=post").json()
