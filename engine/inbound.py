@@ -21,13 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .documents import check_upload
 from .errors import EngineError, NotFound, NotWaitingForMessage
 from .forms import FormError, Message
+from .inbox import Page
 from .models import Dossier, WebhookReceipt, WebhookRefusal
 from .people import Actor
 from .projection import record
@@ -164,7 +165,8 @@ def _postal_intake(rt: Runtime, source: str, payload: dict[str, Any]) -> Answer:
             documents.append(check_upload(str(doc.get("doc_type") or "supplement"), str(doc.get("filename") or ""),
                                           content))
         except (binascii.Error, ValueError, AttributeError):
-            errors[f"documents[{i}]"] = Message("Tệp không đọc được (base64 hỏng)", "The file cannot be read (bad base64)")
+            errors[f"documents[{i}]"] = Message("Tệp không đọc được (base64 hỏng)",
+                                                "The file cannot be read (bad base64)")
         except EngineError as error:
             errors[f"documents[{i}]"] = error.message
     if errors:
@@ -229,3 +231,14 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 def _errors(errors: dict[str, Message]) -> dict[str, Any]:
     return {"ok": False, "error": "invalid",
             "errors": {name: {"vi": m.vi, "en": m.en} for name, m in errors.items()}}
+
+
+def refusals(session: Session, page: int, size: int, body_shown: int = 200) -> Page:
+    """One page of refused updates, newest first, with the first `body_shown` characters of each
+    body (the whole of it stays in the database), and how many there are in all."""
+    r = WebhookRefusal
+    total = session.scalar(select(func.count()).select_from(r)) or 0
+    rows = session.execute(
+        select(r.received_at, r.source, r.reason, func.substr(r.body, 1, body_shown).label("body"))
+        .order_by(r.received_at.desc(), r.id.desc()).limit(size).offset((page - 1) * size)).all()
+    return Page(rows, total, page, size)

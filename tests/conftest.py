@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from engine.accounts import hash_password
 from engine.catalogue import load_catalogue
 from engine.clock import ManualClock
 from engine.config import Settings
@@ -23,6 +24,7 @@ from engine.models import Base, Dossier
 from engine.office_calendar import forget_cached_calendars
 from engine.runtime import Runtime
 from tests.helpers import Office, assert_state_roundtrips, seed_office
+from tests.web.helpers import PASSWORD
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
@@ -99,10 +101,22 @@ def clock():
     return ManualClock(START)
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """The hash of the officers' test password (argon2 is slow on purpose: hash once per run)."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def runtime(database_url, clock, catalogue):
+def settings(database_url) -> Settings:
+    """The runtime's settings; a test module overrides this to point at other outside systems."""
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def runtime(settings, clock, catalogue):
     forget_cached_calendars()  # the database was emptied: no calendar edits of earlier tests
-    rt = Runtime.create(Settings(database_url=database_url), clock)
+    rt = Runtime.create(settings, clock)
     rt.deploy(catalogue)
     yield rt
     # whatever the test did, every dossier it left restores from the database to the same state

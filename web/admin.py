@@ -10,11 +10,8 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
-from engine import outbox
-from engine.inbox import Page
-from engine.models import WebhookRefusal
+from engine import inbound, outbox
 
 from .auth import officer_required
 from .context import runtime
@@ -75,12 +72,6 @@ def retry():
 def webhooks():
     raw = request.args.get("page", "")
     number = min(int(raw), 100_000) if raw.isdigit() and int(raw) > 0 else 1  # no OFFSET overflows
-    size = current_app.config["PAGE_SIZE"]
-    r = WebhookRefusal
     with runtime().db.read() as db:
-        total = db.scalar(select(func.count()).select_from(r))
-        rows = db.execute(
-            select(r.received_at, r.source, r.reason, func.substr(r.body, 1, BODY_SHOWN).label("body"))
-            .order_by(r.received_at.desc(), r.id.desc()).limit(size).offset((number - 1) * size)
-        ).all()
-    return render_template("admin/webhooks.html", page=Page(rows, total, number, size))
+        page = inbound.refusals(db, number, current_app.config["PAGE_SIZE"], BODY_SHOWN)
+    return render_template("admin/webhooks.html", page=page)

@@ -10,7 +10,6 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-
 from sqlalchemy import select
 
 from engine import accounts

@@ -7,8 +7,7 @@ from io import BytesIO
 from math import ceil
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from engine import applicants

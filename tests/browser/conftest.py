@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from engine.accounts import hash_password
 from engine.config import PROJECT_ROOT
 from engine.models import User
 from web import create_app
 
-from ..web.helpers import PASSWORD
+from ..serving import serving
 
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -49,24 +46,14 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
 @pytest.fixture
 def server(runtime, office, password_hash):
     """The app on a free port of 127.0.0.1; yields its base URL."""
     with runtime.db.write() as session:
         for user in session.query(User):
             user.password_hash = password_hash
-    app = create_app({"SECRET_KEY": "browser-test"}, runtime=runtime)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    with serving(create_app({"SECRET_KEY": "browser-test"}, runtime=runtime)) as url:
+        yield url
 
 
 class Screens:

@@ -25,7 +25,7 @@ from web import create_app
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MOTCUA = os.path.join(os.path.dirname(sys.executable), "motcua")
 # the simulators served, and the runtime that talks to them
-outside, sim, runtime = connected.outside, connected.sim, connected.runtime
+outside, sim, settings = connected.outside, connected.sim, connected.settings
 
 P07_START = {  # workflows/P07.yaml, path payout_bank_rejected
     "applicant_type": "individual", "full_name": "Trần Văn Khải", "citizen_id": "051099006603",

@@ -16,11 +16,8 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from engine.config import Settings
-from engine.models import Dossier
-from engine.office_calendar import forget_cached_calendars
 from engine.registry import (
     CENTURY_SEX,
     PROVINCE_CODES,
@@ -30,9 +27,7 @@ from engine.registry import (
     compare,
     lookup,
 )
-from engine.runtime import Runtime
 from simulators import create_app as create_simulators
-from tests.helpers import assert_state_roundtrips
 from tests.serving import serving
 
 POST_SECRET = "test-post-secret"
@@ -94,17 +89,9 @@ def sim(outside) -> Iterator[Outside]:
 
 
 @pytest.fixture
-def runtime(database_url, clock, catalogue, sim):
-    """As tests/conftest.py's, with the outside systems at the simulators' address."""
-    forget_cached_calendars()
-    rt = Runtime.create(sim.settings(database_url=database_url), clock)
-    rt.deploy(catalogue)
-    yield rt
-    with rt.db.read() as session:
-        codes = session.scalars(select(Dossier.code)).all()
-    for code in codes:
-        assert_state_roundtrips(rt, code)
-    rt.close()
+def settings(database_url, sim) -> Settings:
+    """The runtime's outside systems at the simulators' address."""
+    return sim.settings(database_url=database_url)
 
 
 # --- the structure of a citizen ID ---------------------------------------------------------------

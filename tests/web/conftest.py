@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.accounts import hash_password
 from engine.models import User
 from web import create_app
 
-from .helpers import PASSWORD, Web
-
-
-@pytest.fixture(scope="session")
-def password_hash() -> str:
-    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+from .helpers import Web
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.helpers import P02_APPLICATION, do_task, open_task
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 POST_ADDRESS = "12 Lê Lợi, phường Nghĩa Chánh, Quảng Ngãi"
 # the simulators served, the runtime that talks to them, and a finance officer
-outside, sim, runtime, finance = connected.outside, connected.sim, connected.runtime, payouts.finance
+outside, sim, settings, finance = connected.outside, connected.sim, connected.settings, payouts.finance
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from tests.engine.test_registry import MAI
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 # the simulators served, and the runtime that talks to them
-outside, sim, runtime = connected.outside, connected.sim, connected.runtime
+outside, sim, settings = connected.outside, connected.sim, connected.settings
 
 
 @pytest.fixture
