@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright (no browser download) against the web app
 served on 127.0.0.1 by the test itself, on a fresh SQLite database. Screenshots of the pages go to
-test-artifacts/screenshots/ (not committed)."""
+test-artifacts/screenshots/ (not committed). A click that loads a page is wrapped in
+`expect_navigation()`, so the test reads the new page, never one still loading."""
 from __future__ import annotations
 
 import os

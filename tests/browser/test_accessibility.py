@@ -26,7 +26,8 @@ def _log_in(page, server, url, fields):
     page.goto(server + url)
     for name, value in fields.items():
         page.fill(f"#field-{name}", value)
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
 
 @pytest.mark.parametrize("size", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
@@ -40,10 +41,12 @@ def test_applicant_and_public_pages(server, browser, runtime, size):
         page.goto(server + url)
         problems[url] = _violations(page)
     page.fill("#field-id_number", P02_APPLICATION["citizen_id"])
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     problems["tracking result"] = _violations(page)
     page.goto(server + "/signup")
-    page.locator("main form button[type=submit]").click()  # an empty form: the error summary and messages
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()  # an empty form: the error summary and messages
     problems["sign-up errors"] = _violations(page)
     _log_in(page, server, "/signup", {"id_number": "051090001234", "full_name": "Trần Thị Mai", "phone": "0912345678",
                                       "password": PASSWORD, "password_confirm": PASSWORD})

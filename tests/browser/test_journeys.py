@@ -27,7 +27,8 @@ def _sign_up(page, server, screens=None):
     page.fill("#field-password_confirm", PASSWORD)
     if screens:
         screens.shot(page, "signup")
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/dossiers$"))
 
 
@@ -38,7 +39,8 @@ def _officer_page(browser, server, username="lan.desk"):
     page.goto(server + "/officer/login")
     page.fill("#field-username", username)
     page.fill("#field-password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/officer/"))
     return context, page
 
@@ -56,9 +58,11 @@ def test_an_applicant_submits_p02_with_a_document_downloads_the_slip_and_tracks_
     _sign_up(page, server, screens)
     page.goto(server + "/procedures?q=tu nguyen")  # found without accents
     screens.shot(page, "procedures")
-    page.locator("a[href$='/procedures/P02']").first.click()
+    with page.expect_navigation():
+        page.locator("a[href$='/procedures/P02']").first.click()
     screens.shot(page, "procedure-p02")
-    page.locator("a[href$='/procedures/P02/apply']").first.click()
+    with page.expect_navigation():
+        page.locator("a[href$='/procedures/P02/apply']").first.click()
     assert page.input_value("#field-citizen_id") == CITIZEN_ID  # from the account
     page.fill("#field-date_of_birth", "1990-05-01")
     page.check("input[name=sex][value=female]")
@@ -72,7 +76,8 @@ def test_an_applicant_submits_p02_with_a_document_downloads_the_slip_and_tracks_
     declaration.write_bytes(PDF)
     page.set_input_files("#field-doc-tk1_ts", str(declaration))
     screens.shot(page, "apply-p02")
-    page.locator("main form button[type=submit]").last.click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/submitted$"))
     code = page.locator(".big-code").inner_text().strip()
     assert re.fullmatch(r"BHXH\.QNI-\d{6}-\d{4}", code)
@@ -85,14 +90,16 @@ def test_an_applicant_submits_p02_with_a_document_downloads_the_slip_and_tracks_
     page.goto(server + "/dossiers")
     assert code in page.content()
     screens.shot(page, "my-dossiers")
-    page.locator(f"a[href$='/dossiers/{code}']").first.click()
+    with page.expect_navigation():
+        page.locator(f"a[href$='/dossiers/{code}']").first.click()
     assert "to-khai-tk1-ts.pdf" in page.content()
     screens.shot(page, "dossier")
 
     page.goto(server + f"/track?code={code}")  # where the slip's QR code leads
     assert page.input_value("#field-code") == code
     page.fill("#field-id_number", CITIZEN_ID)
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     assert "Mới đăng ký trực tuyến" in page.content()  # status 1
     assert "0912345678" not in page.content()  # nothing personal beyond the slip
     screens.shot(page, "tracking")
@@ -103,13 +110,16 @@ def test_an_officer_claims_and_accepts_a_dossier(server, browser, runtime, scree
     context, page = _officer_page(browser, server)
     assert code in page.content()
     screens.shot(page, "inbox")
-    page.locator(f"tr:has-text('{code}') a[href*='/officer/tasks/']").first.click()
+    with page.expect_navigation():
+        page.locator(f"tr:has-text('{code}') a[href*='/officer/tasks/']").first.click()
     screens.shot(page, "task-offered")
-    page.locator("form[action$='/claim'] button").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/claim'] button").click()
     assert "Nguyễn Thị Lan" in page.content()
     page.check("input[name=decision][value=accept]")
     screens.shot(page, "task-claimed")
-    page.locator("form[action$='/complete'] button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/complete'] button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/officer/dossiers/{re.escape(code)}$"))
     screens.shot(page, "officer-dossier")
     assert runtime.dossiers.get(code).status in (2, 4)  # accepted, and on to processing
@@ -123,12 +133,14 @@ def test_a_supplement_goes_to_the_applicant_and_comes_back(server, browser, page
     context, desk = _officer_page(browser, server)
     task = open_task(runtime, code, "reception_check")
     desk.goto(server + f"/officer/tasks/{task.id}")
-    desk.locator("form[action$='/claim'] button").click()
+    with desk.expect_navigation():
+        desk.locator("form[action$='/claim'] button").click()
     desk.check("input[name=decision][value=supplement]")
     desk.check("input[name=missing_doc][value=near_poor_household_certificate]")
     desk.fill("#field-missing_documents", "Bản sao CCCD còn hạn")
     screens.shot(desk, "supplement-request")
-    desk.locator("form[action$='/complete'] button[type=submit]").click()
+    with desk.expect_navigation():
+        desk.locator("form[action$='/complete'] button[type=submit]").click()
     assert runtime.dossiers.get(code).status == 5
 
     page.goto(server + f"/dossiers/{code}")
@@ -141,7 +153,8 @@ def test_a_supplement_goes_to_the_applicant_and_comes_back(server, browser, page
     paper.write_bytes(PDF)
     page.set_input_files("#field-files", str(paper))
     page.fill("#field-note", "Gửi bổ sung giấy chứng nhận hộ cận nghèo")
-    page.locator(f"form[action$='/dossiers/{code}/supplement'] button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator(f"form[action$='/dossiers/{code}/supplement'] button[type=submit]").click()
     assert "giay-chung-nhan-can-ngheo.pdf" in page.content()
     screens.shot(page, "supplement-sent")
 
@@ -161,11 +174,13 @@ def test_public_tracking_without_logging_in(server, browser, runtime, screens, v
     page.goto(server + "/track")
     page.fill("#field-code", code)
     page.fill("#field-id_number", "051000000000")  # not the applicant's number
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     assert "Mới đăng ký trực tuyến" not in page.content()
     page.fill("#field-code", code)
     page.fill("#field-id_number", P02_APPLICATION["citizen_id"])
-    page.locator("#field-id_number").press("Enter")
+    with page.expect_navigation():
+        page.locator("#field-id_number").press("Enter")
     assert code in page.content() and "Mới đăng ký trực tuyến" in page.content()
     assert P02_APPLICATION["phone"] not in page.content()
     screens.shot(page, f"tracking-{viewport}")
