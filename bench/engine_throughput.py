@@ -55,17 +55,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runs without 
 
 import engine as engine_package  # noqa: E402
 from engine import forms  # noqa: E402
-from engine.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess  # noqa: E402
-from engine.catalogue import Catalogue, load_catalogue  # noqa: E402
+from engine.workflow.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess  # noqa: E402
+from engine.workflow.catalogue import Catalogue, load_catalogue  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.dossiers import DossierService  # noqa: E402
-from engine.models import Dossier, Event, HumanTask, OutboxMessage, Timer  # noqa: E402
-from engine.people import Actor, add_user, grant  # noqa: E402
-from engine.rules import RULES  # noqa: E402
+from engine.dossiers.service import DossierService  # noqa: E402
+from engine.data.models import Dossier, Event, HumanTask, OutboxMessage, Timer  # noqa: E402
+from engine.people.officers import Actor, add_user, grant  # noqa: E402
+from engine.workflow.rules import RULES  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
-from engine.scratch import scratch_database  # noqa: E402
-from engine.scripting import RestrictedScriptEngine  # noqa: E402
+from engine.data.scratch import scratch_database  # noqa: E402
+from engine.workflow.scripting import RestrictedScriptEngine  # noqa: E402
 
 PROCEDURE = "P02"
 PATH = "happy"

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.exc import DBAPIError
 
-from engine.catalogue import load_catalogue
+from engine.workflow.catalogue import load_catalogue
 from engine.config import Settings
 from engine.errors import EngineError
 from engine.forms import FormError
-from engine.people import Actor, add_unit, add_user, grant, revoke, user_by_name
+from engine.people.officers import Actor, add_unit, add_user, grant, revoke, user_by_name
 from engine.runtime import Runtime
-from engine.simulation import simulate
+from engine.design.simulation import simulate
 from engine.statuses import DossierStatus
 
 
@@ -141,7 +141,7 @@ def procedures_validate(files: tuple[str, ...], skip_paths: bool) -> None:
     database; exits non-zero on any problem."""
     from pathlib import Path
 
-    from engine.simulation import check_paths
+    from engine.design.simulation import check_paths
 
     settings = Settings.from_env()
     catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir, [Path(f) for f in files] or None)
@@ -369,7 +369,7 @@ def calendar_deadline(start, days, calendar_days) -> None:
     """Print when a limit falls due, as YYYY-MM-DD HH:MM in office time."""
     from datetime import datetime
 
-    from engine.office_calendar import load_calendar
+    from engine.sla.office_calendar import load_calendar
 
     try:
         accepted = datetime.strptime(start, "%Y-%m-%d %H:%M")
@@ -389,7 +389,7 @@ def calendar_deadline(start, days, calendar_days) -> None:
 @click.option("--note", default="", help="Why (shown in the list).")
 def calendar_add(day, kind, note) -> None:
     """Add the office's own day off or working day."""
-    from engine.office_calendar import set_day
+    from engine.sla.office_calendar import set_day
 
     if kind is None:
         raise click.UsageError("say --holiday or --workday")
@@ -402,7 +402,7 @@ def calendar_add(day, kind, note) -> None:
 @click.argument("day")
 def calendar_remove(day) -> None:
     """Drop the office's own change for a day."""
-    from engine.office_calendar import remove_day
+    from engine.sla.office_calendar import remove_day
 
     with _runtime().db.write() as session:
         remove_day(session, _date(day))
@@ -413,7 +413,7 @@ def calendar_remove(day) -> None:
 @click.option("--year", type=int)
 def calendar_list(year) -> None:
     """The office's own changes to the national calendar."""
-    from engine.office_calendar import list_days
+    from engine.sla.office_calendar import list_days
 
     with _runtime().db.read() as session:
         for row in list_days(session, year):
@@ -440,7 +440,7 @@ def report() -> None:
 @click.option("--to", "last", required=True, help="Last day, YYYY-MM-DD (inclusive).")
 def report_on_time(first, last) -> None:
     """Share of dossiers whose processing finished on or before their appointment."""
-    from engine.reports import on_time_figures
+    from engine.sla.reports import on_time_figures
 
     runtime = _runtime()
     with runtime.db.read() as session:
@@ -500,7 +500,7 @@ def serve(host, port, threads, interval) -> None:
     stop = threading.Event()
 
     def background() -> None:
-        from engine.reminders import queue_renewal_reminders
+        from engine.integration.reminders import queue_renewal_reminders
 
         reminded_at = None  # renewal reminders are about days: once an hour is plenty
         while not stop.is_set():
@@ -519,7 +519,7 @@ def serve(host, port, threads, interval) -> None:
 
     threading.Thread(target=background, name="motcua-background", daemon=True).start()
     if not runtime.settings.celery_broker:  # otherwise the Celery worker delivers the outbox
-        from engine.outbox import OutboxWorker
+        from engine.integration.outbox import OutboxWorker
 
         outbox = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
         threading.Thread(target=outbox.run, kwargs={"stop": stop, "report": _outbox_report},
@@ -558,7 +558,7 @@ def payouts() -> None:
 def payouts_reconcile(day) -> None:
     """Compare the transfers the bank confirmed to dossiers on DAY with the bank's daily report;
     exits 1 when they differ."""
-    from engine.payouts import reconcile
+    from engine.integration.payouts import reconcile
 
     runtime = _runtime()
     with runtime.db.read() as session:
@@ -586,7 +586,7 @@ def _outbox_report(counts: dict) -> None:
 
 
 def _outbox_worker():
-    from engine.outbox import OutboxWorker
+    from engine.integration.outbox import OutboxWorker
 
     runtime = _runtime()
     return OutboxWorker(runtime.db, runtime.clock, runtime.settings)
@@ -642,7 +642,7 @@ def reminders() -> None:
 def reminders_run(days) -> None:
     """Queue an SMS / e-mail for each health-insurance card expiring soon, once per card and expiry
     date; safe to run from several processes at once."""
-    from engine.reminders import queue_renewal_reminders
+    from engine.integration.reminders import queue_renewal_reminders
 
     runtime = _runtime()
     queued = queue_renewal_reminders(runtime.db, runtime.clock, runtime.settings, days)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from .accounts import hash_password
-from .catalogue import Catalogue
-from .models import Account, Dossier
-from .people import Actor, add_user, grant
-from .runtime import Runtime
-from .simulation import apply_step
+from engine.people.accounts import hash_password
+from engine.workflow.catalogue import Catalogue
+from engine.data.models import Account, Dossier
+from engine.people.officers import Actor, add_user, grant
+from engine.runtime import Runtime
+from engine.design.simulation import apply_step
 
 # username, full name, roles (in the office unit)
 OFFICERS = [

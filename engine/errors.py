@@ -5,7 +5,7 @@ rolled back: a refused action changes nothing.
 """
 from __future__ import annotations
 
-from .forms import FormError, Message
+from engine.forms import FormError, Message
 
 __all__ = [
     "EngineError", "NotFound", "NotAllowed", "TaskNotOpen", "NotWaitingForMessage",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .catalogue import Catalogue, load_catalogue
-from .clock import Clock, SystemClock
-from .config import Settings
-from .db import Database
-from .dossiers import DossierService
-from .migrate import upgrade
-from .models import Unit
-from .people import add_unit
-from .versions import Deployed, VersionCache, deploy
+from engine.workflow.catalogue import Catalogue, load_catalogue
+from engine.clock import Clock, SystemClock
+from engine.config import Settings
+from engine.data.db import Database
+from engine.dossiers.service import DossierService
+from engine.data.migrate import upgrade
+from engine.data.models import Unit
+from engine.people.officers import add_unit
+from engine.workflow.versions import Deployed, VersionCache, deploy
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from engine.webhooks import sign
+from engine.integration.webhooks import sign
 
 SERVICES = ("post", "registry", "portal", "bank", "notify")
 MODES = ("ok", "fail", "delay", "duplicate")

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from engine.accounts import hash_password
-from engine.catalogue import load_catalogue
+from engine.people.accounts import hash_password
+from engine.workflow.catalogue import load_catalogue
 from engine.clock import ManualClock
 from engine.config import Settings
-from engine.db import Database
-from engine.migrate import upgrade
-from engine.models import Base, Dossier
-from engine.office_calendar import forget_cached_calendars
+from engine.data.db import Database
+from engine.data.migrate import upgrade
+from engine.data.models import Base, Dossier
+from engine.sla.office_calendar import forget_cached_calendars
 from engine.runtime import Runtime
 from tests.helpers import Office, assert_state_roundtrips, seed_office
 from tests.web.helpers import PASSWORD

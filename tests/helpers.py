@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.people import Actor, add_unit, add_user, grant
+from engine.people.officers import Actor, add_unit, add_user, grant
 from engine.runtime import Runtime
-from engine.state import dump_state
+from engine.workflow.state import dump_state
 
 P02_APPLICATION = {
     "full_name": "Nguyễn Văn An",

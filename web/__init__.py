@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from engine.config import PROJECT_ROOT
-from engine.documents import MAX_BYTES
+from engine.dossiers.documents import MAX_BYTES
 from engine.runtime import Runtime
 
 from . import admin, api, auth, errors, i18n, inbox, portal, tracking

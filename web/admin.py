@@ -11,7 +11,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import inbound, outbox
+from engine.integration import inbound, outbox
 
 from .auth import officer_required
 from .context import runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from engine import inbound
+from engine.integration import inbound
 
 from .context import runtime
 
@@ -17,14 +17,14 @@ def _answer(answer: inbound.Answer):
 
 @bp.post("/postal/updates")
 def postal_updates():
-    return _answer(inbound.postal_update(runtime(), request.headers, request.get_data(cache=False)))
+    return _answer(inbound.postal_update(runtime().dossiers, request.headers, request.get_data(cache=False)))
 
 
 @bp.post("/postal/intake")
 def postal_intake():
-    return _answer(inbound.postal_intake(runtime(), request.headers, request.get_data(cache=False)))
+    return _answer(inbound.postal_intake(runtime().dossiers, request.headers, request.get_data(cache=False)))
 
 
 @bp.post("/bank/updates")
 def bank_updates():
-    return _answer(inbound.bank_update(runtime(), request.headers, request.get_data(cache=False)))
+    return _answer(inbound.bank_update(runtime().dossiers, request.headers, request.get_data(cache=False)))

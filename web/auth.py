@@ -12,10 +12,10 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import accounts
+from engine.people import accounts
 from engine.errors import EngineError
 from engine.forms import FormError
-from engine.models import Account, RoleAssignment, User
+from engine.data.models import Account, RoleAssignment, User
 
 from .context import field_errors, flash_error, runtime
 

@@ -12,15 +12,16 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from engine import inbox, registry
-from engine.documents import content_of
-from engine.dossier_views import DossierView, dossier_view
+from engine.dossiers import inbox
+from engine.integration import registry
+from engine.dossiers.documents import content_of
+from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotFound
 from engine.forms import FormError
-from engine.office_calendar import current_calendar
-from engine.people import Actor, holders
+from engine.sla.office_calendar import current_calendar
+from engine.people.officers import Actor, holders
 from engine.statuses import DossierStatus
-from engine.versions import current_versions
+from engine.workflow.versions import current_versions
 
 from . import printouts
 from .auth import officer_required

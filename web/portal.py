@@ -10,15 +10,15 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine import applicants
-from engine.documents import BadDocument, NewDocument, check_upload
-from engine.dossier_views import DossierView, dossiers_of_account
+from engine.dossiers import applicants
+from engine.dossiers.documents import BadDocument, NewDocument, check_upload
+from engine.dossiers.views import DossierView, dossiers_of_account
 from engine.errors import EngineError, NotFound
 from engine.forms import Field, FormError
-from engine.metadata import ProcedureMeta
-from engine.people import Actor
+from engine.workflow.metadata import ProcedureMeta
+from engine.people.officers import Actor
 from engine.statuses import DossierStatus
-from engine.versions import current_versions
+from engine.workflow.versions import current_versions
 
 from . import printouts
 from .auth import applicant_required

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, abort
 
-from engine.dossier_views import DossierView
-from engine.models import Event, Unit
+from engine.dossiers.views import DossierView
+from engine.data.models import Event, Unit
 from engine.statuses import DossierStatus
 
 from . import slips

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine.dossier_views import public_view
+from engine.dossiers.views import public_view
 from engine.errors import NotFound
 
 from .context import runtime

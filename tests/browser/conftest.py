@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.config import PROJECT_ROOT
-from engine.models import User
+from engine.data.models import User
 from web import create_app
 
 from ..serving import serving

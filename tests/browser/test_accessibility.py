@@ -7,7 +7,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from engine.people import Actor
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, open_task
 
 from ..web.helpers import PASSWORD

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.models import Account
-from engine.people import Actor
+from engine.data.models import Account
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, open_task
 
 from ..web.helpers import PASSWORD

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import accounts
+from engine.people import accounts
 from engine.errors import NotAllowed
 from engine.forms import FormError
-from engine.models import Account, OutboxMessage
-from engine.people import add_user
+from engine.data.models import Account, OutboxMessage
+from engine.people.officers import add_user
 
 VALUES = {"full_name": "Trần Thị Mai", "phone": "0912 345 678", "email": "Mai@Example.vn", "address": ""}
 

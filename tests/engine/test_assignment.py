@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import NotAllowed, TaskNotOpen
-from engine.models import HumanTask
-from engine.people import Actor, holders
+from engine.data.models import HumanTask
+from engine.people.officers import Actor, holders
 from tests.helpers import P02_APPLICATION, open_task
 
 

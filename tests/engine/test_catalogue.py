@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalogue import Catalogue, load_catalogue
+from engine.workflow.catalogue import Catalogue, load_catalogue
 from engine.config import Settings
-from engine.metadata import read_procedure
+from engine.workflow.metadata import read_procedure
 
 BPMN_DIR = Settings().bpmn_dir
 WORKFLOWS_DIR = Settings().workflows_dir
@@ -227,7 +227,7 @@ def test_one_broken_procedure_does_not_stop_the_others_loading(tmp_path):
 
 
 def test_declared_paths_are_run_to_their_end_and_a_wrong_one_is_reported(tmp_path):
-    from engine.simulation import check_paths
+    from engine.design.simulation import check_paths
 
     shutil.copy(MINIMAL, tmp_path / "X01.bpmn")
     text = MINIMAL.with_suffix(".yaml").read_text("utf-8")

@@ -15,8 +15,8 @@ import pytest
 import redis
 from sqlalchemy import update
 
-from engine.celery_app import EVERY_SECONDS, app, deliver_due
-from engine.models import OutboxMessage
+from engine.background.celery_app import EVERY_SECONDS, app, deliver_due
+from engine.data.models import OutboxMessage
 from tests.engine.test_outbox import add, rows, serve_simulators, start
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_a_celery_worker_delivers_the_outbox(broker, runtime, tmp_path):
         log = tmp_path / "celery.log"
         with log.open("wb") as out:
             worker = subprocess.Popen(
-                [str(CELERY), "-A", "engine.celery_app", "worker", "-B", "--pool", "solo", "--concurrency", "1",
+                [str(CELERY), "-A", "engine.background.celery_app", "worker", "-B", "--pool", "solo", "--concurrency", "1",
                  "--purge", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule"),
                  "-n", f"outbox-{os.getpid()}@%h"],
                 cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)

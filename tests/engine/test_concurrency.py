@@ -12,7 +12,7 @@ import pytest
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.errors import NotWaitingForMessage, TaskNotOpen
-from engine.people import Actor
+from engine.people.officers import Actor
 from engine.runtime import Runtime
 from engine.statuses import DossierStatus
 from tests.conftest import START

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import contributions
-from engine.bpmn_specs import parse_sources
-from engine.contributions import (
+from engine.workflow import contributions
+from engine.workflow.bpmn_specs import parse_sources
+from engine.workflow.contributions import (
     RatesFileError,
     age_in_months,
     allowed_payment_periods,
@@ -23,8 +23,8 @@ from engine.contributions import (
     round_half_up,
     voluntary_contribution,
 )
-from engine.rules import RULES
-from engine.scripting import RestrictedScriptEngine, ScriptError
+from engine.workflow.rules import RULES
+from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
 
 TODAY = date(2026, 3, 2)
 FLOOR = 1_500_000

@@ -20,10 +20,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn_specs import parse_sources
+from engine.workflow.bpmn_specs import parse_sources
 from engine.config import PROJECT_ROOT
-from engine.rules import RULES
-from engine.scripting import RestrictedScriptEngine, ScriptError
+from engine.workflow.rules import RULES
+from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
 
 DMN_DIR = PROJECT_ROOT / "bpmn" / "dmn"
 DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"

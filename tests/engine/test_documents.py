@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.documents import BadDocument, check_upload, content_of
+from engine.dossiers.documents import BadDocument, check_upload, content_of
 from engine.errors import NotWaitingForMessage
 from engine.forms import FormError
-from engine.models import Document
-from engine.people import Actor
+from engine.data.models import Document
+from engine.people.officers import Actor
 
 from ..helpers import P02_APPLICATION, do_task, open_task
 

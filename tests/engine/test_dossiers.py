@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from engine.dossiers import DossierService
+from engine.dossiers.service import DossierService
 from engine.errors import NotFound, NotWaitingForMessage
 from engine.forms import FormError
-from engine.models import Dossier, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
-from engine.people import Actor
+from engine.data.models import Dossier, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
+from engine.people.officers import Actor
 from engine.statuses import DossierStatus
-from engine.versions import deploy
+from engine.workflow.versions import deploy
 from tests.helpers import P02_APPLICATION, assert_state_roundtrips, do_task, open_task
 
 APPLICANT = Actor.applicant("Nguyễn Văn An")

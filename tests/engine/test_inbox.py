@@ -5,12 +5,12 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine import inbox
-from engine.inbox import Filters
-from engine.models import RoleAssignment, User
-from engine.office_calendar import current_calendar
-from engine.people import Actor
-from engine.workdays import WorkCalendar
+from engine.dossiers import inbox
+from engine.dossiers.inbox import Filters
+from engine.data.models import RoleAssignment, User
+from engine.sla.office_calendar import current_calendar
+from engine.people.officers import Actor
+from engine.sla.workdays import WorkCalendar
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 

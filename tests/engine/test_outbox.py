@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from cli.main import _Context, cli
-from engine.connectors import Retryable
-from engine.models import Dossier, Event, OutboxMessage
-from engine.notifications import compose
-from engine.outbox import OutboxWorker
-from engine.people import Actor
-from engine.projection import queue
+from engine.integration.connectors.http import Retryable
+from engine.data.models import Dossier, Event, OutboxMessage
+from engine.integration.notifications import compose
+from engine.integration.outbox import OutboxWorker
+from engine.people.officers import Actor
+from engine.data.journal import queue
 from simulators import create_app
 from tests.helpers import P02_APPLICATION, do_task
 from tests.serving import serving

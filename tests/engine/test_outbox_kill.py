@@ -17,8 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from engine.models import Dossier, OutboxMessage
-from engine.projection import queue
+from engine.data.models import Dossier, OutboxMessage
+from engine.data.journal import queue
 from tests.engine.test_outbox import serve_simulators, start
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from engine.people import Actor
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, do_task
 
 

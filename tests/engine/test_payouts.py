@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
-from engine.outbox import OutboxWorker
-from engine.payouts import BankUnavailable, reconcile
-from engine.people import Actor, add_user, grant
+from engine.data.models import OutboxMessage
+from engine.integration.outbox import OutboxWorker
+from engine.integration.payouts import BankUnavailable, reconcile
+from engine.people.officers import Actor, add_user, grant
 from tests.engine import test_registry as connected
 from tests.helpers import do_task
 from web import create_app

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.config import Settings
-from engine.registry import (
+from engine.integration.registry import (
     CENTURY_SEX,
     PROVINCE_CODES,
     RegistryUnavailable,

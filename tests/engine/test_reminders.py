@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from cli.main import _Context, cli
-from engine.models import Dossier, HealthInsuranceCard, OutboxMessage
-from engine.outbox import OutboxWorker
-from engine.people import Actor, add_user, grant
-from engine.reminders import queue_renewal_reminders
-from engine.simulation import apply_step
+from engine.data.models import Dossier, HealthInsuranceCard, OutboxMessage
+from engine.integration.outbox import OutboxWorker
+from engine.people.officers import Actor, add_user, grant
+from engine.integration.reminders import queue_renewal_reminders
+from engine.design.simulation import apply_step
 from tests.engine.test_outbox import drain, pointed_at, serve_simulators
 
 HAPPY = "happy"  # P03's declared path: Nguyễn Văn Minh's household card, valid to 2027-12-21

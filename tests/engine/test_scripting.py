@@ -7,7 +7,7 @@ import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.scripting import (
+from engine.workflow.scripting import (
     RestrictedScriptEngine,
     RestrictedScriptEnvironment,
     ScriptError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.simulation import simulate
+from engine.design.simulation import simulate
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
-from engine.people import Actor
-from engine.versions import deploy
+from engine.data.models import OutboxMessage
+from engine.people.officers import Actor
+from engine.workflow.versions import deploy
 from tests.helpers import P02_APPLICATION, do_task
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -95,7 +95,7 @@ def test_papers_asked_for_at_reception_do_not_stop_a_clock_that_has_not_started(
 def test_on_time_figures_count_dossiers_by_when_processing_finished(runtime, office, clock):
     from datetime import date
 
-    from engine.reports import on_time_figures
+    from engine.sla.reports import on_time_figures
 
     def run(accepted: str, approved: str) -> str:
         clock.set(at(accepted))
@@ -212,7 +212,7 @@ def test_inboxes_list_the_earliest_due_first(runtime, office, clock):
 def test_a_timer_written_in_working_days_follows_the_office_calendar(database_url, clock):
     from pathlib import Path
 
-    from engine.catalogue import load_catalogue
+    from engine.workflow.catalogue import load_catalogue
     from engine.config import Settings
     from engine.runtime import Runtime
     from tests.helpers import seed_office

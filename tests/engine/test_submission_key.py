@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from engine.models import Dossier
-from engine.people import Actor
+from engine.data.models import Dossier
+from engine.people.officers import Actor
 
 from ..helpers import P02_APPLICATION
 

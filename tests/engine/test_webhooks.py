@@ -6,7 +6,7 @@ import hmac
 
 import pytest
 
-from engine.webhooks import BadSignature, sign, verify
+from engine.integration.webhooks import BadSignature, sign, verify
 
 BODY = b'{"event_id": "e1", "status": "delivered"}'
 NOW = 1_750_000_000

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.office_calendar import load_calendar, remove_day, set_day
-from engine.workdays import WorkCalendar
+from engine.sla.office_calendar import load_calendar, remove_day, set_day
+from engine.sla.workdays import WorkCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar()
@@ -108,7 +108,7 @@ def test_an_office_calendar_edit_counts_for_the_next_deadline_without_a_restart(
 ])
 def test_acceptance_sets_the_received_day_and_the_appointment(runtime, office, clock, accepted, received_on,
                                                               appointment):
-    from engine.people import Actor
+    from engine.people.officers import Actor
     from tests.helpers import P02_APPLICATION, do_task
 
     clock.set(at("2026-02-12 20:00"))  # submitted online the evening before

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from engine.webhooks import BadSignature, verify
+from engine.integration.webhooks import BadSignature, verify
 from simulators import create_app
 
 SECRETS = {"postal": "post-secret-for-tests", "bank": "bank-secret-for-tests"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import User
+from engine.data.models import User
 from web import create_app
 
 from .helpers import Web

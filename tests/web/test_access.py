@@ -7,7 +7,7 @@ from io import BytesIO
 
 import pytest
 
-from engine.people import Actor
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, do_task
 
 from .test_portal import PDF, apply_p02

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import OutboxMessage, User, WebhookRefusal
-from engine.people import Actor, grant
+from engine.data.models import OutboxMessage, User, WebhookRefusal
+from engine.people.officers import Actor, grant
 from tests.helpers import P02_APPLICATION
 
 OUTBOX = "/officer/admin/outbox"

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from engine.dossier_views import dossier_view
-from engine.models import Document, Dossier, OutboxMessage, WebhookReceipt, WebhookRefusal
-from engine.outbox import OutboxWorker
-from engine.people import Actor
-from engine.webhooks import sign
+from engine.dossiers.views import dossier_view
+from engine.data.models import Document, Dossier, OutboxMessage, WebhookReceipt, WebhookRefusal
+from engine.integration.outbox import OutboxWorker
+from engine.people.officers import Actor
+from engine.integration.webhooks import sign
 from tests.engine import test_payouts as payouts
 from tests.engine import test_registry as connected
 from tests.engine.test_payouts import approved_refund, order_transfers, settle

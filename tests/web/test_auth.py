@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
+from engine.data.models import OutboxMessage
 
 from .helpers import PASSWORD
 

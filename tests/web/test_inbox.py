@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from engine.documents import check_upload
-from engine.dossier_views import dossier_view
-from engine.people import Actor
+from engine.dossiers.documents import check_upload
+from engine.dossiers.views import dossier_view
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

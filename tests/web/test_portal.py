@@ -10,9 +10,9 @@ from io import BytesIO
 
 from sqlalchemy import func, select
 
-from engine.models import Dossier
-from engine.people import Actor
-from engine.simulation import apply_step
+from engine.data.models import Dossier
+from engine.people.officers import Actor
+from engine.design.simulation import apply_step
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 # filetype recognises a PDF by its %PDF- header and a PNG by its signature and IHDR chunk

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from engine.people import Actor
+from engine.people.officers import Actor
 from tests.engine import test_registry as connected
 from tests.engine.test_registry import MAI
 from tests.helpers import P02_APPLICATION, do_task, open_task

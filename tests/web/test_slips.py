@@ -18,9 +18,9 @@ from fpdf import FPDF
 from PIL import Image
 from werkzeug.exceptions import NotFound
 
-from engine.documents import check_upload
-from engine.dossier_views import dossier_view
-from engine.people import Actor
+from engine.dossiers.documents import check_upload
+from engine.dossiers.views import dossier_view
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, do_task
 from web import printouts, slips
 

@@ -1,7 +1,7 @@
 """Public tracking by dossier code and ID number: no login, only what the receipt slip shows."""
 from __future__ import annotations
 
-from engine.people import Actor
+from engine.people.officers import Actor
 from tests.helpers import do_task
 
 from .test_access import _same_page

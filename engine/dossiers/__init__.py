@@ -1,0 +1,8 @@
+"""Dossiers: the service that starts and advances them, one locked transaction per advance
+(`service`); what an advance writes besides the state (`projection`, `cards`); dossier codes
+(`codes`) and uploaded documents (`documents`); and the read models pages use: a dossier's
+application, timeline and documents (`views`), an applicant's own dossiers (`applicants`), the
+officers' inboxes (`inbox`).
+
+May import: the basics, `engine.data`, `engine.workflow`, `engine.people` and `engine.sla`.
+"""

@@ -1,0 +1,80 @@
+"""Documents of a dossier: checked on the way in (type by content, size), stored with the step that
+brings them, read back only by those allowed to see the dossier (the web layer checks who)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.data.db import insert_later
+from engine.errors import EngineError, NotFound
+from engine.data.models import Document
+
+# What applicants may upload, found from the first bytes of the file, never from its name.
+ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+MAX_BYTES = 10 * 1024 * 1024
+
+
+class BadDocument(EngineError):
+    """An upload that cannot be kept: wrong type, empty or too large."""
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    doc_type: str  # the procedure's document id, or "supplement"
+    filename: str
+    content: bytes
+    content_type: str  # found by check_upload()
+
+
+def check_upload(doc_type: str, filename: str, content: bytes, max_bytes: int = MAX_BYTES) -> NewDocument:
+    """Refuse what is not a PDF, JPEG or PNG by its content, empty files and files over the limit."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "document"
+    if not content:
+        raise BadDocument(f"Tệp '{name}' rỗng", f"The file '{name}' is empty")
+    if len(content) > max_bytes:
+        limit = max_bytes // (1024 * 1024)
+        raise BadDocument(f"Tệp '{name}' lớn hơn {limit} MB", f"The file '{name}' is larger than {limit} MB")
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise BadDocument(f"Tệp '{name}' không phải PDF, JPEG hoặc PNG",
+                          f"The file '{name}' is not a PDF, JPEG or PNG file")
+    return NewDocument(doc_type, name, content, kind.mime)
+
+
+def attach(session: Session, dossier_id: int, documents: list[NewDocument] | tuple[NewDocument, ...],
+           by: str, now: datetime, round: int = 0) -> list[dict[str, str]]:
+    """Store documents with the current transaction; returns what the dossier's history records."""
+    listed = []
+    for doc in documents:
+        insert_later(session, Document, dossier_id=dossier_id, doc_type=doc.doc_type, filename=doc.filename,
+                     content_type=doc.content_type, size=len(doc.content),
+                     sha256=hashlib.sha256(doc.content).hexdigest(), content=doc.content,
+                     uploaded_at=now, uploaded_by=by, round=round)
+        listed.append({"type": doc.doc_type, "filename": doc.filename})
+    return listed
+
+
+def of_dossier(session: Session, dossier_id: int) -> list[Document]:
+    """The dossier's documents (without their content), in the order they came."""
+    return list(session.scalars(select(Document).where(Document.dossier_id == dossier_id).order_by(Document.id)))
+
+
+def next_round(session: Session, dossier_id: int) -> int:
+    rounds = session.scalars(select(Document.round).where(Document.dossier_id == dossier_id)).all()
+    return max(rounds, default=0) + 1
+
+
+def content_of(session: Session, dossier_id: int, document_id: int) -> tuple[Document, bytes]:
+    """One document and its bytes, only if it belongs to that dossier (so an id changed in a URL
+    cannot reach another dossier's papers)."""
+    doc = session.scalars(
+        select(Document).where(Document.id == document_id, Document.dossier_id == dossier_id)
+    ).one_or_none()
+    if doc is None:
+        raise NotFound(f"Không có tài liệu #{document_id}", f"No document #{document_id}")
+    return doc, doc.content

@@ -1,0 +1,431 @@
+"""Dossiers: start one, complete its human tasks, deliver messages to it, fire its timers.
+
+Every advance is one transaction that holds a lock on the dossier, runs SpiffWorkflow, saves the
+state and projects it (tasks, timers, status, events, outbox). A refused action changes nothing.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Sequence
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import forms
+from engine.data import store
+from engine.dossiers import cards
+from engine.people import assignment
+from engine.sla import deadlines, late
+from engine.workflow.bpmn_specs import event_definitions
+from engine.clock import Clock
+from engine.dossiers.codes import next_dossier_code
+from engine.config import Settings
+from engine.data.db import Database, rows_to_insert
+from engine.dossiers.documents import NewDocument, attach, next_round
+from engine.errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
+from engine.data.models import Dossier, Event, HumanTask, Timer, TimerStatus
+from engine.sla.office_calendar import current_calendar
+from engine.people.officers import Actor
+from engine.data.journal import record
+from engine.dossiers.projection import Effects, find_task, open_user_tasks, project
+from engine.workflow.rules import RULES
+from engine.workflow.scripting import RestrictedScriptEngine
+from engine.workflow.state import dump_state, load_state
+from engine.statuses import DossierStatus
+from engine.data.store import DossierRow, TaskRow
+from engine.workflow.versions import VersionCache
+
+
+class _NothingToDo(Exception):
+    """A step found the work already done (say, by another scheduler): roll back quietly."""
+
+
+class _WorkflowCache:
+    """Workflows kept in memory between advances, keyed by dossier and state version.
+
+    An entry is taken out while a dossier is being advanced and put back only after the commit, so
+    a failed advance can never leave a half-changed workflow behind; a version mismatch (another
+    process advanced the dossier) means the state is read again from the database.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, dossier_id: int, version: int) -> BpmnWorkflow | None:
+        with self._lock:
+            item = self._items.pop(dossier_id, None)
+        return item[1] if item and item[0] == version else None
+
+    def put(self, dossier_id: int, version: int, wf: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[dossier_id] = (version, wf)
+            self._items.move_to_end(dossier_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    id: int
+    dossier_code: str
+    element_id: str
+    title: str
+    role: str
+    unit: str
+    status: str
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+
+
+class DossierService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, versions: VersionCache | None = None,
+                 cache_size: int = 512):
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.versions = versions or VersionCache()
+        self._cache = _WorkflowCache(cache_size)
+        self._zone = ZoneInfo(settings.timezone)
+
+    # --- starting ------------------------------------------------------------------------------
+
+    def start(self, procedure_code: str, application: dict[str, Any], actor: Actor,
+              unit_code: str | None = None, account_id: int | None = None,
+              documents: Sequence[NewDocument] = (), submission_key: str | None = None) -> str:
+        """Submit a dossier; returns its code. The application is checked against the procedure's form;
+        the documents (already checked by documents.check_upload) are stored in the same transaction.
+        With a submission key, sending the same application again returns the first dossier's code."""
+        if submission_key is not None:
+            try:
+                return self._start(procedure_code, application, actor, unit_code, account_id, documents,
+                                   submission_key)
+            except IntegrityError:  # the same form sent twice at once: the other request made it
+                with self.db.read() as session:
+                    code = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
+                if code is None:
+                    raise
+                return code
+        return self._start(procedure_code, application, actor, unit_code, account_id, documents, None)
+
+    def _start(self, procedure_code, application, actor, unit_code, account_id, documents, submission_key) -> str:
+        unit_code = unit_code or self.settings.office_code
+        with self.db.write() as session:
+            conn = session.connection()
+            if submission_key is not None:
+                done = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
+                if done is not None:
+                    return done
+            version_id, unit_exists = store.current_version_and_unit(conn, procedure_code, unit_code)
+            if version_id is None:
+                raise ProcedureUnavailable(f"Thủ tục {procedure_code} chưa được triển khai",
+                                           f"Procedure {procedure_code} is not deployed")
+            version = self.versions.get(session, version_id)
+            data = forms.validate(version.meta.application, application)
+            if not unit_exists:
+                raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
+            now = self.clock.now()
+            code = next_dossier_code(conn, self.settings.office_code, now.astimezone(self._zone).date())
+            effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])  # submission is itself a status change
+            wf = BpmnWorkflow(version.parsed.spec, version.parsed.subprocess_specs,
+                              script_engine=self._script_engine(effects))
+            start_task = wf.get_next_task(state=TaskState.READY)
+            start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code,
+                                submitted_on=now.astimezone(self._zone).date())
+            wf.do_engine_steps()
+            values = dict(
+                code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
+                status=0, state_version=0, next_timer_at=None, finished_at=None, updated_at=now,
+                received_on=None, appointment_at=None, paused_at=None, processed_at=None,
+            )
+            applicant_name, applicant_id_number = _applicant(data)
+            dossier_id = store.insert_dossier(
+                conn, **values, applicant_name=applicant_name, applicant_id_number=applicant_id_number,
+                result_channel=data.get("result_channel"), submitted_at=now, state=b"", account_id=account_id,
+                submission_key=submission_key,
+            )
+            dossier = DossierRow(id=dossier_id, **values)
+            received = attach(session, dossier.id, documents, actor.name, now)
+            record(session, dossier.id, actor, "submitted", now, procedure=procedure_code,
+                   version=version.id, application=_jsonable(data), documents=received)
+            self._save(session, dossier, wf, effects, actor, now, version.meta)
+        self._cache.put(dossier.id, dossier.state_version, wf)
+        return code
+
+    # --- advancing -----------------------------------------------------------------------------
+
+    def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
+        """Complete a human task with its form data; the dossier moves on to its next step."""
+
+        def step(session, dossier, wf, version, now, effects, task: TaskRow):
+            conn = session.connection()
+            # who may act first (a stale form on a done task should hear who did it), then the form;
+            # either error rolls the whole transaction back
+            assignment.apply(conn, task, "complete", actor, now)
+            store.save_task(conn, task)
+            if late.is_office_task(task):  # the office's own task: the workflow is not involved
+                calendar = current_calendar(session, self.settings)
+                late.complete_apology(session, dossier, task, actor, data, calendar, now)
+                record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
+                       data=_jsonable(data))
+                return None
+            spiff_task = find_task(wf, task.spiff_task_id)
+            if spiff_task is None or spiff_task.state != TaskState.READY:
+                raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
+            cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data, spiff_task.data)
+            cards.record_card(session, dossier.id, cleaned, now)
+            spiff_task.set_data(**cleaned)
+            spiff_task.run()
+            effects.completed.add(task.spiff_task_id)
+            record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
+                   data=_jsonable(cleaned))
+
+        def lock(conn):
+            return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
+
+        self._advance(lock, actor, step, missing=_no_task(task_id))
+
+    def claim(self, task_id: int, actor: Actor) -> None:
+        self._transition(task_id, "claim", actor)
+
+    def unclaim(self, task_id: int, actor: Actor) -> None:
+        self._transition(task_id, "unclaim", actor)
+
+    def reassign(self, task_id: int, actor: Actor, to_username: str) -> None:
+        self._transition(task_id, "reassign", actor, to_username)
+
+    def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor,
+                        documents: Sequence[NewDocument] = ()) -> None:
+        """Deliver a message from outside (the applicant's supplement, a postal update), with the
+        documents it brings, stored only if the dossier takes the message."""
+
+        def step(session, dossier, wf, version, now, effects, _):
+            if not any(
+                isinstance(d, MessageEventDefinition) and d.name == name
+                for t in wf.get_tasks(state=TaskState.WAITING)
+                for d in event_definitions(t.task_spec)
+            ):
+                raise NotWaitingForMessage(
+                    f"Hồ sơ {dossier.code} không chờ thông điệp '{name}'",
+                    f"Dossier {dossier.code} is not waiting for the message '{name}'",
+                )
+            sent = dict(payload)
+            if documents:
+                received = attach(session, dossier.id, documents, actor.name, now,
+                                  round=next_round(session, dossier.id))
+                sent["documents"] = [d["filename"] for d in received]
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), sent))
+            record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(sent))
+
+        self._advance(self._dossier_lock("code", dossier_code), actor, step,
+                      missing=_no_dossier(dossier_code))
+
+    def fire_due_timers(self, limit: int = 100) -> int:
+        """Fire the timers that are due by the clock; safe to run from several processes at once."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            due = session.execute(
+                select(Timer.id, Timer.dossier_id)
+                .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now)
+                .order_by(Timer.due_at).limit(limit)
+            ).all()
+        fired = 0
+        for timer_id, dossier_id in due:
+            fired_here = []
+
+            def step(session, dossier, wf, version, now, effects, _, timer_id=timer_id):
+                timer = session.scalars(
+                    select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
+                ).one()
+                if timer.status != TimerStatus.PENDING:  # another scheduler or an officer got there first
+                    return False
+                wf.refresh_timers()
+                fired_here.append(timer_id)
+
+            self._advance(self._dossier_lock("id", dossier_id), Actor.system(), step,
+                          missing=_no_dossier(f"#{dossier_id}"))
+            fired += len(fired_here)
+        return fired
+
+    def flag_late_dossiers(self) -> int:
+        """Give the processing unit an apology task for each dossier that will miss its appointment
+        within one working day; safe to run from several processes at once."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            ids = late.candidates(session, current_calendar(session, self.settings), now)
+        flagged = 0
+        for dossier_id in ids:
+            with self.db.write() as session:
+                dossier = store.lock_dossier(session.connection(), "id", dossier_id, for_update=not self.db.is_sqlite)
+                meta = self.versions.get(session, dossier.version_id).meta
+                role = meta.processing_units[0] if meta.processing_units else "desk"
+                flagged += late.flag(session, dossier, role, now)
+        return flagged
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def open_tasks(self, dossier_code: str | None = None, role: str | None = None,
+                   unit: str | None = None) -> list[OpenTask]:
+        """Open tasks, earliest due first, optionally of one dossier, role or unit."""
+        with self.db.read() as session:
+            params = {k: v for k, v in (("code", dossier_code), ("role", role), ("unit", unit)) if v}
+            query = store.open_tasks_query("code" in params, "role" in params, "unit" in params)
+            rows = session.connection().execute(query, params)
+            return [OpenTask(*row[:6], row[6].value, *row[7:]) for row in rows]
+
+    def get(self, dossier_code: str) -> Dossier:
+        with self.db.read() as session:
+            dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one_or_none()
+            if dossier is None:
+                raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+            return dossier
+
+    def history(self, dossier_code: str) -> list[Event]:
+        with self.db.read() as session:
+            return list(session.scalars(
+                select(Event).join(Dossier, Dossier.id == Event.dossier_id)
+                .where(Dossier.code == dossier_code).order_by(Event.id)
+            ))
+
+    def load_workflow(self, dossier_code: str) -> tuple[str, BpmnWorkflow]:
+        """The dossier's stored state and the workflow restored from it (read-only use)."""
+        with self.db.read() as session:
+            dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one_or_none()
+            if dossier is None:
+                raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+            version = self.versions.get(session, dossier.version_id)
+            state = dossier.state
+        return state, load_state(state, version.parsed, self._script_engine(Effects()))
+
+    def workflow_data(self, dossier_code: str) -> dict[str, Any]:
+        """The data of the dossier's most recently completed step (for display and tests)."""
+        _state, wf = self.load_workflow(dossier_code)
+        return dict(wf.last_task.data) if wf.last_task else {}
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:
+        engine = RestrictedScriptEngine(functions={**RULES, **effects.functions(), "working_days": self._working_days})
+        engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
+        return engine
+
+    def _dossier_lock(self, by: str, key: Any):
+        def lock(conn):
+            dossier = store.lock_dossier(conn, by, key, for_update=not self.db.is_sqlite)
+            return None if dossier is None else (dossier, None)
+        return lock
+
+    def _working_days(self, count: int) -> str:
+        """For timer events in diagrams (`<timeDate>working_days(2)</timeDate>`): the end of office
+        hours of the `count`-th working day from now, on the office calendar."""
+        with self.db.read() as session:
+            calendar = current_calendar(session, self.settings)
+        return calendar.deadline(self.clock.now(), int(count)).isoformat()
+
+    def _advance(self, lock: Callable[[Any], tuple[DossierRow, Any] | None], actor: Actor,
+                 step: Callable[..., Any], missing: NotFound) -> None:
+        """Lock the dossier (`lock` returns it and whatever else the step needs), run `step` on its
+        workflow, run the engine on, save and project, all in one transaction."""
+        wf = None
+        try:
+            with self.db.write() as session:
+                conn = session.connection()
+                locked = lock(conn)
+                if locked is None:
+                    raise missing
+                dossier, extra = locked
+                now = self.clock.now()
+                version = self.versions.get(session, dossier.version_id)
+                effects = Effects()
+                wf = self._cache.take(dossier.id, dossier.state_version)
+                if wf is None:
+                    wf = load_state(store.dossier_state(conn, dossier.id), version.parsed, self._script_engine(effects))
+                else:
+                    wf.script_engine = self._script_engine(effects)
+                effects.open_before = open_user_tasks(wf)  # before anything moves, timers included
+                if dossier.next_timer_at is not None and dossier.next_timer_at <= now:
+                    wf.refresh_timers()  # what fell due before this moment happens first
+                    wf.do_engine_steps()
+                if step(session, dossier, wf, version, now, effects, extra) is False:
+                    raise _NothingToDo
+                wf.do_engine_steps()
+                self._save(session, dossier, wf, effects, actor, now, version.meta)
+        except _NothingToDo:
+            wf = None
+        except BaseException:
+            wf = None  # possibly half-changed: never reuse it
+            raise
+        finally:
+            if wf is not None:
+                self._cache.put(dossier.id, dossier.state_version, wf)
+
+    def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now, meta) -> None:
+        moved_to = project(session, dossier, wf, effects, actor, now)
+        calendar = None
+        if moved_to:
+            calendar = current_calendar(session, self.settings)
+            deadlines.follow_status(session, dossier, moved_to, meta, calendar, now)
+        if rows_to_insert(session, HumanTask):  # new tasks: their due times
+            deadlines.set_task_due_times(session, dossier, meta, calendar or current_calendar(session, self.settings), now)
+        dossier.state_version += 1
+        store.save_dossier(session.connection(), dossier, state=dump_state(wf))
+
+    def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
+        """Claim, release or reassign: changes only the task row, so only that row is locked
+        (completing a task locks it too, after the dossier)."""
+        with self.db.write() as session:
+            conn = session.connection()
+            task = self._task_for_update(conn, task_id, actor.user_id)
+            target = None
+            if to_username is not None:
+                target = store.colleague(conn, to_username)
+                if target is None:
+                    raise NotFound(f"Không có người dùng '{to_username}'", f"No user '{to_username}'")
+            now = self.clock.now()
+            assignment.apply(conn, task, action, actor, now, target)
+            store.save_task(conn, task)
+            record(session, task.dossier_id, actor, _PAST[action], now,
+                   task=task.element_id, task_id=task.id, to=to_username)
+
+    def _task_for_update(self, conn, task_id: int, actor_id: int | None) -> TaskRow:
+        task = store.lock_task(conn, task_id, actor_id, for_update=not self.db.is_sqlite)
+        if task is None:
+            raise _no_task(task_id)
+        return task
+
+
+def _applicant(data: dict[str, Any]) -> tuple[str, str]:
+    """Whom a dossier is filed under (name, ID number): the organisation when one applies, also for
+    an employee whose citizen ID the form holds; otherwise the person."""
+    organisation = data.get("applicant_type") in ("employer", "medical_facility") or not data.get("citizen_id")
+    if organisation and data.get("tax_code"):
+        return str(data.get("organisation_name") or ""), str(data["tax_code"])
+    return (str(data.get("full_name") or data.get("organisation_name") or ""),
+            str(data.get("citizen_id") or data.get("tax_code") or ""))
+
+
+def _no_task(task_id: int) -> NotFound:
+    return NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
+
+
+def _no_dossier(code: str) -> NotFound:
+    return NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
+
+_PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data is JSON: dates as ISO text."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}

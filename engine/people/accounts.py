@@ -1,0 +1,176 @@
+"""Logins: applicants' own accounts (a person by citizen ID, an organisation by tax code) and
+officers' passwords. Passwords are kept as argon2 hashes; reset links go out through the outbox
+and only a hash of their token is stored."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.errors import EngineError, NotAllowed
+from engine.forms import Field, FormError, Message, validate
+from engine.data.models import Account, PasswordReset, User
+from engine.data.journal import queue
+
+KINDS = ("individual", "employer", "medical_facility")
+MIN_PASSWORD = 8
+RESET_VALID_FOR = timedelta(hours=1)
+
+_hasher = PasswordHasher()
+# A hash to verify against when no account matches, so a wrong login takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("motcua-no-such-account")
+_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
+
+
+class LoginFailed(EngineError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_password(password: str, confirm: str | None, errors: dict[str, Message]) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = Message(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự",
+                                     f"The password needs at least {MIN_PASSWORD} characters")
+    elif confirm is not None and confirm != password:
+        errors["password_confirm"] = Message("Hai mật khẩu không khớp", "The two passwords differ")
+
+
+_SIGNUP_FIELDS = (
+    Field("full_name", "text", Message("Họ và tên / Tên tổ chức", "Name"), required=True),
+    Field("phone", "phone", Message("Số điện thoại", "Phone")),
+    Field("email", "email", Message("Thư điện tử", "E-mail")),
+    Field("address", "text", Message("Địa chỉ", "Address")),
+)
+
+
+def register(session: Session, kind: str, id_number: str, values: dict[str, str], password: str,
+             confirm: str, now: datetime) -> Account:
+    """Create an applicant account; every problem is reported at once, per field, and nothing is
+    written unless all pass."""
+    errors: dict[str, Message] = {}
+    if kind not in KINDS:
+        errors["kind"] = Message("Chọn loại tài khoản", "Choose the kind of account")
+    id_number = (id_number or "").strip()
+    if kind == "individual" and not re.fullmatch(r"\d{12}", id_number):
+        errors["id_number"] = Message("Số CCCD gồm đúng 12 chữ số", "A citizen ID has exactly 12 digits")
+    elif kind in ("employer", "medical_facility") and not _TAX_CODE.fullmatch(id_number):
+        errors["id_number"] = Message("Mã số thuế gồm 10 chữ số (hoặc 10 chữ số, dấu gạch và 3 chữ số)",
+                                      "A tax code has 10 digits (or 10 digits, a dash and 3 digits)")
+    cleaned: dict[str, str] = {}
+    try:
+        cleaned = validate(_SIGNUP_FIELDS, values)
+    except FormError as e:
+        errors.update(e.errors)
+    if not (values.get("phone") or values.get("email")):
+        errors.setdefault("phone", Message("Cần số điện thoại hoặc thư điện tử để nhận thông báo",
+                                           "A phone number or an e-mail address is needed for notices"))
+    _check_password(password, confirm, errors)
+    if not errors:
+        taken = _find(session, id_number, cleaned.get("phone"), cleaned.get("email"))
+        if taken is not None:
+            if taken.id_number == id_number:
+                errors["id_number"] = Message("Số này đã có tài khoản; hãy đăng nhập hoặc lấy lại mật khẩu",
+                                              "This number already has an account: log in or reset the password")
+            elif cleaned.get("phone") and taken.phone == cleaned.get("phone"):
+                errors["phone"] = Message("Số điện thoại này đã dùng cho tài khoản khác",
+                                          "This phone number is used by another account")
+            else:
+                errors["email"] = Message("Thư điện tử này đã dùng cho tài khoản khác",
+                                          "This e-mail address is used by another account")
+    if errors:
+        raise FormError(errors)
+    account = Account(kind=kind, id_number=id_number, full_name=cleaned["full_name"],
+                      phone=cleaned.get("phone") or None, email=(cleaned.get("email") or "").lower() or None,
+                      address=cleaned.get("address") or "", password_hash=hash_password(password), created_at=now)
+    session.add(account)
+    try:
+        session.flush()
+    except IntegrityError:  # the same number registered by a concurrent request
+        raise FormError({"id_number": Message("Số này đã có tài khoản", "This number already has an account")})
+    return account
+
+
+def _find(session: Session, *identifiers: str | None) -> Account | None:
+    wanted = [i.strip() for i in identifiers if i and i.strip()]
+    if not wanted:
+        return None
+    return session.scalars(select(Account).where(or_(
+        Account.id_number.in_(wanted), Account.phone.in_(wanted), Account.email.in_([w.lower() for w in wanted]),
+    ))).first()
+
+
+def authenticate(session: Session, identifier: str, password: str) -> Account:
+    """Log an applicant in by citizen ID / tax code, phone or e-mail."""
+    account = _find(session, identifier)
+    if not _verify(account.password_hash if account else None, password or ""):
+        raise LoginFailed("Thông tin đăng nhập hoặc mật khẩu không đúng", "Wrong login or password")
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account
+
+
+def authenticate_officer(session: Session, username: str, password: str) -> User:
+    user = session.scalars(select(User).where(User.username == (username or "").strip())).one_or_none()
+    if not _verify(user.password_hash if user else None, password or "") or not user.active:
+        raise LoginFailed("Tên đăng nhập hoặc mật khẩu không đúng", "Wrong username or password")
+    return user
+
+
+def set_officer_password(session: Session, user: User, password: str) -> None:
+    errors: dict[str, Message] = {}
+    _check_password(password, None, errors)
+    if errors:
+        raise FormError(errors)
+    user.password_hash = hash_password(password)
+
+
+def request_reset(session: Session, identifier: str, now: datetime, link: Callable[[str], str]) -> None:
+    """Queue a reset link for the account, if there is one. Says nothing either way, so the form
+    cannot be used to find out who has an account."""
+    account = _find(session, identifier)
+    if account is None:
+        return
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordReset(account_id=account.id, token_hash=_token_hash(token), created_at=now,
+                              expires_at=now + RESET_VALID_FOR))
+    queue(session, None, "notify.password_reset", now, account_id=account.id, name=account.full_name,
+          phone=account.phone, email=account.email, link=link(token))
+
+
+def reset_password(session: Session, token: str, password: str, confirm: str, now: datetime) -> Account:
+    errors: dict[str, Message] = {}
+    _check_password(password, confirm, errors)
+    if errors:
+        raise FormError(errors)
+    reset = session.scalars(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token or ""))
+                            ).one_or_none()
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise NotAllowed("Liên kết đặt lại mật khẩu không còn hiệu lực; hãy yêu cầu liên kết mới",
+                         "This reset link is no longer valid; ask for a new one")
+    account = session.get(Account, reset.account_id)
+    account.password_hash = hash_password(password)
+    account.session_epoch += 1  # log out every session started with the old password
+    reset.used_at = now
+    return account
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

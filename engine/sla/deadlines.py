@@ -1,0 +1,110 @@
+"""The dossier's clock: its appointment set on acceptance, stopped while the applicant is asked
+for papers during processing, and moved when they arrive."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from engine.sla import late
+from engine.data.db import rows_to_insert
+from engine.workflow.metadata import STEPS, ProcedureMeta
+from engine.data.models import HumanTask
+from engine.people.officers import Actor
+from engine.data.journal import queue, record
+from engine.statuses import DossierStatus
+from engine.data.store import DossierRow
+from engine.sla.workdays import WorkCalendar
+
+
+def follow_status(session: Session, dossier: DossierRow, moved_to: list[int], meta: ProcedureMeta,
+                  calendar: WorkCalendar, now: datetime) -> None:
+    """Keep the clock in step with the statuses an advance moved the dossier through."""
+    for status in moved_to:
+        if status == DossierStatus.ACCEPTED and dossier.received_on is None:
+            _set_appointment(session, dossier, meta, calendar, now)
+        elif status == DossierStatus.SUPPLEMENT_REQUESTED and dossier.appointment_at is not None:
+            dossier.paused_at = now
+            record(session, dossier.id, Actor.system(), "clock_paused", now)
+        elif dossier.paused_at is not None and status == DossierStatus.PROCESSING:
+            _resume(session, dossier, meta, calendar, now)
+        elif status == DossierStatus.FINISHED and dossier.processed_at is None:
+            dossier.processed_at = now  # the limit covers processing, not the result's way back
+            late.drop_open_apologies(session, dossier, now)  # the result is out: nothing to apologise for
+    if dossier.finished_at is not None:
+        dossier.paused_at = None  # stopped for good (the papers never came, or it was withdrawn)
+        late.drop_open_apologies(session, dossier, now)
+
+
+def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
+    dossier.received_on = calendar.received_day(now)
+    dossier.appointment_at = calendar.due(dossier.received_on, meta.limit_days, meta.limit_unit == "working")
+    record(session, dossier.id, Actor.system(), "appointment_set", now,
+           received_on=dossier.received_on.isoformat(), appointment_at=dossier.appointment_at.isoformat(),
+           limit_days=meta.limit_days, limit_unit=meta.limit_unit)
+
+
+def _resume(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
+    """The papers arrived: the clock resumes (the appointment moves by the days it was stopped) or
+    restarts from zero, as the procedure's metadata says; the applicant is told the new date."""
+    stopped_on, resumed_on = calendar.received_day(dossier.paused_at), calendar.received_day(now)
+    old = dossier.appointment_at
+    if meta.on_supplement == "restart":
+        new = calendar.due(resumed_on, meta.limit_days, meta.limit_unit == "working")
+    elif meta.limit_unit == "working":
+        paused = _working_days_between(calendar, stopped_on, resumed_on)
+        new = calendar.due(old.astimezone(calendar.zone).date(), paused)
+    else:
+        paused = (resumed_on - stopped_on).days
+        new = calendar.due(old.astimezone(calendar.zone).date(), paused, working=False)
+    dossier.paused_at, dossier.appointment_at = None, new
+    record(session, dossier.id, Actor.system(), "clock_resumed", now, mode=meta.on_supplement,
+           old_appointment=old.isoformat(), appointment_at=new.isoformat())
+    queue(session, dossier.id, "notify.appointment", now, dossier_code=dossier.code,
+          appointment_at=new.isoformat(), reason="supplement_received")
+
+
+def _working_days_between(calendar: WorkCalendar, start, end) -> int:
+    """Working days from `start` up to, not including, `end`."""
+    count, day = 0, start
+    while day < end:
+        if calendar.is_working_day(day):
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+def set_task_due_times(session: Session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar,
+                       now: datetime) -> None:
+    """Give the dossier's new human tasks their due times: reception is due the day the dossier
+    counts as received; a later step is due when the appointment is, less the days the procedure
+    gives to the steps after it (so pauses and apologies that move the appointment move it too)."""
+    for row in rows_to_insert(session, HumanTask):
+        if row["dossier_id"] != dossier.id or row["due_at"] is not None:
+            continue
+        step = _step_of(row["role_code"], dossier)
+        if step is None:
+            row["due_at"] = calendar.due(calendar.received_day(now), 0)
+            continue
+        after = sum(days for name, days in meta.steps.items() if STEPS.index(name) > STEPS.index(step))
+        last = dossier.appointment_at.astimezone(calendar.zone).date()
+        if meta.limit_unit == "working":
+            day = calendar.subtract_working_days(last, after)
+        else:
+            day = last - timedelta(days=after)
+            while not calendar.is_working_day(day):
+                day -= timedelta(days=1)
+        row["due_at"] = datetime.combine(day, calendar.hours.closes, calendar.zone)
+
+
+def _step_of(role: str, dossier: DossierRow) -> str | None:
+    """Which step of the limit a new task of `role` belongs to (None: reception, before the clock)."""
+    if dossier.appointment_at is None:
+        return None
+    if role == "leadership":
+        return "approval"
+    if role == "finance" and dossier.status >= DossierStatus.FINISHED:
+        return "payout"
+    if role == "desk" and dossier.status >= DossierStatus.FINISHED:
+        return "return"
+    return "processing"

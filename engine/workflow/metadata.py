@@ -1,0 +1,278 @@
+"""Procedure metadata (`workflows/*.yaml`): read into typed objects, every problem reported.
+
+The format is described in workflows/README.md. Parsing never raises for bad content: it returns
+what it could read and a list of problems, so one bad file does not stop the others loading.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.forms import FIELD_TYPES, Choice, Field, Message
+from engine.statuses import DossierStatus
+
+LIMIT_UNITS = ("working", "calendar")
+ON_SUPPLEMENT = ("resume", "restart")
+# the steps a dossier's time limit is split over, in order; the desk's reception comes before
+# the clock starts and is due the day the dossier counts as received
+STEPS = ("processing", "approval", "payout", "return")
+STEP_KINDS = ("task", "message", "wait")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a diagram or its metadata, pointing at the file and element."""
+
+    file: str
+    element: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.element}" if self.element else self.file
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    name: Message
+    required: bool
+    original: bool
+
+
+@dataclass(frozen=True)
+class PathStep:
+    kind: str  # task | message | wait
+    target: str  # user task element id, message name, or ISO duration
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SimulationPath:
+    name: str
+    description: Message
+    start: dict[str, Any]
+    steps: tuple[PathStep, ...]
+    expect_status: int
+
+
+@dataclass(frozen=True)
+class ProcedureMeta:
+    code: str
+    process_id: str
+    name: Message
+    applicants: tuple[str, ...]
+    limit_days: int
+    limit_unit: str
+    # while the applicant is asked for papers during processing the clock stops; when they arrive
+    # it either resumes where it stopped or restarts from zero
+    on_supplement: str
+    # the limit split over the steps after acceptance, in the limit's unit (see STEPS)
+    steps: dict[str, int]
+    processing_units: tuple[str, ...]
+    fee: int
+    result: Message
+    documents: tuple[Document, ...]
+    application: tuple[Field, ...]
+    tasks: dict[str, tuple[Field, ...]]
+    paths: dict[str, SimulationPath]
+
+
+@dataclass(frozen=True)
+class SharedStepMeta:
+    process_id: str
+    name: Message
+    tasks: dict[str, tuple[Field, ...]]
+
+
+class _Reader:
+    """Collects problems while reading one file."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, element: str, reason: str) -> None:
+        self.problems.append(Problem(self.file, element, reason))
+
+    def message(self, raw: Any, where: str) -> Message:
+        if not isinstance(raw, dict) or not str(raw.get("vi", "")).strip() or not str(raw.get("en", "")).strip():
+            self.problem(where, "needs a name in Vietnamese and English ({vi: ..., en: ...})")
+            return Message("", "")
+        return Message(str(raw["vi"]), str(raw["en"]))
+
+    def fields(self, raw: Any, where: str) -> tuple[Field, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(where, "fields must be a list")
+            return ()
+        result, seen = [], set()
+        for i, item in enumerate(raw):
+            f = self.field(item, f"{where}.fields[{i}]")
+            if f is None:
+                continue
+            if f.name in seen:
+                self.problem(where, f"field '{f.name}' is declared twice")
+            seen.add(f.name)
+            result.append(f)
+        for f in result:
+            for other in f.required_if:
+                if other not in seen:
+                    self.problem(where, f"field '{f.name}' is required_if unknown field '{other}'")
+        return tuple(result)
+
+    def field(self, raw: Any, where: str) -> Field | None:
+        if not isinstance(raw, dict) or not raw.get("name"):
+            self.problem(where, "a field needs at least a name and a type")
+            return None
+        name, kind = str(raw["name"]), raw.get("type")
+        where = f"{where} ({name})"
+        if kind not in FIELD_TYPES:
+            self.problem(where, f"unknown field type {kind!r}; use one of {', '.join(FIELD_TYPES)}")
+            return None
+        choices: list[Choice] = []
+        if kind == "choice":
+            raw_choices = raw.get("choices") or []
+            if not raw_choices:
+                self.problem(where, "a choice field needs choices")
+            for c in raw_choices:
+                if isinstance(c, dict):
+                    label = self.message(c.get("label"), where) if c.get("label") else Message(str(c.get("value")), str(c.get("value")))
+                    choices.append(Choice(str(c.get("value")), label, c.get("unless")))
+                else:
+                    choices.append(Choice(str(c), Message(str(c), str(c))))
+        required_if = raw.get("required_if") or {}
+        if not isinstance(required_if, dict):
+            self.problem(where, "required_if must map a field name to a value")
+            required_if = {}
+        return Field(
+            name=name,
+            type=kind,
+            label=self.message(raw.get("label"), where),
+            required=bool(raw.get("required", False)),
+            choices=tuple(choices),
+            min=raw.get("min"),
+            max=raw.get("max"),
+            required_if=required_if,
+        )
+
+    def tasks(self, raw: Any) -> dict[str, tuple[Field, ...]]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem("tasks", "tasks must map user task ids to their fields")
+            return {}
+        return {
+            str(task_id): self.fields((spec or {}).get("fields"), f"tasks.{task_id}")
+            for task_id, spec in raw.items()
+        }
+
+
+def read_shared_step(raw: Any, file: str) -> tuple[SharedStepMeta | None, list[Problem]]:
+    r = _Reader(file)
+    if not isinstance(raw, dict) or not raw.get("process_id"):
+        r.problem("", "a shared step's metadata needs process_id, name and tasks")
+        return None, r.problems
+    meta = SharedStepMeta(str(raw["process_id"]), r.message(raw.get("name"), "name"), r.tasks(raw.get("tasks")))
+    return meta, r.problems
+
+
+def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Problem]]:
+    r = _Reader(file)
+    if not isinstance(raw, dict):
+        r.problem("", "the metadata file must be a mapping (code, process_id, name, ...)")
+        return None, r.problems
+    for key in ("code", "process_id", "name", "limit"):
+        if key not in raw:
+            r.problem(key, f"'{key}' is missing")
+    if r.problems:
+        return None, r.problems
+
+    limit = raw.get("limit") or {}
+    days, unit = limit.get("days"), limit.get("unit")
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+        r.problem("limit.days", f"the time limit must be a positive whole number of days, not {days!r}")
+    if unit not in LIMIT_UNITS:
+        r.problem("limit.unit", f"the limit unit must be 'working' or 'calendar', not {unit!r}")
+    on_supplement = limit.get("on_supplement", "resume")
+    if on_supplement not in ON_SUPPLEMENT:
+        r.problem("limit.on_supplement", f"after a supplement the clock must 'resume' or 'restart', not {on_supplement!r}")
+    steps = _read_steps(r, limit.get("steps"), days if isinstance(days, int) else 0)
+    fee = raw.get("fee", 0)
+    if not isinstance(fee, int) or fee < 0:
+        r.problem("fee", "the fee is a whole, non-negative number of đồng")
+
+    documents = []
+    for i, d in enumerate(raw.get("documents") or []):
+        if not isinstance(d, dict) or not d.get("id"):
+            r.problem(f"documents[{i}]", "a document needs an id and a name")
+            continue
+        documents.append(
+            Document(str(d["id"]), r.message(d.get("name"), f"documents[{i}]"),
+                     bool(d.get("required", False)), bool(d.get("original", True)))
+        )
+
+    application = r.fields(raw.get("application"), "application")
+    paths = {}
+    for name, p in (raw.get("paths") or {}).items():
+        path = _read_path(r, str(name), p)
+        if path is not None:
+            paths[str(name)] = path
+
+    meta = ProcedureMeta(
+        code=str(raw["code"]),
+        process_id=str(raw["process_id"]),
+        name=r.message(raw.get("name"), "name"),
+        applicants=tuple(raw.get("applicants") or ()),
+        limit_days=days if isinstance(days, int) else 0,
+        limit_unit=unit or "",
+        on_supplement=on_supplement,
+        steps=steps,
+        processing_units=tuple(raw.get("processing_units") or ()),
+        fee=fee if isinstance(fee, int) else 0,
+        result=r.message(raw.get("result"), "result") if raw.get("result") else Message("", ""),
+        documents=tuple(documents),
+        application=application,
+        tasks=r.tasks(raw.get("tasks")),
+        paths=paths,
+    )
+    return meta, r.problems
+
+
+def _read_path(r: _Reader, name: str, raw: Any) -> SimulationPath | None:
+    where = f"paths.{name}"
+    if not isinstance(raw, dict):
+        r.problem(where, "a path needs start data, steps and expect_status")
+        return None
+    steps = []
+    for i, s in enumerate(raw.get("steps") or []):
+        kinds = [k for k in STEP_KINDS if isinstance(s, dict) and k in s]
+        if len(kinds) != 1:
+            r.problem(f"{where}.steps[{i}]", "a step is one of {task: id}, {message: name} or {wait: duration}")
+            continue
+        kind = kinds[0]
+        data = s.get("data") if kind == "task" else s.get("payload")
+        steps.append(PathStep(kind, str(s[kind]), dict(data or {})))
+    expect = raw.get("expect_status")
+    if expect not in {int(s) for s in DossierStatus}:
+        r.problem(where, f"expect_status must be a dossier status code 1-10, not {expect!r}")
+        expect = 0
+    description = r.message(raw.get("description"), where) if raw.get("description") else Message(name, name)
+    return SimulationPath(name, description, dict(raw.get("start") or {}), tuple(steps), expect)
+
+
+def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:
+    """The split of the limit over the steps; by default leadership gets one day, the result's
+    return none, and processing the rest."""
+    if raw is None:
+        approval = 1 if days > 1 else 0
+        return {"processing": days - approval, "approval": approval, "payout": 0, "return": 0}
+    if not isinstance(raw, dict) or any(k not in STEPS for k in raw) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw.values()):
+        r.problem("limit.steps", f"the split maps steps ({', '.join(STEPS)}) to whole, non-negative days")
+        return {}
+    steps = {step: int(raw.get(step, 0)) for step in STEPS}
+    if sum(steps.values()) != days:
+        r.problem("limit.steps", f"the steps add up to {sum(steps.values())} days, the limit is {days}")
+    return steps

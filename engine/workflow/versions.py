@@ -1,0 +1,93 @@
+"""Deployed procedure versions: stored once by content hash, parsed once per process."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.workflow.bpmn_specs import ParsedProcess, parse_sources
+from engine.workflow.catalogue import Catalogue
+from engine.errors import ProcedureUnavailable
+from engine.workflow.metadata import ProcedureMeta, read_procedure
+from engine.data.models import Procedure, ProcedureVersion, Role
+
+
+@dataclass(frozen=True)
+class RunnableVersion:
+    id: int
+    code: str
+    parsed: ParsedProcess
+    meta: ProcedureMeta
+
+
+class VersionCache:
+    """Parsed specs and metadata by version id; a version never changes once stored."""
+
+    def __init__(self):
+        self._items: dict[int, RunnableVersion] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, version_id: int) -> RunnableVersion:
+        item = self._items.get(version_id)
+        if item is not None:
+            return item
+        row = session.get(ProcedureVersion, version_id)
+        if row is None:
+            raise ProcedureUnavailable(f"Không có phiên bản quy trình {version_id}",
+                                       f"No procedure version {version_id}")
+        meta, problems = read_procedure(row.meta, f"version {version_id}")
+        if meta is None or problems:
+            raise ProcedureUnavailable(
+                f"Phiên bản {version_id} của {row.code} bị lỗi",
+                f"Version {version_id} of {row.code} is broken: {problems}"
+            )
+        item = RunnableVersion(row.id, row.code, parse_sources(row.sources, row.process_id), meta)
+        with self._lock:
+            self._items[version_id] = item
+        return item
+
+
+@dataclass(frozen=True)
+class Deployed:
+    code: str
+    version_id: int
+    new: bool
+
+
+def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deployed]:
+    """Store each procedure's current diagrams and metadata as a version (once per content hash)
+    and make it the one new dossiers start on. Running dossiers keep the version they started on."""
+    for code, names in catalogue.roles.items():
+        role = session.get(Role, code) or Role(code=code, name_vi="", name_en="")
+        role.name_vi, role.name_en = names["vi"], names["en"]
+        session.add(role)
+    results = []
+    for code, loaded in sorted(catalogue.procedures.items()):
+        digest = loaded.content_hash
+        version = session.scalars(select(ProcedureVersion).where(ProcedureVersion.content_hash == digest)).one_or_none()
+        new = version is None
+        if new:
+            version = ProcedureVersion(
+                code=code, content_hash=digest, process_id=loaded.meta.process_id,
+                sources=loaded.sources, meta=loaded.raw_meta, deployed_at=now,
+            )
+            session.add(version)
+            session.flush()
+        procedure = session.get(Procedure, code) or Procedure(code=code)
+        procedure.name_vi, procedure.name_en = loaded.meta.name.vi, loaded.meta.name.en
+        procedure.current_version_id = version.id
+        session.add(procedure)
+        results.append(Deployed(code, version.id, new))
+    session.flush()
+    return results
+
+
+def current_versions(session: Session, cache: VersionCache) -> dict[str, RunnableVersion]:
+    """The version each deployed procedure starts new dossiers on, by procedure code (what the
+    portal offers: it shows what actually runs, not what the files say)."""
+    rows = session.execute(select(Procedure.code, Procedure.current_version_id)
+                           .where(Procedure.current_version_id.is_not(None)).order_by(Procedure.code)).all()
+    return {code: cache.get(session, version_id) for code, version_id in rows}
