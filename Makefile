@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install translations translations-update run test bench clean
+.PHONY: install translations translations-update run lint test bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ run: translations
 	@# the simulated post, registry, portal, bank and SMS gateway run beside the product, and stop with it
 	$(BIN)/motcua simulators & sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; $(BIN)/motcua serve
 
-test: translations
+# style: ruff's lint rules and its formatter (settings in pyproject.toml); `ruff format .` fixes the layout
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 bench: install

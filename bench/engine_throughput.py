@@ -21,6 +21,7 @@ there is no PostgreSQL) is repeated under cProfile: time by layer (SQLAlchemy, d
 
 Numbers depend on the machine; compare runs on the same machine only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,13 +34,14 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -53,25 +55,25 @@ from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runs without the editable install too
 
-import engine as engine_package  # noqa: E402
-from engine import forms  # noqa: E402
-from engine.workflow.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess  # noqa: E402
-from engine.workflow.catalogue import Catalogue, load_catalogue  # noqa: E402
-from engine.clock import ManualClock  # noqa: E402
-from engine.config import Settings  # noqa: E402
-from engine.dossiers.service import DossierService  # noqa: E402
-from engine.data.models import Dossier, Event, HumanTask, OutboxMessage, Timer  # noqa: E402
-from engine.people.officers import Actor, add_user, grant  # noqa: E402
-from engine.workflow.rules import RULES  # noqa: E402
-from engine.runtime import Runtime  # noqa: E402
-from engine.data.scratch import scratch_database  # noqa: E402
-from engine.workflow.scripting import RestrictedScriptEngine  # noqa: E402
+import engine as engine_package
+from engine import forms
+from engine.clock import ManualClock
+from engine.config import Settings
+from engine.data.models import Dossier, Event, HumanTask, OutboxMessage, Timer
+from engine.data.scratch import scratch_database
+from engine.dossiers.service import DossierService
+from engine.people.officers import Actor, add_user, grant
+from engine.runtime import Runtime
+from engine.workflow.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess
+from engine.workflow.catalogue import Catalogue, load_catalogue
+from engine.workflow.rules import RULES
+from engine.workflow.scripting import RestrictedScriptEngine
 
 PROCEDURE = "P02"
 PATH = "happy"
 DEFAULT_POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Monday 2 March 2026, 09:00 in Vietnam. The clock stands still: the happy path has no waits.
-START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 # Rows of these tables belong to a dossier (dossier_id) and are written by its advances.
 PROJECTION_TABLES = (HumanTask, Event, OutboxMessage, Timer)
 SIZE_SAMPLE = 20  # finished dossiers measured for the size columns
@@ -145,9 +147,9 @@ class Measurement:
         rates = self.rates
         return (max(rates) - min(rates)) / 2 / self.rate
 
-    def ratio_to(self, baseline: "Measurement") -> float:
+    def ratio_to(self, baseline: Measurement) -> float:
         """The median over rounds of this rate over the baseline's rate in the same round."""
-        return statistics.median(mine / theirs for mine, theirs in zip(self.rates, baseline.rates))
+        return statistics.median(mine / theirs for mine, theirs in zip(self.rates, baseline.rates, strict=True))
 
 
 @dataclass
@@ -255,7 +257,9 @@ class EngineBench:
     def use_workflow_cache(self, enabled: bool) -> None:
         # A fresh service: cache_size=0 makes every advance load and parse the stored state.
         rt = self.rt
-        rt.dossiers = DossierService(rt.db, rt.clock, rt.settings, rt.versions, **({} if enabled else {"cache_size": 0}))
+        rt.dossiers = DossierService(
+            rt.db, rt.clock, rt.settings, rt.versions, **({} if enabled else {"cache_size": 0})
+        )
 
     claim_first = False
 
@@ -276,8 +280,10 @@ class EngineBench:
     def check(self, code: str) -> None:
         dossier = self.rt.dossiers.get(code)
         if dossier.finished_at is None or dossier.status != self.scenario.expect_status:
-            raise SystemExit(f"{code} ended in status {dossier.status} (finished: {dossier.finished_at}), "
-                             f"expected a finished dossier in status {self.scenario.expect_status}")
+            raise SystemExit(
+                f"{code} ended in status {dossier.status} (finished: {dossier.finished_at}), "
+                f"expected a finished dossier in status {self.scenario.expect_status}"
+            )
 
     def subject(self, name: str, cached: bool, claim_first: bool) -> Subject:
         """One way of running lifecycles on this database, measured in slices between others."""
@@ -318,11 +324,13 @@ class EngineBench:
         """
         with self.rt.db.read() as session:
             finished = session.execute(
-                select(Dossier.id, Dossier.state).where(Dossier.finished_at.is_not(None))
-                .order_by(Dossier.id.desc()).limit(SIZE_SAMPLE)
+                select(Dossier.id, Dossier.state)
+                .where(Dossier.finished_at.is_not(None))
+                .order_by(Dossier.id.desc())
+                .limit(SIZE_SAMPLE)
             ).all()
             ids = [dossier_id for dossier_id, _ in finished]
-            rows = {dossier_id: 0 for dossier_id in ids}
+            rows = dict.fromkeys(ids, 0)
             for model in PROJECTION_TABLES:
                 table = model.__table__
                 for row in session.execute(select(table).where(table.c.dossier_id.in_(ids))).mappings():
@@ -362,8 +370,10 @@ ENGINE_VARIANTS = (  # (name suffix, workflow cache, claim first)
 
 
 def engine_subjects(bench: EngineBench, label: str) -> list[Subject]:
-    return [bench.subject(f"engine, {label}{suffix}", cached, claim_first)
-            for suffix, cached, claim_first in ENGINE_VARIANTS]
+    return [
+        bench.subject(f"engine, {label}{suffix}", cached, claim_first)
+        for suffix, cached, claim_first in ENGINE_VARIANTS
+    ]
 
 
 def run_rounds(subjects: list[Subject], seconds: float, warmup: int) -> None:
@@ -406,8 +416,10 @@ def profile_engine(label: str, url: str | None, scenario, catalogue, seconds, wa
         profiler.enable()
         count, elapsed = _run_slice(seconds, bench.lifecycle)
         profiler.disable()
-    print(f"\ncProfile of the engine on {label}, workflow cache on: {count} lifecycles in {elapsed:.1f} s "
-          "under the profiler (which slows Python code more than waiting on the database)")
+    print(
+        f"\ncProfile of the engine on {label}, workflow cache on: {count} lifecycles in {elapsed:.1f} s "
+        "under the profiler (which slows Python code more than waiting on the database)"
+    )
 
     # Where the time goes by layer. Self times do not overlap, so they add up to the total;
     # the time of builtins (dict.get, sqlite3's execute, ...) is charged to the layer calling them.
@@ -475,17 +487,23 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
     header = ("name", "lifecycles/s", "spread", "vs bare", "n", "SQL/lifecycle", "tx/lifecycle", "state B", "rows B")
     lines = []
     for r in results:
-        lines.append((
-            r.name, f"{r.rate:,.1f}", f"±{100 * r.spread:.0f}%", f"{r.ratio_to(baseline):.2f}x", str(r.lifecycles),
-            "-" if r.statements is None else f"{r.statements:.1f}",
-            "-" if r.transactions is None else f"{r.transactions:.1f}",
-            "-" if r.state_bytes is None else f"{r.state_bytes:,}",
-            "-" if r.rows_bytes is None else f"{r.rows_bytes:,}",
-        ))
+        lines.append(
+            (
+                r.name,
+                f"{r.rate:,.1f}",
+                f"±{100 * r.spread:.0f}%",
+                f"{r.ratio_to(baseline):.2f}x",
+                str(r.lifecycles),
+                "-" if r.statements is None else f"{r.statements:.1f}",
+                "-" if r.transactions is None else f"{r.transactions:.1f}",
+                "-" if r.state_bytes is None else f"{r.state_bytes:,}",
+                "-" if r.rows_bytes is None else f"{r.rows_bytes:,}",
+            )
+        )
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
 
     def fmt(row):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
 
     print()
     print(fmt(header))
@@ -495,27 +513,37 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
     for message in skipped:
         print(f"skipped: {message}")
     print(
-        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit, then {len(scenario.steps)} x (find the open task, [claim,] complete).\n"
+        f"\nlifecycle = {PROCEDURE} path '{PATH}': submit, then {len(scenario.steps)} x "
+        "(find the open task, [claim,] complete).\n"
         f"lifecycles/s = median over {ROUNDS} rounds, in each of which every row ran for an equal slice of time,\n"
         "               one after the other; spread = half the range of the slices; n = lifecycles counted.\n"
         f"vs bare  = median over the rounds of the row's rate over '{baseline.name}' in the same round.\n"
         "state B  = bytes stored per finished dossier: the engine's dossiers.state (spec left out), or for\n"
         "           bare rows SpiffWorkflow's own serializer output for the same finished workflow, spec included.\n"
-        "rows B   = the dossier's human_tasks, events, outbox and timers values as UTF-8 text (no row or index overhead).\n"
-        "SQL, tx  = SQL statements (BEGIN/COMMIT and pool pings not counted) and transactions per lifecycle, reads included."
+        "rows B   = the dossier's human_tasks, events, outbox and timers values as UTF-8 text\n"
+        "           (no row or index overhead).\n"
+        "SQL, tx  = SQL statements (BEGIN/COMMIT and pool pings not counted) and transactions per lifecycle,\n"
+        "           reads included."
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=7.0,
-                        help=f"wall time per measured row, cut into {ROUNDS} rounds (default 7)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed lifecycles per row before the rounds (default 3)")
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL,
-                        help="PostgreSQL server to create a scratch database on; '' to skip "
-                             f"(default $MOTCUA_TEST_POSTGRES_URL or {DEFAULT_POSTGRES_URL})")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile the PostgreSQL (else SQLite) engine run with cProfile")
+    parser.add_argument(
+        "--seconds", type=float, default=7.0, help=f"wall time per measured row, cut into {ROUNDS} rounds (default 7)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="untimed lifecycles per row before the rounds (default 3)"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help="PostgreSQL server to create a scratch database on; '' to skip "
+        f"(default $MOTCUA_TEST_POSTGRES_URL or {DEFAULT_POSTGRES_URL})",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile the PostgreSQL (else SQLite) engine run with cProfile"
+    )
     parser.add_argument("--profile-sort", default="cumulative", help="pstats sort key (default cumulative)")
     parser.add_argument("--profile-limit", type=int, default=25, help="functions to print (default 25)")
     args = parser.parse_args(argv)
@@ -526,8 +554,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROCEDURE} did not load: {[str(p) for p in catalogue.problems]}", file=sys.stderr)
         return 1
     scenario = load_scenario(catalogue)
-    print(f"{PROCEDURE} '{PATH}' path, {args.seconds:g} s per row in {ROUNDS} rounds after {args.warmup} warm-up lifecycles; "
-          f"Python {sys.version.split()[0]}")
+    print(
+        f"{PROCEDURE} '{PATH}' path, {args.seconds:g} s per row in {ROUNDS} rounds "
+        f"after {args.warmup} warm-up lifecycles; Python {sys.version.split()[0]}"
+    )
 
     skipped: list[str] = []
     postgres_url = args.postgres_url or None
@@ -539,8 +569,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         skipped.append("PostgreSQL (no --postgres-url)")
 
-    subjects = [bare_subject("bare SpiffWorkflow, RestrictedScriptEngine", scenario, restricted_engine),
-                bare_subject("bare SpiffWorkflow, PythonScriptEngine", scenario, plain_engine)]
+    subjects = [
+        bare_subject("bare SpiffWorkflow, RestrictedScriptEngine", scenario, restricted_engine),
+        bare_subject("bare SpiffWorkflow, PythonScriptEngine", scenario, plain_engine),
+    ]
     with ExitStack() as stack:
         benches = [("SQLite", stack.enter_context(engine_bench(None, scenario, catalogue)))]
         if postgres_url:
@@ -556,7 +588,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.profile:
         label, url = ("PostgreSQL", postgres_url) if postgres_url else ("SQLite", None)
-        profile_engine(label, url, scenario, catalogue, args.seconds, args.warmup, args.profile_sort, args.profile_limit)
+        profile_engine(
+            label, url, scenario, catalogue, args.seconds, args.warmup, args.profile_sort, args.profile_limit
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
 """The `motcua` command: database, catalogue, simulation, dossiers and tasks from a terminal."""
+
 from __future__ import annotations
 
 import json
@@ -9,14 +10,14 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.exc import DBAPIError
 
-from engine.workflow.catalogue import load_catalogue
 from engine.config import Settings
+from engine.design.simulation import simulate
 from engine.errors import EngineError
 from engine.forms import FormError
 from engine.people.officers import Actor, add_unit, add_user, grant, revoke, user_by_name
 from engine.runtime import Runtime
-from engine.design.simulation import simulate
 from engine.statuses import DossierStatus
+from engine.workflow.catalogue import load_catalogue
 
 
 class _Context:
@@ -127,7 +128,8 @@ def procedures_list() -> None:
         limit = f"{m.limit_days} {'working days' if m.limit_unit == 'working' else 'calendar days'}"
         units = ", ".join(
             f"{catalogue.roles[r]['vi']} ({catalogue.roles[r]['en']})" if r in catalogue.roles else r
-            for r in m.processing_units)
+            for r in m.processing_units
+        )
         click.echo(f"{code}  {m.name.vi} | {m.name.en} | {limit} | {units}")
     if catalogue.problems:
         click.echo(f"({len(catalogue.problems)} problem(s): run `motcua procedures validate`)", err=True)
@@ -274,9 +276,13 @@ def dossier_show(code) -> None:
     click.echo(f"{d.code}  {d.procedure_code}  {d.applicant_name}  status {status.value} {status.label_en}")
     if d.appointment_at is not None:
         zone = ZoneInfo(_runtime().settings.timezone)
-        click.echo(f"  received {d.received_on.isoformat()}, appointment {d.appointment_at.astimezone(zone):%Y-%m-%d %H:%M}")
+        click.echo(
+            f"  received {d.received_on.isoformat()}, appointment {d.appointment_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        )
     for t in service.open_tasks(code):
-        click.echo(f"  open task #{t.id} {t.element_id} ({t.role}, {t.status}{', ' + t.assignee if t.assignee else ''})")
+        click.echo(
+            f"  open task #{t.id} {t.element_id} ({t.role}, {t.status}{', ' + t.assignee if t.assignee else ''})"
+        )
     for e in service.history(code):
         click.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.actor}: {e.kind} {json.dumps(e.data, ensure_ascii=False)}")
 
@@ -459,6 +465,7 @@ def report_on_time(first, last) -> None:
 
 # --- running the product ---------------------------------------------------------------------
 
+
 @cli.group()
 def demo() -> None:
     """Demo data."""
@@ -522,8 +529,9 @@ def serve(host, port, threads, interval) -> None:
         from engine.integration.outbox import OutboxWorker
 
         outbox = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
-        threading.Thread(target=outbox.run, kwargs={"stop": stop, "report": _outbox_report},
-                         name="motcua-outbox", daemon=True).start()
+        threading.Thread(
+            target=outbox.run, kwargs={"stop": stop, "report": _outbox_report}, name="motcua-outbox", daemon=True
+        ).start()
     click.echo(f"Motcua is running on {runtime.db.url.render_as_string(hide_password=True)}")
     click.echo(f"Open http://{host}:{port}/  (Ctrl+C stops)")
     try:
@@ -563,14 +571,18 @@ def payouts_reconcile(day) -> None:
     runtime = _runtime()
     with runtime.db.read() as session:
         result = reconcile(session, runtime.settings, _date(day))
-    click.echo(f"{result.day}: ours {result.ours_count} transfer(s), {result.ours_total} đ; "
-               f"bank {result.bank_count} transfer(s), {result.bank_total} đ")
+    click.echo(
+        f"{result.day}: ours {result.ours_count} transfer(s), {result.ours_total} đ; "
+        f"bank {result.bank_count} transfer(s), {result.bank_total} đ"
+    )
     for t in result.missing_at_bank:
         click.echo(f"  not in the bank's report: {t.transfer_id} {t.dossier_code} {t.amount} đ")
     for t in result.missing_here:
         click.echo(f"  reported by the bank, not confirmed here: {t.transfer_id} {t.dossier_code} {t.amount} đ")
     for ours, bank in result.amounts_differ:
-        click.echo(f"  amounts differ: {ours.transfer_id} {ours.dossier_code} ours {ours.amount} đ, bank {bank.amount} đ")
+        click.echo(
+            f"  amounts differ: {ours.transfer_id} {ours.dossier_code} ours {ours.amount} đ, bank {bank.amount} đ"
+        )
     click.echo("matches" if result.matches else "DIFFERS")
     if not result.matches:
         sys.exit(1)
@@ -637,8 +649,13 @@ def reminders() -> None:
 
 
 @reminders.command("run")
-@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
-              help="Remind about cards expiring within this many days.")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Remind about cards expiring within this many days.",
+)
 def reminders_run(days) -> None:
     """Queue an SMS / e-mail for each health-insurance card expiring soon, once per card and expiry
     date; safe to run from several processes at once."""

@@ -1,7 +1,8 @@
 """Time as a dependency: services ask a clock, tests move it."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -12,14 +13,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
     """A clock that only moves when told to (tests, simulation, benchmarks)."""
 
     def __init__(self, start: datetime | None = None):
-        self._now = start or datetime.now(timezone.utc)
+        self._now = start or datetime.now(UTC)
         if self._now.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware start time")
 

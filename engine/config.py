@@ -1,4 +1,5 @@
 """Settings read from the environment, with defaults for the embedded (SQLite) setup."""
+
 from __future__ import annotations
 
 import os
@@ -37,7 +38,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         env = os.environ
         values = {
             "database_url": env.get("MOTCUA_DATABASE_URL", cls.database_url),

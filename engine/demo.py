@@ -1,15 +1,16 @@
 """Demo data for `make run`: officers in every role, and dossiers left at different steps (P02 at
 every kind of place, each other procedure once)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from engine.people.accounts import hash_password
-from engine.workflow.catalogue import Catalogue
 from engine.data.models import Account, Dossier
+from engine.design.simulation import apply_step
+from engine.people.accounts import hash_password
 from engine.people.officers import Actor, add_user, grant
 from engine.runtime import Runtime
-from engine.design.simulation import apply_step
+from engine.workflow.catalogue import Catalogue
 
 # username, full name, roles (in the office unit)
 OFFICERS = [
@@ -26,8 +27,14 @@ OFFICERS = [
 DEMO_PASSWORD = "demo1234"
 
 # applicants with their own accounts; the demo's P02 dossiers are this person's
-APPLICANT = {"full_name": "Nguyễn Văn Hùng", "citizen_id": "051085012345", "date_of_birth": "1985-03-14",
-             "sex": "male", "phone": "0905123456", "email": "nguyenvanhung85@gmail.com"}
+APPLICANT = {
+    "full_name": "Nguyễn Văn Hùng",
+    "citizen_id": "051085012345",
+    "date_of_birth": "1985-03-14",
+    "sex": "male",
+    "phone": "0905123456",
+    "email": "nguyenvanhung85@gmail.com",
+}
 ACCOUNTS = [
     ("individual", APPLICANT["citizen_id"], APPLICANT["full_name"], APPLICANT["phone"], APPLICANT["email"]),
     ("employer", "4300812345", "Công ty TNHH Thủy sản Sa Huỳnh", "0255371108", "ketoan@thuysansahuynh.vn"),
@@ -54,8 +61,17 @@ def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, li
     with runtime.db.write() as session:
         for kind, id_number, name, phone, email in ACCOUNTS:
             if session.scalars(select(Account).where(Account.id_number == id_number)).first() is None:
-                session.add(Account(kind=kind, id_number=id_number, full_name=name, phone=phone, email=email,
-                                    password_hash=hash_password(DEMO_PASSWORD), created_at=now))
+                session.add(
+                    Account(
+                        kind=kind,
+                        id_number=id_number,
+                        full_name=name,
+                        phone=phone,
+                        email=email,
+                        password_hash=hash_password(DEMO_PASSWORD),
+                        created_at=now,
+                    )
+                )
         for username, name, roles in OFFICERS:
             user = add_user(session, username, name)
             user.password_hash = user.password_hash or hash_password(DEMO_PASSWORD)
@@ -79,6 +95,9 @@ def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, li
             apply_step(runtime, None, dossier, step, officers)
     with runtime.db.write() as session:  # the accounts' own dossiers show under "my dossiers"
         for account in session.scalars(select(Account)):
-            session.execute(update(Dossier).where(Dossier.applicant_id_number == account.id_number,
-                                                  Dossier.account_id.is_(None)).values(account_id=account.id))
+            session.execute(
+                update(Dossier)
+                .where(Dossier.applicant_id_number == account.id_number, Dossier.account_id.is_(None))
+                .values(account_id=account.id)
+            )
     return OFFICERS

@@ -3,13 +3,19 @@
 Every one of them is raised before anything is written, or inside the transaction that is then
 rolled back: a refused action changes nothing.
 """
+
 from __future__ import annotations
 
 from engine.forms import FormError, Message
 
 __all__ = [
-    "EngineError", "NotFound", "NotAllowed", "TaskNotOpen", "NotWaitingForMessage",
-    "ProcedureUnavailable", "FormError",
+    "EngineError",
+    "FormError",
+    "NotAllowed",
+    "NotFound",
+    "NotWaitingForMessage",
+    "ProcedureUnavailable",
+    "TaskNotOpen",
 ]
 
 

@@ -3,30 +3,52 @@
 A form is checked as a whole: every bad field gets its own message, and nothing is changed unless
 all fields pass.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 FIELD_TYPES = (
-    "text", "integer", "money", "date", "boolean", "choice",
-    "citizen_id", "si_code", "hi_card", "phone", "email",
+    "text",
+    "integer",
+    "money",
+    "date",
+    "boolean",
+    "choice",
+    "citizen_id",
+    "si_code",
+    "hi_card",
+    "phone",
+    "email",
 )
 
 _PATTERNS = {
     "citizen_id": (re.compile(r"^\d{12}$"), "Số CCCD gồm đúng 12 chữ số", "A citizen ID has exactly 12 digits"),
-    "si_code": (re.compile(r"^\d{10}$"), "Mã số BHXH gồm đúng 10 chữ số", "A social-insurance code has exactly 10 digits"),
+    "si_code": (
+        re.compile(r"^\d{10}$"),
+        "Mã số BHXH gồm đúng 10 chữ số",
+        "A social-insurance code has exactly 10 digits",
+    ),
     "hi_card": (
         re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$"),
         "Mã thẻ BHYT gồm 15 ký tự, ví dụ GD4797912345678",
         "A health-insurance card number has 15 characters, e.g. GD4797912345678",
     ),
     # mobile numbers have 10 digits, landlines 11 (area code 02xx); both start with 0
-    "phone": (re.compile(r"^(0\d{9}|02\d{9})$"), "Số điện thoại gồm 10 chữ số (di động) hoặc 11 chữ số (cố định), bắt đầu bằng 0",
-              "A phone number has 10 digits (mobile) or 11 (landline), starting with 0"),
-    "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "Địa chỉ thư điện tử không hợp lệ", "Not a valid e-mail address"),
+    "phone": (
+        re.compile(r"^(0\d{9}|02\d{9})$"),
+        "Số điện thoại gồm 10 chữ số (di động) hoặc 11 chữ số (cố định), bắt đầu bằng 0",
+        "A phone number has 10 digits (mobile) or 11 (landline), starting with 0",
+    ),
+    "email": (
+        re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+        "Địa chỉ thư điện tử không hợp lệ",
+        "Not a valid e-mail address",
+    ),
 }
 
 
@@ -78,8 +100,9 @@ class FormError(ValueError):
         super().__init__(f"the form has errors: {listed}")
 
 
-def validate(fields: tuple[Field, ...] | list[Field], values: Mapping[str, Any],
-             context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def validate(
+    fields: tuple[Field, ...] | list[Field], values: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the cleaned, typed values of the declared fields, or raise FormError.
 
     Names that the form does not declare are refused: a task can only set what its form allows.
@@ -156,8 +179,10 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
         if text not in {c.value for c in open_choices}:
             allowed = ", ".join(c.value for c in open_choices)
             if text in {c.value for c in f.choices}:
-                raise _Invalid(f"Lựa chọn '{text}' không còn được dùng cho hồ sơ này; chọn một trong: {allowed}",
-                               f"'{text}' can no longer be chosen for this dossier; choose one of: {allowed}")
+                raise _Invalid(
+                    f"Lựa chọn '{text}' không còn được dùng cho hồ sơ này; chọn một trong: {allowed}",
+                    f"'{text}' can no longer be chosen for this dossier; choose one of: {allowed}",
+                )
             raise _Invalid(f"Chọn một trong: {allowed}", f"Choose one of: {allowed}")
         return text
     pattern, vi, en = _PATTERNS[kind]

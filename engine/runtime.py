@@ -1,17 +1,18 @@
 """The composition root: one object that wires the engine's parts for the CLI, the web app,
 the scheduler and tests. Nothing here holds state of its own beyond what the parts hold."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.workflow.catalogue import Catalogue, load_catalogue
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.data.db import Database
-from engine.dossiers.service import DossierService
 from engine.data.migrate import upgrade
 from engine.data.models import Unit
+from engine.dossiers.service import DossierService
 from engine.people.officers import add_unit
+from engine.workflow.catalogue import Catalogue, load_catalogue
 from engine.workflow.versions import Deployed, VersionCache, deploy
 
 
@@ -27,7 +28,7 @@ class Runtime:
         self.dossiers = DossierService(self.db, self.clock, self.settings, self.versions)
 
     @classmethod
-    def create(cls, settings: Settings | None = None, clock: Clock | None = None) -> "Runtime":
+    def create(cls, settings: Settings | None = None, clock: Clock | None = None) -> Runtime:
         settings = settings or Settings.from_env()
         return cls(settings, Database(settings.database_url), clock or SystemClock())
 

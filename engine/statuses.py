@@ -1,4 +1,5 @@
 """Dossier statuses: the codes the National Public Service Portal uses."""
+
 from __future__ import annotations
 
 from enum import IntEnum

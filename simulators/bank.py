@@ -1,5 +1,6 @@
 """The bank: transfers of benefits to applicants' accounts, settled later (by a control request or
 automatically) with a signed webhook to the product, and a daily report of what was paid."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,15 @@ def _settle(st: State, transfer_id: str, outcome: str, reason: str | None, at: d
     """Under st.lock: record the outcome of a pending transfer; the webhook payload telling the product."""
     transfer = st.transfers[transfer_id]
     transfer.update(status=outcome, reason=reason, settled_at=at)
-    return {"event_id": uuid4().hex, "transfer_id": transfer_id, "dossier_code": transfer["dossier_code"],
-            "outcome": outcome, "reason": reason, "amount": transfer["amount"], "at": at.isoformat()}
+    return {
+        "event_id": uuid4().hex,
+        "transfer_id": transfer_id,
+        "dossier_code": transfer["dossier_code"],
+        "outcome": outcome,
+        "reason": reason,
+        "amount": transfer["amount"],
+        "at": at.isoformat(),
+    }
 
 
 def _auto_settle(st: State, transfer_id: str, outcome: str) -> None:
@@ -50,9 +58,15 @@ def new_transfer():
 
     def apply(st: State) -> dict:
         transfer_id = uuid4().hex
-        st.transfers[transfer_id] = {"transfer_id": transfer_id, "dossier_code": data["dossier_code"],
-                                     "amount": data["amount"], "account": data["account"], "status": "pending",
-                                     "reason": None, "settled_at": None}
+        st.transfers[transfer_id] = {
+            "transfer_id": transfer_id,
+            "dossier_code": data["dossier_code"],
+            "amount": data["amount"],
+            "account": data["account"],
+            "status": "pending",
+            "reason": None,
+            "settled_at": None,
+        }
         if st.auto_settle:
             timer = threading.Timer(st.auto_settle_seconds, _auto_settle, (st, transfer_id, st.auto_settle))
             timer.daemon = True
@@ -96,9 +110,21 @@ def report(day: str):
         return error("the date must be YYYY-MM-DD")
     st = state()
     with st.lock:
-        paid = sorted((t for t in st.transfers.values()
-                       if t["status"] == "confirmed" and t["settled_at"].astimezone(ZONE).date() == wanted),
-                      key=lambda t: t["settled_at"])
-        rows = [{"transfer_id": t["transfer_id"], "dossier_code": t["dossier_code"], "amount": t["amount"],
-                 "outcome": t["status"]} for t in paid]
+        paid = sorted(
+            (
+                t
+                for t in st.transfers.values()
+                if t["status"] == "confirmed" and t["settled_at"].astimezone(ZONE).date() == wanted
+            ),
+            key=lambda t: t["settled_at"],
+        )
+        rows = [
+            {
+                "transfer_id": t["transfer_id"],
+                "dossier_code": t["dossier_code"],
+                "amount": t["amount"],
+                "outcome": t["status"],
+            }
+            for t in paid
+        ]
     return jsonify(date=wanted.isoformat(), count=len(rows), total=sum(r["amount"] for r in rows), transfers=rows)

@@ -1,4 +1,5 @@
 """The SMS and e-mail gateway: accepts messages and keeps them for anyone to read back."""
+
 from __future__ import annotations
 
 from uuid import uuid4
@@ -18,8 +19,14 @@ def _send(channel: str, **fields: type):
 
     def apply(st: State) -> dict:
         message_id = uuid4().hex
-        st.messages.append({"message_id": message_id, "channel": channel,
-                            **{name: data[name] for name in fields}, "at": now().isoformat()})
+        st.messages.append(
+            {
+                "message_id": message_id,
+                "channel": channel,
+                **{name: data[name] for name in fields},
+                "at": now().isoformat(),
+            }
+        )
         return {"message_id": message_id}
 
     return create("notify", apply, 201)

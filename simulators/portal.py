@@ -1,5 +1,6 @@
 """The national public-service portal: the statuses a dossier went through, as the product
 reported them, kept in the order they arrived."""
+
 from __future__ import annotations
 
 from datetime import datetime

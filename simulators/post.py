@@ -1,5 +1,6 @@
 """The post (Vietnam Post's EMS): delivery orders with waybills, tracking updates pushed to the
 product as signed webhooks, and paper dossiers collected from applicants and handed in online."""
+
 from __future__ import annotations
 
 import random
@@ -37,7 +38,10 @@ def create_order():
         waybill = _waybill(st.orders)
         st.orders[waybill] = {
             **{name: data[name] for name in ("dossier_code", "recipient", "address", "phone", "fee", "payer")},
-            "waybill": waybill, "status": "created", "history": [{"status": "created", "at": now().isoformat()}]}
+            "waybill": waybill,
+            "status": "created",
+            "history": [{"status": "created", "at": now().isoformat()}],
+        }
         return {"waybill": waybill, "status": "created"}
 
     return create("post", apply, 201)
@@ -50,8 +54,12 @@ def order(waybill: str):
         found = st.orders.get(waybill)
         if found is None:
             return error("not_found", 404)
-        return jsonify(waybill=waybill, dossier_code=found["dossier_code"], status=found["status"],
-                       history=[dict(step) for step in found["history"]])
+        return jsonify(
+            waybill=waybill,
+            dossier_code=found["dossier_code"],
+            status=found["status"],
+            history=[dict(step) for step in found["history"]],
+        )
 
 
 @bp.post("/orders/<waybill>/advance")
@@ -68,8 +76,14 @@ def advance(waybill: str):
         at = now().isoformat()
         found["status"] = data["status"]
         found["history"].append({"status": data["status"], "at": at})
-        payload = {"event_id": uuid4().hex, "waybill": waybill, "dossier_code": found["dossier_code"],
-                   "status": data["status"], "reason": data.get("reason"), "at": at}
+        payload = {
+            "event_id": uuid4().hex,
+            "waybill": waybill,
+            "dossier_code": found["dossier_code"],
+            "status": data["status"],
+            "reason": data.get("reason"),
+            "at": at,
+        }
     return webhook("/api/postal/updates", st.post_secret, payload)
 
 
@@ -87,6 +101,12 @@ def send_intake():
     st = state()
     with st.lock:
         waybill = data.get("waybill") or _waybill(st.orders)
-    payload = {"event_id": uuid4().hex, "waybill": waybill, "procedure_code": data["procedure_code"],
-               "application": data["application"], "documents": data["documents"], "at": now().isoformat()}
+    payload = {
+        "event_id": uuid4().hex,
+        "waybill": waybill,
+        "procedure_code": data["procedure_code"],
+        "application": data["application"],
+        "documents": data["documents"],
+        "at": now().isoformat(),
+    }
     return webhook("/api/postal/intake", st.post_secret, payload)

@@ -1,5 +1,6 @@
 """The national population registry: who a citizen ID belongs to. Seeded with the people of the
 procedures' declared paths (workflows/*.yaml) and the demo applicant, so demo and tests line up."""
+
 from __future__ import annotations
 
 import ast
@@ -23,9 +24,13 @@ def _sex_from_id(citizen_id: str) -> str:
 
 def _person(start: dict) -> dict:
     citizen_id = str(start["citizen_id"])
-    return {"citizen_id": citizen_id, "full_name": start.get("full_name"),
-            "date_of_birth": str(start.get("date_of_birth")), "sex": start.get("sex") or _sex_from_id(citizen_id),
-            "address": start.get("address")}
+    return {
+        "citizen_id": citizen_id,
+        "full_name": start.get("full_name"),
+        "date_of_birth": str(start.get("date_of_birth")),
+        "sex": start.get("sex") or _sex_from_id(citizen_id),
+        "address": start.get("address"),
+    }
 
 
 def _demo_applicant(demo_file: Path) -> dict | None:

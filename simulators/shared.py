@@ -1,5 +1,6 @@
 """What every simulated system shares: the state in memory behind one lock, the request log, the
 switches (/_control), Idempotency-Key answers, and signed webhooks to the product."""
+
 from __future__ import annotations
 
 import json
@@ -66,9 +67,15 @@ class State:
         self.messages: list[dict] = []
 
     def record(self, service: str, duplicate: bool = False) -> dict:
-        entry = {"service": service, "method": request.method, "path": request.path,
-                 "key": request.headers.get("Idempotency-Key"), "body": request.get_json(silent=True),
-                 "at": now().isoformat(), "duplicate": duplicate}
+        entry = {
+            "service": service,
+            "method": request.method,
+            "path": request.path,
+            "key": request.headers.get("Idempotency-Key"),
+            "body": request.get_json(silent=True),
+            "at": now().isoformat(),
+            "duplicate": duplicate,
+        }
         self.log.append(entry)
         return entry
 
@@ -201,8 +208,13 @@ def set_switch():
         if "auto_settle" in data:
             st.auto_settle = data["auto_settle"]
             st.auto_settle_seconds = float(1.0 if seconds is None else seconds)
-    return jsonify(service=service, mode=mode, seconds=float(seconds or 0), count=count,
-                   auto_settle=st.auto_settle if service == "bank" else None)
+    return jsonify(
+        service=service,
+        mode=mode,
+        seconds=float(seconds or 0),
+        count=count,
+        auto_settle=st.auto_settle if service == "bank" else None,
+    )
 
 
 @control.get("/_log")

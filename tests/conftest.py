@@ -4,32 +4,33 @@ the catalogue loaded once, and officers holding roles in the office.
 PostgreSQL tests skip when no server answers, unless MOTCUA_REQUIRE_POSTGRES=1 (CI), where they
 fail instead.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from engine.people.accounts import hash_password
-from engine.workflow.catalogue import load_catalogue
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.data.db import Database
 from engine.data.migrate import upgrade
 from engine.data.models import Base, Dossier
-from engine.sla.office_calendar import forget_cached_calendars
+from engine.people.accounts import hash_password
 from engine.runtime import Runtime
+from engine.sla.office_calendar import forget_cached_calendars
+from engine.workflow.catalogue import load_catalogue
 from tests.helpers import Office, assert_state_roundtrips, seed_office
 from tests.web.helpers import PASSWORD
 
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
 # Monday 2 March 2026, 09:00 in Vietnam: an ordinary working morning
-START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Helpers for tests: an office with officers in every role, a P02 application, and ways to act
 on a dossier the way officers do."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,12 @@ def seed_office(runtime: Runtime) -> Office:
                 grant(session, user, role, where)
             people[username] = Actor.of(user)
     return Office(
-        unit=unit, desk=people["lan.desk"], desk2=people["minh.desk"], collection=people["hai.thu"],
-        leader=people["hoa.lanhdao"], outsider=people["khac.huyen"],
+        unit=unit,
+        desk=people["lan.desk"],
+        desk2=people["minh.desk"],
+        collection=people["hai.thu"],
+        leader=people["hoa.lanhdao"],
+        outsider=people["khac.huyen"],
         by_role={"desk": people["lan.desk"], "collection": people["hai.thu"], "leadership": people["hoa.lanhdao"]},
     )
 

@@ -1,9 +1,10 @@
 """A WSGI app (the product, the simulators) served on 127.0.0.1 and a free port, in a thread."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from werkzeug.serving import make_server
 

@@ -1,6 +1,7 @@
 """The layers point one way (web -> engine -> data), the engine's packages import only the ones
 below them, no import cycle hides anywhere in the engine, and the migrations build exactly the
 tables the models describe."""
+
 from __future__ import annotations
 
 import ast
@@ -56,7 +57,8 @@ def imports_of(path: Path, root: Path = PROJECT_ROOT) -> list[tuple[str, int, bo
                 for alias in child.names:
                     candidate = f"{base}.{alias.name}"
                     is_module = (root / candidate.replace(".", "/")).with_suffix(".py").exists() or (
-                        root / candidate.replace(".", "/") / "__init__.py").exists()
+                        root / candidate.replace(".", "/") / "__init__.py"
+                    ).exists()
                     found.append((candidate if is_module else base, child.lineno, inside))
             visit(child, inside)
 
@@ -69,8 +71,7 @@ def engine_graph(root: Path = PROJECT_ROOT, package: str = "engine") -> dict[str
     graph = {}
     for path in sorted((root / package).rglob("*.py")):
         graph[module_name(path, root)] = {
-            name for name, _line, _inside in imports_of(path, root)
-            if name == package or name.startswith(package + ".")
+            name for name, _line, _inside in imports_of(path, root) if name == package or name.startswith(package + ".")
         }
     return graph
 
@@ -142,8 +143,11 @@ def test_no_import_hides_inside_a_function_without_saying_why():
     hidden = []
     for path in ENGINE_FILES:
         lines = path.read_text().splitlines()
-        hidden += [f"{path.relative_to(PROJECT_ROOT)}:{line}" for _name, line, inside in imports_of(path)
-                   if inside and "#" not in lines[line - 1]]
+        hidden += [
+            f"{path.relative_to(PROJECT_ROOT)}:{line}"
+            for _name, line, inside in imports_of(path)
+            if inside and "#" not in lines[line - 1]
+        ]
     assert hidden == []
 
 

@@ -2,6 +2,7 @@
 
 Views stay thin: they parse input, call the engine and render. Nothing in `engine/` knows Flask.
 """
+
 from __future__ import annotations
 
 import os

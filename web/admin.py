@@ -3,6 +3,7 @@ the queue on request) and the webhooks refused at the door.
 
 Only officers holding the `admin` role in some unit come in; everyone else gets a 403.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -34,6 +35,7 @@ def admin_required(view: Callable) -> Callable:
         if not is_admin():
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -47,8 +49,7 @@ def _worker() -> outbox.OutboxWorker:
 def outbox_page():
     with runtime().db.read() as db:
         counts = outbox.counts(db)
-    return render_template("admin/outbox.html", counts=counts, statuses=outbox.STATUSES,
-                           dead=_worker().dead_letters())
+    return render_template("admin/outbox.html", counts=counts, statuses=outbox.STATUSES, dead=_worker().dead_letters())
 
 
 @bp.post("/outbox/retry")

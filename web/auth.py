@@ -3,19 +3,20 @@
 The session holds who is logged in and, for applicants, the account's session epoch: a password
 reset bumps the epoch, which ends every session opened with the old password.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.people import accounts
+from engine.data.models import Account, RoleAssignment, User
 from engine.errors import EngineError
 from engine.forms import FormError
-from engine.data.models import Account, RoleAssignment, User
+from engine.people import accounts
 
 from .context import field_errors, flash_error, runtime
 
@@ -42,8 +43,10 @@ def _load_user() -> None:
         with runtime().db.read() as db:
             user = db.get(User, session["officer_id"])
             if user is not None and user.active:
-                g.officer_roles = [(r.role_code, r.unit_code) for r in db.scalars(
-                    select(RoleAssignment).where(RoleAssignment.user_id == user.id))]
+                g.officer_roles = [
+                    (r.role_code, r.unit_code)
+                    for r in db.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
+                ]
                 db.expunge(user)
                 g.officer = user
             else:
@@ -56,6 +59,7 @@ def applicant_required(view: Callable) -> Callable:
         if g.get("account") is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -67,6 +71,7 @@ def officer_required(view: Callable) -> Callable:
                 abort(403)
             return redirect(url_for("auth.officer_login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -92,10 +97,16 @@ def signup():
         values = {k: form.get(k, "") for k in ("full_name", "phone", "email", "address")}
         try:
             with runtime().db.write() as db:
-                account = accounts.register(db, form.get("kind", ""), form.get("id_number", ""), values,
-                                            form.get("password", ""), form.get("password_confirm", ""),
-                                            runtime().clock.now())
-                who = dict(account_id=account.id, epoch=account.session_epoch)
+                account = accounts.register(
+                    db,
+                    form.get("kind", ""),
+                    form.get("id_number", ""),
+                    values,
+                    form.get("password", ""),
+                    form.get("password_confirm", ""),
+                    runtime().clock.now(),
+                )
+                who = {"account_id": account.id, "epoch": account.session_epoch}
         except FormError as e:
             errors = field_errors(e)
         else:
@@ -109,9 +120,10 @@ def login():
     if request.method == "POST":
         try:
             with runtime().db.write() as db:
-                account = accounts.authenticate(db, request.form.get("identifier", ""),
-                                                request.form.get("password", ""))
-                who = dict(account_id=account.id, epoch=account.session_epoch)
+                account = accounts.authenticate(
+                    db, request.form.get("identifier", ""), request.form.get("password", "")
+                )
+                who = {"account_id": account.id, "epoch": account.session_epoch}
         except EngineError as e:
             flash_error(e)
             return render_template("auth/login.html", form=request.form), 400
@@ -125,9 +137,10 @@ def officer_login():
     if request.method == "POST":
         try:
             with runtime().db.read() as db:
-                user = accounts.authenticate_officer(db, request.form.get("username", ""),
-                                                     request.form.get("password", ""))
-                who = dict(officer_id=user.id)
+                user = accounts.authenticate_officer(
+                    db, request.form.get("username", ""), request.form.get("password", "")
+                )
+                who = {"officer_id": user.id}
         except EngineError as e:
             flash_error(e)
             return render_template("auth/officer_login.html", form=request.form), 400
@@ -151,8 +164,12 @@ def forgot_password():
         identifier = request.form.get("identifier", "").strip()
         if identifier:
             with runtime().db.write() as db:
-                accounts.request_reset(db, identifier, runtime().clock.now(),
-                                       lambda token: url_for("auth.reset_password", token=token, _external=True))
+                accounts.request_reset(
+                    db,
+                    identifier,
+                    runtime().clock.now(),
+                    lambda token: url_for("auth.reset_password", token=token, _external=True),
+                )
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html")
 
@@ -163,8 +180,13 @@ def reset_password(token: str):
     if request.method == "POST":
         try:
             with runtime().db.write() as db:
-                accounts.reset_password(db, token, request.form.get("password", ""),
-                                        request.form.get("password_confirm", ""), runtime().clock.now())
+                accounts.reset_password(
+                    db,
+                    token,
+                    request.form.get("password", ""),
+                    request.form.get("password_confirm", ""),
+                    runtime().clock.now(),
+                )
         except FormError as e:
             errors = field_errors(e)
         except EngineError as e:

@@ -1,4 +1,5 @@
 """What every view reaches for: the engine's runtime, and engine errors turned into page messages."""
+
 from __future__ import annotations
 
 from flask import current_app, flash

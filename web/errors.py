@@ -1,4 +1,5 @@
 """Friendly error pages that say what happened and where to go, and leak nothing else."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,9 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", code=400, kind="csrf"), 400
 
     for code in (400, 403, 404, 405, 413):
-        app.register_error_handler(code, lambda error, code=code: (
-            render_template("errors/error.html", code=code, kind=str(code)), code))
+        app.register_error_handler(
+            code, lambda error, code=code: (render_template("errors/error.html", code=code, kind=str(code)), code)
+        )
 
     @app.errorhandler(500)
     def server_error(error):

@@ -1,4 +1,5 @@
 """Language: Vietnamese by default, English on request (kept in the session)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -62,9 +63,11 @@ def init_app(app: Flask) -> None:
 
 def _datetime(value) -> str:
     from flask_babel import format_datetime
+
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
 def _date(value) -> str:
     from flask_babel import format_date
+
     return format_date(value, "dd/MM/yyyy") if value else ""

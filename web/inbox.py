@@ -3,6 +3,7 @@
 Who may see what is decided here before the engine is called (so a changed id in a URL gets a 403,
 and names of another unit's officers never show); the engine still checks every action itself.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,13 +14,13 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from engine.dossiers import inbox
-from engine.integration import registry
 from engine.dossiers.documents import content_of
 from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotFound
 from engine.forms import FormError
-from engine.sla.office_calendar import current_calendar
+from engine.integration import registry
 from engine.people.officers import Actor, holders
+from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
 from engine.workflow.versions import current_versions
 
@@ -64,10 +65,21 @@ def index():
         counts = inbox.counts(db, officer, filters, now, calendar)
         channels = inbox.channel_counts(db, officer, filters, now, calendar) if view == "return" else {}
     return render_template(
-        "inbox/index.html", view=view, filters=filters, page=listed, counts=counts, channels=channels,
-        procedures=procedures, statuses=list(DossierStatus), args=_filter_args(filters), errors=errors,
-        claimable={t.id for t in listed.items if isinstance(t, inbox.TaskItem) and t.status == "new"
-                   and officer.works_on(t.role_code, t.unit_code)},
+        "inbox/index.html",
+        view=view,
+        filters=filters,
+        page=listed,
+        counts=counts,
+        channels=channels,
+        procedures=procedures,
+        statuses=list(DossierStatus),
+        args=_filter_args(filters),
+        errors=errors,
+        claimable={
+            t.id
+            for t in listed.items
+            if isinstance(t, inbox.TaskItem) and t.status == "new" and officer.works_on(t.role_code, t.unit_code)
+        },
     ), (400 if errors else 200)
 
 
@@ -127,8 +139,10 @@ def claim_many():
         try:
             runtime().dossiers.claim(task_id, _actor())
         except EngineError as e:
-            flash(_("%(code)s – %(task)s: %(reason)s", code=info.dossier_code, task=info.title,
-                    reason=pick(e.message)), "error")
+            flash(
+                _("%(code)s – %(task)s: %(reason)s", code=info.dossier_code, task=info.title, reason=pick(e.message)),
+                "error",
+            )
         else:
             claimed.append(info.dossier_code)
     if claimed:
@@ -152,8 +166,9 @@ def claim(task_id: int):
 @officer_required
 def unclaim(task_id: int):
     _task_or_403(task_id)
-    return _act(task_id, lambda: runtime().dossiers.unclaim(task_id, _actor()),
-                _("The task is offered to the role again."))
+    return _act(
+        task_id, lambda: runtime().dossiers.unclaim(task_id, _actor()), _("The task is offered to the role again.")
+    )
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
@@ -164,8 +179,11 @@ def reassign(task_id: int):
     if not to:
         flash(_("Choose the colleague to give the task to."), "error")
         return redirect(url_for("inbox.task", task_id=task_id))
-    return _act(task_id, lambda: runtime().dossiers.reassign(task_id, _actor(), to),
-                _("The task has been given to %(name)s.", name=to))
+    return _act(
+        task_id,
+        lambda: runtime().dossiers.reassign(task_id, _actor(), to),
+        _("The task has been given to %(name)s.", name=to),
+    )
 
 
 def _act(task_id: int, action, done: str):
@@ -186,8 +204,11 @@ def _task_or_403(task_id: int, work: bool = False) -> inbox.TaskInfo:
     if info is None:
         abort(404)
     officer = _officer()
-    allowed = officer.works_on(info.role_code, info.unit_code) if work else officer.may_see_task(
-        info.role_code, info.unit_code)
+    allowed = (
+        officer.works_on(info.role_code, info.unit_code)
+        if work
+        else officer.may_see_task(info.role_code, info.unit_code)
+    )
     if not allowed:
         abort(403)
     return info
@@ -224,8 +245,7 @@ def complete(task_id: int):
 def _task_data(fields, view: DossierView, form) -> dict:
     """The submitted values of the step's own fields; a supplement request's ticked documents
     (their Vietnamese names, one per line) come first in `missing_documents`."""
-    data = {f.name: ("true" if f.name in form else None) if f.type == "boolean" else form.get(f.name)
-            for f in fields}
+    data = {f.name: ("true" if f.name in form else None) if f.type == "boolean" else form.get(f.name) for f in fields}
     if "missing_documents" in data:
         ticked = set(form.getlist("missing_doc"))
         lines = [d.name.vi for d in view.meta.documents if d.id in ticked]
@@ -242,12 +262,18 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
     with rt.db.read() as db:
         view = dossier_view(db, rt.versions, info.dossier_code)
         calendar = current_calendar(db, rt.settings)
-        colleagues = [(u.username, u.full_name) for u in holders(db, info.role_code, info.unit_code)
-                      if u.id != info.assignee_id] if leads and is_open else []
+        colleagues = (
+            [(u.username, u.full_name) for u in holders(db, info.role_code, info.unit_code) if u.id != info.assignee_id]
+            if leads and is_open
+            else []
+        )
     fields = inbox.task_fields(view.meta, info.element_id)
     can_complete = is_open and works and (info.status == "new" or info.assignee_id == g.officer.id)
-    context = rt.dossiers.workflow_data(info.dossier_code) if can_complete and any(
-        c.unless for f in fields for c in f.choices) else {}
+    context = (
+        rt.dossiers.workflow_data(info.dossier_code)
+        if can_complete and any(c.unless for f in fields for c in f.choices)
+        else {}
+    )
     if form is None:  # the review starts from what the applicant declared
         values = {f.name: view.application[f.name] for f in fields if f.name in view.application}
         if view.ordered_waybill and any(f.name == "waybill" for f in fields):
@@ -257,13 +283,21 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         values, ticked = form, set(form.getlist("missing_doc"))
     person = view.application if is_open and info.element_id in REGISTRY_TASKS else {}
     return render_template(
-        "inbox/task.html", task=info, view=view, fields=fields, values=values, ticked=ticked,
-        errors=errors or {}, context=context, colleagues=colleagues,
+        "inbox/task.html",
+        task=info,
+        view=view,
+        fields=fields,
+        values=values,
+        ticked=ticked,
+        errors=errors or {},
+        context=context,
+        colleagues=colleagues,
         registry=registry.check(rt.settings, person) if person.get("citizen_id") else None,
         sla=inbox.sla(info.due_at, rt.clock.now(), calendar) if is_open else None,
         can_claim=is_open and works and info.status == "new",
         can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
-        can_complete=can_complete, labels={f.name: pick(f.label) for f in fields},
+        can_complete=can_complete,
+        labels={f.name: pick(f.label) for f in fields},
     )
 
 
@@ -295,9 +329,13 @@ def dossier(code: str):
     titles = {t.id: t.title for t in tasks}
     history = [(e.at, e.actor, _describe(e.kind, e.data or {}, titles, view)) for e in view.events]
     officer = _officer()
-    return render_template("inbox/dossier.html", view=view, history=history,
-                           open_tasks=[t for t in tasks if t.status in ("new", "claimed")],
-                           visible={t.id for t in tasks if officer.may_see_task(t.role_code, t.unit_code)})
+    return render_template(
+        "inbox/dossier.html",
+        view=view,
+        history=history,
+        open_tasks=[t for t in tasks if t.status in ("new", "claimed")],
+        visible={t.id for t in tasks if officer.may_see_task(t.role_code, t.unit_code)},
+    )
 
 
 @bp.get("/dossiers/<code>/documents/<int:doc_id>")
@@ -309,8 +347,7 @@ def document(code: str, doc_id: int):
             doc, content = content_of(db, dossier_id, doc_id)
         except NotFound:
             abort(404)
-    response = send_file(io.BytesIO(content), mimetype=doc.content_type, as_attachment=True,
-                         download_name=doc.filename)
+    response = send_file(io.BytesIO(content), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -400,13 +437,19 @@ def _describe(kind: str, data: dict, titles: dict[int, str], view: DossierView) 
     if kind == "finished":
         return _("Processing of the dossier ended")
     if kind == "postal_tracking":
-        return _("The post office reports: %(status)s (waybill %(waybill)s)",
-                 status=data.get("status") or "", waybill=data.get("waybill") or "?")
+        return _(
+            "The post office reports: %(status)s (waybill %(waybill)s)",
+            status=data.get("status") or "",
+            waybill=data.get("waybill") or "?",
+        )
     if kind == "received_by_post":
         return _("Paper dossier received through the post (waybill %(waybill)s)", waybill=data.get("waybill") or "?")
     if kind == "bank_update":
-        return _("The bank reports: %(outcome)s (transfer %(transfer)s)",
-                 outcome=data.get("outcome") or "", transfer=data.get("transfer_id") or "?")
+        return _(
+            "The bank reports: %(outcome)s (transfer %(transfer)s)",
+            outcome=data.get("outcome") or "",
+            transfer=data.get("transfer_id") or "?",
+        )
     if kind == "postal_order_placed":
         return _("Shipment ordered from the post office (waybill %(waybill)s)", waybill=data.get("waybill") or "?")
     if kind == "transfer_ordered":

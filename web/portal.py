@@ -1,4 +1,5 @@
 """The applicants' portal: procedures, applying, my dossiers, supplements, withdrawal, rating."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,9 @@ from engine.dossiers.documents import BadDocument, NewDocument, check_upload
 from engine.dossiers.views import DossierView, dossiers_of_account
 from engine.errors import EngineError, NotFound
 from engine.forms import Field, FormError
-from engine.workflow.metadata import ProcedureMeta
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
+from engine.workflow.metadata import ProcedureMeta
 from engine.workflow.versions import current_versions
 
 from . import printouts
@@ -28,12 +29,18 @@ from .i18n import pick
 bp = Blueprint("portal", __name__)
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
 # the dossier still runs and has no result yet: the applicant may ask to withdraw it
-_WITHDRAWABLE = {DossierStatus.SUBMITTED, DossierStatus.ACCEPTED, DossierStatus.PROCESSING,
-                 DossierStatus.SUPPLEMENT_REQUESTED, DossierStatus.FEE_DUE}
+_WITHDRAWABLE = {
+    DossierStatus.SUBMITTED,
+    DossierStatus.ACCEPTED,
+    DossierStatus.PROCESSING,
+    DossierStatus.SUPPLEMENT_REQUESTED,
+    DossierStatus.FEE_DUE,
+}
 _MAX_NOTE = 2000
 
 
 # --- procedures ------------------------------------------------------------------------------
+
 
 @bp.get("/")
 def home():
@@ -56,8 +63,9 @@ def procedures():
 def procedure(code: str):
     meta = _meta(code)
     account = g.get("account")
-    return render_template("portal/procedure.html", meta=meta,
-                           may_apply=account is not None and applicants.may_apply(account, meta))
+    return render_template(
+        "portal/procedure.html", meta=meta, may_apply=account is not None and applicants.may_apply(account, meta)
+    )
 
 
 @bp.route("/procedures/<code>/apply", methods=["GET", "POST"])
@@ -82,9 +90,14 @@ def apply(code: str):
         errors.update(document_errors)
         if not errors:
             try:
-                dossier_code = runtime().dossiers.start(code, values, Actor.applicant(account.full_name),
-                                                        account_id=account.id, documents=documents,
-                                                        submission_key=_submission_key(account.id))
+                dossier_code = runtime().dossiers.start(
+                    code,
+                    values,
+                    Actor.applicant(account.full_name),
+                    account_id=account.id,
+                    documents=documents,
+                    submission_key=_submission_key(account.id),
+                )
             except FormError as e:
                 errors = field_errors(e)
             except EngineError as e:
@@ -107,10 +120,17 @@ def _apply_page(meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, s
     labels.update({_document_field(d.id): pick(d.name) for d in meta.documents})
     errors = {name: errors[name] for name in sorted(errors, key=lambda n: order.index(n) if n in order else 0)}
     submission = request.form.get("submission") or uuid.uuid4().hex
-    return render_template("portal/apply.html", meta=meta, values=values, errors=errors, labels=labels,
-                           submission=submission,
-                           hints=_conditions(meta.application), accept=ACCEPT,
-                           max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))
+    return render_template(
+        "portal/apply.html",
+        meta=meta,
+        values=values,
+        errors=errors,
+        labels=labels,
+        submission=submission,
+        hints=_conditions(meta.application),
+        accept=ACCEPT,
+        max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+    )
 
 
 def _conditions(fields: tuple[Field, ...]) -> dict[str, str]:
@@ -148,11 +168,15 @@ def _documents_of_application(meta: ProcedureMeta) -> tuple[list[NewDocument], d
 def _uploads(input_name: str, doc_type: str) -> list[NewDocument]:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     # a browser sends an empty part for a file input left empty
-    return [check_upload(doc_type, f.filename, f.read(limit + 1), limit)
-            for f in request.files.getlist(input_name) if f.filename]
+    return [
+        check_upload(doc_type, f.filename, f.read(limit + 1), limit)
+        for f in request.files.getlist(input_name)
+        if f.filename
+    ]
 
 
 # --- my dossiers -----------------------------------------------------------------------------
+
 
 @bp.get("/dossiers")
 @applicant_required
@@ -163,9 +187,15 @@ def my_dossiers():
         rows, total = dossiers_of_account(db, g.account.id, page, size)
         names = applicants.procedure_names(db, {d.procedure_code for d in rows})
     now = runtime().clock.now()
-    return render_template("portal/dossiers.html", dossiers=rows, names=names, page=page,
-                           pages=max(ceil(total / size), 1), total=total,
-                           late={d.code for d in rows if applicants.is_late(d, now)})
+    return render_template(
+        "portal/dossiers.html",
+        dossiers=rows,
+        names=names,
+        page=page,
+        pages=max(ceil(total / size), 1),
+        total=total,
+        late={d.code for d in rows if applicants.is_late(d, now)},
+    )
 
 
 @bp.get("/dossiers/<code>/submitted")
@@ -183,11 +213,16 @@ def dossier(code: str):
 def _dossier_page(view: DossierView, status: int = 200, **forms: Any):
     now = runtime().clock.now()
     page = render_template(
-        "portal/dossier.html", view=view, application=_application_shown(view),
-        late=applicants.is_late(view, now), awaits_supplement=applicants.awaits_supplement(view),
+        "portal/dossier.html",
+        view=view,
+        application=_application_shown(view),
+        late=applicants.is_late(view, now),
+        awaits_supplement=applicants.awaits_supplement(view),
         can_withdraw=view.status in _WITHDRAWABLE,
         can_rate=view.status == DossierStatus.RETURNED and view.rating is None,
-        rating_choices=applicants.rating_choices(), accept=ACCEPT, forms=forms,
+        rating_choices=applicants.rating_choices(),
+        accept=ACCEPT,
+        forms=forms,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
     )
     return page, status
@@ -222,8 +257,7 @@ def document(code: str, doc_id: int):
             doc, content = applicants.own_document(db, code, g.account.id, doc_id)
     except NotFound:
         abort(404)
-    response = send_file(BytesIO(content), mimetype=doc.content_type, as_attachment=True,
-                         download_name=doc.filename)
+    response = send_file(BytesIO(content), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -255,6 +289,7 @@ def refusal_form(code: str):
 
 # --- answering the office --------------------------------------------------------------------
 
+
 @bp.post("/dossiers/<code>/supplement")
 @applicant_required
 def supplement(code: str):
@@ -272,8 +307,9 @@ def supplement(code: str):
     if errors:
         return _dossier_page(view, 400, supplement={"errors": errors, "note": note})
     try:
-        runtime().dossiers.deliver_message(code, "supplement_received", {"note": note},
-                                           Actor.applicant(g.account.full_name), documents=documents)
+        runtime().dossiers.deliver_message(
+            code, "supplement_received", {"note": note}, Actor.applicant(g.account.full_name), documents=documents
+        )
     except EngineError as e:
         flash_error(e)
     else:
@@ -289,8 +325,9 @@ def withdraw(code: str):
     if request.method == "POST":
         reason = request.form.get("reason", "").strip()[:_MAX_NOTE]
         try:
-            runtime().dossiers.deliver_message(code, "withdrawal_requested", {"reason": reason},
-                                               Actor.applicant(g.account.full_name))
+            runtime().dossiers.deliver_message(
+                code, "withdrawal_requested", {"reason": reason}, Actor.applicant(g.account.full_name)
+            )
         except EngineError as e:
             flash_error(e)
         else:
@@ -317,6 +354,7 @@ def rate(code: str):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _meta(code: str) -> ProcedureMeta:
     try:

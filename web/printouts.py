@@ -1,11 +1,12 @@
 """A dossier's printed slips as PDF responses: the data web/slips.py renders, gathered from a DossierView
 (the dossier, its events and who acted in them) in the current language."""
+
 from __future__ import annotations
 
 from flask import Response, abort
 
-from engine.dossiers.views import DossierView
 from engine.data.models import Event, Unit
+from engine.dossiers.views import DossierView
 from engine.statuses import DossierStatus
 
 from . import slips
@@ -20,9 +21,15 @@ def receipt_response(view: DossierView, tracking_url: str) -> Response:
     """Form 01: the receipt and appointment slip."""
     accepted = _last_task(view, _RECEPTION_TASKS, decision="accept")
     slip = slips.receipt(
-        _facts(view), documents=_documents(view), limit_days=view.meta.limit_days, limit_unit=view.meta.limit_unit,
-        received_at=view.submitted_at, appointment_at=view.appointment_at, channel=view.result_channel,
-        delivery_address=_text(view, "delivery_address"), officer=accepted.actor if accepted else "",
+        _facts(view),
+        documents=_documents(view),
+        limit_days=view.meta.limit_days,
+        limit_unit=view.meta.limit_unit,
+        received_at=view.submitted_at,
+        appointment_at=view.appointment_at,
+        channel=view.result_channel,
+        delivery_address=_text(view, "delivery_address"),
+        officer=accepted.actor if accepted else "",
         tracking_url=tracking_url,
     )
     return _pdf(slip, f"{view.code}-form-01.pdf")
@@ -33,8 +40,14 @@ def supplement_response(view: DossierView, tracking_url: str) -> Response:
     asked = view.last_supplement
     if asked is None:
         abort(404)
-    slip = slips.supplement(_facts(view), missing=asked.missing, reason=asked.reason, asked_at=asked.at,
-                            officer=asked.by, tracking_url=tracking_url)
+    slip = slips.supplement(
+        _facts(view),
+        missing=asked.missing,
+        reason=asked.reason,
+        asked_at=asked.at,
+        officer=asked.by,
+        tracking_url=tracking_url,
+    )
     return _pdf(slip, f"{view.code}-form-02.pdf")
 
 
@@ -65,9 +78,15 @@ def handover_response(view: DossierView) -> Response:
         values, returned_at, officer = done.data.get("data") or {}, done.at, done.actor
     shipment = view.shipment if values.get("waybill") else None
     slip = slips.handover(
-        _facts(view), result=pick(view.meta.result), channel=channel, receiver=values.get("receiver_name") or "",
-        waybill=values.get("waybill") or "", delivery_address=_text(view, "delivery_address"),
-        returned_at=returned_at, delivered_at=shipment.delivered_at if shipment else None, officer=officer,
+        _facts(view),
+        result=pick(view.meta.result),
+        channel=channel,
+        receiver=values.get("receiver_name") or "",
+        waybill=values.get("waybill") or "",
+        delivery_address=_text(view, "delivery_address"),
+        returned_at=returned_at,
+        delivered_at=shipment.delivered_at if shipment else None,
+        officer=officer,
     )
     return _pdf(slip, f"{view.code}-handover.pdf")
 
@@ -77,10 +96,21 @@ def _facts(view: DossierView) -> slips.DossierFacts:
     with runtime().db.read() as session:
         unit = session.get(Unit, view.unit_code)
         office = (unit.name_en if language == "en" else unit.name_vi) if unit else view.unit_code
-    applicant = slips.Applicant(view.applicant_name, view.applicant_id_number, _text(view, "address"),
-                                _text(view, "phone"), _text(view, "email"))
-    return slips.DossierFacts(lang=language, office=office, code=view.code, procedure=pick(view.meta.name),
-                              applicant=applicant, printed_at=runtime().clock.now())
+    applicant = slips.Applicant(
+        view.applicant_name,
+        view.applicant_id_number,
+        _text(view, "address"),
+        _text(view, "phone"),
+        _text(view, "email"),
+    )
+    return slips.DossierFacts(
+        lang=language,
+        office=office,
+        code=view.code,
+        procedure=pick(view.meta.name),
+        applicant=applicant,
+        printed_at=runtime().clock.now(),
+    )
 
 
 def _documents(view: DossierView) -> list[tuple[str, int]]:
@@ -96,8 +126,11 @@ def _documents(view: DossierView) -> list[tuple[str, int]]:
 def _last_task(view: DossierView, tasks: tuple[str, ...], decision: str | None = None) -> Event | None:
     for event in reversed(view.events):
         data = event.data or {}
-        if event.kind == "task_completed" and data.get("task") in tasks and (
-                decision is None or (data.get("data") or {}).get("decision") == decision):
+        if (
+            event.kind == "task_completed"
+            and data.get("task") in tasks
+            and (decision is None or (data.get("data") or {}).get("decision") == decision)
+        ):
             return event
     return None
 

@@ -6,6 +6,7 @@ dossier. The builders return a Slip (what it says, as label/value rows, already 
 and render() lays it out. The wording of both languages lives in LABELS and not in the Babel
 catalogue: a slip is a fixed form, printed in the language the applicant reads.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ LABELS: dict[str, dict] = {
         "printed": "In từ Motcua lúc {at}",
         "page": "Trang {page}/{nb}",
         "track_hint": "Tra cứu tình trạng hồ sơ: quét mã QR hoặc vào địa chỉ dưới đây, "
-                      "nhập mã hồ sơ và số CCCD / mã số thuế.",
+        "nhập mã hồ sơ và số CCCD / mã số thuế.",
         "receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
         "documents": "Thành phần hồ sơ đã nhận",
         "files": ("{n} tệp", "{n} tệp"),
@@ -65,14 +66,14 @@ LABELS: dict[str, dict] = {
         "reason": "Lý do",
         "asked_at": "Ngày yêu cầu",
         "how_to_send": "Cách nộp bổ sung",
-        "how_to_send_text": "Nộp trực tuyến tại mục \"Hồ sơ của tôi\" trên Cổng Dịch vụ công, hoặc nộp trực tiếp "
-                            "tại Bộ phận tiếp nhận và trả kết quả; ghi rõ mã hồ sơ.",
+        "how_to_send_text": 'Nộp trực tuyến tại mục "Hồ sơ của tôi" trên Cổng Dịch vụ công, hoặc nộp trực tiếp '
+        "tại Bộ phận tiếp nhận và trả kết quả; ghi rõ mã hồ sơ.",
         "guiding_officer": "NGƯỜI HƯỚNG DẪN",
         "refusal": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
         "reasons": "Lý do từ chối",
         "refused_at": "Ngày từ chối",
         "refusal_closing": "Cơ quan không tiếp nhận giải quyết hồ sơ này vì các lý do nêu trên. "
-                           "Xin trân trọng thông báo!",
+        "Xin trân trọng thông báo!",
         "handover": "PHIẾU TRẢ KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
         "result": "Kết quả giải quyết",
         "channel_used": "Hình thức trả kết quả",
@@ -99,7 +100,7 @@ LABELS: dict[str, dict] = {
         "printed": "Printed from Motcua at {at}",
         "page": "Page {page}/{nb}",
         "track_hint": "Track this dossier: scan the QR code or open the address below, then enter the "
-                      "dossier code and the citizen ID / tax code.",
+        "dossier code and the citizen ID / tax code.",
         "receipt": "RECEIPT AND APPOINTMENT SLIP",
         "documents": "Documents received",
         "files": ("{n} file", "{n} files"),
@@ -124,8 +125,8 @@ LABELS: dict[str, dict] = {
         "reason": "Reason",
         "asked_at": "Requested on",
         "how_to_send": "How to send them",
-        "how_to_send_text": "Online under \"My dossiers\" on the public service portal, or in person at the "
-                            "one-stop desk; quote the dossier code.",
+        "how_to_send_text": 'Online under "My dossiers" on the public service portal, or in person at the '
+        "one-stop desk; quote the dossier code.",
         "guiding_officer": "OFFICER",
         "refusal": "REFUSAL TO ACCEPT THE DOSSIER",
         "reasons": "Reasons for refusal",
@@ -190,14 +191,25 @@ def lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
 
 
-def receipt(facts: DossierFacts, *, documents: Sequence[tuple[str, int]], limit_days: int, limit_unit: str,
-            received_at: datetime, appointment_at: datetime | None, channel: str | None, delivery_address: str,
-            officer: str, tracking_url: str) -> Slip:
+def receipt(
+    facts: DossierFacts,
+    *,
+    documents: Sequence[tuple[str, int]],
+    limit_days: int,
+    limit_unit: str,
+    received_at: datetime,
+    appointment_at: datetime | None,
+    channel: str | None,
+    delivery_address: str,
+    officer: str,
+    tracking_url: str,
+) -> Slip:
     """Form 01. `documents`: (name, number of files) for each kind of document received."""
     t = LABELS[facts.lang]
     files = tuple(f"{name} ({t['files'][n != 1].format(n=n)})" for name, n in documents)
     days = t["working_days" if limit_unit == "working" else "calendar_days"].format(n=limit_days)
-    rows = _applicant_rows(t, facts, with_contact=True) + [
+    rows = [
+        *_applicant_rows(t, facts, with_contact=True),
         (t["documents"], files or t["no_documents"]),
         (t["limit"], days),
         (t["received_at"], when(received_at)),
@@ -206,15 +218,23 @@ def receipt(facts: DossierFacts, *, documents: Sequence[tuple[str, int]], limit_
     ]
     if channel == "post":
         rows.append((t["delivery_address"], delivery_address))
-    return _slip(facts, "01", "receipt", rows, ((t["applicant_signs"], facts.applicant.name),
-                                                (t["receiving_officer"], officer)), qr_url=tracking_url)
+    return _slip(
+        facts,
+        "01",
+        "receipt",
+        rows,
+        ((t["applicant_signs"], facts.applicant.name), (t["receiving_officer"], officer)),
+        qr_url=tracking_url,
+    )
 
 
-def supplement(facts: DossierFacts, *, missing: str, reason: str, asked_at: datetime, officer: str,
-               tracking_url: str) -> Slip:
+def supplement(
+    facts: DossierFacts, *, missing: str, reason: str, asked_at: datetime, officer: str, tracking_url: str
+) -> Slip:
     """Form 02: everything missing, asked for at once."""
     t = LABELS[facts.lang]
-    rows = _applicant_rows(t, facts) + [
+    rows = [
+        *_applicant_rows(t, facts),
         (t["missing"], lines(missing)),
         (t["reason"], reason),
         (t["asked_at"], when(asked_at)),
@@ -226,17 +246,27 @@ def supplement(facts: DossierFacts, *, missing: str, reason: str, asked_at: date
 def refusal(facts: DossierFacts, *, reasons: str, refused_at: datetime, officer: str) -> Slip:
     """Form 03."""
     t = LABELS[facts.lang]
-    rows = _applicant_rows(t, facts) + [(t["reasons"], lines(reasons)), (t["refused_at"], when(refused_at))]
+    rows = [*_applicant_rows(t, facts), (t["reasons"], lines(reasons)), (t["refused_at"], when(refused_at))]
     return _slip(facts, "03", "refusal", rows, ((t["receiving_officer"], officer),), closing=t["refusal_closing"])
 
 
-def handover(facts: DossierFacts, *, result: str, channel: str | None, receiver: str, waybill: str,
-             delivery_address: str, returned_at: datetime | None, delivered_at: datetime | None,
-             officer: str) -> Slip:
+def handover(
+    facts: DossierFacts,
+    *,
+    result: str,
+    channel: str | None,
+    receiver: str,
+    waybill: str,
+    delivery_address: str,
+    returned_at: datetime | None,
+    delivered_at: datetime | None,
+    officer: str,
+) -> Slip:
     """The result handed over: at the counter (who received it) or by post (the waybill). Blank
     lines are left for what is not known yet, to be filled in by hand."""
     t = LABELS[facts.lang]
-    rows = _applicant_rows(t, facts) + [
+    rows = [
+        *_applicant_rows(t, facts),
         (t["result"], result),
         (t["channel_used"], t["channels"].get(channel or "", "")),
     ]
@@ -257,16 +287,30 @@ def _applicant_rows(t: dict, facts: DossierFacts, with_contact: bool = False) ->
     rows: list[tuple[str, Value]] = [(t["applicant"], a.name), (t["id_number"], a.id_number)]
     if with_contact:
         rows += [(t["address"], a.address), (t["phone"], a.phone), (t["email"], a.email)]
-    return rows + [(t["procedure"], facts.procedure)]
+    return [*rows, (t["procedure"], facts.procedure)]
 
 
-def _slip(facts: DossierFacts, form: str, kind: str, rows: list[tuple[str, Value]],
-          signers: tuple[tuple[str, str], ...], qr_url: str | None = None, closing: str = "") -> Slip:
+def _slip(
+    facts: DossierFacts,
+    form: str,
+    kind: str,
+    rows: list[tuple[str, Value]],
+    signers: tuple[tuple[str, str], ...],
+    qr_url: str | None = None,
+    closing: str = "",
+) -> Slip:
     t = LABELS[facts.lang]
     return Slip(
-        lang=facts.lang, office=facts.office, form=t["form"].format(n=form) if form else "", title=t[kind],
-        code=facts.code, rows=tuple((label, value) for label, value in rows if value), signers=signers,
-        printed_at=facts.printed_at, qr_url=qr_url, closing=closing,
+        lang=facts.lang,
+        office=facts.office,
+        form=t["form"].format(n=form) if form else "",
+        title=t[kind],
+        code=facts.code,
+        rows=tuple((label, value) for label, value in rows if value),
+        signers=signers,
+        printed_at=facts.printed_at,
+        qr_url=qr_url,
+        closing=closing,
     )
 
 

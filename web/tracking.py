@@ -2,6 +2,7 @@
 
 It shows only what the receipt slip shows; the ID number is never written back into the page.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request

@@ -1,6 +1,7 @@
 """The outbox worker under Celery, for deployments that run one (MOTCUA_CELERY_BROKER set):
 `celery -A engine.celery_app worker -B` delivers what is due every few seconds. Without a broker,
 `motcua serve` (or `motcua outbox run`) runs the same passes in-process."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,11 +21,14 @@ app.conf.update(
     task_ignore_result=True,
     worker_hijack_root_logger=False,
     broker_connection_retry_on_startup=True,
-    beat_schedule={"deliver-due": {
-        "task": "motcua.deliver_due", "schedule": EVERY_SECONDS,
-        # a pass queued while no worker ran is worthless by the time one starts: the next one comes anyway
-        "options": {"expires": EVERY_SECONDS},
-    }},
+    beat_schedule={
+        "deliver-due": {
+            "task": "motcua.deliver_due",
+            "schedule": EVERY_SECONDS,
+            # a pass queued while no worker ran is worthless by the time one starts: the next one comes anyway
+            "options": {"expires": EVERY_SECONDS},
+        }
+    },
 )
 
 

@@ -5,12 +5,13 @@ On SQLite a write transaction starts with BEGIN IMMEDIATE, so writers queue on t
 instead of failing half-way; on PostgreSQL the rows being changed are locked with SELECT ... FOR
 UPDATE (see store.py).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine, make_url
@@ -31,9 +32,7 @@ class Database:
         # and skipping BEGIN/ROLLBACK saves two round trips per read.
         reading = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader = sessionmaker(reading, expire_on_commit=False)
-        self._writer = sessionmaker(
-            self.engine.execution_options(motcua_write=True), expire_on_commit=False
-        )
+        self._writer = sessionmaker(self.engine.execution_options(motcua_write=True), expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -43,10 +42,9 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits when the block ends and rolls back on any error."""
-        with self._writer() as session:
-            with session.begin():
-                yield session
-                _insert_buffered(session)
+        with self._writer() as session, session.begin():
+            yield session
+            _insert_buffered(session)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -75,7 +73,7 @@ def _insert_buffered(session: Session) -> None:
             connection.execute(_insert_statement(model), rows)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert_statement(model: type):
     return insert(model.__table__)
 

@@ -1,4 +1,5 @@
 """Schema migrations (Alembic), run from code so `motcua db upgrade` needs no alembic.ini."""
+
 from __future__ import annotations
 
 from pathlib import Path

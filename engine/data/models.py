@@ -4,11 +4,12 @@ The SpiffWorkflow state of a dossier is one JSON text per dossier; everything in
 need (status, human tasks, due times, timers) is projected into indexed tables in the same
 transaction, so nothing ever queries inside the serialized state.
 """
+
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
-from typing import Annotated, Any, Optional
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
@@ -38,15 +39,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where a UTC time is expected")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 intpk = Annotated[int, mapped_column(Integer, primary_key=True, autoincrement=True)]
@@ -55,7 +56,7 @@ code_str = Annotated[str, mapped_column(String(64))]
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
 
 # --- catalogue -----------------------------------------------------------------------------------
@@ -69,11 +70,9 @@ class Procedure(Base):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name_vi: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
-    current_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("procedure_versions.id"))
+    current_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_versions.id"))
 
-    current_version: Mapped[Optional["ProcedureVersion"]] = relationship(
-        foreign_keys=[current_version_id]
-    )
+    current_version: Mapped[ProcedureVersion | None] = relationship(foreign_keys=[current_version_id])
 
 
 class ProcedureVersion(Base):
@@ -119,11 +118,11 @@ class User(Base):
     id: Mapped[intpk]
     username: Mapped[str] = mapped_column(String(100), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[Optional[str]] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    password_hash: Mapped[Optional[str]] = mapped_column(String(200))  # argon2; None: cannot log in
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; None: cannot log in
 
-    roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", cascade="all")
+    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", cascade="all")
 
 
 class RoleAssignment(Base):
@@ -149,8 +148,8 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(20))  # individual | employer | medical_facility
     id_number: Mapped[str] = mapped_column(String(20), unique=True)  # citizen ID or tax code
     full_name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
-    email: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[utc_time]
@@ -168,7 +167,7 @@ class PasswordReset(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[utc_time]
     expires_at: Mapped[utc_time]
-    used_at: Mapped[Optional[utc_time]]
+    used_at: Mapped[utc_time | None]
 
 
 # --- dossiers ------------------------------------------------------------------------------------
@@ -185,19 +184,19 @@ class Dossier(Base):
     status: Mapped[int] = mapped_column(index=True)
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_id_number: Mapped[str] = mapped_column(String(20), index=True)
-    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"), index=True)  # None: at the counter
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)  # None: at the counter
     # the form's one-time key: the same application sent twice (a double click) makes one dossier
-    submission_key: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
-    result_channel: Mapped[Optional[str]] = mapped_column(String(20))
+    submission_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    result_channel: Mapped[str | None] = mapped_column(String(20))
     submitted_at: Mapped[utc_time]
     updated_at: Mapped[utc_time]
-    finished_at: Mapped[Optional[utc_time]]
-    received_on: Mapped[Optional[date]] = mapped_column(Date)  # the working day it counts as received
-    appointment_at: Mapped[Optional[utc_time]]  # when the result is due (the receipt slip's date)
-    paused_at: Mapped[Optional[utc_time]]  # the clock stopped then: waiting for the applicant
+    finished_at: Mapped[utc_time | None]
+    received_on: Mapped[date | None] = mapped_column(Date)  # the working day it counts as received
+    appointment_at: Mapped[utc_time | None]  # when the result is due (the receipt slip's date)
+    paused_at: Mapped[utc_time | None]  # the clock stopped then: waiting for the applicant
     # processing finished (status 9): on time or late
-    processed_at: Mapped[Optional[utc_time]] = mapped_column(index=True)
-    next_timer_at: Mapped[Optional[utc_time]]  # earliest pending timer; None: nothing to sync
+    processed_at: Mapped[utc_time | None] = mapped_column(index=True)
+    next_timer_at: Mapped[utc_time | None]  # earliest pending timer; None: nothing to sync
     # SpiffWorkflow state without the specs (those live once in procedure_versions)
     state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when the cache misses
     # bumped on every advance; lets a process reuse its in-memory workflow when nothing changed
@@ -262,16 +261,16 @@ class HumanTask(Base):
     status: Mapped[TaskStatus] = mapped_column(
         Enum(TaskStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
-    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
-    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[utc_time]
-    claimed_at: Mapped[Optional[utc_time]]
-    finished_at: Mapped[Optional[utc_time]]
-    due_at: Mapped[Optional[utc_time]]
+    claimed_at: Mapped[utc_time | None]
+    finished_at: Mapped[utc_time | None]
+    due_at: Mapped[utc_time | None]
 
     dossier: Mapped[Dossier] = relationship()
-    assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id])
-    completed_by: Mapped[Optional[User]] = relationship(foreign_keys=[completed_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
 class Event(Base):
@@ -282,7 +281,7 @@ class Event(Base):
     id: Mapped[intpk]
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     at: Mapped[utc_time]
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(200))  # name as shown, also for the system/applicant
     kind: Mapped[str] = mapped_column(String(50))
     data: Mapped[dict[str, Any]]
@@ -308,7 +307,7 @@ class Timer(Base):
     status: Mapped[TimerStatus] = mapped_column(
         Enum(TimerStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
-    fired_at: Mapped[Optional[utc_time]]
+    fired_at: Mapped[utc_time | None]
 
 
 class OutboxMessage(Base):
@@ -319,7 +318,7 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
 
     id: Mapped[intpk]
-    dossier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(50))
     payload: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -327,11 +326,11 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[utc_time]
     next_attempt_at: Mapped[utc_time]
-    sent_at: Mapped[Optional[utc_time]]
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    sent_at: Mapped[utc_time | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
     # a worker holds the row until then; a worker killed mid-delivery lets it go when this passes
-    locked_until: Mapped[Optional[utc_time]]
-    response: Mapped[Optional[dict[str, Any]]]  # what the outside system answered (a waybill, a transfer id)
+    locked_until: Mapped[utc_time | None]
+    response: Mapped[dict[str, Any] | None]  # what the outside system answered (a waybill, a transfer id)
 
 
 class WebhookReceipt(Base):
@@ -374,9 +373,9 @@ class LateDossier(Base):
     unit_code: Mapped[str] = mapped_column(String(64), index=True)
     appointment_at: Mapped[utc_time]  # the appointment about to be missed
     detected_at: Mapped[utc_time]
-    task_id: Mapped[Optional[int]] = mapped_column(ForeignKey("human_tasks.id"))
-    new_appointment_at: Mapped[Optional[utc_time]]
-    apologized_at: Mapped[Optional[utc_time]]
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
+    new_appointment_at: Mapped[utc_time | None]
+    apologized_at: Mapped[utc_time | None]
 
 
 class HealthInsuranceCard(Base):
@@ -392,7 +391,7 @@ class HealthInsuranceCard(Base):
     valid_to: Mapped[date] = mapped_column(Date, index=True)
     recorded_at: Mapped[utc_time]
     # the valid_to a renewal reminder was queued for; a renewed card (new valid_to) gets its own
-    reminded_for: Mapped[Optional[date]] = mapped_column(Date)
+    reminded_for: Mapped[date | None] = mapped_column(Date)
 
 
 class CalendarDay(Base):

@@ -1,12 +1,13 @@
 """Throw-away databases for simulation and benchmarks: a temporary SQLite file, or a temporary
 database created next to the given PostgreSQL one and dropped afterwards."""
+
 from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url

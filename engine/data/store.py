@@ -3,11 +3,12 @@
 Advancing a dossier is the engine's hot path: a handful of statements per step, each cheaper
 without the ORM's identity map and unit of work. Reads for people (inboxes, history) use the ORM.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
@@ -92,8 +93,9 @@ _TASK_COLUMNS = [getattr(_T.c, f.name) for f in fields(TaskRow) if f.compare]
 _assignee, _completer = aliased(User.__table__), aliased(User.__table__)
 _R = RoleAssignment.__table__
 _ACTOR_HOLDS_TASK_ROLE = (
-    select(_R.c.id).where(_R.c.user_id == bindparam("actor_id"), _R.c.role_code == _T.c.role_code,
-                          _R.c.unit_code == _T.c.unit_code).exists()
+    select(_R.c.id)
+    .where(_R.c.user_id == bindparam("actor_id"), _R.c.role_code == _T.c.role_code, _R.c.unit_code == _T.c.unit_code)
+    .exists()
 )
 
 
@@ -117,8 +119,7 @@ _TASK = _both(
     of=_T,
 )
 _TASK_AND_DOSSIER = _both(
-    select(*_DOSSIER_COLUMNS, *_TASK_COLUMNS, _assignee.c.full_name, _completer.c.full_name,
-           _ACTOR_HOLDS_TASK_ROLE)
+    select(*_DOSSIER_COLUMNS, *_TASK_COLUMNS, _assignee.c.full_name, _completer.c.full_name, _ACTOR_HOLDS_TASK_ROLE)
     .select_from(_T.join(_D, _D.c.id == _T.c.dossier_id))
     .outerjoin(_assignee, _assignee.c.id == _T.c.assignee_id)
     .outerjoin(_completer, _completer.c.id == _T.c.completed_by_id)
@@ -153,8 +154,9 @@ def lock_task(conn: Connection, task_id: int, actor_id: int | None, for_update: 
     return TaskRow(*row[:-1], actor_id=actor_id, actor_holds_role=bool(row[-1])) if row else None
 
 
-def lock_task_and_dossier(conn: Connection, task_id: int, actor_id: int | None,
-                          for_update: bool) -> tuple[DossierRow, TaskRow] | None:
+def lock_task_and_dossier(
+    conn: Connection, task_id: int, actor_id: int | None, for_update: bool
+) -> tuple[DossierRow, TaskRow] | None:
     """Completing a task: its dossier, the task, and whether the actor holds the task's role, in
     one statement that locks both rows."""
     row = conn.execute(_TASK_AND_DOSSIER[for_update], {"task_id": task_id, "actor_id": actor_id}).first()
@@ -167,20 +169,34 @@ def lock_task_and_dossier(conn: Connection, task_id: int, actor_id: int | None,
 
 _TASK_COLUMN_NAMES = {c.name for c in _TASK_COLUMNS}
 
-@lru_cache(maxsize=None)
+
+@cache
 def open_tasks_query(by_code: bool, by_role: bool, by_unit: bool):
     """Open tasks, earliest due first, filtered by the parameters named (code, role, unit); one
     statement per combination, so each keeps an index-friendly plan."""
     query = (
-        select(_T.c.id, _D.c.code, _T.c.element_id, _T.c.title, _T.c.role_code, _T.c.unit_code, _T.c.status,
-               _assignee.c.full_name, _T.c.created_at, _T.c.due_at)
+        select(
+            _T.c.id,
+            _D.c.code,
+            _T.c.element_id,
+            _T.c.title,
+            _T.c.role_code,
+            _T.c.unit_code,
+            _T.c.status,
+            _assignee.c.full_name,
+            _T.c.created_at,
+            _T.c.due_at,
+        )
         .select_from(_T.join(_D, _D.c.id == _T.c.dossier_id))
         .outerjoin(_assignee, _assignee.c.id == _T.c.assignee_id)
         .where(_T.c.status.in_([TaskStatus.NEW, TaskStatus.CLAIMED]))
         .order_by(_T.c.due_at, _T.c.created_at, _T.c.id)
     )
-    for wanted, column, name in ((by_code, _D.c.code, "code"), (by_role, _T.c.role_code, "role"),
-                                 (by_unit, _T.c.unit_code, "unit")):
+    for wanted, column, name in (
+        (by_code, _D.c.code, "code"),
+        (by_role, _T.c.role_code, "role"),
+        (by_unit, _T.c.unit_code, "unit"),
+    ):
         if wanted:
             query = query.where(column == bindparam(name))
     return query
@@ -188,7 +204,8 @@ def open_tasks_query(by_code: bool, by_role: bool, by_unit: bool):
 
 def open_tasks_of(conn: Connection, dossier_id: int, spiff_ids: set[str]) -> list[TaskRow]:
     query = select(*_TASK_COLUMNS).where(
-        _T.c.dossier_id == dossier_id, _T.c.spiff_task_id.in_(spiff_ids),
+        _T.c.dossier_id == dossier_id,
+        _T.c.spiff_task_id.in_(spiff_ids),
         _T.c.status.in_([TaskStatus.NEW, TaskStatus.CLAIMED]),
     )
     return [TaskRow(*row) for row in conn.execute(query)]
@@ -204,9 +221,12 @@ def holds_role(conn: Connection, user_id: int | None, role_code: str, unit_code:
     if user_id is None:
         return False
     r = RoleAssignment.__table__
-    return conn.execute(
-        select(r.c.id).where(and_(r.c.user_id == user_id, r.c.role_code == role_code, r.c.unit_code == unit_code))
-    ).first() is not None
+    return (
+        conn.execute(
+            select(r.c.id).where(and_(r.c.user_id == user_id, r.c.role_code == role_code, r.c.unit_code == unit_code))
+        ).first()
+        is not None
+    )
 
 
 def fill_names(conn: Connection, task: TaskRow) -> None:

@@ -1,22 +1,23 @@
 """Test-run a procedure along the paths its metadata declares, through the real engine, on a
 scratch database: what a process designer does before deploying a diagram."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.workflow.catalogue import Catalogue
 from engine.clock import ManualClock
 from engine.config import Settings
+from engine.data.scratch import scratch_database
 from engine.errors import EngineError
-from engine.workflow.metadata import PathStep, Problem, SimulationPath
 from engine.people.officers import Actor, add_user, grant
 from engine.runtime import Runtime
-from engine.data.scratch import scratch_database
 from engine.statuses import DossierStatus
+from engine.workflow.catalogue import Catalogue
+from engine.workflow.metadata import PathStep, Problem, SimulationPath
 
 
 @dataclass
@@ -34,15 +35,20 @@ class PathResult:
         return self.error is None and self.final == self.expected
 
 
-def simulate(catalogue: Catalogue, codes: list[str], path_names: list[str] | None = None,
-             database_url: str | None = None, echo: Callable[[str], None] = lambda line: None,
-             settings: Settings | None = None) -> list[PathResult]:
+def simulate(
+    catalogue: Catalogue,
+    codes: list[str],
+    path_names: list[str] | None = None,
+    database_url: str | None = None,
+    echo: Callable[[str], None] = lambda line: None,
+    settings: Settings | None = None,
+) -> list[PathResult]:
     """Run each named path (all declared paths when `path_names` is None) of each procedure."""
     results = []
     with scratch_database(database_url) as url:
         settings = settings or Settings.from_env()
         settings = Settings(**{**settings.__dict__, "database_url": url})
-        clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
+        clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
         runtime = Runtime.create(settings, clock)
         try:
             runtime.upgrade_database()
@@ -117,15 +123,20 @@ def check_paths(catalogue: Catalogue, database_url: str | None = None) -> list[P
     problems = []
     for result in simulate(catalogue, sorted(catalogue.procedures), database_url=database_url):
         if not result.ok:
-            reason = result.error or (f"ended in status {_status(result.final)}, "
-                                      f"expected {_status(result.expected)}")
+            reason = result.error or (f"ended in status {_status(result.final)}, expected {_status(result.expected)}")
             meta_file = catalogue.procedures[result.code].meta_file
             problems.append(Problem(meta_file, f"paths.{result.path}", f"simulation: {reason}"))
     return problems
 
 
-def apply_step(runtime: Runtime, clock: ManualClock | None, dossier: str, step: PathStep,
-               officers: dict[str, Actor], number: int = 0) -> str:
+def apply_step(
+    runtime: Runtime,
+    clock: ManualClock | None,
+    dossier: str,
+    step: PathStep,
+    officers: dict[str, Actor],
+    number: int = 0,
+) -> str:
     """Do one declared step to a dossier as the officer of the task's role; returns a log label."""
     dossiers = runtime.dossiers
     if step.kind == "task":

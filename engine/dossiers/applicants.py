@@ -4,26 +4,28 @@ own dossiers and documents, rate the service.
 The web layer says who is logged in; these functions make sure an account only ever reaches its
 own dossiers, with the same NotFound whether a dossier is someone else's or does not exist.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import forms
+from engine.data.journal import record
+from engine.data.models import Account, Document, Dossier, Procedure, Rating
 from engine.dossiers.documents import content_of
 from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotAllowed, NotFound
 from engine.forms import Choice, Field, FormError, Message
-from engine.workflow.metadata import ProcedureMeta
-from engine.data.models import Account, Document, Dossier, Procedure, Rating
 from engine.people.officers import Actor
-from engine.data.journal import record
 from engine.statuses import DossierStatus
+from engine.workflow.metadata import ProcedureMeta
 from engine.workflow.versions import RunnableVersion, VersionCache
 
 # the applicant categories of procedure metadata that each kind of account applies as
@@ -37,11 +39,17 @@ ID_FIELD = {"individual": "citizen_id", "employer": "tax_code", "medical_facilit
 MAX_COMMENT = 2000
 
 _RATING_FORM = (
-    Field("rating", "choice", Message("Mức độ hài lòng", "How satisfied you are"), required=True, choices=(
-        Choice("very_satisfied", Message("Rất hài lòng", "Very satisfied")),
-        Choice("satisfied", Message("Hài lòng", "Satisfied")),
-        Choice("not_satisfied", Message("Không hài lòng", "Not satisfied")),
-    )),
+    Field(
+        "rating",
+        "choice",
+        Message("Mức độ hài lòng", "How satisfied you are"),
+        required=True,
+        choices=(
+            Choice("very_satisfied", Message("Rất hài lòng", "Very satisfied")),
+            Choice("satisfied", Message("Hài lòng", "Satisfied")),
+            Choice("not_satisfied", Message("Không hài lòng", "Not satisfied")),
+        ),
+    ),
     Field("comment", "text", Message("Góp ý", "Comment")),
 )
 
@@ -52,6 +60,7 @@ class AlreadyRated(EngineError):
 
 # --- finding a procedure ---------------------------------------------------------------------
 
+
 def fold(text: str) -> str:
     """Lower case without Vietnamese diacritics, so 'dang ky' finds 'Đăng ký'."""
     decomposed = unicodedata.normalize("NFD", text or "")
@@ -59,8 +68,9 @@ def fold(text: str) -> str:
     return bare.replace("đ", "d").replace("Đ", "D").casefold()
 
 
-def find_procedures(versions: Mapping[str, RunnableVersion], query: str = "", category: str = ""
-                    ) -> list[ProcedureMeta]:
+def find_procedures(
+    versions: Mapping[str, RunnableVersion], query: str = "", category: str = ""
+) -> list[ProcedureMeta]:
     """Deployed procedures whose code or name (in either language) holds every word of the query,
     and which applicants of `category` may use (all when empty)."""
     words = fold(query).split()
@@ -88,6 +98,7 @@ def categories(versions: Mapping[str, RunnableVersion]) -> list[str]:
 
 # --- applying --------------------------------------------------------------------------------
 
+
 def may_apply(account: Account, meta: ProcedureMeta) -> bool:
     """Whether this kind of account may apply for the procedure online: it is one of the procedure's
     applicants, and the form has the account's own number (citizen ID or tax code), under which the
@@ -100,7 +111,8 @@ def check_may_apply(account: Account, meta: ProcedureMeta) -> None:
     if not may_apply(account, meta):
         raise NotAllowed(
             "Loại tài khoản này không nộp trực tuyến được thủ tục này; vui lòng liên hệ bộ phận một cửa",
-            "This kind of account cannot apply for this procedure online; please contact the one-stop desk")
+            "This kind of account cannot apply for this procedure online; please contact the one-stop desk",
+        )
 
 
 def prefill(account: Account, fields: Iterable[Field]) -> dict[str, str]:
@@ -134,24 +146,33 @@ def check_application(account: Account, meta: ProcedureMeta, values: Mapping[str
     id_field = ID_FIELD.get(account.kind, "citizen_id")
     if id_field not in errors and str(values.get(id_field) or "").strip() != account.id_number:
         if id_field == "citizen_id":
-            errors[id_field] = Message(f"Tài khoản này chỉ nộp hồ sơ với số CCCD của mình ({account.id_number})",
-                                       f"This account applies only with its own citizen ID ({account.id_number})")
+            errors[id_field] = Message(
+                f"Tài khoản này chỉ nộp hồ sơ với số CCCD của mình ({account.id_number})",
+                f"This account applies only with its own citizen ID ({account.id_number})",
+            )
         else:
-            errors[id_field] = Message(f"Tài khoản này chỉ nộp hồ sơ với mã số thuế của mình ({account.id_number})",
-                                       f"This account applies only with its own tax code ({account.id_number})")
+            errors[id_field] = Message(
+                f"Tài khoản này chỉ nộp hồ sơ với mã số thuế của mình ({account.id_number})",
+                f"This account applies only with its own tax code ({account.id_number})",
+            )
     if id_field != "citizen_id" and "applicant_type" in values:
         if str(values.get("applicant_type") or "") not in ("employer", "medical_facility"):
-            errors["applicant_type"] = Message("Tài khoản tổ chức nộp hồ sơ với tư cách đơn vị",
-                                               "An organisation's account applies as the organisation")
+            errors["applicant_type"] = Message(
+                "Tài khoản tổ chức nộp hồ sơ với tư cách đơn vị",
+                "An organisation's account applies as the organisation",
+            )
     elif id_field != "citizen_id" and "citizen_id" not in errors and str(values.get("citizen_id") or "").strip():
-        errors["citizen_id"] = Message("Tổ chức nộp hồ sơ theo mã số thuế; để trống số CCCD",
-                                       "An organisation applies under its tax code: leave the citizen ID empty")
+        errors["citizen_id"] = Message(
+            "Tổ chức nộp hồ sơ theo mã số thuế; để trống số CCCD",
+            "An organisation applies under its tax code: leave the citizen ID empty",
+        )
     if errors:
         raise FormError(errors)
     return cleaned
 
 
 # --- one's own dossiers ----------------------------------------------------------------------
+
 
 def _not_found(code: str) -> NotFound:
     return NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
@@ -180,8 +201,9 @@ def procedure_names(session: Session, codes: Iterable[str]) -> dict[str, Message
     wanted = set(codes)
     if not wanted:
         return {}
-    rows = session.execute(select(Procedure.code, Procedure.name_vi, Procedure.name_en)
-                           .where(Procedure.code.in_(wanted)))
+    rows = session.execute(
+        select(Procedure.code, Procedure.name_vi, Procedure.name_en).where(Procedure.code.in_(wanted))
+    )
     return {code: Message(vi, en) for code, vi, en in rows}
 
 
@@ -192,9 +214,9 @@ def awaits_supplement(view: DossierView) -> bool:
     for event in view.events:
         data = event.data or {}
         if event.kind == "task_completed" and (
-                data.get("task") == "processing_supplement_request"
-                or (data.get("task") == "reception_check"
-                    and (data.get("data") or {}).get("decision") == "supplement")):
+            data.get("task") == "processing_supplement_request"
+            or (data.get("task") == "reception_check" and (data.get("data") or {}).get("decision") == "supplement")
+        ):
             asked = event.id
         elif event.kind == "message_received" and data.get("message") == "supplement_received":
             received = event.id
@@ -203,28 +225,37 @@ def awaits_supplement(view: DossierView) -> bool:
 
 def is_late(dossier: Dossier | DossierView, now: datetime) -> bool:
     """Past its appointment, still in processing and its clock not stopped for the applicant."""
-    return (dossier.appointment_at is not None and dossier.processed_at is None and dossier.finished_at is None
-            and dossier.paused_at is None and now > dossier.appointment_at)
+    return (
+        dossier.appointment_at is not None
+        and dossier.processed_at is None
+        and dossier.finished_at is None
+        and dossier.paused_at is None
+        and now > dossier.appointment_at
+    )
 
 
 # --- rating ----------------------------------------------------------------------------------
 
+
 def rate(session: Session, code: str, account_id: int, values: Mapping[str, Any], now: datetime) -> Rating:
     """The applicant's one rating of the service, once the result has been returned."""
     dossier = session.scalars(
-        select(Dossier).where(Dossier.code == code, Dossier.account_id == account_id)).one_or_none()
+        select(Dossier).where(Dossier.code == code, Dossier.account_id == account_id)
+    ).one_or_none()
     if dossier is None:
         raise _not_found(code)
     if dossier.status != DossierStatus.RETURNED:
-        raise NotAllowed("Chỉ đánh giá được khi hồ sơ đã trả kết quả",
-                         "You can rate the service once the result has been returned")
+        raise NotAllowed(
+            "Chỉ đánh giá được khi hồ sơ đã trả kết quả", "You can rate the service once the result has been returned"
+        )
     if session.get(Rating, dossier.id) is not None:
         raise _already_rated()
     cleaned = forms.validate(_RATING_FORM, {k: values.get(k) for k in ("rating", "comment")})
     comment = cleaned.get("comment") or ""
     if len(comment) > MAX_COMMENT:
-        raise FormError({"comment": Message(f"Góp ý tối đa {MAX_COMMENT} ký tự",
-                                            f"A comment has at most {MAX_COMMENT} characters")})
+        raise FormError(
+            {"comment": Message(f"Góp ý tối đa {MAX_COMMENT} ký tự", f"A comment has at most {MAX_COMMENT} characters")}
+        )
     rating = Rating(dossier_id=dossier.id, rating=cleaned["rating"], comment=comment, rated_at=now)
     session.add(rating)
     try:
@@ -236,8 +267,10 @@ def rate(session: Session, code: str, account_id: int, values: Mapping[str, Any]
 
 
 def _already_rated() -> AlreadyRated:
-    return AlreadyRated("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần",
-                        "This dossier has already been rated; each dossier is rated once")
+    return AlreadyRated(
+        "Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần",
+        "This dossier has already been rated; each dossier is rated once",
+    )
 
 
 def rating_choices() -> tuple[Choice, ...]:

@@ -1,5 +1,6 @@
 """Health-insurance cards issued by dossiers (P03's card_issue task), projected into `hi_cards`
 in the task's own transaction so that renewal reminders (engine/reminders.py) can find them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,10 +19,12 @@ def record_card(session: Session, dossier_id: int, cleaned: dict[str, Any], now:
     number, valid_to = cleaned.get("hi_card_number"), cleaned.get("card_valid_to")
     if not number or not isinstance(valid_to, date):
         return
-    card = session.scalar(select(HealthInsuranceCard).where(
-        HealthInsuranceCard.dossier_id == dossier_id, HealthInsuranceCard.card_number == number))
+    card = session.scalar(
+        select(HealthInsuranceCard).where(
+            HealthInsuranceCard.dossier_id == dossier_id, HealthInsuranceCard.card_number == number
+        )
+    )
     if card is None:
-        session.add(HealthInsuranceCard(dossier_id=dossier_id, card_number=number, valid_to=valid_to,
-                                        recorded_at=now))
+        session.add(HealthInsuranceCard(dossier_id=dossier_id, card_number=number, valid_to=valid_to, recorded_at=now))
     else:
         card.valid_to, card.recorded_at = valid_to, now

@@ -3,6 +3,7 @@
 The sequence is one counter row per office and day, bumped with an atomic upsert inside the
 transaction that creates the dossier, so codes stay unique across threads and processes.
 """
+
 from __future__ import annotations
 
 from datetime import date

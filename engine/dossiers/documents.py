@@ -1,5 +1,6 @@
 """Documents of a dossier: checked on the way in (type by content, size), stored with the step that
 brings them, read back only by those allowed to see the dossier (the web layer checks who)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.data.db import insert_later
-from engine.errors import EngineError, NotFound
 from engine.data.models import Document
+from engine.errors import EngineError, NotFound
 
 # What applicants may upload, found from the first bytes of the file, never from its name.
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -41,20 +42,37 @@ def check_upload(doc_type: str, filename: str, content: bytes, max_bytes: int = 
         raise BadDocument(f"Tệp '{name}' lớn hơn {limit} MB", f"The file '{name}' is larger than {limit} MB")
     kind = filetype.guess(content)
     if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise BadDocument(f"Tệp '{name}' không phải PDF, JPEG hoặc PNG",
-                          f"The file '{name}' is not a PDF, JPEG or PNG file")
+        raise BadDocument(
+            f"Tệp '{name}' không phải PDF, JPEG hoặc PNG", f"The file '{name}' is not a PDF, JPEG or PNG file"
+        )
     return NewDocument(doc_type, name, content, kind.mime)
 
 
-def attach(session: Session, dossier_id: int, documents: list[NewDocument] | tuple[NewDocument, ...],
-           by: str, now: datetime, round: int = 0) -> list[dict[str, str]]:
+def attach(
+    session: Session,
+    dossier_id: int,
+    documents: list[NewDocument] | tuple[NewDocument, ...],
+    by: str,
+    now: datetime,
+    round: int = 0,
+) -> list[dict[str, str]]:
     """Store documents with the current transaction; returns what the dossier's history records."""
     listed = []
     for doc in documents:
-        insert_later(session, Document, dossier_id=dossier_id, doc_type=doc.doc_type, filename=doc.filename,
-                     content_type=doc.content_type, size=len(doc.content),
-                     sha256=hashlib.sha256(doc.content).hexdigest(), content=doc.content,
-                     uploaded_at=now, uploaded_by=by, round=round)
+        insert_later(
+            session,
+            Document,
+            dossier_id=dossier_id,
+            doc_type=doc.doc_type,
+            filename=doc.filename,
+            content_type=doc.content_type,
+            size=len(doc.content),
+            sha256=hashlib.sha256(doc.content).hexdigest(),
+            content=doc.content,
+            uploaded_at=now,
+            uploaded_by=by,
+            round=round,
+        )
         listed.append({"type": doc.doc_type, "filename": doc.filename})
     return listed
 

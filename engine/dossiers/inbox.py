@@ -5,6 +5,7 @@ Visibility: an officer works on the tasks of the roles they hold, in the units t
 a leader of a unit also sees (to reassign them) all that unit's tasks in the desk's overviews; any
 role in a unit lets an officer see that unit's dossiers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,13 +14,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.people.assignment import LEADER_ROLE
-from engine.forms import Field
-from engine.sla.late import APOLOGY, APOLOGY_FIELDS
-from engine.workflow.metadata import ProcedureMeta
 from engine.data.models import Dossier, HumanTask, TaskStatus, User
-from engine.statuses import DossierStatus
+from engine.forms import Field
+from engine.people.assignment import LEADER_ROLE
+from engine.sla.late import APOLOGY, APOLOGY_FIELDS
 from engine.sla.workdays import WorkCalendar
+from engine.statuses import DossierStatus
+from engine.workflow.metadata import ProcedureMeta
 
 # tabs of the officer's own work, then the one-stop desk's overviews
 TASK_VIEWS = ("offered", "mine", "done", "intake", "due_soon", "overdue", "return")
@@ -179,13 +180,23 @@ def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetim
     is_open = HumanTask.status.in_(OPEN)
     where = {
         "offered": [_pairs(officer, False), HumanTask.status == TaskStatus.NEW],
-        "mine": [_pairs(officer, False), HumanTask.status == TaskStatus.CLAIMED,
-                 HumanTask.assignee_id == officer.user_id],
-        "done": [_pairs(officer, False), HumanTask.status == TaskStatus.DONE,
-                 HumanTask.completed_by_id == officer.user_id],
+        "mine": [
+            _pairs(officer, False),
+            HumanTask.status == TaskStatus.CLAIMED,
+            HumanTask.assignee_id == officer.user_id,
+        ],
+        "done": [
+            _pairs(officer, False),
+            HumanTask.status == TaskStatus.DONE,
+            HumanTask.completed_by_id == officer.user_id,
+        ],
         "intake": [_pairs(officer, True), is_open, HumanTask.element_id == "reception_check"],
-        "due_soon": [_pairs(officer, True), is_open, HumanTask.due_at >= now,
-                     HumanTask.due_at < due_soon_limit(now, calendar)],
+        "due_soon": [
+            _pairs(officer, True),
+            is_open,
+            HumanTask.due_at >= now,
+            HumanTask.due_at < due_soon_limit(now, calendar),
+        ],
         "overdue": [_pairs(officer, True), is_open, HumanTask.due_at < now],
         "return": [_pairs(officer, True), is_open, HumanTask.element_id.in_(RETURN_STEPS)],
     }[view]
@@ -206,8 +217,10 @@ def _dossier_conditions(view: str, officer: Officer, filters: Filters, now: date
     if view == "supplement":
         where.append(Dossier.status == DossierStatus.SUPPLEMENT_REQUESTED)
     else:
-        where += [Dossier.status == DossierStatus.WITHDRAWN,
-                  Dossier.updated_at >= now - timedelta(days=WITHDRAWN_RECENT_DAYS)]
+        where += [
+            Dossier.status == DossierStatus.WITHDRAWN,
+            Dossier.updated_at >= now - timedelta(days=WITHDRAWN_RECENT_DAYS),
+        ]
     if filters.procedure:
         where.append(Dossier.procedure_code == filters.procedure)
     if filters.status:
@@ -223,40 +236,58 @@ def _task_query(where: list) -> Select:
     return select(HumanTask.id).join(Dossier, Dossier.id == HumanTask.dossier_id).where(*where)
 
 
-def count_view(session: Session, officer: Officer, view: str, filters: Filters, now: datetime,
-               calendar: WorkCalendar) -> int:
+def count_view(
+    session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
+) -> int:
     if view in TASK_VIEWS:
         return _count(session, _task_query(_task_conditions(view, officer, filters, now, calendar)))
     return _count(session, select(Dossier.id).where(*_dossier_conditions(view, officer, filters, now)))
 
 
-def counts(session: Session, officer: Officer, filters: Filters, now: datetime,
-           calendar: WorkCalendar) -> dict[str, int]:
+def counts(
+    session: Session, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar
+) -> dict[str, int]:
     """How many rows each view has with these filters (one COUNT each)."""
     common = Filters(filters.procedure, filters.status, filters.due_before, sort=filters.sort)
     return {view: count_view(session, officer, view, common, now, calendar) for view in VIEWS}
 
 
-def channel_counts(session: Session, officer: Officer, filters: Filters, now: datetime,
-                   calendar: WorkCalendar) -> dict[str, int]:
+def channel_counts(
+    session: Session, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar
+) -> dict[str, int]:
     """Results waiting to go back, by the channel the applicant chose."""
     return {
-        channel: count_view(session, officer, "return",
-                            Filters(filters.procedure, filters.status, filters.due_before, channel), now, calendar)
+        channel: count_view(
+            session,
+            officer,
+            "return",
+            Filters(filters.procedure, filters.status, filters.due_before, channel),
+            now,
+            calendar,
+        )
         for channel in CHANNELS
     }
 
 
-def list_view(session: Session, officer: Officer, view: str, filters: Filters, now: datetime,
-              calendar: WorkCalendar, page: int = 1, size: int = 20) -> Page:
+def list_view(
+    session: Session,
+    officer: Officer,
+    view: str,
+    filters: Filters,
+    now: datetime,
+    calendar: WorkCalendar,
+    page: int = 1,
+    size: int = 20,
+) -> Page:
     """One page of a view, and how many rows it has in all."""
     if view not in VIEWS:
         raise ValueError(f"unknown inbox view {view!r}")
     page = max(page, 1)
     total = count_view(session, officer, view, filters, now, calendar)
     if view in TASK_VIEWS:
-        items = _task_page(session, _task_conditions(view, officer, filters, now, calendar), view, filters,
-                           now, calendar, page, size)
+        items = _task_page(
+            session, _task_conditions(view, officer, filters, now, calendar), view, filters, now, calendar, page, size
+        )
     else:
         items = _dossier_page(session, _dossier_conditions(view, officer, filters, now), filters, page, size)
     return Page(items, total, page, size)
@@ -269,17 +300,32 @@ def _task_page(session, where, view, filters, now, calendar, page, size) -> list
     else:
         order = [HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id]
     rows = session.execute(
-        select(HumanTask.id, Dossier.code, Dossier.procedure_code, Dossier.status, Dossier.applicant_name,
-               Dossier.result_channel, HumanTask.element_id, HumanTask.title, HumanTask.role_code,
-               HumanTask.unit_code, HumanTask.status, _assignee.full_name, HumanTask.created_at,
-               HumanTask.due_at, HumanTask.finished_at)
+        select(
+            HumanTask.id,
+            Dossier.code,
+            Dossier.procedure_code,
+            Dossier.status,
+            Dossier.applicant_name,
+            Dossier.result_channel,
+            HumanTask.element_id,
+            HumanTask.title,
+            HumanTask.role_code,
+            HumanTask.unit_code,
+            HumanTask.status,
+            _assignee.full_name,
+            HumanTask.created_at,
+            HumanTask.due_at,
+            HumanTask.finished_at,
+        )
         .join(Dossier, Dossier.id == HumanTask.dossier_id)
         .outerjoin(_assignee, _assignee.id == HumanTask.assignee_id)
-        .where(*where).order_by(*order).limit(size).offset((page - 1) * size)
+        .where(*where)
+        .order_by(*order)
+        .limit(size)
+        .offset((page - 1) * size)
     ).all()
     return [
-        TaskItem(*row[:10], row[10].value, *row[11:],
-                 sla=sla(row.due_at, now, calendar) if row[10] in OPEN else None)
+        TaskItem(*row[:10], row[10].value, *row[11:], sla=sla(row.due_at, now, calendar) if row[10] in OPEN else None)
         for row in rows
     ]
 
@@ -290,9 +336,21 @@ def _dossier_page(session, where, filters, page, size) -> list[DossierItem]:
     else:
         order = [Dossier.next_timer_at.asc().nulls_last(), Dossier.updated_at, Dossier.id]
     rows = session.execute(
-        select(Dossier.code, Dossier.procedure_code, Dossier.status, Dossier.applicant_name, Dossier.unit_code,
-               Dossier.result_channel, Dossier.submitted_at, Dossier.updated_at, Dossier.next_timer_at)
-        .where(*where).order_by(*order).limit(size).offset((page - 1) * size)
+        select(
+            Dossier.code,
+            Dossier.procedure_code,
+            Dossier.status,
+            Dossier.applicant_name,
+            Dossier.unit_code,
+            Dossier.result_channel,
+            Dossier.submitted_at,
+            Dossier.updated_at,
+            Dossier.next_timer_at,
+        )
+        .where(*where)
+        .order_by(*order)
+        .limit(size)
+        .offset((page - 1) * size)
     ).all()
     return [DossierItem(*row) for row in rows]
 
@@ -304,14 +362,27 @@ _completer = aliased(User)
 
 def _task_infos(session: Session, *where) -> list[TaskInfo]:
     rows = session.execute(
-        select(HumanTask.id, Dossier.code, HumanTask.unit_code, HumanTask.role_code, HumanTask.element_id,
-               HumanTask.title, HumanTask.status, HumanTask.assignee_id, _assignee.full_name,
-               _completer.full_name, HumanTask.created_at, HumanTask.claimed_at, HumanTask.finished_at,
-               HumanTask.due_at)
+        select(
+            HumanTask.id,
+            Dossier.code,
+            HumanTask.unit_code,
+            HumanTask.role_code,
+            HumanTask.element_id,
+            HumanTask.title,
+            HumanTask.status,
+            HumanTask.assignee_id,
+            _assignee.full_name,
+            _completer.full_name,
+            HumanTask.created_at,
+            HumanTask.claimed_at,
+            HumanTask.finished_at,
+            HumanTask.due_at,
+        )
         .join(Dossier, Dossier.id == HumanTask.dossier_id)
         .outerjoin(_assignee, _assignee.id == HumanTask.assignee_id)
         .outerjoin(_completer, _completer.id == HumanTask.completed_by_id)
-        .where(*where).order_by(HumanTask.id)
+        .where(*where)
+        .order_by(HumanTask.id)
     ).all()
     return [TaskInfo(*row[:6], row[6].value, *row[7:]) for row in rows]
 

@@ -1,5 +1,6 @@
 """Project a dossier's workflow into the tables people query: human tasks, timers, status, events,
 outbox. Runs after every advance, in the same transaction as the saved state."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,14 +14,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.people import assignment
-from engine.workflow.bpmn_specs import event_definitions
 from engine.data.db import insert_later
 from engine.data.journal import queue, record
 from engine.data.models import HumanTask, TaskStatus, Timer, TimerStatus
+from engine.data.store import DossierRow, open_tasks_of, save_task
+from engine.people import assignment
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
-from engine.data.store import DossierRow, open_tasks_of, save_task
+from engine.workflow.bpmn_specs import event_definitions
 
 # What diagrams may send to the outside through the outbox (connectors deliver them).
 OUTBOX_KINDS = frozenset({"payout.transfer", "postal.order", "notify.applicant"})
@@ -51,8 +52,9 @@ class Effects:
         return {"set_status": self.set_status, "send": self.send, "date": date}
 
 
-def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Effects, actor: Actor,
-            now: datetime) -> list[int]:
+def project(
+    session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Effects, actor: Actor, now: datetime
+) -> list[int]:
     """Bring the dossier's rows in line with its workflow; returns the statuses it moved to."""
     ready, waiting = _open_work(wf)
     _sync_human_tasks(session, dossier, effects, ready, now)
@@ -63,8 +65,7 @@ def project(session: Session, dossier: DossierRow, wf: BpmnWorkflow, effects: Ef
             moved_to.append(code)
             record(session, dossier.id, actor, "status_changed", now, old=dossier.status, new=code)
             # every status change goes to the national portal and to the applicant
-            queue(session, dossier.id, "portal.status", now, dossier_code=dossier.code, status=code,
-                  at=now.isoformat())
+            queue(session, dossier.id, "portal.status", now, dossier_code=dossier.code, status=code, at=now.isoformat())
             queue(session, dossier.id, "notify.status", now, dossier_code=dossier.code, status=code)
             dossier.status = code
     effects.statuses.clear()
@@ -109,10 +110,21 @@ def _sync_human_tasks(session: Session, dossier: DossierRow, effects: Effects, r
             continue
         spec = task.task_spec
         insert_later(
-            session, HumanTask, dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
-            title=spec.bpmn_name or spec.bpmn_id, role_code=spec.lane, unit_code=dossier.unit_code,
-            status=TaskStatus.NEW, assignee_id=None, completed_by_id=None, created_at=now,
-            claimed_at=None, finished_at=None, due_at=None,
+            session,
+            HumanTask,
+            dossier_id=dossier.id,
+            spiff_task_id=spiff_id,
+            element_id=spec.bpmn_id,
+            title=spec.bpmn_name or spec.bpmn_id,
+            role_code=spec.lane,
+            unit_code=dossier.unit_code,
+            status=TaskStatus.NEW,
+            assignee_id=None,
+            completed_by_id=None,
+            created_at=now,
+            claimed_at=None,
+            finished_at=None,
+            due_at=None,
         )
 
 
@@ -142,8 +154,13 @@ def _sync_timers(session: Session, dossier: DossierRow, wf: BpmnWorkflow, waitin
     for spiff_id, (task, due) in waiting.items():
         if spiff_id not in known:
             session.add(
-                Timer(dossier_id=dossier.id, spiff_task_id=spiff_id, element_id=task.task_spec.bpmn_id,
-                      due_at=due, status=TimerStatus.PENDING)
+                Timer(
+                    dossier_id=dossier.id,
+                    spiff_task_id=spiff_id,
+                    element_id=task.task_spec.bpmn_id,
+                    due_at=due,
+                    status=TimerStatus.PENDING,
+                )
             )
     dossier.next_timer_at = min((due for _task, due in waiting.values()), default=None)
 
@@ -164,5 +181,7 @@ def find_task(wf: BpmnWorkflow, spiff_id: str):
 
 def _plain(payload: dict[str, Any]) -> dict[str, Any]:
     """Outbox payloads are JSON: dates as ISO text, exact amounts as text."""
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if hasattr(v, "as_tuple") else v)
-            for k, v in payload.items()}
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if hasattr(v, "as_tuple") else v)
+        for k, v in payload.items()
+    }

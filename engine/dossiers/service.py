@@ -3,13 +3,15 @@
 Every advance is one transaction that holds a lock on the dossier, runs SpiffWorkflow, saves the
 state and projects it (tasks, timers, status, events, outbox). A refused action changes nothing.
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -20,27 +22,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import forms
-from engine.data import store
-from engine.dossiers import cards
-from engine.people import assignment
-from engine.sla import deadlines, late
-from engine.workflow.bpmn_specs import event_definitions
 from engine.clock import Clock
-from engine.dossiers.codes import next_dossier_code
 from engine.config import Settings
+from engine.data import store
 from engine.data.db import Database, rows_to_insert
-from engine.dossiers.documents import NewDocument, attach, next_round
-from engine.errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
-from engine.data.models import Dossier, Event, HumanTask, Timer, TimerStatus
-from engine.sla.office_calendar import current_calendar
-from engine.people.officers import Actor
 from engine.data.journal import record
+from engine.data.models import Dossier, Event, HumanTask, Timer, TimerStatus
+from engine.data.store import DossierRow, TaskRow
+from engine.dossiers import cards
+from engine.dossiers.codes import next_dossier_code
+from engine.dossiers.documents import NewDocument, attach, next_round
 from engine.dossiers.projection import Effects, find_task, open_user_tasks, project
+from engine.errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
+from engine.people import assignment
+from engine.people.officers import Actor
+from engine.sla import deadlines, late
+from engine.sla.office_calendar import current_calendar
+from engine.statuses import DossierStatus
+from engine.workflow.bpmn_specs import event_definitions
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import RestrictedScriptEngine
 from engine.workflow.state import dump_state, load_state
-from engine.statuses import DossierStatus
-from engine.data.store import DossierRow, TaskRow
 from engine.workflow.versions import VersionCache
 
 
@@ -91,8 +93,14 @@ class OpenTask:
 
 
 class DossierService:
-    def __init__(self, db: Database, clock: Clock, settings: Settings, versions: VersionCache | None = None,
-                 cache_size: int = 512):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        versions: VersionCache | None = None,
+        cache_size: int = 512,
+    ):
         self.db = db
         self.clock = clock
         self.settings = settings
@@ -102,16 +110,22 @@ class DossierService:
 
     # --- starting ------------------------------------------------------------------------------
 
-    def start(self, procedure_code: str, application: dict[str, Any], actor: Actor,
-              unit_code: str | None = None, account_id: int | None = None,
-              documents: Sequence[NewDocument] = (), submission_key: str | None = None) -> str:
+    def start(
+        self,
+        procedure_code: str,
+        application: dict[str, Any],
+        actor: Actor,
+        unit_code: str | None = None,
+        account_id: int | None = None,
+        documents: Sequence[NewDocument] = (),
+        submission_key: str | None = None,
+    ) -> str:
         """Submit a dossier; returns its code. The application is checked against the procedure's form;
         the documents (already checked by documents.check_upload) are stored in the same transaction.
         With a submission key, sending the same application again returns the first dossier's code."""
         if submission_key is not None:
             try:
-                return self._start(procedure_code, application, actor, unit_code, account_id, documents,
-                                   submission_key)
+                return self._start(procedure_code, application, actor, unit_code, account_id, documents, submission_key)
             except IntegrityError:  # the same form sent twice at once: the other request made it
                 with self.db.read() as session:
                     code = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
@@ -130,8 +144,9 @@ class DossierService:
                     return done
             version_id, unit_exists = store.current_version_and_unit(conn, procedure_code, unit_code)
             if version_id is None:
-                raise ProcedureUnavailable(f"Thủ tục {procedure_code} chưa được triển khai",
-                                           f"Procedure {procedure_code} is not deployed")
+                raise ProcedureUnavailable(
+                    f"Thủ tục {procedure_code} chưa được triển khai", f"Procedure {procedure_code} is not deployed"
+                )
             version = self.versions.get(session, version_id)
             data = forms.validate(version.meta.application, application)
             if not unit_exists:
@@ -139,27 +154,54 @@ class DossierService:
             now = self.clock.now()
             code = next_dossier_code(conn, self.settings.office_code, now.astimezone(self._zone).date())
             effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])  # submission is itself a status change
-            wf = BpmnWorkflow(version.parsed.spec, version.parsed.subprocess_specs,
-                              script_engine=self._script_engine(effects))
-            start_task = wf.get_next_task(state=TaskState.READY)
-            start_task.set_data(**data, dossier_code=code, procedure_code=procedure_code,
-                                submitted_on=now.astimezone(self._zone).date())
-            wf.do_engine_steps()
-            values = dict(
-                code=code, procedure_code=procedure_code, version_id=version.id, unit_code=unit_code,
-                status=0, state_version=0, next_timer_at=None, finished_at=None, updated_at=now,
-                received_on=None, appointment_at=None, paused_at=None, processed_at=None,
+            wf = BpmnWorkflow(
+                version.parsed.spec, version.parsed.subprocess_specs, script_engine=self._script_engine(effects)
             )
+            start_task = wf.get_next_task(state=TaskState.READY)
+            start_task.set_data(
+                **data, dossier_code=code, procedure_code=procedure_code, submitted_on=now.astimezone(self._zone).date()
+            )
+            wf.do_engine_steps()
+            values = {
+                "code": code,
+                "procedure_code": procedure_code,
+                "version_id": version.id,
+                "unit_code": unit_code,
+                "status": 0,
+                "state_version": 0,
+                "next_timer_at": None,
+                "finished_at": None,
+                "updated_at": now,
+                "received_on": None,
+                "appointment_at": None,
+                "paused_at": None,
+                "processed_at": None,
+            }
             applicant_name, applicant_id_number = _applicant(data)
             dossier_id = store.insert_dossier(
-                conn, **values, applicant_name=applicant_name, applicant_id_number=applicant_id_number,
-                result_channel=data.get("result_channel"), submitted_at=now, state=b"", account_id=account_id,
+                conn,
+                **values,
+                applicant_name=applicant_name,
+                applicant_id_number=applicant_id_number,
+                result_channel=data.get("result_channel"),
+                submitted_at=now,
+                state=b"",
+                account_id=account_id,
                 submission_key=submission_key,
             )
             dossier = DossierRow(id=dossier_id, **values)
             received = attach(session, dossier.id, documents, actor.name, now)
-            record(session, dossier.id, actor, "submitted", now, procedure=procedure_code,
-                   version=version.id, application=_jsonable(data), documents=received)
+            record(
+                session,
+                dossier.id,
+                actor,
+                "submitted",
+                now,
+                procedure=procedure_code,
+                version=version.id,
+                application=_jsonable(data),
+                documents=received,
+            )
             self._save(session, dossier, wf, effects, actor, now, version.meta)
         self._cache.put(dossier.id, dossier.state_version, wf)
         return code
@@ -178,8 +220,16 @@ class DossierService:
             if late.is_office_task(task):  # the office's own task: the workflow is not involved
                 calendar = current_calendar(session, self.settings)
                 late.complete_apology(session, dossier, task, actor, data, calendar, now)
-                record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
-                       data=_jsonable(data))
+                record(
+                    session,
+                    dossier.id,
+                    actor,
+                    "task_completed",
+                    now,
+                    task=task.element_id,
+                    task_id=task.id,
+                    data=_jsonable(data),
+                )
                 return None
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -189,8 +239,16 @@ class DossierService:
             spiff_task.set_data(**cleaned)
             spiff_task.run()
             effects.completed.add(task.spiff_task_id)
-            record(session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id,
-                   data=_jsonable(cleaned))
+            record(
+                session,
+                dossier.id,
+                actor,
+                "task_completed",
+                now,
+                task=task.element_id,
+                task_id=task.id,
+                data=_jsonable(cleaned),
+            )
 
         def lock(conn):
             return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
@@ -206,8 +264,9 @@ class DossierService:
     def reassign(self, task_id: int, actor: Actor, to_username: str) -> None:
         self._transition(task_id, "reassign", actor, to_username)
 
-    def deliver_message(self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor,
-                        documents: Sequence[NewDocument] = ()) -> None:
+    def deliver_message(
+        self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor, documents: Sequence[NewDocument] = ()
+    ) -> None:
         """Deliver a message from outside (the applicant's supplement, a postal update), with the
         documents it brings, stored only if the dossier takes the message."""
 
@@ -223,14 +282,14 @@ class DossierService:
                 )
             sent = dict(payload)
             if documents:
-                received = attach(session, dossier.id, documents, actor.name, now,
-                                  round=next_round(session, dossier.id))
+                received = attach(
+                    session, dossier.id, documents, actor.name, now, round=next_round(session, dossier.id)
+                )
                 sent["documents"] = [d["filename"] for d in received]
             wf.send_event(BpmnEvent(MessageEventDefinition(name), sent))
             record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(sent))
 
-        self._advance(self._dossier_lock("code", dossier_code), actor, step,
-                      missing=_no_dossier(dossier_code))
+        self._advance(self._dossier_lock("code", dossier_code), actor, step, missing=_no_dossier(dossier_code))
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
@@ -239,13 +298,14 @@ class DossierService:
             due = session.execute(
                 select(Timer.id, Timer.dossier_id)
                 .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now)
-                .order_by(Timer.due_at).limit(limit)
+                .order_by(Timer.due_at)
+                .limit(limit)
             ).all()
         fired = 0
         for timer_id, dossier_id in due:
             fired_here = []
 
-            def step(session, dossier, wf, version, now, effects, _, timer_id=timer_id):
+            def step(session, dossier, wf, version, now, effects, _, timer_id=timer_id, fired_here=fired_here):
                 timer = session.scalars(
                     select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
                 ).one()
@@ -254,8 +314,9 @@ class DossierService:
                 wf.refresh_timers()
                 fired_here.append(timer_id)
 
-            self._advance(self._dossier_lock("id", dossier_id), Actor.system(), step,
-                          missing=_no_dossier(f"#{dossier_id}"))
+            self._advance(
+                self._dossier_lock("id", dossier_id), Actor.system(), step, missing=_no_dossier(f"#{dossier_id}")
+            )
             fired += len(fired_here)
         return fired
 
@@ -276,8 +337,9 @@ class DossierService:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def open_tasks(self, dossier_code: str | None = None, role: str | None = None,
-                   unit: str | None = None) -> list[OpenTask]:
+    def open_tasks(
+        self, dossier_code: str | None = None, role: str | None = None, unit: str | None = None
+    ) -> list[OpenTask]:
         """Open tasks, earliest due first, optionally of one dossier, role or unit."""
         with self.db.read() as session:
             params = {k: v for k, v in (("code", dossier_code), ("role", role), ("unit", unit)) if v}
@@ -294,10 +356,14 @@ class DossierService:
 
     def history(self, dossier_code: str) -> list[Event]:
         with self.db.read() as session:
-            return list(session.scalars(
-                select(Event).join(Dossier, Dossier.id == Event.dossier_id)
-                .where(Dossier.code == dossier_code).order_by(Event.id)
-            ))
+            return list(
+                session.scalars(
+                    select(Event)
+                    .join(Dossier, Dossier.id == Event.dossier_id)
+                    .where(Dossier.code == dossier_code)
+                    .order_by(Event.id)
+                )
+            )
 
     def load_workflow(self, dossier_code: str) -> tuple[str, BpmnWorkflow]:
         """The dossier's stored state and the workflow restored from it (read-only use)."""
@@ -325,6 +391,7 @@ class DossierService:
         def lock(conn):
             dossier = store.lock_dossier(conn, by, key, for_update=not self.db.is_sqlite)
             return None if dossier is None else (dossier, None)
+
         return lock
 
     def _working_days(self, count: int) -> str:
@@ -334,8 +401,13 @@ class DossierService:
             calendar = current_calendar(session, self.settings)
         return calendar.deadline(self.clock.now(), int(count)).isoformat()
 
-    def _advance(self, lock: Callable[[Any], tuple[DossierRow, Any] | None], actor: Actor,
-                 step: Callable[..., Any], missing: NotFound) -> None:
+    def _advance(
+        self,
+        lock: Callable[[Any], tuple[DossierRow, Any] | None],
+        actor: Actor,
+        step: Callable[..., Any],
+        missing: NotFound,
+    ) -> None:
         """Lock the dossier (`lock` returns it and whatever else the step needs), run `step` on its
         workflow, run the engine on, save and project, all in one transaction."""
         wf = None
@@ -378,7 +450,9 @@ class DossierService:
             calendar = current_calendar(session, self.settings)
             deadlines.follow_status(session, dossier, moved_to, meta, calendar, now)
         if rows_to_insert(session, HumanTask):  # new tasks: their due times
-            deadlines.set_task_due_times(session, dossier, meta, calendar or current_calendar(session, self.settings), now)
+            deadlines.set_task_due_times(
+                session, dossier, meta, calendar or current_calendar(session, self.settings), now
+            )
         dossier.state_version += 1
         store.save_dossier(session.connection(), dossier, state=dump_state(wf))
 
@@ -396,8 +470,16 @@ class DossierService:
             now = self.clock.now()
             assignment.apply(conn, task, action, actor, now, target)
             store.save_task(conn, task)
-            record(session, task.dossier_id, actor, _PAST[action], now,
-                   task=task.element_id, task_id=task.id, to=to_username)
+            record(
+                session,
+                task.dossier_id,
+                actor,
+                _PAST[action],
+                now,
+                task=task.element_id,
+                task_id=task.id,
+                to=to_username,
+            )
 
     def _task_for_update(self, conn, task_id: int, actor_id: int | None) -> TaskRow:
         task = store.lock_task(conn, task_id, actor_id, for_update=not self.db.is_sqlite)
@@ -412,8 +494,10 @@ def _applicant(data: dict[str, Any]) -> tuple[str, str]:
     organisation = data.get("applicant_type") in ("employer", "medical_facility") or not data.get("citizen_id")
     if organisation and data.get("tax_code"):
         return str(data.get("organisation_name") or ""), str(data["tax_code"])
-    return (str(data.get("full_name") or data.get("organisation_name") or ""),
-            str(data.get("citizen_id") or data.get("tax_code") or ""))
+    return (
+        str(data.get("full_name") or data.get("organisation_name") or ""),
+        str(data.get("citizen_id") or data.get("tax_code") or ""),
+    )
 
 
 def _no_task(task_id: int) -> NotFound:
@@ -422,6 +506,7 @@ def _no_task(task_id: int) -> NotFound:
 
 def _no_dossier(code: str) -> NotFound:
     return NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
+
 
 _PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}
 

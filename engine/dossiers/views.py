@@ -4,6 +4,7 @@ timeline, the current appointment, the supplement asked for, the postal shipment
 Everything comes from the projected tables and the append-only event log, never from the
 serialized workflow state.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,10 +14,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.data.models import Document, Dossier, Event, HumanTask, Rating, TaskStatus
 from engine.errors import NotFound
 from engine.forms import Field, Message
 from engine.workflow.metadata import ProcedureMeta
-from engine.data.models import Document, Dossier, Event, HumanTask, Rating, TaskStatus
 from engine.workflow.versions import VersionCache
 
 # user tasks whose completion asks the applicant for papers, and the fields that say what
@@ -121,18 +122,23 @@ def public_view(session: Session, versions: VersionCache, code: str, id_number: 
     code, id_number = (code or "").strip().upper(), (id_number or "").strip()
     dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
     if dossier is None or not id_number or dossier.applicant_id_number != id_number:
-        raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ này",
-                       "No dossier matches this dossier code and ID number")
+        raise NotFound(
+            "Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ này", "No dossier matches this dossier code and ID number"
+        )
     return _view(session, versions, dossier)
 
 
-def dossiers_of_account(session: Session, account_id: int, page: int = 1, size: int = 20
-                        ) -> tuple[list[Dossier], int]:
+def dossiers_of_account(session: Session, account_id: int, page: int = 1, size: int = 20) -> tuple[list[Dossier], int]:
     """An applicant's dossiers, newest first, one page of them, and how many there are in all."""
     where = Dossier.account_id == account_id
     total = session.scalar(select(func.count()).select_from(Dossier).where(where)) or 0
-    rows = session.scalars(select(Dossier).where(where).order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
-                           .limit(size).offset(max(page - 1, 0) * size))
+    rows = session.scalars(
+        select(Dossier)
+        .where(where)
+        .order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
+        .limit(size)
+        .offset(max(page - 1, 0) * size)
+    )
     return list(rows), total
 
 
@@ -141,8 +147,17 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
     events = list(session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id)))
     names = {d.id: d.name for d in meta.documents}
     documents = [
-        DocumentInfo(d.id, d.doc_type, names.get(d.doc_type), d.filename, d.content_type, d.size, d.uploaded_at,
-                     d.uploaded_by, d.round)
+        DocumentInfo(
+            d.id,
+            d.doc_type,
+            names.get(d.doc_type),
+            d.filename,
+            d.content_type,
+            d.size,
+            d.uploaded_at,
+            d.uploaded_by,
+            d.round,
+        )
         for d in session.scalars(select(Document).where(Document.dossier_id == dossier.id).order_by(Document.id))
     ]
     application: dict[str, Any] = {}
@@ -160,11 +175,17 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         elif event.kind == "task_completed":
             task, values = data.get("task"), data.get("data") or {}
             if task == "reception_check" and values.get("decision") == "supplement":
-                supplements.append(SupplementAsked(event.at, event.actor, values.get("missing_documents") or "",
-                                                   values.get("note") or ""))
+                supplements.append(
+                    SupplementAsked(
+                        event.at, event.actor, values.get("missing_documents") or "", values.get("note") or ""
+                    )
+                )
             elif task == "processing_supplement_request":
-                supplements.append(SupplementAsked(event.at, event.actor, values.get("missing_documents") or "",
-                                                   values.get("reason") or ""))
+                supplements.append(
+                    SupplementAsked(
+                        event.at, event.actor, values.get("missing_documents") or "", values.get("reason") or ""
+                    )
+                )
             elif task in _REFUSAL_TASKS and values.get("decision") == "refuse":
                 refusal_reason = values.get("refusal_reason") or ""
             elif task == "postal_dispatch" and values.get("waybill"):
@@ -176,16 +197,37 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, delivered_at=event.at)
             elif data.get("message") == "postal_failed":
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, failed_at=event.at)
-    open_tasks = list(session.scalars(select(HumanTask).where(
-        HumanTask.dossier_id == dossier.id, HumanTask.status.in_([TaskStatus.NEW, TaskStatus.CLAIMED]))
-        .order_by(HumanTask.id)))
+    open_tasks = list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.dossier_id == dossier.id, HumanTask.status.in_([TaskStatus.NEW, TaskStatus.CLAIMED]))
+            .order_by(HumanTask.id)
+        )
+    )
     return DossierView(
-        code=dossier.code, procedure_code=dossier.procedure_code, meta=meta, status=dossier.status,
-        unit_code=dossier.unit_code, applicant_name=dossier.applicant_name,
-        applicant_id_number=dossier.applicant_id_number, account_id=dossier.account_id,
-        result_channel=dossier.result_channel, submitted_at=dossier.submitted_at, received_on=dossier.received_on,
-        appointment_at=dossier.appointment_at, paused_at=dossier.paused_at, processed_at=dossier.processed_at,
-        finished_at=dossier.finished_at, application=application, documents=documents, timeline=timeline,
-        events=events, supplements=supplements, refusal_reason=refusal_reason, shipments=shipments,
-        rating=session.get(Rating, dossier.id), open_tasks=open_tasks, ordered_waybill=ordered_waybill,
+        code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        meta=meta,
+        status=dossier.status,
+        unit_code=dossier.unit_code,
+        applicant_name=dossier.applicant_name,
+        applicant_id_number=dossier.applicant_id_number,
+        account_id=dossier.account_id,
+        result_channel=dossier.result_channel,
+        submitted_at=dossier.submitted_at,
+        received_on=dossier.received_on,
+        appointment_at=dossier.appointment_at,
+        paused_at=dossier.paused_at,
+        processed_at=dossier.processed_at,
+        finished_at=dossier.finished_at,
+        application=application,
+        documents=documents,
+        timeline=timeline,
+        events=events,
+        supplements=supplements,
+        refusal_reason=refusal_reason,
+        shipments=shipments,
+        rating=session.get(Rating, dossier.id),
+        open_tasks=open_tasks,
+        ordered_waybill=ordered_waybill,
     )

@@ -10,6 +10,7 @@ an update is never lost and never acted on twice. Everything else (a tracking no
 the dossier was not waiting for, a paper dossier's waybill) is kept in one transaction with its
 receipt.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,23 +26,28 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.data.journal import record
+from engine.data.models import Dossier, WebhookReceipt, WebhookRefusal
 from engine.dossiers.documents import check_upload
+from engine.dossiers.inbox import Page
+from engine.dossiers.service import DossierService
 from engine.errors import EngineError, NotFound, NotWaitingForMessage
 from engine.forms import FormError, Message
-from engine.dossiers.inbox import Page
-from engine.data.models import Dossier, WebhookReceipt, WebhookRefusal
-from engine.people.officers import Actor
-from engine.data.journal import record
-from engine.dossiers.service import DossierService
 from engine.integration.webhooks import BadSignature, verify
+from engine.people.officers import Actor
 
 log = logging.getLogger("motcua.inbound")
 
 POST = Actor("Bưu điện", None, "system")
 BANK = Actor("Ngân hàng", None, "system")
 # what the post says about a shipment -> the message the dossier waits for (None: a note only)
-POSTAL_MESSAGES = {"delivered": "postal_delivered", "failed": "postal_failed", "returned": "postal_failed",
-                   "picked_up": None, "in_transit": None}
+POSTAL_MESSAGES = {
+    "delivered": "postal_delivered",
+    "failed": "postal_failed",
+    "returned": "postal_failed",
+    "picked_up": None,
+    "in_transit": None,
+}
 BANK_MESSAGES = {"confirmed": "bank_confirmed", "rejected": "bank_rejected"}
 _KEPT_BODY = 4000  # characters of a refused body kept (a paper dossier's files are not)
 
@@ -115,8 +121,12 @@ def _postal_update(service: DossierService, source: str, payload: dict[str, Any]
         message = {"waybill": payload.get("waybill"), "at": payload.get("at")}
     else:
         message = {"waybill": payload.get("waybill"), "reason": payload.get("reason") or status}
-    note = {"waybill": payload.get("waybill"), "status": status, "reason": payload.get("reason"),
-            "at": payload.get("at")}
+    note = {
+        "waybill": payload.get("waybill"),
+        "status": status,
+        "reason": payload.get("reason"),
+        "at": payload.get("at"),
+    }
     return _deliver(service, source, payload, code, name, message, POST, "postal_tracking", note)
 
 
@@ -133,8 +143,17 @@ def _bank_update(service: DossierService, source: str, payload: dict[str, Any]) 
     return _deliver(service, source, payload, code, BANK_MESSAGES[outcome], message, BANK, "bank_update", note)
 
 
-def _deliver(service: DossierService, source: str, payload: dict, code: str, name: str | None, message: dict,
-             actor: Actor, note_kind: str, note: dict) -> Answer:
+def _deliver(
+    service: DossierService,
+    source: str,
+    payload: dict,
+    code: str,
+    name: str | None,
+    message: dict,
+    actor: Actor,
+    note_kind: str,
+    note: dict,
+) -> Answer:
     """Deliver the message (if any) and keep the receipt; what the dossier does not wait for is
     kept as a note in its history, never dropped."""
     answer = {"ok": True, "dossier_code": code}
@@ -162,26 +181,38 @@ def _postal_intake(service: DossierService, source: str, payload: dict[str, Any]
     for i, doc in enumerate(papers):
         try:
             content = base64.b64decode(str(doc.get("content_base64") or ""), validate=True)
-            documents.append(check_upload(str(doc.get("doc_type") or "supplement"), str(doc.get("filename") or ""),
-                                          content))
+            documents.append(
+                check_upload(str(doc.get("doc_type") or "supplement"), str(doc.get("filename") or ""), content)
+            )
         except (binascii.Error, ValueError, AttributeError):
-            errors[f"documents[{i}]"] = Message("Tệp không đọc được (base64 hỏng)",
-                                                "The file cannot be read (bad base64)")
+            errors[f"documents[{i}]"] = Message(
+                "Tệp không đọc được (base64 hỏng)", "The file cannot be read (bad base64)"
+            )
         except EngineError as error:
             errors[f"documents[{i}]"] = error.message
     if errors:
         raise _Refused(422, "bad_documents", _errors(errors))
     try:
         # the event id as the submission key: the same parcel sent twice at once makes one dossier
-        code = service.start(procedure, application, POST, account_id=None, documents=documents,
-                                 submission_key=f"post:{payload['event_id']}")
+        code = service.start(
+            procedure,
+            application,
+            POST,
+            account_id=None,
+            documents=documents,
+            submission_key=f"post:{payload['event_id']}",
+        )
     except FormError as error:
         raise _Refused(422, "bad_application", _errors(error.errors)) from None
     except EngineError as error:
         raise _Refused(422, "bad_application", _errors({"procedure_code": error.message})) from None
     waybill = payload.get("waybill")
-    _keep(service, source, payload, lambda session, now: record_event(
-        session, code, POST, "received_by_post", now, waybill=waybill))
+    _keep(
+        service,
+        source,
+        payload,
+        lambda session, now: record_event(session, code, POST, "received_by_post", now, waybill=waybill),
+    )
     return Answer(201, {"ok": True, "dossier_code": code})
 
 
@@ -190,8 +221,12 @@ def _postal_intake(service: DossierService, source: str, payload: dict[str, Any]
 
 def _seen(service: DossierService, source: str, event_id: str) -> bool:
     with service.db.read() as session:
-        return session.scalar(select(WebhookReceipt.id).where(
-            WebhookReceipt.source == source, WebhookReceipt.event_id == event_id)) is not None
+        return (
+            session.scalar(
+                select(WebhookReceipt.id).where(WebhookReceipt.source == source, WebhookReceipt.event_id == event_id)
+            )
+            is not None
+        )
 
 
 def _keep(service: DossierService, source: str, payload: dict, also=None) -> None:
@@ -229,8 +264,7 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 
 
 def _errors(errors: dict[str, Message]) -> dict[str, Any]:
-    return {"ok": False, "error": "invalid",
-            "errors": {name: {"vi": m.vi, "en": m.en} for name, m in errors.items()}}
+    return {"ok": False, "error": "invalid", "errors": {name: {"vi": m.vi, "en": m.en} for name, m in errors.items()}}
 
 
 def refusals(session: Session, page: int, size: int, body_shown: int = 200) -> Page:
@@ -240,5 +274,8 @@ def refusals(session: Session, page: int, size: int, body_shown: int = 200) -> P
     total = session.scalar(select(func.count()).select_from(r)) or 0
     rows = session.execute(
         select(r.received_at, r.source, r.reason, func.substr(r.body, 1, body_shown).label("body"))
-        .order_by(r.received_at.desc(), r.id.desc()).limit(size).offset((page - 1) * size)).all()
+        .order_by(r.received_at.desc(), r.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
     return Page(rows, total, page, size)

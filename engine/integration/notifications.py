@@ -1,6 +1,7 @@
 """What applicants receive by SMS and e-mail for the outbox's notify.* messages: short texts from
 templates in Vietnamese and English (Vietnamese unless the applicant chose otherwise), sent to
 the phone and e-mail given in the application (or, for a password reset, the account's)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,74 +19,118 @@ from engine.statuses import DossierStatus
 # kind -> language -> (e-mail subject, text of the SMS and the e-mail)
 TEMPLATES = {
     "notify.status": {
-        "vi": ("Hồ sơ {{ dossier_code }}: {{ status_label }}",
-               ("BHXH: Hồ sơ {{ dossier_code }} của {{ name }} đã chuyển sang trạng thái \"{{ status_label }}\"."
-                "{% if missing is defined %} Cần bổ sung: {{ missing }}. Nộp bổ sung tại mục \"Hồ sơ của tôi\" "
-                "trên Cổng hoặc tại Bộ phận tiếp nhận và trả kết quả.{% endif %}")),
-        "en": ("Dossier {{ dossier_code }}: {{ status_label }}",
-               ("Social insurance: dossier {{ dossier_code }} of {{ name }} is now \"{{ status_label }}\"."
-                "{% if missing is defined %} Still needed: {{ missing }}. Send the papers under \"My dossiers\" "
-                "on the portal or at the one-stop desk.{% endif %}")),
+        "vi": (
+            "Hồ sơ {{ dossier_code }}: {{ status_label }}",
+            (
+                'BHXH: Hồ sơ {{ dossier_code }} của {{ name }} đã chuyển sang trạng thái "{{ status_label }}".'
+                '{% if missing is defined %} Cần bổ sung: {{ missing }}. Nộp bổ sung tại mục "Hồ sơ của tôi" '
+                "trên Cổng hoặc tại Bộ phận tiếp nhận và trả kết quả.{% endif %}"
+            ),
+        ),
+        "en": (
+            "Dossier {{ dossier_code }}: {{ status_label }}",
+            (
+                'Social insurance: dossier {{ dossier_code }} of {{ name }} is now "{{ status_label }}".'
+                '{% if missing is defined %} Still needed: {{ missing }}. Send the papers under "My dossiers" '
+                "on the portal or at the one-stop desk.{% endif %}"
+            ),
+        ),
     },
     "notify.appointment": {
-        "vi": ("Hồ sơ {{ dossier_code }}: ngày hẹn trả kết quả mới",
-               "BHXH: Hồ sơ {{ dossier_code }} của {{ name }} có ngày hẹn trả kết quả mới: {{ appointment }}."),
-        "en": ("Dossier {{ dossier_code }}: new result date",
-               "Social insurance: dossier {{ dossier_code }} of {{ name }} has a new result date: {{ appointment }}."),
+        "vi": (
+            "Hồ sơ {{ dossier_code }}: ngày hẹn trả kết quả mới",
+            "BHXH: Hồ sơ {{ dossier_code }} của {{ name }} có ngày hẹn trả kết quả mới: {{ appointment }}.",
+        ),
+        "en": (
+            "Dossier {{ dossier_code }}: new result date",
+            "Social insurance: dossier {{ dossier_code }} of {{ name }} has a new result date: {{ appointment }}.",
+        ),
     },
     "notify.apology": {
-        "vi": ("Thư xin lỗi về hồ sơ {{ dossier_code }}",
-               ("BHXH xin lỗi {{ name }}: hồ sơ {{ dossier_code }} chưa có kết quả đúng hẹn {{ old_appointment }}"
-                "{% if reason %} ({{ reason }}){% endif %}. Ngày hẹn mới: {{ appointment }}.")),
-        "en": ("Apology about dossier {{ dossier_code }}",
-               ("Social insurance apologises to {{ name }}: dossier {{ dossier_code }} was not ready by "
-                "{{ old_appointment }}{% if reason %} ({{ reason }}){% endif %}. New date: {{ appointment }}.")),
+        "vi": (
+            "Thư xin lỗi về hồ sơ {{ dossier_code }}",
+            (
+                "BHXH xin lỗi {{ name }}: hồ sơ {{ dossier_code }} chưa có kết quả đúng hẹn {{ old_appointment }}"
+                "{% if reason %} ({{ reason }}){% endif %}. Ngày hẹn mới: {{ appointment }}."
+            ),
+        ),
+        "en": (
+            "Apology about dossier {{ dossier_code }}",
+            (
+                "Social insurance apologises to {{ name }}: dossier {{ dossier_code }} was not ready by "
+                "{{ old_appointment }}{% if reason %} ({{ reason }}){% endif %}. New date: {{ appointment }}."
+            ),
+        ),
     },
     "notify.applicant": {
         "vi": ("Thông báo về hồ sơ {{ dossier_code }}", "BHXH: Hồ sơ {{ dossier_code }}: {{ text }}"),
         "en": ("About dossier {{ dossier_code }}", "Social insurance: dossier {{ dossier_code }}: {{ text }}"),
     },
     "notify.hi_renewal": {
-        "vi": ("Thẻ BHYT {{ card_number }} sắp hết hạn",
-               ("BHXH: Thẻ BHYT số {{ card_number }} của {{ name }} hết giá trị sử dụng ngày {{ valid_until }}. "
+        "vi": (
+            "Thẻ BHYT {{ card_number }} sắp hết hạn",
+            (
+                "BHXH: Thẻ BHYT số {{ card_number }} của {{ name }} hết giá trị sử dụng ngày {{ valid_until }}. "
                 "Gia hạn trực tuyến trên Cổng Dịch vụ công hoặc tại Bộ phận tiếp nhận và trả kết quả "
-                "(hồ sơ {{ dossier_code }}).")),
-        "en": ("Health-insurance card {{ card_number }} expires soon",
-               ("Social insurance: health-insurance card {{ card_number }} of {{ name }} expires on "
+                "(hồ sơ {{ dossier_code }})."
+            ),
+        ),
+        "en": (
+            "Health-insurance card {{ card_number }} expires soon",
+            (
+                "Social insurance: health-insurance card {{ card_number }} of {{ name }} expires on "
                 "{{ valid_until }}. Renew it online on the public service portal or at the one-stop desk "
-                "(dossier {{ dossier_code }}).")),
+                "(dossier {{ dossier_code }})."
+            ),
+        ),
     },
     "notify.password_reset": {
-        "vi": ("Đặt lại mật khẩu",
-               ("Motcua: {{ name }} đặt lại mật khẩu tại {{ link }} (dùng một lần). "
-                "Nếu bạn không yêu cầu, hãy bỏ qua tin này.")),
-        "en": ("Reset your password",
-               ("Motcua: {{ name }}, reset your password at {{ link }} (one use only). "
-                "If you did not ask for this, ignore this message.")),
+        "vi": (
+            "Đặt lại mật khẩu",
+            (
+                "Motcua: {{ name }} đặt lại mật khẩu tại {{ link }} (dùng một lần). "
+                "Nếu bạn không yêu cầu, hãy bỏ qua tin này."
+            ),
+        ),
+        "en": (
+            "Reset your password",
+            (
+                "Motcua: {{ name }}, reset your password at {{ link }} (one use only). "
+                "If you did not ask for this, ignore this message."
+            ),
+        ),
     },
 }
 NOTIFY_KINDS = frozenset(TEMPLATES)
 LANGUAGES = ("vi", "en")
 _env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-_compiled = {kind: {lang: tuple(_env.from_string(t) for t in pair) for lang, pair in by_lang.items()}
-             for kind, by_lang in TEMPLATES.items()}
+_compiled = {
+    kind: {lang: tuple(_env.from_string(t) for t in pair) for lang, pair in by_lang.items()}
+    for kind, by_lang in TEMPLATES.items()
+}
 
 
-def compose(session: Session, settings: Settings, kind: str, dossier_id: int | None,
-            payload: dict[str, Any]) -> dict[str, Any]:
+def compose(
+    session: Session, settings: Settings, kind: str, dossier_id: int | None, payload: dict[str, Any]
+) -> dict[str, Any]:
     """{"sms": {to, text}, "email": {to, subject, text}}, each only when the recipient has one."""
     if kind not in _compiled:
         raise ValueError(f"no text for {kind!r}")
     if dossier_id is None:  # not about a dossier (a password reset): the payload says to whom
-        recipient = {"name": payload.get("name", ""), "phone": payload.get("phone"), "email": payload.get("email"),
-                     "language": payload.get("language")}
+        recipient = {
+            "name": payload.get("name", ""),
+            "phone": payload.get("phone"),
+            "email": payload.get("email"),
+            "language": payload.get("language"),
+        }
     else:
         recipient = _applicant(session, dossier_id)
     language = recipient["language"] if recipient["language"] in LANGUAGES else "vi"
     if kind == "notify.status" and dossier_id is not None and int(payload.get("status", 0)) == 5:
         payload = {**payload, "missing": _missing_papers(session, dossier_id)}  # what the request asks for
-    subject, text = (t.render(**_values(settings, payload, recipient["name"], language))
-                     for t in _compiled[kind][language])
+    subject, text = (
+        t.render(**_values(settings, payload, recipient["name"], language)) for t in _compiled[kind][language]
+    )
     messages = {}
     if recipient["phone"]:
         messages["sms"] = {"to": recipient["phone"], "text": text}
@@ -96,8 +141,11 @@ def compose(session: Session, settings: Settings, kind: str, dossier_id: int | N
 
 def _missing_papers(session: Session, dossier_id: int) -> str:
     """The papers the dossier's latest supplement request asks for, on one line."""
-    completed = session.scalars(select(Event.data).where(Event.dossier_id == dossier_id,
-                                                         Event.kind == "task_completed").order_by(Event.id.desc()))
+    completed = session.scalars(
+        select(Event.data)
+        .where(Event.dossier_id == dossier_id, Event.kind == "task_completed")
+        .order_by(Event.id.desc())
+    )
     for data in completed:
         missing = ((data or {}).get("data") or {}).get("missing_documents")
         if missing:
@@ -112,8 +160,12 @@ def _applicant(session: Session, dossier_id: int) -> dict[str, Any]:
         .where(Dossier.id == dossier_id)
     ).one()
     application = application or {}
-    return {"name": name, "phone": application.get("phone"), "email": application.get("email"),
-            "language": application.get("language")}
+    return {
+        "name": name,
+        "phone": application.get("phone"),
+        "email": application.get("email"),
+        "language": application.get("language"),
+    }
 
 
 def _values(settings: Settings, payload: dict[str, Any], name: str, language: str) -> dict[str, Any]:

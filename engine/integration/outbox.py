@@ -8,6 +8,7 @@ is still the one it set: a worker that overran its lease cannot overwrite the on
 A worker killed after the outside system answered but before the mark leaves the row to be
 delivered again when the lease runs out; the same Idempotency-Key makes that repeat a no-op.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,22 +22,24 @@ from typing import Any
 from sqlalchemy import and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import aliased
 
-from engine.integration import notifications
 from engine.clock import Clock
 from engine.config import Settings
+from engine.data.db import Database
+from engine.data.journal import record
+from engine.data.models import Dossier, Event, OutboxMessage
+from engine.integration import notifications
 from engine.integration.connectors import connectors_for
 from engine.integration.connectors.http import Connector, Rejected, Retryable, default_client
-from engine.data.db import Database
-from engine.data.models import Dossier, Event, OutboxMessage
 from engine.people.officers import Actor
-from engine.data.journal import record
 
 log = logging.getLogger("motcua.outbox")
 
 MAX_BACKOFF_SECONDS = 3600
 # answers that become a dossier event: kind -> (event kind, field of the answer)
-ANSWER_EVENTS = {"postal.order": ("postal_order_placed", "waybill"),
-                 "payout.transfer": ("transfer_ordered", "transfer_id")}
+ANSWER_EVENTS = {
+    "postal.order": ("postal_order_placed", "waybill"),
+    "payout.transfer": ("transfer_ordered", "transfer_id"),
+}
 # kinds pushed strictly in order per dossier: a later one waits until the earlier ones are sent
 ORDERED_KINDS = ("portal.status",)
 
@@ -44,7 +47,7 @@ ORDERED_KINDS = ("portal.status",)
 def backoff(attempts: int) -> timedelta:
     """Wait before the next try: 2, 4, 8, ... seconds after 1, 2, 3 failed tries, at most an hour,
     plus up to 10% so that rows that failed together do not all come back at once."""
-    seconds = min(2 ** attempts, MAX_BACKOFF_SECONDS)
+    seconds = min(2**attempts, MAX_BACKOFF_SECONDS)
     return timedelta(seconds=seconds * random.uniform(1.0, 1.1))
 
 
@@ -70,8 +73,14 @@ class DeadLetter:
 
 
 class OutboxWorker:
-    def __init__(self, db: Database, clock: Clock, settings: Settings,
-                 connectors: dict[str, Connector] | None = None, lease: float | None = None):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        connectors: dict[str, Connector] | None = None,
+        lease: float | None = None,
+    ):
         self.db, self.clock, self.settings = db, clock, settings
         # how long a claimed row stays this worker's; past it, another worker may deliver it again:
         # longer than a delivery's timeout, short enough to recover soon from a killed worker
@@ -97,8 +106,13 @@ class OutboxWorker:
             counts["lost" if self.clock.now() >= message.lease else self._deliver(message)] += 1
         return counts
 
-    def run(self, interval: float = 2.0, batch: int = 50, stop: threading.Event | None = None,
-            report: Callable[[dict[str, int]], None] | None = None) -> None:
+    def run(
+        self,
+        interval: float = 2.0,
+        batch: int = 50,
+        stop: threading.Event | None = None,
+        report: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
         """Pass after pass until `stop` is set; waits `interval` only when a pass found nothing."""
         stop = stop or threading.Event()
         while not stop.is_set():
@@ -117,12 +131,23 @@ class OutboxWorker:
         lease = now + self.lease
         o = OutboxMessage
         earlier = aliased(OutboxMessage)
-        waits_for_earlier = and_(o.kind.in_(ORDERED_KINDS), exists().where(
-            earlier.dossier_id == o.dossier_id, earlier.kind == o.kind, earlier.id < o.id, earlier.status != "sent"))
-        query = (select(o.id, o.dossier_id, o.kind, o.payload, o.idempotency_key, o.attempts)
-                 .where(o.status == "pending", o.next_attempt_at <= now,
-                        or_(o.locked_until.is_(None), o.locked_until < now), not_(waits_for_earlier))
-                 .order_by(o.id).limit(batch))
+        waits_for_earlier = and_(
+            o.kind.in_(ORDERED_KINDS),
+            exists().where(
+                earlier.dossier_id == o.dossier_id, earlier.kind == o.kind, earlier.id < o.id, earlier.status != "sent"
+            ),
+        )
+        query = (
+            select(o.id, o.dossier_id, o.kind, o.payload, o.idempotency_key, o.attempts)
+            .where(
+                o.status == "pending",
+                o.next_attempt_at <= now,
+                or_(o.locked_until.is_(None), o.locked_until < now),
+                not_(waits_for_earlier),
+            )
+            .order_by(o.id)
+            .limit(batch)
+        )
         if not self.db.is_sqlite:
             query = query.with_for_update(skip_locked=True, of=o)
         with self.db.write() as session:
@@ -156,8 +181,7 @@ class OutboxWorker:
             return message.payload
         try:
             with self.db.read() as session:
-                return notifications.compose(session, self.settings, message.kind, message.dossier_id,
-                                             message.payload)
+                return notifications.compose(session, self.settings, message.kind, message.dossier_id, message.payload)
         except (KeyError, ValueError, LookupError) as err:
             raise Rejected(f"cannot write the text: {type(err).__name__}: {err}") from err
 
@@ -166,13 +190,27 @@ class OutboxWorker:
     def _mark_sent(self, message: Claimed, answer: dict[str, Any]) -> str:
         now = self.clock.now()
         with self.db.write() as session:
-            if not self._update(session, message, status="sent", sent_at=now, response=answer,
-                                attempts=message.attempts + 1, last_error=None):
+            if not self._update(
+                session,
+                message,
+                status="sent",
+                sent_at=now,
+                response=answer,
+                attempts=message.attempts + 1,
+                last_error=None,
+            ):
                 return "lost"
             if message.kind in ANSWER_EVENTS and message.dossier_id is not None:
                 event, field = ANSWER_EVENTS[message.kind]
-                record(session, message.dossier_id, Actor.system(), event, now, outbox_id=message.id,
-                       **{field: answer.get(field)})
+                record(
+                    session,
+                    message.dossier_id,
+                    Actor.system(),
+                    event,
+                    now,
+                    outbox_id=message.id,
+                    **{field: answer.get(field)},
+                )
         return "sent"
 
     def _mark_failed(self, message: Claimed, reason: str, dead: bool) -> str:
@@ -188,11 +226,22 @@ class OutboxWorker:
             if not self._update(session, message, **values):
                 return "lost"
         if dead:
-            log.error("outbox message %s (%s) is a dead letter after %s attempt(s): %s",
-                      message.id, message.kind, attempts, reason)
+            log.error(
+                "outbox message %s (%s) is a dead letter after %s attempt(s): %s",
+                message.id,
+                message.kind,
+                attempts,
+                reason,
+            )
             return "dead"
-        log.warning("outbox message %s (%s) failed (attempt %s), next at %s: %s",
-                    message.id, message.kind, attempts, values["next_attempt_at"].isoformat(), reason)
+        log.warning(
+            "outbox message %s (%s) failed (attempt %s), next at %s: %s",
+            message.id,
+            message.kind,
+            attempts,
+            values["next_attempt_at"].isoformat(),
+            reason,
+        )
         return "retry"
 
     @staticmethod
@@ -212,7 +261,9 @@ class OutboxWorker:
         with self.db.read() as session:
             rows = session.execute(
                 select(o.id, o.kind, Dossier.code, o.attempts, o.last_error, o.created_at)
-                .outerjoin(Dossier, Dossier.id == o.dossier_id).where(o.status == "dead").order_by(o.id)
+                .outerjoin(Dossier, Dossier.id == o.dossier_id)
+                .where(o.status == "dead")
+                .order_by(o.id)
             ).all()
         return [DeadLetter(*row) for row in rows]
 
@@ -223,7 +274,8 @@ class OutboxWorker:
             return 0
         with self.db.write() as session:
             result = session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "dead")
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "dead")
                 .values(status="pending", attempts=0, next_attempt_at=self.clock.now(), locked_until=None)
             )
         return result.rowcount
@@ -235,6 +287,7 @@ STATUSES = ("pending", "sent", "dead")
 @dataclass(frozen=True)
 class Counts:
     """How many messages are in each status, overall and per kind, for the administrator."""
+
     by_status: dict[str, int]
     by_kind: dict[str, dict[str, int]]
 
@@ -257,8 +310,14 @@ def shipment_order(session, settings: Settings, dossier_id: int | None, payload:
     name, application = session.execute(
         select(Dossier.applicant_name, Event.data["application"])
         .join(Event, (Event.dossier_id == Dossier.id) & (Event.kind == "submitted"))
-        .where(Dossier.id == dossier_id)).one()
+        .where(Dossier.id == dossier_id)
+    ).one()
     application = application or {}
-    order = {"recipient": name, "address": application.get("delivery_address") or application.get("address") or "",
-             "phone": application.get("phone") or "", "fee": settings.postal_fee, "payer": "applicant"}
+    order = {
+        "recipient": name,
+        "address": application.get("delivery_address") or application.get("address") or "",
+        "phone": application.get("phone") or "",
+        "fee": settings.postal_fee,
+        "payer": "applicant",
+    }
     return {**order, **payload}

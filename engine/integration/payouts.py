@@ -4,6 +4,7 @@ must be in the bank's own report of that day, with the same amount, and the othe
 Ours are the `bank_confirmed` messages dossiers took, dated by the bank's settlement time in the
 message (the time the bank's report goes by), or by when we received it if the bank gave none.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.config import Settings
-from engine.errors import EngineError
 from engine.data.models import Dossier, Event
+from engine.errors import EngineError
 
 TIMEOUT_SECONDS = 10.0
 
@@ -46,8 +47,12 @@ class Reconciliation:
 
     @property
     def matches(self) -> bool:
-        return (not self.missing_at_bank and not self.missing_here and not self.amounts_differ
-                and (self.ours_count, self.ours_total) == (self.bank_count, self.bank_total))
+        return (
+            not self.missing_at_bank
+            and not self.missing_here
+            and not self.amounts_differ
+            and (self.ours_count, self.ours_total) == (self.bank_count, self.bank_total)
+        )
 
 
 def reconcile(session: Session, settings: Settings, day: date) -> Reconciliation:
@@ -57,19 +62,25 @@ def reconcile(session: Session, settings: Settings, day: date) -> Reconciliation
     bank_by_id = {t.transfer_id: t for t in bank}
     return Reconciliation(
         day=day,
-        ours_count=len(ours), ours_total=sum(t.amount for t in ours),
-        bank_count=len(bank), bank_total=sum(t.amount for t in bank),
+        ours_count=len(ours),
+        ours_total=sum(t.amount for t in ours),
+        bank_count=len(bank),
+        bank_total=sum(t.amount for t in bank),
         missing_at_bank=[t for t in ours if t.transfer_id not in bank_by_id],
         missing_here=[t for t in bank if t.transfer_id not in ours_by_id],
-        amounts_differ=[(t, bank_by_id[t.transfer_id]) for t in ours
-                        if t.transfer_id in bank_by_id and bank_by_id[t.transfer_id].amount != t.amount],
+        amounts_differ=[
+            (t, bank_by_id[t.transfer_id])
+            for t in ours
+            if t.transfer_id in bank_by_id and bank_by_id[t.transfer_id].amount != t.amount
+        ],
     )
 
 
 def confirmed_transfers(session: Session, day: date, zone: ZoneInfo) -> list[Transfer]:
     """The bank confirmations dossiers took that were settled on `day` (office time)."""
     rows = session.execute(
-        select(Event.at, Event.data, Dossier.code).join(Dossier, Dossier.id == Event.dossier_id)
+        select(Event.at, Event.data, Dossier.code)
+        .join(Dossier, Dossier.id == Event.dossier_id)
         .where(Event.kind == "message_received", Event.data["message"].as_string() == "bank_confirmed")
         .order_by(Event.id)
     )
@@ -88,11 +99,16 @@ def bank_report(settings: Settings, day: date) -> list[Transfer]:
         response = httpx.get(url, timeout=TIMEOUT_SECONDS)
         response.raise_for_status()
         listed = response.json()["transfers"]
-        return [Transfer(str(t["transfer_id"]), str(t.get("dossier_code") or ""), _amount(t["amount"]))
-                for t in listed if t.get("outcome", "confirmed") == "confirmed"]
+        return [
+            Transfer(str(t["transfer_id"]), str(t.get("dossier_code") or ""), _amount(t["amount"]))
+            for t in listed
+            if t.get("outcome", "confirmed") == "confirmed"
+        ]
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
-        raise BankUnavailable(f"Không lấy được bảng kê ngày {day:%d/%m/%Y} của ngân hàng: {error}",
-                              f"The bank's report of {day.isoformat()} could not be read: {error}") from error
+        raise BankUnavailable(
+            f"Không lấy được bảng kê ngày {day:%d/%m/%Y} của ngân hàng: {error}",
+            f"The bank's report of {day.isoformat()} could not be read: {error}",
+        ) from error
 
 
 def _local_day(settled: Any, received: datetime, zone: ZoneInfo) -> date:

@@ -5,6 +5,7 @@ as the application declares?
 The 12-digit citizen ID (Circular 59/2021/TT-BCA) reads: 3 digits of the province of birth
 registration, 1 digit for century and sex, 2 digits for the year of birth, 6 serial digits.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -21,16 +22,86 @@ from engine.forms import Message
 TIMEOUT_SECONDS = 5.0
 
 # province and city codes as published with the circular (the 63 provinces before the 2025 merger)
-PROVINCE_CODES = frozenset(f"{n:03d}" for n in (
-    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37, 38, 40, 42, 44, 45,
-    46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92,
-    93, 94, 95, 96,
-))
+PROVINCE_CODES = frozenset(
+    f"{n:03d}"
+    for n in (
+        1,
+        2,
+        4,
+        6,
+        8,
+        10,
+        11,
+        12,
+        14,
+        15,
+        17,
+        19,
+        20,
+        22,
+        24,
+        25,
+        26,
+        27,
+        30,
+        31,
+        33,
+        34,
+        35,
+        36,
+        37,
+        38,
+        40,
+        42,
+        44,
+        45,
+        46,
+        48,
+        49,
+        51,
+        52,
+        54,
+        56,
+        58,
+        60,
+        62,
+        64,
+        66,
+        67,
+        68,
+        70,
+        72,
+        74,
+        75,
+        77,
+        79,
+        80,
+        82,
+        83,
+        84,
+        86,
+        87,
+        89,
+        91,
+        92,
+        93,
+        94,
+        95,
+        96,
+    )
+)
 # 4th digit: (first year of the century, sex)
 CENTURY_SEX = {
-    "0": (1900, "male"), "1": (1900, "female"), "2": (2000, "male"), "3": (2000, "female"),
-    "4": (2100, "male"), "5": (2100, "female"), "6": (2200, "male"), "7": (2200, "female"),
-    "8": (1800, "male"), "9": (1800, "female"),
+    "0": (1900, "male"),
+    "1": (1900, "female"),
+    "2": (2000, "male"),
+    "3": (2000, "female"),
+    "4": (2100, "male"),
+    "5": (2100, "female"),
+    "6": (2200, "male"),
+    "7": (2200, "female"),
+    "8": (1800, "male"),
+    "9": (1800, "female"),
 }
 
 
@@ -68,19 +139,29 @@ def check_structure(citizen_id: str, date_of_birth: date | str | None = None, se
         return [Message("Số CCCD gồm đúng 12 chữ số", "A citizen ID has exactly 12 digits")]
     problems = []
     if text[:3] not in PROVINCE_CODES:
-        problems.append(Message(f"Mã tỉnh '{text[:3]}' (3 chữ số đầu) không có trong danh mục",
-                                f"The province code '{text[:3]}' (first 3 digits) is not a published one"))
+        problems.append(
+            Message(
+                f"Mã tỉnh '{text[:3]}' (3 chữ số đầu) không có trong danh mục",
+                f"The province code '{text[:3]}' (first 3 digits) is not a published one",
+            )
+        )
     century, coded_sex = CENTURY_SEX[text[3]]
     if sex in ("male", "female") and sex != coded_sex:
-        problems.append(Message(
-            f"Chữ số thứ 4 ({text[3]}) ứng với giới tính {_SEX_VI[coded_sex]}, hồ sơ khai {_SEX_VI[sex]}",
-            f"The 4th digit ({text[3]}) stands for {coded_sex}, the application says {sex}"))
+        problems.append(
+            Message(
+                f"Chữ số thứ 4 ({text[3]}) ứng với giới tính {_SEX_VI[coded_sex]}, hồ sơ khai {_SEX_VI[sex]}",
+                f"The 4th digit ({text[3]}) stands for {coded_sex}, the application says {sex}",
+            )
+        )
     born = _as_date(date_of_birth)
     if born is not None and century + int(text[4:6]) != born.year:
-        problems.append(Message(
-            f"Chữ số thứ 4 đến 6 ({text[3:6]}) ứng với năm sinh {century + int(text[4:6])}, hồ sơ khai {born.year}",
-            f"Digits 4 to 6 ({text[3:6]}) stand for the birth year {century + int(text[4:6])}, "
-            f"the application says {born.year}"))
+        problems.append(
+            Message(
+                f"Chữ số thứ 4 đến 6 ({text[3:6]}) ứng với năm sinh {century + int(text[4:6])}, hồ sơ khai {born.year}",
+                f"Digits 4 to 6 ({text[3:6]}) stand for the birth year {century + int(text[4:6])}, "
+                f"the application says {born.year}",
+            )
+        )
     return problems
 
 

@@ -4,6 +4,7 @@ A job queues one `notify.hi_renewal` outbox message per card and expiry date; th
 idempotency key is made of the card and its expiry date, so two jobs running at once (or one run
 twice) queue it once: the second insert finds the key taken and does nothing.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,27 +34,44 @@ def queue_renewal_reminders(db: Database, clock: Clock, settings: Settings, days
     now = clock.now()
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
     card, newer, renewal = HealthInsuranceCard, aliased(HealthInsuranceCard), aliased(Dossier)
-    renewed = exists().where(newer.card_number == card.card_number, newer.valid_to > card.valid_to,
-                             renewal.id == newer.dossier_id, renewal.status.not_in(_NO_CARD))
+    renewed = exists().where(
+        newer.card_number == card.card_number,
+        newer.valid_to > card.valid_to,
+        renewal.id == newer.dossier_id,
+        renewal.status.not_in(_NO_CARD),
+    )
     insert = sqlite.insert if db.is_sqlite else postgresql.insert
     queued = 0
     with db.write() as session:
         due = session.execute(
             select(card.id, card.dossier_id, card.card_number, card.valid_to, Dossier.code)
             .join(Dossier, Dossier.id == card.dossier_id)
-            .where(card.valid_to >= today, card.valid_to <= today + timedelta(days=days_before),
-                   or_(card.reminded_for.is_(None), card.reminded_for != card.valid_to),
-                   Dossier.status.in_(_ISSUED), ~renewed)
+            .where(
+                card.valid_to >= today,
+                card.valid_to <= today + timedelta(days=days_before),
+                or_(card.reminded_for.is_(None), card.reminded_for != card.valid_to),
+                Dossier.status.in_(_ISSUED),
+                ~renewed,
+            )
             .order_by(card.valid_to, card.id)
         ).all()
         for row in due:
             valid_to = row.valid_to.isoformat()
-            added = session.scalar(insert(OutboxMessage).values(
-                dossier_id=row.dossier_id, kind=KIND,
-                payload={"dossier_code": row.code, "card_number": row.card_number, "valid_to": valid_to},
-                idempotency_key=f"{KIND}:{row.dossier_id}:{row.card_number}:{valid_to}",
-                status="pending", attempts=0, created_at=now, next_attempt_at=now,
-            ).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxMessage.id))
+            added = session.scalar(
+                insert(OutboxMessage)
+                .values(
+                    dossier_id=row.dossier_id,
+                    kind=KIND,
+                    payload={"dossier_code": row.code, "card_number": row.card_number, "valid_to": valid_to},
+                    idempotency_key=f"{KIND}:{row.dossier_id}:{row.card_number}:{valid_to}",
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                .returning(OutboxMessage.id)
+            )
             if added is not None:  # None: another job queued it first (the key was taken)
                 queued += 1
             session.execute(update(card).where(card.id == row.id).values(reminded_for=row.valid_to))

@@ -1,6 +1,7 @@
 """Signed webhooks between the product and the outside systems (post, bank): HMAC-SHA256 over the
 timestamp and the raw body, so neither a changed body nor an old message passes. Plain Python:
 the simulators use it too."""
+
 from __future__ import annotations
 
 import hashlib

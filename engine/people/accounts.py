@@ -1,13 +1,14 @@
 """Logins: applicants' own accounts (a person by citizen ID, an organisation by tax code) and
 officers' passwords. Passwords are kept as argon2 hashes; reset links go out through the outbox
 and only a hash of their token is stored."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,10 +16,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.data.journal import queue
+from engine.data.models import Account, PasswordReset, User
 from engine.errors import EngineError, NotAllowed
 from engine.forms import Field, FormError, Message, validate
-from engine.data.models import Account, PasswordReset, User
-from engine.data.journal import queue
 
 KINDS = ("individual", "employer", "medical_facility")
 MIN_PASSWORD = 8
@@ -47,8 +48,9 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 def _check_password(password: str, confirm: str | None, errors: dict[str, Message]) -> None:
     if len(password or "") < MIN_PASSWORD:
-        errors["password"] = Message(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự",
-                                     f"The password needs at least {MIN_PASSWORD} characters")
+        errors["password"] = Message(
+            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự", f"The password needs at least {MIN_PASSWORD} characters"
+        )
     elif confirm is not None and confirm != password:
         errors["password_confirm"] = Message("Hai mật khẩu không khớp", "The two passwords differ")
 
@@ -61,8 +63,9 @@ _SIGNUP_FIELDS = (
 )
 
 
-def register(session: Session, kind: str, id_number: str, values: dict[str, str], password: str,
-             confirm: str, now: datetime) -> Account:
+def register(
+    session: Session, kind: str, id_number: str, values: dict[str, str], password: str, confirm: str, now: datetime
+) -> Account:
     """Create an applicant account; every problem is reported at once, per field, and nothing is
     written unless all pass."""
     errors: dict[str, Message] = {}
@@ -72,39 +75,59 @@ def register(session: Session, kind: str, id_number: str, values: dict[str, str]
     if kind == "individual" and not re.fullmatch(r"\d{12}", id_number):
         errors["id_number"] = Message("Số CCCD gồm đúng 12 chữ số", "A citizen ID has exactly 12 digits")
     elif kind in ("employer", "medical_facility") and not _TAX_CODE.fullmatch(id_number):
-        errors["id_number"] = Message("Mã số thuế gồm 10 chữ số (hoặc 10 chữ số, dấu gạch và 3 chữ số)",
-                                      "A tax code has 10 digits (or 10 digits, a dash and 3 digits)")
+        errors["id_number"] = Message(
+            "Mã số thuế gồm 10 chữ số (hoặc 10 chữ số, dấu gạch và 3 chữ số)",
+            "A tax code has 10 digits (or 10 digits, a dash and 3 digits)",
+        )
     cleaned: dict[str, str] = {}
     try:
         cleaned = validate(_SIGNUP_FIELDS, values)
     except FormError as e:
         errors.update(e.errors)
     if not (values.get("phone") or values.get("email")):
-        errors.setdefault("phone", Message("Cần số điện thoại hoặc thư điện tử để nhận thông báo",
-                                           "A phone number or an e-mail address is needed for notices"))
+        errors.setdefault(
+            "phone",
+            Message(
+                "Cần số điện thoại hoặc thư điện tử để nhận thông báo",
+                "A phone number or an e-mail address is needed for notices",
+            ),
+        )
     _check_password(password, confirm, errors)
     if not errors:
         taken = _find(session, id_number, cleaned.get("phone"), cleaned.get("email"))
         if taken is not None:
             if taken.id_number == id_number:
-                errors["id_number"] = Message("Số này đã có tài khoản; hãy đăng nhập hoặc lấy lại mật khẩu",
-                                              "This number already has an account: log in or reset the password")
+                errors["id_number"] = Message(
+                    "Số này đã có tài khoản; hãy đăng nhập hoặc lấy lại mật khẩu",
+                    "This number already has an account: log in or reset the password",
+                )
             elif cleaned.get("phone") and taken.phone == cleaned.get("phone"):
-                errors["phone"] = Message("Số điện thoại này đã dùng cho tài khoản khác",
-                                          "This phone number is used by another account")
+                errors["phone"] = Message(
+                    "Số điện thoại này đã dùng cho tài khoản khác", "This phone number is used by another account"
+                )
             else:
-                errors["email"] = Message("Thư điện tử này đã dùng cho tài khoản khác",
-                                          "This e-mail address is used by another account")
+                errors["email"] = Message(
+                    "Thư điện tử này đã dùng cho tài khoản khác", "This e-mail address is used by another account"
+                )
     if errors:
         raise FormError(errors)
-    account = Account(kind=kind, id_number=id_number, full_name=cleaned["full_name"],
-                      phone=cleaned.get("phone") or None, email=(cleaned.get("email") or "").lower() or None,
-                      address=cleaned.get("address") or "", password_hash=hash_password(password), created_at=now)
+    account = Account(
+        kind=kind,
+        id_number=id_number,
+        full_name=cleaned["full_name"],
+        phone=cleaned.get("phone") or None,
+        email=(cleaned.get("email") or "").lower() or None,
+        address=cleaned.get("address") or "",
+        password_hash=hash_password(password),
+        created_at=now,
+    )
     session.add(account)
     try:
         session.flush()
     except IntegrityError:  # the same number registered by a concurrent request
-        raise FormError({"id_number": Message("Số này đã có tài khoản", "This number already has an account")})
+        raise FormError(
+            {"id_number": Message("Số này đã có tài khoản", "This number already has an account")}
+        ) from None
     return account
 
 
@@ -112,9 +135,15 @@ def _find(session: Session, *identifiers: str | None) -> Account | None:
     wanted = [i.strip() for i in identifiers if i and i.strip()]
     if not wanted:
         return None
-    return session.scalars(select(Account).where(or_(
-        Account.id_number.in_(wanted), Account.phone.in_(wanted), Account.email.in_([w.lower() for w in wanted]),
-    ))).first()
+    return session.scalars(
+        select(Account).where(
+            or_(
+                Account.id_number.in_(wanted),
+                Account.phone.in_(wanted),
+                Account.email.in_([w.lower() for w in wanted]),
+            )
+        )
+    ).first()
 
 
 def authenticate(session: Session, identifier: str, password: str) -> Account:
@@ -149,10 +178,22 @@ def request_reset(session: Session, identifier: str, now: datetime, link: Callab
     if account is None:
         return
     token = secrets.token_urlsafe(32)
-    session.add(PasswordReset(account_id=account.id, token_hash=_token_hash(token), created_at=now,
-                              expires_at=now + RESET_VALID_FOR))
-    queue(session, None, "notify.password_reset", now, account_id=account.id, name=account.full_name,
-          phone=account.phone, email=account.email, link=link(token))
+    session.add(
+        PasswordReset(
+            account_id=account.id, token_hash=_token_hash(token), created_at=now, expires_at=now + RESET_VALID_FOR
+        )
+    )
+    queue(
+        session,
+        None,
+        "notify.password_reset",
+        now,
+        account_id=account.id,
+        name=account.full_name,
+        phone=account.phone,
+        email=account.email,
+        link=link(token),
+    )
 
 
 def reset_password(session: Session, token: str, password: str, confirm: str, now: datetime) -> Account:
@@ -160,11 +201,14 @@ def reset_password(session: Session, token: str, password: str, confirm: str, no
     _check_password(password, confirm, errors)
     if errors:
         raise FormError(errors)
-    reset = session.scalars(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token or ""))
-                            ).one_or_none()
+    reset = session.scalars(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token or ""))
+    ).one_or_none()
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
-        raise NotAllowed("Liên kết đặt lại mật khẩu không còn hiệu lực; hãy yêu cầu liên kết mới",
-                         "This reset link is no longer valid; ask for a new one")
+        raise NotAllowed(
+            "Liên kết đặt lại mật khẩu không còn hiệu lực; hãy yêu cầu liên kết mới",
+            "This reset link is no longer valid; ask for a new one",
+        )
     account = session.get(Account, reset.account_id)
     account.password_hash = hash_password(password)
     account.session_epoch += 1  # log out every session started with the old password

@@ -8,18 +8,19 @@
 A task is offered to every officer who holds its role in the dossier's unit; claiming makes it
 theirs alone. Completing an unclaimed task claims it on the way.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import Connection
 
-from engine.errors import NotAllowed, TaskNotOpen
 from engine.data.models import TaskStatus
-from engine.people.officers import Actor
 from engine.data.store import Colleague, TaskRow, fill_names, holds_role
+from engine.errors import NotAllowed, TaskNotOpen
+from engine.people.officers import Actor
 
 LEADER_ROLE = "leadership"
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
@@ -87,13 +88,15 @@ TRANSITIONS = {
 }
 
 
-def apply(conn: Connection, task: TaskRow, action: str, actor: Actor, now: datetime,
-          target: Colleague | None = None) -> None:
+def apply(
+    conn: Connection, task: TaskRow, action: str, actor: Actor, now: datetime, target: Colleague | None = None
+) -> None:
     """Check and apply one transition to a task row (the caller saves it); raises TaskNotOpen or
     NotAllowed before changing anything."""
     transition = TRANSITIONS[action]
-    if task.status not in transition.sources or (action == "complete" and task.status == TaskStatus.CLAIMED
-                                                 and task.assignee_id != actor.user_id):
+    if task.status not in transition.sources or (
+        action == "complete" and task.status == TaskStatus.CLAIMED and task.assignee_id != actor.user_id
+    ):
         fill_names(conn, task)  # an error names who has it or did it
     if task.status not in transition.sources:
         raise _not_open(task, action)
@@ -131,6 +134,7 @@ def _not_open(task: TaskRow, action: str) -> TaskNotOpen:
         )
     if action == "claim":
         who = task.assignee_name or "?"
-        return TaskNotOpen(f"Công việc '{task.title}' đã được {who} nhận",
-                           f"Task '{task.title}' was already claimed by {who}")
+        return TaskNotOpen(
+            f"Công việc '{task.title}' đã được {who} nhận", f"Task '{task.title}' was already claimed by {who}"
+        )
     return TaskNotOpen(f"Công việc '{task.title}' chưa được ai nhận", f"Task '{task.title}' is not claimed")

@@ -1,4 +1,5 @@
 """Officers, units and roles: editable data, not part of any diagram."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
 from engine.data.models import Role, RoleAssignment, Unit, User
+from engine.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -19,15 +20,15 @@ class Actor:
     kind: str = "officer"
 
     @classmethod
-    def system(cls) -> "Actor":
+    def system(cls) -> Actor:
         return cls("system", None, "system")
 
     @classmethod
-    def applicant(cls, name: str) -> "Actor":
+    def applicant(cls, name: str) -> Actor:
         return cls(name, None, "applicant")
 
     @classmethod
-    def of(cls, user: User) -> "Actor":
+    def of(cls, user: User) -> Actor:
         return cls(user.full_name, user.id, "officer")
 
 

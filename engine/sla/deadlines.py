@@ -1,24 +1,31 @@
 """The dossier's clock: its appointment set on acceptance, stopped while the applicant is asked
 for papers during processing, and moved when they arrive."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from engine.sla import late
 from engine.data.db import rows_to_insert
-from engine.workflow.metadata import STEPS, ProcedureMeta
-from engine.data.models import HumanTask
-from engine.people.officers import Actor
 from engine.data.journal import queue, record
-from engine.statuses import DossierStatus
+from engine.data.models import HumanTask
 from engine.data.store import DossierRow
+from engine.people.officers import Actor
+from engine.sla import late
 from engine.sla.workdays import WorkCalendar
+from engine.statuses import DossierStatus
+from engine.workflow.metadata import STEPS, ProcedureMeta
 
 
-def follow_status(session: Session, dossier: DossierRow, moved_to: list[int], meta: ProcedureMeta,
-                  calendar: WorkCalendar, now: datetime) -> None:
+def follow_status(
+    session: Session,
+    dossier: DossierRow,
+    moved_to: list[int],
+    meta: ProcedureMeta,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> None:
     """Keep the clock in step with the statuses an advance moved the dossier through."""
     for status in moved_to:
         if status == DossierStatus.ACCEPTED and dossier.received_on is None:
@@ -39,9 +46,17 @@ def follow_status(session: Session, dossier: DossierRow, moved_to: list[int], me
 def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
     dossier.received_on = calendar.received_day(now)
     dossier.appointment_at = calendar.due(dossier.received_on, meta.limit_days, meta.limit_unit == "working")
-    record(session, dossier.id, Actor.system(), "appointment_set", now,
-           received_on=dossier.received_on.isoformat(), appointment_at=dossier.appointment_at.isoformat(),
-           limit_days=meta.limit_days, limit_unit=meta.limit_unit)
+    record(
+        session,
+        dossier.id,
+        Actor.system(),
+        "appointment_set",
+        now,
+        received_on=dossier.received_on.isoformat(),
+        appointment_at=dossier.appointment_at.isoformat(),
+        limit_days=meta.limit_days,
+        limit_unit=meta.limit_unit,
+    )
 
 
 def _resume(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
@@ -58,10 +73,25 @@ def _resume(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCal
         paused = (resumed_on - stopped_on).days
         new = calendar.due(old.astimezone(calendar.zone).date(), paused, working=False)
     dossier.paused_at, dossier.appointment_at = None, new
-    record(session, dossier.id, Actor.system(), "clock_resumed", now, mode=meta.on_supplement,
-           old_appointment=old.isoformat(), appointment_at=new.isoformat())
-    queue(session, dossier.id, "notify.appointment", now, dossier_code=dossier.code,
-          appointment_at=new.isoformat(), reason="supplement_received")
+    record(
+        session,
+        dossier.id,
+        Actor.system(),
+        "clock_resumed",
+        now,
+        mode=meta.on_supplement,
+        old_appointment=old.isoformat(),
+        appointment_at=new.isoformat(),
+    )
+    queue(
+        session,
+        dossier.id,
+        "notify.appointment",
+        now,
+        dossier_code=dossier.code,
+        appointment_at=new.isoformat(),
+        reason="supplement_received",
+    )
 
 
 def _working_days_between(calendar: WorkCalendar, start, end) -> int:
@@ -74,8 +104,9 @@ def _working_days_between(calendar: WorkCalendar, start, end) -> int:
     return count
 
 
-def set_task_due_times(session: Session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar,
-                       now: datetime) -> None:
+def set_task_due_times(
+    session: Session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now: datetime
+) -> None:
     """Give the dossier's new human tasks their due times: reception is due the day the dossier
     counts as received; a later step is due when the appointment is, less the days the procedure
     gives to the steps after it (so pauses and apologies that move the appointment move it too)."""

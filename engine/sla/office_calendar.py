@@ -2,6 +2,7 @@
 for new deadlines without a restart: at once where the calendar is read fresh (`load_calendar`),
 within CACHE_SECONDS on the engine's hot path (`current_calendar`), which would otherwise read
 the table at every step of every dossier."""
+
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.config import Settings
-from engine.errors import NotFound
 from engine.data.models import CalendarDay
+from engine.errors import NotFound
 from engine.sla.workdays import OfficeHours, WorkCalendar
 
 
@@ -64,8 +65,10 @@ def remove_day(session: Session, day: date) -> None:
     """Drop the office's own change for `day`: the national calendar applies again."""
     row = session.get(CalendarDay, day)
     if row is None:
-        raise NotFound(f"Ngày {day.isoformat()} không có điều chỉnh riêng của cơ quan",
-                       f"The office has no change of its own for {day.isoformat()}")
+        raise NotFound(
+            f"Ngày {day.isoformat()} không có điều chỉnh riêng của cơ quan",
+            f"The office has no change of its own for {day.isoformat()}",
+        )
     session.delete(row)
     forget_cached_calendars()
 

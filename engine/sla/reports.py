@@ -1,4 +1,5 @@
 """The office's figures, read from the projected tables (never from workflow state)."""
+
 from __future__ import annotations
 
 from collections import defaultdict

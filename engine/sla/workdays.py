@@ -16,6 +16,7 @@ The rules, in plain words (also in the README):
 - A limit of N calendar days falls due at the end of office hours of the Nth calendar day after
   that day; if that day is not a working day, on the next working day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ class OfficeHours:
     cutoff: time = time(15, 0)  # accepted from then on: counts from the next working day
 
     @classmethod
-    def parse(cls, text: str, cutoff: str = "15:00") -> "OfficeHours":
+    def parse(cls, text: str, cutoff: str = "15:00") -> OfficeHours:
         """From '07:30-11:30,13:30-17:00'."""
         morning, afternoon = (part.strip().split("-") for part in text.split(","))
         t = time.fromisoformat
@@ -49,7 +50,7 @@ def _national(year: int) -> holidays.HolidayBase:
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    zone: ZoneInfo  # the office's (settings.timezone)
     hours: OfficeHours = OfficeHours()
     office_holidays: frozenset[date] = field(default_factory=frozenset)  # office's own days off
     office_workdays: frozenset[date] = field(default_factory=frozenset)  # office's own working days

@@ -1,9 +1,10 @@
 """From BPMN text to SpiffWorkflow specs, with the engine's own clock behind timer events."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterator, Mapping
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -64,7 +65,7 @@ def event_definitions(task_spec) -> list:
 
 def engine_now(my_task) -> datetime:
     clock = getattr(my_task.workflow.script_engine, "clock", None)
-    return clock.now() if clock is not None else datetime.now(timezone.utc)
+    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 class ClockTimeDateTimer(TimeDateEventDefinition):

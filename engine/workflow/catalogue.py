@@ -1,13 +1,15 @@
 """The procedure catalogue: every diagram in bpmn/ with its metadata in workflows/, validated
 together. A bad file is reported (file, element id, reason) and the other procedures still load.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from lxml import etree
@@ -48,9 +50,7 @@ class Catalogue:
     roles: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def load_catalogue(
-    bpmn_dir: Path, workflows_dir: Path, only: Iterable[Path] | None = None
-) -> Catalogue:
+def load_catalogue(bpmn_dir: Path, workflows_dir: Path, only: Iterable[Path] | None = None) -> Catalogue:
     """Load and validate the catalogue, or, with `only`, just the procedures those files belong to
     (a diagram or metadata file, possibly a draft outside bpmn/ with its .yaml beside it)."""
     cat = Catalogue()
@@ -108,8 +108,11 @@ def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
             ref = flow.get(end)
             if ref not in ids:
                 what = "comes from" if end == "sourceRef" else "leads to"
-                problems.append(Problem(_rel(path), flow.get("id", ""),
-                                        f"sequence flow {what} '{ref}', which is not in the diagram"))
+                problems.append(
+                    Problem(
+                        _rel(path), flow.get("id", ""), f"sequence flow {what} '{ref}', which is not in the diagram"
+                    )
+                )
                 ok = False
     if ok:
         for container in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
@@ -120,10 +123,26 @@ def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
 
 
 FLOW_NODES = {
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction",
-    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
 }
 
 
@@ -214,8 +233,11 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
         return None
     in_catalogue = diagram.resolve().parent == bpmn_dir.resolve()  # (drafts may be named freely)
     if in_catalogue and meta.code != diagram.stem:
-        problems.append(Problem(_rel(meta_path), "code",
-                                f"code {meta.code} differs from the file name {diagram.stem}; name both alike"))
+        problems.append(
+            Problem(
+                _rel(meta_path), "code", f"code {meta.code} differs from the file name {diagram.stem}; name both alike"
+            )
+        )
         return None
 
     text = diagram.read_text(encoding="utf-8")
@@ -249,8 +271,7 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks})
 
     found = check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path))
-    problems.extend(Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason)
-                    for p in found)
+    problems.extend(Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason) for p in found)
     if found:
         return None
 
@@ -270,11 +291,15 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
         if isinstance(ts, UserTask):
             user_tasks.add(element)
             if not ts.lane:
-                problems.append(Problem(file, element, "user task is not in a lane; put it in the lane of the role that does it"))
+                problems.append(
+                    Problem(file, element, "user task is not in a lane; put it in the lane of the role that does it")
+                )
             elif ts.lane not in roles:
                 problems.append(Problem(file, element, f"lane '{ts.lane}' is not a known role ({', '.join(roles)})"))
             if element not in meta.tasks:
-                problems.append(Problem(file, element, f"user task has no form fields declared in the metadata ({meta_path})"))
+                problems.append(
+                    Problem(file, element, f"user task has no form fields declared in the metadata ({meta_path})")
+                )
         if isinstance(ts, ScriptTask):
             reason = check_source(ts.script or "", "exec")
             if reason:
@@ -291,7 +316,13 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
                 if reason:
                     problems.append(Problem(file, element, f"condition refused: {reason}"))
             if ts.default_task_spec is None and type(ts).__name__ == "ExclusiveGateway":
-                problems.append(Problem(file, element, "exclusive gateway has no default flow; when no condition matches the dossier would stop"))
+                problems.append(
+                    Problem(
+                        file,
+                        element,
+                        "exclusive gateway has no default flow; when no condition matches the dossier would stop",
+                    )
+                )
         for definition in event_definitions(ts):
             if isinstance(definition, CycleTimerEventDefinition):
                 problems.append(Problem(file, element, "cycle timers are not supported; use a duration or a date"))
@@ -313,4 +344,3 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
             if step.kind == "message" and step.target not in messages:
                 problems.append(Problem(meta_path, where, f"the diagram waits for no message '{step.target}'"))
     return problems
-

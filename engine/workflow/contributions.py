@@ -12,6 +12,7 @@ and the period payable is ``months * monthly_payable``, both exact, never rounde
 Diagrams call these functions from scripts (see ``engine/rules.py``); a refusal is a
 ``ValueError`` whose message says what is wrong in plain words.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -44,6 +45,7 @@ _rates_lock = threading.Lock()
 
 # --------------------------------------------------------------------------- figures
 
+
 class RatesFileError(ValueError):
     """workflows/rates.yaml is missing, unreadable or not in the expected shape."""
 
@@ -64,7 +66,8 @@ def _parse_rates(raw: Any, source: str) -> dict[str, list[tuple[date, Any]]]:
                 raise RatesFileError(f"{source}: {name}[{i}]: 'from' must be a date written YYYY-MM-DD")
             if dated and start <= dated[-1][0]:
                 raise RatesFileError(
-                    f"{source}: {name}[{i}]: dates must increase ({start} does not come after {dated[-1][0]})")
+                    f"{source}: {name}[{i}]: dates must increase ({start} does not come after {dated[-1][0]})"
+                )
             dated.append((start, entry["value"]))
         parsed[str(name)] = dated
     return parsed
@@ -108,11 +111,13 @@ def figure(name: str, on: date) -> Any:
         first = rates[name][0][0]
         raise ValueError(
             f"no value of {name} is known on {on.isoformat()}: "
-            f"the first one in rates.yaml is valid from {first.isoformat()}")
+            f"the first one in rates.yaml is valid from {first.isoformat()}"
+        )
     return copy.deepcopy(value[1])
 
 
 # --------------------------------------------------------------------------- arithmetic
+
 
 def round_half_up(amount: Rational | int) -> int:
     """An exact amount of đồng (int or Fraction) rounded to the whole đồng, halves up
@@ -141,7 +146,7 @@ def allowed_payment_periods(on: date) -> list[int]:
     """The payment periods (months) a voluntary participant may choose on the day ``on``:
     the regular ones, then payment in advance in whole steps up to the maximum."""
     rule = figure("voluntary_payment_periods", on)
-    periods = sorted(set(int(p) for p in rule["periods"]))
+    periods = sorted({int(p) for p in rule["periods"]})
     step, most = int(rule.get("advance_step_months") or 0), int(rule.get("advance_max_months") or 0)
     if step > 0:
         periods += [m for m in range(step, most + 1, step) if m not in periods]
@@ -173,16 +178,18 @@ def voluntary_contribution(income: int, months: int, support_percent: int, on: d
     if income < floor:
         raise ValueError(
             f"monthly income {income:,} đồng is below the rural poverty line of {floor:,} đồng, "
-            f"the lowest income for voluntary social insurance on {on.isoformat()}")
+            f"the lowest income for voluntary social insurance on {on.isoformat()}"
+        )
     if income > ceiling:
         raise ValueError(
             f"monthly income {income:,} đồng is above the ceiling of {ceiling:,} đồng "
-            f"(20 x the reference level) on {on.isoformat()}")
+            f"(20 x the reference level) on {on.isoformat()}"
+        )
     periods = allowed_payment_periods(on)
     if months not in periods:
         raise ValueError(
-            f"a payment period of {months} months is not allowed; allowed: "
-            f"{', '.join(str(p) for p in periods)} months")
+            f"a payment period of {months} months is not allowed; allowed: {', '.join(str(p) for p in periods)} months"
+        )
     if not 0 <= support_percent <= 100:
         raise ValueError(f"support percent must be between 0 and 100, not {support_percent}")
 

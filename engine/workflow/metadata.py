@@ -3,6 +3,7 @@
 The format is described in workflows/README.md. Parsing never raises for bad content: it returns
 what it could read and a list of problems, so one bad file does not stop the others loading.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -138,7 +139,11 @@ class _Reader:
                 self.problem(where, "a choice field needs choices")
             for c in raw_choices:
                 if isinstance(c, dict):
-                    label = self.message(c.get("label"), where) if c.get("label") else Message(str(c.get("value")), str(c.get("value")))
+                    label = (
+                        self.message(c.get("label"), where)
+                        if c.get("label")
+                        else Message(str(c.get("value")), str(c.get("value")))
+                    )
                     choices.append(Choice(str(c.get("value")), label, c.get("unless")))
                 else:
                     choices.append(Choice(str(c), Message(str(c), str(c))))
@@ -164,8 +169,7 @@ class _Reader:
             self.problem("tasks", "tasks must map user task ids to their fields")
             return {}
         return {
-            str(task_id): self.fields((spec or {}).get("fields"), f"tasks.{task_id}")
-            for task_id, spec in raw.items()
+            str(task_id): self.fields((spec or {}).get("fields"), f"tasks.{task_id}") for task_id, spec in raw.items()
         }
 
 
@@ -197,7 +201,9 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         r.problem("limit.unit", f"the limit unit must be 'working' or 'calendar', not {unit!r}")
     on_supplement = limit.get("on_supplement", "resume")
     if on_supplement not in ON_SUPPLEMENT:
-        r.problem("limit.on_supplement", f"after a supplement the clock must 'resume' or 'restart', not {on_supplement!r}")
+        r.problem(
+            "limit.on_supplement", f"after a supplement the clock must 'resume' or 'restart', not {on_supplement!r}"
+        )
     steps = _read_steps(r, limit.get("steps"), days if isinstance(days, int) else 0)
     fee = raw.get("fee", 0)
     if not isinstance(fee, int) or fee < 0:
@@ -209,8 +215,12 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
             r.problem(f"documents[{i}]", "a document needs an id and a name")
             continue
         documents.append(
-            Document(str(d["id"]), r.message(d.get("name"), f"documents[{i}]"),
-                     bool(d.get("required", False)), bool(d.get("original", True)))
+            Document(
+                str(d["id"]),
+                r.message(d.get("name"), f"documents[{i}]"),
+                bool(d.get("required", False)),
+                bool(d.get("original", True)),
+            )
         )
 
     application = r.fields(raw.get("application"), "application")
@@ -268,8 +278,11 @@ def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:
     if raw is None:
         approval = 1 if days > 1 else 0
         return {"processing": days - approval, "approval": approval, "payout": 0, "return": 0}
-    if not isinstance(raw, dict) or any(k not in STEPS for k in raw) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw.values()):
+    if (
+        not isinstance(raw, dict)
+        or any(k not in STEPS for k in raw)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw.values())
+    ):
         r.problem("limit.steps", f"the split maps steps ({', '.join(STEPS)}) to whole, non-negative days")
         return {}
     steps = {step: int(raw.get(step, 0)) for step in STEPS}

@@ -10,16 +10,18 @@ A script calls them by name and gets plain values back, e.g.::
 
 Task data must not use these names as variables (the engine refuses data that would hide them).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.workflow.contributions import (
-                            age_in_months,
-                            allowed_payment_periods,
-                            figure,
-                            health_insurance_contribution,
-                            voluntary_contribution,
+    age_in_months,
+    allowed_payment_periods,
+    figure,
+    health_insurance_contribution,
+    voluntary_contribution,
 )
 
 # name -> function, offered to every script and condition in every diagram

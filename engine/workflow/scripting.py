@@ -12,6 +12,7 @@ compiled code calls (``_getattr_``, ``_getitem_``, ``_write_``, ...).
   are :class:`ScriptError` and name the diagram element.
 - :func:`check_source` is the compile-only check run when diagrams are loaded.
 """
+
 from __future__ import annotations
 
 import ast
@@ -69,33 +70,63 @@ class ScriptRefused(Exception):
 # Calls refused at compile time. None of these is in the builtins scripts get, so they would
 # fail anyway with a NameError; refusing them up front gives the designer a plain reason and
 # lets `check_source` report them when the diagram is loaded.
-_REFUSED_CALLS = frozenset({
-    "breakpoint", "compile", "delattr", "dir", "eval", "exec", "exit", "getattr", "globals",
-    "hasattr", "help", "input", "locals", "memoryview", "object", "open", "print", "quit",
-    "setattr", "super", "type", "vars",
-})
+_REFUSED_CALLS = frozenset(
+    {
+        "breakpoint",
+        "compile",
+        "delattr",
+        "dir",
+        "eval",
+        "exec",
+        "exit",
+        "getattr",
+        "globals",
+        "hasattr",
+        "help",
+        "input",
+        "locals",
+        "memoryview",
+        "object",
+        "open",
+        "print",
+        "quit",
+        "setattr",
+        "super",
+        "type",
+        "vars",
+    }
+)
 
 _STATEMENT_NAMES = {
-    "AsyncFor": "async for loops", "AsyncFunctionDef": "async functions",
-    "AsyncWith": "async with blocks", "Await": "await expressions",
+    "AsyncFor": "async for loops",
+    "AsyncFunctionDef": "async functions",
+    "AsyncWith": "async with blocks",
+    "Await": "await expressions",
 }
 
 # RestrictedPython's own messages, put in plain words: (reason, offending name or None).
 _Translation = tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, str | None]]]
 _TRANSLATIONS: list[_Translation] = [
-    (re.compile(r'^"(?P<n>.*)" is an invalid (?:variable|attribute) name because it starts'
-                r' with "_"'),
-     lambda m: ("names starting with '_' are not allowed", m["n"])),
-    (re.compile(r'^"(?P<n>.*)" is an invalid (?:variable|attribute) name because it ends'
-                r' with "__roles__"'),
-     lambda m: ("names ending with '__roles__' are not allowed", m["n"])),
-    (re.compile(r'^"(?P<n>.*)" is a (?:reserved|restricted) name'),
-     lambda m: (f"{m['n']} is not allowed", None)),
-    (re.compile(r"^(?P<n>Exec|Eval) calls are not allowed"),
-     lambda m: (f"{m['n'].lower()} is not allowed", None)),
-    (re.compile(r"^(?P<n>\w+) statements are not allowed"),
-     lambda m: (_STATEMENT_NAMES.get(m["n"], m["n"].lower() + " statements") + " are not allowed",
-                None)),
+    (
+        re.compile(
+            r'^"(?P<n>.*)" is an invalid (?:variable|attribute) name because it starts'
+            r' with "_"'
+        ),
+        lambda m: ("names starting with '_' are not allowed", m["n"]),
+    ),
+    (
+        re.compile(
+            r'^"(?P<n>.*)" is an invalid (?:variable|attribute) name because it ends'
+            r' with "__roles__"'
+        ),
+        lambda m: ("names ending with '__roles__' are not allowed", m["n"]),
+    ),
+    (re.compile(r'^"(?P<n>.*)" is a (?:reserved|restricted) name'), lambda m: (f"{m['n']} is not allowed", None)),
+    (re.compile(r"^(?P<n>Exec|Eval) calls are not allowed"), lambda m: (f"{m['n'].lower()} is not allowed", None)),
+    (
+        re.compile(r"^(?P<n>\w+) statements are not allowed"),
+        lambda m: (_STATEMENT_NAMES.get(m["n"], m["n"].lower() + " statements") + " are not allowed", None),
+    ),
 ]
 
 
@@ -154,8 +185,7 @@ def _describe(refusals: list[_Refusal], multiline: bool) -> str:
     clauses = []
     for reason, group in groups.items():
         if group[0].name:
-            items = [f"'{r.name}'" + (f" (line {r.line})" if multiline and r.line else "")
-                     for r in group]
+            items = [f"'{r.name}'" + (f" (line {r.line})" if multiline and r.line else "") for r in group]
             clauses.append(f"{reason}: {', '.join(dict.fromkeys(items))}")
         else:
             lines = [str(line) for line in dict.fromkeys(r.line for r in group) if line]
@@ -234,6 +264,7 @@ def check_source(source: str, mode: str) -> str | None:
 
 # --------------------------------------------------------------------------- guards
 
+
 def _guarded_getattr(obj: Any, name: str) -> Any:
     """``obj.name`` in a script: public attributes only, no ``str.format`` tricks.
 
@@ -250,8 +281,7 @@ def _guarded_getattr(obj: Any, name: str) -> Any:
     except NotImplementedError:
         # '{0.__class__}'.format(x) would reach private attributes through the format string.
         if name in ("format", "format_map"):
-            raise ScriptRefused(
-                f"str.{name} is not allowed; use an f-string or % formatting") from None
+            raise ScriptRefused(f"str.{name} is not allowed; use an f-string or % formatting") from None
         raise ScriptRefused(f"{name} is not allowed") from None
 
 
@@ -264,10 +294,19 @@ def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 _INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "<<=": operator.ilshift, ">>=": operator.irshift, "&=": operator.iand,
-    "|=": operator.ior, "^=": operator.ixor, "@=": operator.imatmul,
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+    "&=": operator.iand,
+    "|=": operator.ior,
+    "^=": operator.ixor,
+    "@=": operator.imatmul,
 }
 
 
@@ -285,17 +324,37 @@ def _inplacevar(op: str, target: Any, value: Any) -> Any:
 
 
 _EXTRA_BUILTINS: dict[str, Any] = {
-    "min": min, "max": max, "round": round, "abs": abs, "sum": sum, "len": len,
-    "sorted": sorted, "any": any, "all": all, "dict": dict, "list": list, "set": set,
-    "tuple": tuple, "str": str, "int": int, "float": float, "bool": bool, "range": range,
-    "enumerate": enumerate, "zip": zip,
+    "min": min,
+    "max": max,
+    "round": round,
+    "abs": abs,
+    "sum": sum,
+    "len": len,
+    "sorted": sorted,
+    "any": any,
+    "all": all,
+    "dict": dict,
+    "list": list,
+    "set": set,
+    "tuple": tuple,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "range": range,
+    "enumerate": enumerate,
+    "zip": zip,
 }
 
 # From RestrictedPython's safe_builtins, scripts do not get: classes (refused by the compiler),
 # setattr/delattr (refused calls), and the exceptions outside Exception, which a script could
 # raise to get past the engine's error handling (e.g. `raise SystemExit`).
 _WITHHELD_BUILTINS = _REFUSED_CALLS | {
-    "__build_class__", "BaseException", "GeneratorExit", "KeyboardInterrupt", "SystemExit",
+    "__build_class__",
+    "BaseException",
+    "GeneratorExit",
+    "KeyboardInterrupt",
+    "SystemExit",
 }
 
 _GUARDS: dict[str, Any] = {
@@ -321,6 +380,7 @@ def _script_line(err: BaseException) -> int | None:
 
 # --------------------------------------------------------------------------- environment
 
+
 class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
     """Runs scripts and expressions under RestrictedPython against task data.
 
@@ -337,9 +397,10 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
             if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
                 raise ValueError(f"{name!r} cannot be the name of a script function")
         self.builtins: dict[str, Any] = {
-            **{name: value for name, value in safe_builtins.items()
-               if name not in _WITHHELD_BUILTINS},
-            **_EXTRA_BUILTINS, **_GUARDS, **self.globals,
+            **{name: value for name, value in safe_builtins.items() if name not in _WITHHELD_BUILTINS},
+            **_EXTRA_BUILTINS,
+            **_GUARDS,
+            **self.globals,
         }
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
@@ -372,23 +433,25 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
         operation = kwargs.get("operation_name")
         raise NotImplementedError(
             f"service tasks are not supported yet (operation {operation!r} was not called); "
-            "use a script task calling a provided function instead")
+            "use a script task calling a provided function instead"
+        )
 
     def _prepare_context(self, context: dict) -> None:
         pass
 
     def _remove_globals_and_functions_from_context(
-            self, context: dict, external_context: dict | None = None,
-            before: set | None = None) -> None:
+        self, context: dict, external_context: dict | None = None, before: set | None = None
+    ) -> None:
         """As TaskDataEnvironment: drop builtins, functions, provided names and external
         context from the task data; also drop RestrictedPython's own temporaries."""
         for key in list(context):
-            if (key == "__builtins__"
-                    or callable(context[key])
-                    or key in self.globals
-                    or (external_context and key in external_context)
-                    or (before is not None and key not in before
-                        and key.startswith("_") and key != "_")):
+            if (
+                key == "__builtins__"
+                or callable(context[key])
+                or key in self.globals
+                or (external_context and key in external_context)
+                or (before is not None and key not in before and key.startswith("_") and key != "_")
+            ):
                 context.pop(key)
 
     def check_for_overwrite(self, context: dict, external_context: dict) -> None:
@@ -398,10 +461,12 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
         if overwrites:
             raise ValueError(
                 "You have task data that overwrites a predefined function(s). Please change "
-                f"the following variable or field name(s) to something else: {overwrites}")
+                f"the following variable or field name(s) to something else: {overwrites}"
+            )
 
 
 # --------------------------------------------------------------------------- engine
+
 
 class ScriptError(WorkflowTaskException):
     """A script, expression or service call in a diagram element failed or was refused.
@@ -413,9 +478,17 @@ class ScriptError(WorkflowTaskException):
     ``error_type``). The original exception is ``__cause__``.
     """
 
-    def __init__(self, task, reason: str, *, what: str = "Script", refused: bool = False,
-                 exception: BaseException | None = None, line_number: int | None = None,
-                 error_line: str | None = None):
+    def __init__(
+        self,
+        task,
+        reason: str,
+        *,
+        what: str = "Script",
+        refused: bool = False,
+        exception: BaseException | None = None,
+        line_number: int | None = None,
+        error_line: str | None = None,
+    ):
         spec = task.task_spec
         self.element_id: str = getattr(spec, "bpmn_id", None) or spec.name
         self.element_name: str | None = getattr(spec, "bpmn_name", None)
@@ -423,8 +496,7 @@ class ScriptError(WorkflowTaskException):
         self.refused = refused
         where = f"'{self.element_id}'" + (f" ({self.element_name})" if self.element_name else "")
         message = f"{what} in element {where} {'was refused' if refused else 'failed'}: {reason}"
-        super().__init__(message, task=task, exception=exception,
-                         line_number=line_number, error_line=error_line)
+        super().__init__(message, task=task, exception=exception, line_number=line_number, error_line=error_line)
 
     def __str__(self) -> str:
         notes = [note.strip() for note in self.notes if note and note.strip()]
@@ -442,8 +514,7 @@ def _script_error(task, source: str | None, err: Exception, what: str) -> Script
             reason = f"{reason} (line {line})"
     lines = source.splitlines()
     error_line = lines[line - 1] if line and 0 < line <= len(lines) else None
-    return ScriptError(task, reason, what=what, refused=refused, exception=err,
-                       line_number=line, error_line=error_line)
+    return ScriptError(task, reason, what=what, refused=refused, exception=err, line_number=line, error_line=error_line)
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
@@ -452,8 +523,11 @@ class RestrictedScriptEngine(PythonScriptEngine):
     ``functions`` are the callables scripts may use, e.g. ``{"set_status": ...}``.
     """
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None,
-                 environment: RestrictedScriptEnvironment | None = None):
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        environment: RestrictedScriptEnvironment | None = None,
+    ):
         super().__init__(environment=environment or RestrictedScriptEnvironment(functions))
 
     def evaluate(self, task, expression, external_context=None):

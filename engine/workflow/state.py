@@ -4,6 +4,7 @@ SpiffWorkflow's serializer writes the full process spec into every instance. The
 each diagram version once (procedure_versions), so this codec leaves the specs out when writing
 and takes already-parsed specs when reading, which makes states small and loads cheap.
 """
+
 from __future__ import annotations
 
 import json

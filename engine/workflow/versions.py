@@ -1,4 +1,5 @@
 """Deployed procedure versions: stored once by content hash, parsed once per process."""
+
 from __future__ import annotations
 
 import threading
@@ -8,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.data.models import Procedure, ProcedureVersion, Role
+from engine.errors import ProcedureUnavailable
 from engine.workflow.bpmn_specs import ParsedProcess, parse_sources
 from engine.workflow.catalogue import Catalogue
-from engine.errors import ProcedureUnavailable
 from engine.workflow.metadata import ProcedureMeta, read_procedure
-from engine.data.models import Procedure, ProcedureVersion, Role
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,14 @@ class VersionCache:
             return item
         row = session.get(ProcedureVersion, version_id)
         if row is None:
-            raise ProcedureUnavailable(f"Không có phiên bản quy trình {version_id}",
-                                       f"No procedure version {version_id}")
+            raise ProcedureUnavailable(
+                f"Không có phiên bản quy trình {version_id}", f"No procedure version {version_id}"
+            )
         meta, problems = read_procedure(row.meta, f"version {version_id}")
         if meta is None or problems:
             raise ProcedureUnavailable(
                 f"Phiên bản {version_id} của {row.code} bị lỗi",
-                f"Version {version_id} of {row.code} is broken: {problems}"
+                f"Version {version_id} of {row.code} is broken: {problems}",
             )
         item = RunnableVersion(row.id, row.code, parse_sources(row.sources, row.process_id), meta)
         with self._lock:
@@ -71,8 +73,12 @@ def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deploy
         new = version is None
         if new:
             version = ProcedureVersion(
-                code=code, content_hash=digest, process_id=loaded.meta.process_id,
-                sources=loaded.sources, meta=loaded.raw_meta, deployed_at=now,
+                code=code,
+                content_hash=digest,
+                process_id=loaded.meta.process_id,
+                sources=loaded.sources,
+                meta=loaded.raw_meta,
+                deployed_at=now,
             )
             session.add(version)
             session.flush()
@@ -88,6 +94,9 @@ def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deploy
 def current_versions(session: Session, cache: VersionCache) -> dict[str, RunnableVersion]:
     """The version each deployed procedure starts new dossiers on, by procedure code (what the
     portal offers: it shows what actually runs, not what the files say)."""
-    rows = session.execute(select(Procedure.code, Procedure.current_version_id)
-                           .where(Procedure.current_version_id.is_not(None)).order_by(Procedure.code)).all()
+    rows = session.execute(
+        select(Procedure.code, Procedure.current_version_id)
+        .where(Procedure.current_version_id.is_not(None))
+        .order_by(Procedure.code)
+    ).all()
     return {code: cache.get(session, version_id) for code, version_id in rows}

@@ -2,6 +2,7 @@
 served on 127.0.0.1 by the test itself, on a fresh SQLite database. Screenshots of the pages go to
 test-artifacts/screenshots/ (not committed). A click that loads a page is wrapped in
 `expect_navigation()`, so the test reads the new page, never one still loading."""
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,16 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()

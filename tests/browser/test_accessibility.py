@@ -1,5 +1,6 @@
 """The main pages pass the axe-core accessibility rules (WCAG 2.1 A and AA) in a real browser,
 for applicants and officers, on a desktop and on a phone screen."""
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,18 @@ from tests.helpers import P02_APPLICATION, open_task
 
 from ..web.helpers import PASSWORD
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"]}
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 
 def _violations(page) -> list[str]:
     results = Axe().run(page, options=WCAG)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
 
 
 def _log_in(page, server, url, fields):
@@ -30,8 +35,9 @@ def _log_in(page, server, url, fields):
         page.locator("main form button[type=submit]").click()
 
 
-@pytest.mark.parametrize("size", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "size", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 def test_applicant_and_public_pages(server, browser, runtime, size):
     code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
     context = browser.new_context(viewport=size)
@@ -48,8 +54,18 @@ def test_applicant_and_public_pages(server, browser, runtime, size):
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()  # an empty form: the error summary and messages
     problems["sign-up errors"] = _violations(page)
-    _log_in(page, server, "/signup", {"id_number": "051090001234", "full_name": "Trần Thị Mai", "phone": "0912345678",
-                                      "password": PASSWORD, "password_confirm": PASSWORD})
+    _log_in(
+        page,
+        server,
+        "/signup",
+        {
+            "id_number": "051090001234",
+            "full_name": "Trần Thị Mai",
+            "phone": "0912345678",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+        },
+    )
     page.wait_for_url(re.compile(r"/dossiers$"))
     for url in ["/dossiers", "/procedures/P02/apply"]:
         page.goto(server + url)

@@ -1,6 +1,7 @@
 """The journeys people make, in a real browser: an applicant submits a P02 dossier with a document,
 downloads the receipt slip and tracks it; an officer claims and accepts it; a supplement goes to the
 applicant and comes back; the public tracking page."""
+
 from __future__ import annotations
 
 import re

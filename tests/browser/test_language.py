@@ -1,4 +1,5 @@
 """Vietnamese by default, English by a switch in the header, kept while browsing."""
+
 from __future__ import annotations
 
 from ..web.helpers import PASSWORD

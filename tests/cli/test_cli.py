@@ -1,5 +1,6 @@
 """The `motcua` command as an officer or a process designer uses it: the real console script, run
 from the project folder, on a SQLite file of the test's own (MOTCUA_DATABASE_URL)."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,9 @@ class Motcua:
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
         assert MOTCUA.exists(), f"the console script is not installed at {MOTCUA}"
-        return subprocess.run([str(MOTCUA), *args], cwd=PROJECT, env=self.env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [str(MOTCUA), *args], cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=300
+        )
 
     def ok(self, *args: str) -> str:
         """Run, expect success, return what it printed."""
@@ -132,16 +134,20 @@ def test_procedures_validate_passes_on_the_real_catalogue(motcua):
     assert re.search(r"\d+ procedure\(s\) valid, 0 problem\(s\)", result.stdout), result.stdout
 
 
-@pytest.mark.parametrize("fixture, element, words", [
-    ("user_task_without_lane", "desk_check", "user task is not in a lane"),
-    ("path_unknown_task", "paths.approved.steps[0]", "no user task 'desk_checking'"),
-])
+@pytest.mark.parametrize(
+    "fixture, element, words",
+    [
+        ("user_task_without_lane", "desk_check", "user task is not in a lane"),
+        ("path_unknown_task", "paths.approved.steps[0]", "no user task 'desk_checking'"),
+    ],
+)
 def test_procedures_validate_reports_a_broken_draft(motcua, fixture, element, words):
     result = motcua.run("procedures", "validate", f"tests/fixtures/broken/{fixture}.bpmn")
 
     assert result.returncode != 0
     assert re.search(rf"^error: \S*{fixture}\.(bpmn|yaml): {re.escape(element)}: .*{words}", result.stderr, re.M), (
-        result.stderr)
+        result.stderr
+    )
     assert "0 procedure(s) valid, 1 problem(s)" in result.stdout
 
 
@@ -183,8 +189,11 @@ def _assert_every_path_ended_as_expected(output: str) -> None:
 
 def test_a_p02_dossier_from_submission_to_result(motcua):
     motcua.ok("db", "upgrade")
-    for username, name, role in [("lan", "Nguyễn Thị Lan", "desk"), ("thu", "Lê Văn Thu", "collection"),
-                                 ("hoa", "Phạm Thị Hoa", "leadership")]:
+    for username, name, role in [
+        ("lan", "Nguyễn Thị Lan", "desk"),
+        ("thu", "Lê Văn Thu", "collection"),
+        ("hoa", "Phạm Thị Hoa", "leadership"),
+    ]:
         assert motcua.ok("users", "add", username, "--name", name) == f"user {username} saved\n"
         assert motcua.ok("users", "grant", username, role) == f"{username} holds {role}\n"
     code = motcua.start_p02()
@@ -197,14 +206,29 @@ def test_a_p02_dossier_from_submission_to_result(motcua):
     assert motcua.ok("task", "claim", str(task), "--as", "lan") == f"task #{task} claimed by lan\n"
     assert "claimed by Nguyễn Thị Lan" in motcua.open_tasks(code)["reception_check"][1]
     assert motcua.ok("task", "complete", str(task), "--as", "lan", "--set", "decision=accept") == (
-        f"task #{task} completed\n")
+        f"task #{task} completed\n"
+    )
 
     # Collection reviews it and confirms the state support.
     task = motcua.open_task(code, "collect_review")
     motcua.ok("task", "claim", str(task), "--as", "thu")
-    motcua.ok("task", "complete", str(task), "--as", "thu", "--set", "household_category=poor",
-              "--set", "monthly_income=1500000", "--set", "support_checked=true",
-              "--set", "note=Có tên trong danh sách hộ nghèo", "--set", "decision=approve_request")
+    motcua.ok(
+        "task",
+        "complete",
+        str(task),
+        "--as",
+        "thu",
+        "--set",
+        "household_category=poor",
+        "--set",
+        "monthly_income=1500000",
+        "--set",
+        "support_checked=true",
+        "--set",
+        "note=Có tên trong danh sách hộ nghèo",
+        "--set",
+        "decision=approve_request",
+    )
 
     # Leadership approves; the result is sent electronically and the dossier is finished.
     task = motcua.open_task(code, "leader_approval")
@@ -273,7 +297,9 @@ def test_completing_a_completed_task_says_who_completed_it(office):
 
     assert re.fullmatch(
         r"error: Task 'Kiểm tra thành phần hồ sơ' was already completed by Nguyễn Thị Lan "
-        r"at \d{4}-\d\d-\d\d \d\d:\d\d UTC\n", message), message
+        r"at \d{4}-\d\d-\d\d \d\d:\d\d UTC\n",
+        message,
+    ), message
     assert "Trần Văn Minh" not in office.ok("dossier", "show", code)
 
 

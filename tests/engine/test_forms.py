@@ -1,4 +1,5 @@
 """Server-side checks of form values declared in procedure metadata."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,45 +15,55 @@ def field(name, kind, **kw):
     return Field(name=name, type=kind, label=Message(name, name), **kw)
 
 
-DECISION = field("decision", "choice", required=True,
-                 choices=(Choice("accept", Message("a", "a")), Choice("refuse", Message("r", "r"))))
+DECISION = field(
+    "decision",
+    "choice",
+    required=True,
+    choices=(Choice("accept", Message("a", "a")), Choice("refuse", Message("r", "r"))),
+)
 REASON = field("reason", "text", required_if={"decision": "refuse"})
 
 
-@pytest.mark.parametrize("kind,raw,expected", [
-    ("text", "  Nguyễn Văn An ", "Nguyễn Văn An"),
-    ("integer", "42", 42),
-    ("money", "1.500.000", 1_500_000),
-    ("money", "1,500,000", 1_500_000),
-    ("money", 2_000_000, 2_000_000),
-    ("date", "1990-05-14", date(1990, 5, 14)),
-    ("boolean", "on", True),
-    ("boolean", "false", False),
-    ("citizen_id", "051090001234", "051090001234"),
-    ("si_code", "5101234567", "5101234567"),
-    ("hi_card", "gd4797912345678", "GD4797912345678"),
-    ("phone", "0912345678", "0912345678"),
-    ("phone", "0255 3812 466", "02553812466"),  # a landline in Quảng Ngãi
-    ("phone", "0912.345.678", "0912345678"),
-    ("email", "an@example.vn", "an@example.vn"),
-])
+@pytest.mark.parametrize(
+    "kind,raw,expected",
+    [
+        ("text", "  Nguyễn Văn An ", "Nguyễn Văn An"),
+        ("integer", "42", 42),
+        ("money", "1.500.000", 1_500_000),
+        ("money", "1,500,000", 1_500_000),
+        ("money", 2_000_000, 2_000_000),
+        ("date", "1990-05-14", date(1990, 5, 14)),
+        ("boolean", "on", True),
+        ("boolean", "false", False),
+        ("citizen_id", "051090001234", "051090001234"),
+        ("si_code", "5101234567", "5101234567"),
+        ("hi_card", "gd4797912345678", "GD4797912345678"),
+        ("phone", "0912345678", "0912345678"),
+        ("phone", "0255 3812 466", "02553812466"),  # a landline in Quảng Ngãi
+        ("phone", "0912.345.678", "0912345678"),
+        ("email", "an@example.vn", "an@example.vn"),
+    ],
+)
 def test_good_values_are_cleaned_to_their_type(kind, raw, expected):
     assert validate([field("x", kind)], {"x": raw}) == {"x": expected}
 
 
-@pytest.mark.parametrize("kind,raw,words", [
-    ("integer", "4.5", "whole number"),
-    ("money", "1500000.50", "whole number of đồng"),
-    ("money", "-5", "negative"),
-    ("date", "14/05/1990", "YYYY-MM-DD"),
-    ("boolean", "maybe", "yes or no"),
-    ("citizen_id", "05109000123", "12 digits"),
-    ("si_code", "51012345AB", "10 digits"),
-    ("hi_card", "GD9797912345678", "15 characters"),
-    ("phone", "912345678", "10 digits"),
-    ("phone", "09123456789", "10 digits"),  # 11 digits but not a landline (02...)
-    ("email", "an-at-example", "e-mail"),
-])
+@pytest.mark.parametrize(
+    "kind,raw,words",
+    [
+        ("integer", "4.5", "whole number"),
+        ("money", "1500000.50", "whole number of đồng"),
+        ("money", "-5", "negative"),
+        ("date", "14/05/1990", "YYYY-MM-DD"),
+        ("boolean", "maybe", "yes or no"),
+        ("citizen_id", "05109000123", "12 digits"),
+        ("si_code", "51012345AB", "10 digits"),
+        ("hi_card", "GD9797912345678", "15 characters"),
+        ("phone", "912345678", "10 digits"),
+        ("phone", "09123456789", "10 digits"),  # 11 digits but not a landline (02...)
+        ("email", "an-at-example", "e-mail"),
+    ],
+)
 def test_bad_values_get_a_message_beside_the_field(kind, raw, words):
     with pytest.raises(FormError) as refused:
         validate([field("x", kind)], {"x": raw})

@@ -1,5 +1,6 @@
 """Web fixtures: the Flask app on the same real databases as the engine tests (SQLite and
 PostgreSQL), with CSRF protection on as in production."""
+
 from __future__ import annotations
 
 import pytest

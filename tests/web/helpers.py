@@ -1,5 +1,6 @@
 """Driving the web app as a user would, through the Flask test client: every form post carries
 the CSRF token read from the page it was filled on."""
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,28 @@ class Web:
         data.setdefault("csrf_token", self.token(page or url))
         return self.client.post(url, data=data, **kw)
 
-    def signup(self, id_number: str = "051090001234", name: str = "Trần Thị Mai", kind: str = "individual",
-               phone: str = "0912345678", email: str = "", password: str = PASSWORD):
-        return self.post("/signup", {"kind": kind, "id_number": id_number, "full_name": name, "phone": phone,
-                                     "email": email, "address": "Quảng Ngãi", "password": password,
-                                     "password_confirm": password})
+    def signup(
+        self,
+        id_number: str = "051090001234",
+        name: str = "Trần Thị Mai",
+        kind: str = "individual",
+        phone: str = "0912345678",
+        email: str = "",
+        password: str = PASSWORD,
+    ):
+        return self.post(
+            "/signup",
+            {
+                "kind": kind,
+                "id_number": id_number,
+                "full_name": name,
+                "phone": phone,
+                "email": email,
+                "address": "Quảng Ngãi",
+                "password": password,
+                "password_confirm": password,
+            },
+        )
 
     def login(self, identifier: str, password: str = PASSWORD):
         return self.post("/login", {"identifier": identifier, "password": password})

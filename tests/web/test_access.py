@@ -1,5 +1,6 @@
 """Access to dossiers in the portal: an applicant reaches only their own dossiers and documents,
 with the same 404 for "not yours" and "does not exist", and every change needs a CSRF token."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from tests.helpers import P02_APPLICATION, do_task
 from .test_portal import PDF, apply_p02
 
 _TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
-OTHER = dict(id_number="051090005678", name="Lê Văn Bình", phone="0987654321")
+OTHER = {"id_number": "051090005678", "name": "Lê Văn Bình", "phone": "0987654321"}
 
 
 def _same_page(response, code: str) -> str:
@@ -22,7 +23,7 @@ def _same_page(response, code: str) -> str:
 
 
 def _document_ids(web, code: str) -> list[int]:
-    return [int(i) for i in re.findall(rf'/dossiers/{re.escape(code)}/documents/(\d+)', web.text(f"/dossiers/{code}"))]
+    return [int(i) for i in re.findall(rf"/dossiers/{re.escape(code)}/documents/(\d+)", web.text(f"/dossiers/{code}"))]
 
 
 @pytest.fixture
@@ -60,8 +61,10 @@ def test_another_applicant_cannot_change_my_dossier(web, other_web, mine, runtim
     do_task(runtime, office, mine, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
     own_page = f"/dossiers/{mine}"
     token_page = "/dossiers"  # the other applicant's own page gives them a valid token
-    assert other_web.post(f"/dossiers/{mine}/supplement", {"files": (BytesIO(PDF), "x.pdf")},
-                          page=token_page).status_code == 404
+    assert (
+        other_web.post(f"/dossiers/{mine}/supplement", {"files": (BytesIO(PDF), "x.pdf")}, page=token_page).status_code
+        == 404
+    )
     assert other_web.post(f"/dossiers/{mine}/withdraw", {"reason": "x"}, page=token_page).status_code == 404
     assert other_web.post(f"/dossiers/{mine}/rating", {"rating": "not_satisfied"}, page=token_page).status_code == 404
     assert runtime.dossiers.get(mine).status == 5
@@ -85,13 +88,21 @@ def test_pages_of_dossiers_need_a_login(web, mine, other_web):
 
 def test_every_post_route_of_the_portal_needs_a_csrf_token(app, web, mine, runtime, office):
     do_task(runtime, office, mine, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
-    posts = [rule for rule in app.url_map.iter_rules()
-             if rule.endpoint.startswith("portal.") and "POST" in (rule.methods or ())]
+    posts = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("portal.") and "POST" in (rule.methods or ())
+    ]
     assert len(posts) >= 4
     for rule in posts:
         url = rule.rule.replace("<code>", mine if "dossiers" in rule.rule else "P02")
-        data = {**P02_APPLICATION, "rating": "satisfied", "reason": "x", "files": (BytesIO(PDF), "x.pdf"),
-                "doc-tk1_ts": (BytesIO(PDF), "x.pdf")}
+        data = {
+            **P02_APPLICATION,
+            "rating": "satisfied",
+            "reason": "x",
+            "files": (BytesIO(PDF), "x.pdf"),
+            "doc-tk1_ts": (BytesIO(PDF), "x.pdf"),
+        }
         response = web.client.post(url, data=data)
         assert response.status_code == 400, url
     assert runtime.dossiers.get(mine).status == 5

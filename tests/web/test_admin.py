@@ -1,5 +1,6 @@
 """The administrator's pages: outgoing messages with their dead letters (sent again on request) and
 refused webhooks; nobody else comes in."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -30,8 +31,17 @@ def admin(runtime, office, web):
 def dead_letter(runtime, kind: str, dossier_id: int | None = None, error: str = "503 Service Unavailable") -> int:
     now = runtime.clock.now()
     with runtime.db.write() as session:
-        message = OutboxMessage(dossier_id=dossier_id, kind=kind, payload={}, idempotency_key=f"test:{kind}:{error}",
-                                status="dead", attempts=8, created_at=now, next_attempt_at=now, last_error=error)
+        message = OutboxMessage(
+            dossier_id=dossier_id,
+            kind=kind,
+            payload={},
+            idempotency_key=f"test:{kind}:{error}",
+            status="dead",
+            attempts=8,
+            created_at=now,
+            next_attempt_at=now,
+            last_error=error,
+        )
         session.add(message)
         session.flush()
         return message.id
@@ -97,8 +107,14 @@ def test_refused_webhooks_newest_first_paged_with_the_start_of_the_body(runtime,
     now = runtime.clock.now()
     with runtime.db.write() as session:
         for i in range(3):
-            session.add(WebhookRefusal(source="post" if i else "bank", reason=f"bad signature {i}",
-                                       received_at=now + timedelta(minutes=i), body=f"body-{i}-" + "a" * 300 + "TAIL"))
+            session.add(
+                WebhookRefusal(
+                    source="post" if i else "bank",
+                    reason=f"bad signature {i}",
+                    received_at=now + timedelta(minutes=i),
+                    body=f"body-{i}-" + "a" * 300 + "TAIL",
+                )
+            )
     page = admin.text(WEBHOOKS)
     assert "Refused webhooks" in page and "Page 1 of 2" in page
     assert "bad signature 2" in page and "bad signature 1" in page and "bad signature 0" not in page

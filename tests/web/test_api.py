@@ -1,6 +1,7 @@
 """Signed updates from the post office and the bank, sent by the real simulators to the real product
 (both served on local ports): shipments delivered or failed, paper dossiers brought in, transfers
 rejected and confirmed; and updates refused for their signature, their age or as replays."""
+
 from __future__ import annotations
 
 import base64
@@ -14,15 +15,15 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from engine.dossiers.views import dossier_view
 from engine.data.models import Document, Dossier, OutboxMessage, WebhookReceipt, WebhookRefusal
+from engine.dossiers.views import dossier_view
 from engine.integration.outbox import OutboxWorker
-from engine.people.officers import Actor
 from engine.integration.webhooks import sign
-from tests.engine import test_payouts as payouts
-from tests.engine import test_registry as connected
-from tests.engine.test_payouts import approved_refund, order_transfers, settle
-from tests.engine.test_registry import BANK_SECRET, POST_SECRET
+from engine.people.officers import Actor
+from tests.engine.integration import test_payouts as payouts
+from tests.engine.integration import test_registry as connected
+from tests.engine.integration.test_payouts import approved_refund, order_transfers, settle
+from tests.engine.integration.test_registry import BANK_SECRET, POST_SECRET
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -61,11 +62,22 @@ def count(runtime, model) -> int:
 
 
 def at_postal_dispatch(runtime, office) -> str:
-    code = runtime.dossiers.start("P02", {**P02_APPLICATION, "result_channel": "post", "delivery_address": POST_ADDRESS},
-                                  Actor.applicant(P02_APPLICATION["full_name"]))
+    code = runtime.dossiers.start(
+        "P02",
+        {**P02_APPLICATION, "result_channel": "post", "delivery_address": POST_ADDRESS},
+        Actor.applicant(P02_APPLICATION["full_name"]),
+    )
     do_task(runtime, office, code, "reception_check", decision="accept")
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
-            support_checked="true", decision="approve_request")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income="1500000",
+        support_checked="true",
+        decision="approve_request",
+    )
     do_task(runtime, office, code, "leader_approval", decision="approve")
     return code
 
@@ -93,14 +105,20 @@ def test_the_shipment_is_ordered_from_the_post_with_the_applicants_address(produ
     deliver_outbox(runtime)
     waybill = view_of(runtime, code).ordered_waybill
     assert product.get(f"/post/orders/{waybill}").json()["dossier_code"] == code
-    [order] = [e["body"] for e in product.get("/_log?service=post").json()
-               if e["path"] == "/post/orders" and e["body"].get("dossier_code") == code]
+    [order] = [
+        e["body"]
+        for e in product.get("/_log?service=post").json()
+        if e["path"] == "/post/orders" and e["body"].get("dossier_code") == code
+    ]
     assert (order["recipient"], order["address"], order["phone"], order["payer"]) == (
-        P02_APPLICATION["full_name"], POST_ADDRESS, P02_APPLICATION["phone"], "applicant")
+        P02_APPLICATION["full_name"],
+        POST_ADDRESS,
+        P02_APPLICATION["phone"],
+        "applicant",
+    )
     web.officer_login("lan.desk")  # the desk's dispatch form already holds the post's waybill
     task = open_task(runtime, code, "postal_dispatch")
     assert f'value="{waybill}"' in web.text(f"/officer/tasks/{task.id}")
-
 
 
 def advance(sim, waybill, status, **extra) -> dict:
@@ -117,7 +135,9 @@ def test_a_delivered_shipment_returns_the_result(product, runtime, office):
     for step in ("picked_up", "in_transit"):
         assert advance(product, waybill, step)["webhook_status"] == 200
     assert [(e["waybill"], e["status"]) for e in events(runtime, code, "postal_tracking")] == [
-        (waybill, "picked_up"), (waybill, "in_transit")]
+        (waybill, "picked_up"),
+        (waybill, "in_transit"),
+    ]
     assert view_of(runtime, code).status == 9  # processed, the result still on its way
 
     answer = advance(product, waybill, "delivered")
@@ -150,7 +170,9 @@ def test_a_failed_delivery_becomes_the_desks_task_and_is_sent_again(product, run
     view = view_of(runtime, code)
     assert view.status == 10
     assert [(s.waybill, s.failed_at is not None, s.delivered_at is not None) for s in view.shipments] == [
-        (first, True, False), (second, False, True)]
+        (first, True, False),
+        (second, False, True),
+    ]
 
 
 def test_a_returned_parcel_is_a_failed_delivery_too(product, runtime, office):
@@ -166,16 +188,24 @@ def test_a_returned_parcel_is_a_failed_delivery_too(product, runtime, office):
 def send(web, path, payload, secret=POST_SECRET, timestamp=None, headers=None):
     body = json.dumps(payload).encode()
     signed = sign(secret, body, int(time.time()) if timestamp is None else timestamp)
-    return web.client.post(path, data=body, content_type="application/json",
-                           headers=signed if headers is None else headers)
+    return web.client.post(
+        path, data=body, content_type="application/json", headers=signed if headers is None else headers
+    )
 
 
 def test_forged_stale_and_unsigned_updates_are_refused_and_kept_for_the_administrator(
-        product, runtime, office, web, caplog):
+    product, runtime, office, web, caplog
+):
     code = at_postal_dispatch(runtime, office)
     waybill = ship(product, runtime, office, code)
-    update = {"event_id": uuid.uuid4().hex, "waybill": waybill, "dossier_code": code, "status": "delivered",
-              "reason": None, "at": "2026-03-02T09:00:00+07:00"}
+    update = {
+        "event_id": uuid.uuid4().hex,
+        "waybill": waybill,
+        "dossier_code": code,
+        "status": "delivered",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
     caplog.set_level(logging.WARNING, "motcua.inbound")
 
     assert send(web, "/api/postal/updates", update, secret="guessed").status_code == 401
@@ -184,13 +214,22 @@ def test_forged_stale_and_unsigned_updates_are_refused_and_kept_for_the_administ
     assert send(web, "/api/bank/updates", {**update, "outcome": "confirmed"}).status_code == 401  # the post's key
     tampered = json.dumps(update).encode()
     headers = sign(POST_SECRET, tampered, int(time.time()))
-    changed = web.client.post("/api/postal/updates", data=tampered.replace(b"delivered", b"returned!"),
-                              content_type="application/json", headers=headers)
+    changed = web.client.post(
+        "/api/postal/updates",
+        data=tampered.replace(b"delivered", b"returned!"),
+        content_type="application/json",
+        headers=headers,
+    )
     assert changed.status_code == 401 and changed.get_json() == {"ok": False, "error": "wrong_signature"}
 
     assert view_of(runtime, code).status == 9  # nothing moved
-    assert refusals(runtime) == [("post", "wrong_signature"), ("post", "too_old"), ("post", "missing_header"),
-                                 ("bank", "wrong_signature"), ("post", "wrong_signature")]
+    assert refusals(runtime) == [
+        ("post", "wrong_signature"),
+        ("post", "too_old"),
+        ("post", "missing_header"),
+        ("bank", "wrong_signature"),
+        ("post", "wrong_signature"),
+    ]
     assert count(runtime, WebhookReceipt) == 0
     assert "refused an update from post: too_old" in caplog.text
 
@@ -207,8 +246,14 @@ def test_a_replayed_update_is_refused_and_acted_on_once(product, runtime, office
     assert answer["webhook_status"] == 200 and answer["again"]["webhook_status"] == 409
     assert len(events(runtime, code, "postal_tracking")) == 1
 
-    update = {"event_id": uuid.uuid4().hex, "waybill": waybill, "dossier_code": code, "status": "delivered",
-              "reason": None, "at": "2026-03-02T09:00:00+07:00"}
+    update = {
+        "event_id": uuid.uuid4().hex,
+        "waybill": waybill,
+        "dossier_code": code,
+        "status": "delivered",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
     assert send(web, "/api/postal/updates", update).status_code == 200
     again = send(web, "/api/postal/updates", update)  # a fresh signature, the same event
     assert again.status_code == 409 and again.get_json()["error"] == "replayed"
@@ -225,11 +270,18 @@ def test_the_same_update_arriving_at_once_is_kept_and_acted_on_once(product, run
         headers = {"Content-Type": "application/json", **sign(POST_SECRET, body, int(time.time()))}
         url = f"{product.product_url}/api/postal/updates"
         with ThreadPoolExecutor(6) as pool:
-            return sorted(pool.map(lambda _: httpx.post(url, content=body, headers=headers, timeout=30).status_code,
-                                   range(6)))
+            return sorted(
+                pool.map(lambda _: httpx.post(url, content=body, headers=headers, timeout=30).status_code, range(6))
+            )
 
-    tracking = {"event_id": uuid.uuid4().hex, "waybill": waybill, "dossier_code": code, "status": "picked_up",
-                "reason": None, "at": "2026-03-02T09:00:00+07:00"}
+    tracking = {
+        "event_id": uuid.uuid4().hex,
+        "waybill": waybill,
+        "dossier_code": code,
+        "status": "picked_up",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
     assert at_once(tracking) == [200, 409, 409, 409, 409, 409]
     delivered = {**tracking, "event_id": uuid.uuid4().hex, "status": "delivered"}
     assert at_once(delivered) == [200, 409, 409, 409, 409, 409]
@@ -242,19 +294,29 @@ def test_the_same_update_arriving_at_once_is_kept_and_acted_on_once(product, run
 
 def test_an_update_the_dossier_does_not_wait_for_is_kept_and_an_unknown_dossier_refused(product, runtime, office, web):
     code = at_postal_dispatch(runtime, office)  # waiting for the desk's dispatch, not for the post
-    update = {"event_id": uuid.uuid4().hex, "waybill": "EB000000001VN", "dossier_code": code,
-              "status": "delivered", "reason": None, "at": "2026-03-02T09:00:00+07:00"}
+    update = {
+        "event_id": uuid.uuid4().hex,
+        "waybill": "EB000000001VN",
+        "dossier_code": code,
+        "status": "delivered",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
     answer = send(web, "/api/postal/updates", update)
     assert answer.status_code == 200
     assert answer.get_json()["note"] == f"Dossier {code} is not waiting for the message 'postal_delivered'"
     assert events(runtime, code, "postal_tracking")[-1]["status"] == "delivered"
     assert count(runtime, WebhookReceipt) == 1
 
-    unknown = send(web, "/api/postal/updates", {**update, "event_id": uuid.uuid4().hex,
-                                                "dossier_code": "BHXH.QNI-260302-9999"})
+    unknown = send(
+        web, "/api/postal/updates", {**update, "event_id": uuid.uuid4().hex, "dossier_code": "BHXH.QNI-260302-9999"}
+    )
     assert unknown.status_code == 404 and unknown.get_json()["error"] == "unknown_dossier"
-    tracking = send(web, "/api/postal/updates", {**update, "event_id": uuid.uuid4().hex, "status": "in_transit",
-                                                 "dossier_code": "BHXH.QNI-260302-9999"})
+    tracking = send(
+        web,
+        "/api/postal/updates",
+        {**update, "event_id": uuid.uuid4().hex, "status": "in_transit", "dossier_code": "BHXH.QNI-260302-9999"},
+    )
     assert tracking.status_code == 404
     bad = send(web, "/api/postal/updates", {**update, "event_id": uuid.uuid4().hex, "status": "lost"})
     assert bad.status_code == 422
@@ -266,11 +328,15 @@ def test_an_update_the_dossier_does_not_wait_for_is_kept_and_an_unknown_dossier_
 
 
 def intake(**changes) -> dict:
-    return {"procedure_code": "P02", "application": {**P02_APPLICATION, "result_channel": "post",
-                                                     "delivery_address": POST_ADDRESS},
-            "documents": [{"doc_type": "tk1_ts", "filename": "to-khai-TK1-TS.pdf",
-                           "content_base64": base64.b64encode(PDF).decode()}],
-            "waybill": "EB123456789VN", **changes}
+    return {
+        "procedure_code": "P02",
+        "application": {**P02_APPLICATION, "result_channel": "post", "delivery_address": POST_ADDRESS},
+        "documents": [
+            {"doc_type": "tk1_ts", "filename": "to-khai-TK1-TS.pdf", "content_base64": base64.b64encode(PDF).decode()}
+        ],
+        "waybill": "EB123456789VN",
+        **changes,
+    }
 
 
 def test_a_paper_dossier_from_the_post_starts_with_its_documents(product, runtime, office):
@@ -283,7 +349,8 @@ def test_a_paper_dossier_from_the_post_starts_with_its_documents(product, runtim
     assert view.procedure_code == "P02" and view.account_id is None and view.status == 1
     assert view.application["citizen_id"] == P02_APPLICATION["citizen_id"]
     assert [(d.doc_type, d.filename, d.content_type) for d in view.documents] == [
-        ("tk1_ts", "to-khai-TK1-TS.pdf", "application/pdf")]
+        ("tk1_ts", "to-khai-TK1-TS.pdf", "application/pdf")
+    ]
     assert events(runtime, code, "received_by_post") == [{"waybill": "EB123456789VN"}]
     assert open_task(runtime, code, "reception_check").role == "desk"  # at the desk like any other
 
@@ -305,7 +372,9 @@ def test_a_bad_paper_dossier_is_refused_field_by_field(product, runtime):
     assert errors["citizen_id"] == {"vi": "Số CCCD gồm đúng 12 chữ số", "en": "A citizen ID has exactly 12 digits"}
     assert errors["monthly_income"]["en"] == "The minimum is 1,500,000"
 
-    text_file = [{"doc_type": "tk1_ts", "filename": "to-khai.txt", "content_base64": base64.b64encode(b"hello").decode()}]
+    text_file = [
+        {"doc_type": "tk1_ts", "filename": "to-khai.txt", "content_base64": base64.b64encode(b"hello").decode()}
+    ]
     answer = product.post("/post/intake/send", intake(documents=text_file)).json()
     assert answer["webhook_status"] == 422
     assert answer["webhook_body"]["errors"]["documents[0]"]["vi"] == "Tệp 'to-khai.txt' không phải PDF, JPEG hoặc PNG"
@@ -324,13 +393,24 @@ def test_a_rejected_transfer_goes_to_finance_who_corrects_it_and_the_bank_pays(p
 
     task = open_task(runtime, code, "payout_rejected_followup")
     assert task.role == "finance"
-    do_task(runtime, office, code, "payout_rejected_followup", decision="resend", bank_account="3608205117862",
-            note="Công dân xác nhận lại số tài khoản qua điện thoại")
+    do_task(
+        runtime,
+        office,
+        code,
+        "payout_rejected_followup",
+        decision="resend",
+        bank_account="3608205117862",
+        note="Công dân xác nhận lại số tài khoản qua điện thoại",
+    )
     [second] = order_transfers(product, runtime)
     assert second != first
     with runtime.db.read() as session:
-        accounts = [r.payload["account"] for r in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "payout.transfer").order_by(OutboxMessage.id))]
+        accounts = [
+            r.payload["account"]
+            for r in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "payout.transfer").order_by(OutboxMessage.id)
+            )
+        ]
     assert accounts == ["3608205117826", "3608205117862"]
 
     answer = settle(product, second, "confirmed")
@@ -345,8 +425,15 @@ def test_a_rejected_transfer_goes_to_finance_who_corrects_it_and_the_bank_pays(p
 def test_a_bank_update_signed_with_the_posts_key_is_refused(product, runtime, office, finance, web):
     code = approved_refund(runtime, office)
     [transfer] = order_transfers(product, runtime)
-    update = {"event_id": uuid.uuid4().hex, "transfer_id": transfer, "dossier_code": code, "outcome": "confirmed",
-              "reason": None, "amount": 315900, "at": "2026-03-02T09:00:00+07:00"}
+    update = {
+        "event_id": uuid.uuid4().hex,
+        "transfer_id": transfer,
+        "dossier_code": code,
+        "outcome": "confirmed",
+        "reason": None,
+        "amount": 315900,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
     assert send(web, "/api/bank/updates", update, secret=POST_SECRET).status_code == 401
     assert send(web, "/api/bank/updates", update, secret=BANK_SECRET).status_code == 200
     assert view_of(runtime, code).status == 10

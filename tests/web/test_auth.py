@@ -1,4 +1,5 @@
 """Applicant sign-up, log-in, password reset and session expiry; officer log-in."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,9 +20,18 @@ def test_signup_logs_the_applicant_in(web):
 
 
 def test_signup_errors_are_shown_beside_each_field_and_input_is_kept(web):
-    response = web.post("/signup", {"kind": "individual", "id_number": "12345", "full_name": "Trần Thị Mai",
-                                    "phone": "", "email": "not-an-email", "password": "short",
-                                    "password_confirm": "short"})
+    response = web.post(
+        "/signup",
+        {
+            "kind": "individual",
+            "id_number": "12345",
+            "full_name": "Trần Thị Mai",
+            "phone": "",
+            "email": "not-an-email",
+            "password": "short",
+            "password_confirm": "short",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Số CCCD gồm đúng 12 chữ số" in page
@@ -64,8 +74,9 @@ def test_password_reset_link_goes_through_the_outbox_and_works_once(web, runtime
     assert web.login("051090001234", PASSWORD).status_code == 400
     assert web.login("051090001234", "a-new-password").status_code == 302
     web.logout()
-    again = web.post(path, {"password": "third-password", "password_confirm": "third-password"},
-                     page="/password/forgot")
+    again = web.post(
+        path, {"password": "third-password", "password_confirm": "third-password"}, page="/password/forgot"
+    )
     assert again.status_code == 302 and "/password/forgot" in again.headers["Location"]
 
 

@@ -1,5 +1,6 @@
 """Every route that changes something takes POST only, and refuses a POST without a valid CSRF
 token, whoever is logged in and whatever it would change."""
+
 from __future__ import annotations
 
 import re

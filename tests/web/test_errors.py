@@ -1,4 +1,5 @@
 """Error pages say what happened in the reader's language and leak nothing about the inside."""
+
 from __future__ import annotations
 
 import pytest

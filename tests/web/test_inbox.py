@@ -1,4 +1,5 @@
 """Officers' inboxes, task pages and actions, the dossier page and its documents."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def start(runtime, **changes) -> str:
-    return runtime.dossiers.start("P02", {**P02_APPLICATION, **changes}, Actor.applicant("Nguyễn Văn An"),
-                                  documents=[check_upload("tk1_ts", "to-khai.pdf", PDF)])
+    return runtime.dossiers.start(
+        "P02",
+        {**P02_APPLICATION, **changes},
+        Actor.applicant("Nguyễn Văn An"),
+        documents=[check_upload("tk1_ts", "to-khai.pdf", PDF)],
+    )
 
 
 def english(web) -> None:
@@ -101,8 +106,12 @@ def test_the_desk_accepts_a_p02_dossier_through_the_task_page(web, runtime, offi
     for value in ("accept", "supplement", "refuse"):
         assert f'name="decision" value="{value}"' in page
 
-    page = follow(web, web.post(f"/officer/tasks/{task}/complete", {"decision": "accept", "note": "Đủ hồ sơ"},
-                                page=f"/officer/tasks/{task}"))
+    page = follow(
+        web,
+        web.post(
+            f"/officer/tasks/{task}/complete", {"decision": "accept", "note": "Đủ hồ sơ"}, page=f"/officer/tasks/{task}"
+        ),
+    )
     assert view_of(runtime, code).status == 4  # accepted, then on to processing
     assert "In processing" in page  # the dossier page: its status and history
     assert "Completed the task “Kiểm tra thành phần hồ sơ”: Accept" in page
@@ -118,23 +127,32 @@ def test_a_supplement_request_joins_the_ticked_documents_and_the_text(web, runti
     page = web.text(f"/officer/tasks/{task}")
     assert 'name="missing_doc" value="tk1_ts"' in page and 'name="missing_doc" value="ethnic_minority_proof"' in page
 
-    nothing = web.post(f"/officer/tasks/{task}/complete", {"decision": "supplement", "note": "Thiếu giấy"},
-                       page=f"/officer/tasks/{task}")
+    nothing = web.post(
+        f"/officer/tasks/{task}/complete",
+        {"decision": "supplement", "note": "Thiếu giấy"},
+        page=f"/officer/tasks/{task}",
+    )
     page = nothing.get_data(as_text=True)
     assert nothing.status_code == 400 and "Vui lòng nhập Giấy tờ cần bổ sung" in page
     assert 'id="error-summary"' in page and 'value="Thiếu giấy"' in page  # input kept
     assert view_of(runtime, code).status == 1  # nothing changed
 
-    web.post(f"/officer/tasks/{task}/complete", {
-        "decision": "supplement", "missing_doc": ["ethnic_minority_proof", "tk1_ts"],
-        "missing_documents": "Bản sao CCCD",
-    }, page=f"/officer/tasks/{task}")
+    web.post(
+        f"/officer/tasks/{task}/complete",
+        {
+            "decision": "supplement",
+            "missing_doc": ["ethnic_minority_proof", "tk1_ts"],
+            "missing_documents": "Bản sao CCCD",
+        },
+        page=f"/officer/tasks/{task}",
+    )
     view = view_of(runtime, code)
     assert view.status == 5
     assert view.last_supplement.missing == (
         "Tờ khai tham gia, điều chỉnh thông tin BHXH, BHYT (Mẫu TK1-TS)\n"
         "Giấy tờ chứng minh là người dân tộc thiểu số (nếu thông tin dân tộc chưa có trong Cơ sở dữ liệu quốc gia "
-        "về dân cư)\nBản sao CCCD")
+        "về dân cư)\nBản sao CCCD"
+    )
     assert code in web.text("/officer/?view=supplement")
 
 
@@ -142,8 +160,11 @@ def test_a_refused_form_keeps_input_and_marks_the_field(web, runtime, office):
     code = start(runtime)
     task = open_task(runtime, code, "reception_check").id
     web.officer_login("lan.desk")
-    response = web.post(f"/officer/tasks/{task}/complete", {"decision": "refuse", "missing_doc": "tk1_ts"},
-                        page=f"/officer/tasks/{task}")
+    response = web.post(
+        f"/officer/tasks/{task}/complete",
+        {"decision": "refuse", "missing_doc": "tk1_ts"},
+        page=f"/officer/tasks/{task}",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="error-refusal_reason"' in page and "Vui lòng nhập Lý do từ chối" in page
@@ -158,8 +179,10 @@ def test_the_loser_of_a_race_is_told_who_did_it(web, other_web, runtime, office)
     token = other_web.token(f"/officer/tasks/{task}")  # both have the form open
     follow(web, web.post(f"/officer/tasks/{task}/complete", {"decision": "accept"}, page=f"/officer/tasks/{task}"))
 
-    late = other_web.client.post(f"/officer/tasks/{task}/complete", data={"decision": "refuse",
-                                 "refusal_reason": "Sai đối tượng", "csrf_token": token})
+    late = other_web.client.post(
+        f"/officer/tasks/{task}/complete",
+        data={"decision": "refuse", "refusal_reason": "Sai đối tượng", "csrf_token": token},
+    )
     page = follow(other_web, late)
     assert "đã được Nguyễn Thị Lan hoàn thành lúc" in page
     assert view_of(runtime, code).accepted_at and view_of(runtime, code).refusal_reason is None
@@ -174,8 +197,12 @@ def test_no_access_to_tasks_outside_ones_roles_and_unit(web, runtime, office, us
     web.officer_login(username)
     token = web.token("/officer/")
     assert web.get(f"/officer/tasks/{task}").status_code == 403
-    for action, data in (("claim", {}), ("complete", {"decision": "accept"}), ("unclaim", {}),
-                         ("reassign", {"to": "minh.desk"})):
+    for action, data in (
+        ("claim", {}),
+        ("complete", {"decision": "accept"}),
+        ("unclaim", {}),
+        ("reassign", {"to": "minh.desk"}),
+    ):
         response = web.client.post(f"/officer/tasks/{task}/{action}", data={**data, "csrf_token": token})
         assert response.status_code == 403, action
     page = follow(web, web.client.post("/officer/tasks/claim", data={"task_id": task, "csrf_token": token}))
@@ -208,9 +235,13 @@ def test_the_dossier_page_tells_its_history_in_words(web, runtime, office):
     web.officer_login("lan.desk")
     english(web)
     page = web.text(f"/officer/dossiers/{code}")
-    for line in ("Dossier submitted with 1 document(s)", "Claimed the task “Kiểm tra thành phần hồ sơ”",
-                 "Completed the task “Kiểm tra thành phần hồ sơ”: Request a supplement",
-                 "Status changed to: Supplement requested", "Received the applicant&#39;s supplement"):
+    for line in (
+        "Dossier submitted with 1 document(s)",
+        "Claimed the task “Kiểm tra thành phần hồ sơ”",
+        "Completed the task “Kiểm tra thành phần hồ sơ”: Request a supplement",
+        "Status changed to: Supplement requested",
+        "Received the applicant&#39;s supplement",
+    ):
         assert line in page, line
     assert "Bản sao CCCD" in page and f"/officer/dossiers/{code}/form-02.pdf" in page
     recheck = open_task(runtime, code, "reception_recheck").id
@@ -221,8 +252,13 @@ def test_every_post_route_needs_a_csrf_token(web, runtime, office):
     code = start(runtime)
     task = open_task(runtime, code, "reception_check").id
     web.officer_login("lan.desk")
-    for url in ("/officer/tasks/claim", f"/officer/tasks/{task}/claim", f"/officer/tasks/{task}/unclaim",
-                f"/officer/tasks/{task}/reassign", f"/officer/tasks/{task}/complete"):
+    for url in (
+        "/officer/tasks/claim",
+        f"/officer/tasks/{task}/claim",
+        f"/officer/tasks/{task}/unclaim",
+        f"/officer/tasks/{task}/reassign",
+        f"/officer/tasks/{task}/complete",
+    ):
         assert web.client.post(url, data={"task_id": task, "decision": "accept", "to": "minh.desk"}).status_code == 400
     assert open_task(runtime, code, "reception_check").status == "new"
 

@@ -1,5 +1,6 @@
 """The applicants' portal: finding a procedure, applying with documents, my dossiers, answering a
 request for papers, withdrawing, rating the service."""
+
 from __future__ import annotations
 
 import re
@@ -11,15 +12,20 @@ from io import BytesIO
 from sqlalchemy import func, select
 
 from engine.data.models import Dossier
-from engine.people.officers import Actor
 from engine.design.simulation import apply_step
+from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 # filetype recognises a PDF by its %PDF- header and a PNG by its signature and IHDR chunk
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 _IHDR = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-PNG = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(_IHDR)) + b"IHDR" + _IHDR
-       + struct.pack(">I", zlib.crc32(b"IHDR" + _IHDR)))
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + struct.pack(">I", len(_IHDR))
+    + b"IHDR"
+    + _IHDR
+    + struct.pack(">I", zlib.crc32(b"IHDR" + _IHDR))
+)
 
 
 def english(web) -> None:
@@ -78,8 +84,9 @@ def test_apply_form_is_prefilled_from_the_account(web):
 
 def test_apply_with_a_pdf_shows_the_confirmation_with_the_code(web, runtime):
     web.signup()
-    code = apply_p02(web, **{"doc-poor_household_certificate": [(BytesIO(PNG), "ho-ngheo-1.png"),
-                                                                   (BytesIO(PDF), "ho-ngheo-2.pdf")]})
+    code = apply_p02(
+        web, **{"doc-poor_household_certificate": [(BytesIO(PNG), "ho-ngheo-1.png"), (BytesIO(PDF), "ho-ngheo-2.pdf")]}
+    )
     page = web.text(f"/dossiers/{code}/submitted")
     assert f'<p class="big-code">{code}</p>' in page
     assert f"/dossiers/{code}/receipt.pdf" in page and f"/track?code={code}" in page
@@ -93,9 +100,12 @@ def test_apply_with_a_pdf_shows_the_confirmation_with_the_code(web, runtime):
 
 def test_errors_are_shown_beside_each_field_and_the_input_is_kept(web, runtime):
     web.signup()
-    response = web.post("/procedures/P02/apply", p02_form(
-        phone="12345", monthly_income="900000", result_channel="post", delivery_address="",
-        **{"doc-tk1_ts": None}))
+    response = web.post(
+        "/procedures/P02/apply",
+        p02_form(
+            phone="12345", monthly_income="900000", result_channel="post", delivery_address="", **{"doc-tk1_ts": None}
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'class="error-summary"' in page
@@ -119,8 +129,9 @@ def test_english_messages_and_the_files_must_be_chosen_again(web):
 
 def test_a_text_file_named_pdf_or_a_file_too_large_is_refused(web, app, runtime):
     web.signup()
-    response = web.post("/procedures/P02/apply",
-                        p02_form(**{"doc-tk1_ts": (BytesIO(b"just some text, not a PDF"), "to-khai.pdf")}))
+    response = web.post(
+        "/procedures/P02/apply", p02_form(**{"doc-tk1_ts": (BytesIO(b"just some text, not a PDF"), "to-khai.pdf")})
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Tệp &#39;to-khai.pdf&#39; không phải PDF, JPEG hoặc PNG" in page
@@ -213,8 +224,15 @@ def test_a_document_downloads_with_its_stored_type_as_an_attachment(web):
 def test_supplement_round_trip(web, runtime, office):
     web.signup()
     code = apply_p02(web)
-    do_task(runtime, office, code, "reception_check", decision="supplement",
-            missing_documents="Giấy chứng nhận hộ nghèo năm 2025", note="Chưa có tên trong danh sách")
+    do_task(
+        runtime,
+        office,
+        code,
+        "reception_check",
+        decision="supplement",
+        missing_documents="Giấy chứng nhận hộ nghèo năm 2025",
+        note="Chưa có tên trong danh sách",
+    )
     page = web.text(f"/dossiers/{code}")
     assert "Giấy chứng nhận hộ nghèo năm 2025" in page and "Chưa có tên trong danh sách" in page
     assert f"/dossiers/{code}/form-02.pdf" in page
@@ -224,25 +242,45 @@ def test_supplement_round_trip(web, runtime, office):
     response = web.post(f"/dossiers/{code}/supplement", {"note": "Gửi bổ sung"}, page=f"/dossiers/{code}")
     assert response.status_code == 400
     assert runtime.dossiers.get(code).status == 5
-    response = web.post(f"/dossiers/{code}/supplement",
-                        {"note": "Gửi bổ sung", "files": (BytesIO(PDF), "giay-ho-ngheo.pdf")},
-                        page=f"/dossiers/{code}")
+    response = web.post(
+        f"/dossiers/{code}/supplement",
+        {"note": "Gửi bổ sung", "files": (BytesIO(PDF), "giay-ho-ngheo.pdf")},
+        page=f"/dossiers/{code}",
+    )
     assert response.status_code == 302
     assert open_task(runtime, code, "reception_recheck")
     page = web.text(f"/dossiers/{code}")
     assert "giay-ho-ngheo.pdf" in page
     assert 'name="files"' not in page  # nothing more to send until the desk asks again
     # sent once: a second answer is refused with the engine's message
-    again = web.post(f"/dossiers/{code}/supplement", {"files": (BytesIO(PDF), "lan-hai.pdf")},
-                     page=f"/dossiers/{code}", follow_redirects=True)
+    again = web.post(
+        f"/dossiers/{code}/supplement",
+        {"files": (BytesIO(PDF), "lan-hai.pdf")},
+        page=f"/dossiers/{code}",
+        follow_redirects=True,
+    )
     assert "không chờ thông điệp" in again.get_data(as_text=True)
     assert "lan-hai.pdf" not in web.text(f"/dossiers/{code}")
     # asked again during processing: the form is back, and the papers send the dossier back to processing
     do_task(runtime, office, code, "reception_recheck", decision="accept")
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income=1500000,
-            support_checked=False, decision="supplement")
-    do_task(runtime, office, code, "processing_supplement_request", missing_documents="Giấy xác nhận của UBND xã",
-            reason="Không có tên trong danh sách hộ nghèo")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income=1500000,
+        support_checked=False,
+        decision="supplement",
+    )
+    do_task(
+        runtime,
+        office,
+        code,
+        "processing_supplement_request",
+        missing_documents="Giấy xác nhận của UBND xã",
+        reason="Không có tên trong danh sách hộ nghèo",
+    )
     page = web.text(f"/dossiers/{code}")
     assert 'name="files"' in page and "Giấy xác nhận của UBND xã" in page
     web.post(f"/dossiers/{code}/supplement", {"files": (BytesIO(PNG), "xac-nhan.png")}, page=f"/dossiers/{code}")
@@ -253,8 +291,7 @@ def test_supplement_round_trip(web, runtime, office):
 def test_a_refused_dossier_says_why_and_offers_the_refusal_notice(web, runtime, office):
     web.signup()
     code = apply_p02(web)
-    do_task(runtime, office, code, "reception_check", decision="refuse",
-            refusal_reason="Đang tham gia BHXH bắt buộc")
+    do_task(runtime, office, code, "reception_check", decision="refuse", refusal_reason="Đang tham gia BHXH bắt buộc")
     page = web.text(f"/dossiers/{code}")
     assert "Từ chối tiếp nhận" in page and "Đang tham gia BHXH bắt buộc" in page
     assert "/withdraw" not in page
@@ -286,21 +323,22 @@ def _drive_to_returned(runtime, clock, office, catalogue, code) -> None:
 def test_rating_once_the_result_is_returned(web, runtime, clock, office, catalogue):
     web.signup()
     code = apply_p02(web)
-    early = web.post(f"/dossiers/{code}/rating", {"rating": "satisfied"}, page=f"/dossiers/{code}",
-                     follow_redirects=True)
+    early = web.post(
+        f"/dossiers/{code}/rating", {"rating": "satisfied"}, page=f"/dossiers/{code}", follow_redirects=True
+    )
     assert "Chỉ đánh giá được khi hồ sơ đã trả kết quả" in early.get_data(as_text=True)
     _drive_to_returned(runtime, clock, office, catalogue, code)
     page = web.text(f"/dossiers/{code}")
     assert 'name="rating"' in page and "Đã trả kết quả" in page
     bad = web.post(f"/dossiers/{code}/rating", {"rating": "ecstatic"})
     assert bad.status_code == 400 and "Chọn một trong" in bad.get_data(as_text=True)
-    response = web.post(f"/dossiers/{code}/rating", {"rating": "very_satisfied", "comment": "Nhanh, gọn"},
-                        page=f"/dossiers/{code}")
+    response = web.post(
+        f"/dossiers/{code}/rating", {"rating": "very_satisfied", "comment": "Nhanh, gọn"}, page=f"/dossiers/{code}"
+    )
     assert response.status_code == 302
     page = web.text(f"/dossiers/{code}")
     assert "Rất hài lòng" in page and "Nhanh, gọn" in page and 'name="rating"' not in page
-    again = web.post(f"/dossiers/{code}/rating", {"rating": "not_satisfied"}, page="/dossiers",
-                     follow_redirects=True)
+    again = web.post(f"/dossiers/{code}/rating", {"rating": "not_satisfied"}, page="/dossiers", follow_redirects=True)
     assert "đã được đánh giá" in again.get_data(as_text=True)
     assert "Rất hài lòng" in web.text(f"/dossiers/{code}")
 
@@ -309,8 +347,16 @@ def test_postal_tracking_once_the_result_ships(web, runtime, office):
     web.signup()
     code = apply_p02(web, result_channel="post", delivery_address="12 Lê Lợi, Quảng Ngãi")
     do_task(runtime, office, code, "reception_check", decision="accept")
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income=1500000,
-            support_checked=True, decision="approve_request")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income=1500000,
+        support_checked=True,
+        decision="approve_request",
+    )
     do_task(runtime, office, code, "leader_approval", decision="approve")
     do_task(runtime, office, code, "postal_dispatch", waybill="EB510234176VN")
     english(web)

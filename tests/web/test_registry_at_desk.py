@@ -1,5 +1,6 @@
 """The one-stop desk checks the applicant against the population registry (the real simulator) on
 the reception task page: field by field, and still working when the registry is down."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ import re
 import pytest
 
 from engine.people.officers import Actor
-from tests.engine import test_registry as connected
-from tests.engine.test_registry import MAI
+from tests.engine.integration import test_registry as connected
+from tests.engine.integration.test_registry import MAI
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 # the simulators served, and the runtime that talks to them
@@ -54,15 +55,17 @@ def test_a_match_and_an_unknown_person(runtime, desk):
     _code, _task, page = task_page(runtime, desk, **MAI)
     assert registry_box(page) == "Population registry The name, date of birth and sex match the registry."
     _code, _task, page = task_page(runtime, desk)  # P02_APPLICATION's citizen ID is nobody's in the registry
-    assert registry_box(page) == (f"Population registry The citizen ID {P02_APPLICATION['citizen_id']} "
-                                  "was not found in the registry.")
+    assert registry_box(page) == (
+        f"Population registry The citizen ID {P02_APPLICATION['citizen_id']} was not found in the registry."
+    )
 
 
 def test_the_page_works_when_the_registry_is_down(runtime, desk, sim):
     sim.post("/_control", {"service": "registry", "mode": "fail"})
     code, task, page = task_page(runtime, desk, **MAI)
-    assert registry_box(page) == ("Population registry The registry could not be reached: "
-                                  "check the identity papers by hand.")
+    assert registry_box(page) == (
+        "Population registry The registry could not be reached: check the identity papers by hand."
+    )
     desk.post(f"/officer/tasks/{task}/claim", page=f"/officer/tasks/{task}")
     done = desk.post(f"/officer/tasks/{task}/complete", {"decision": "accept"}, page=f"/officer/tasks/{task}")
     assert done.status_code == 302

@@ -1,4 +1,5 @@
 """Public tracking by dossier code and ID number: no login, only what the receipt slip shows."""
+
 from __future__ import annotations
 
 from engine.people.officers import Actor
@@ -36,18 +37,36 @@ def test_lookup_with_the_right_pair_shows_status_timeline_and_appointment(web, o
 def test_nothing_personal_beyond_the_name_is_shown(web, other_web, runtime, office):
     web.signup(email="mai@example.vn")
     code = apply_p02(web, email="an@example.vn", result_channel="post", delivery_address="Thôn Phú Bình, Quảng Ngãi")
-    for task, data in [("reception_check", {"decision": "accept"}),
-                       ("collect_review", {"household_category": "poor", "monthly_income": 1500000,
-                                           "support_checked": True, "decision": "approve_request"}),
-                       ("leader_approval", {"decision": "approve"}),
-                       ("postal_dispatch", {"waybill": "EB510234176VN"})]:
+    for task, data in [
+        ("reception_check", {"decision": "accept"}),
+        (
+            "collect_review",
+            {
+                "household_category": "poor",
+                "monthly_income": 1500000,
+                "support_checked": True,
+                "decision": "approve_request",
+            },
+        ),
+        ("leader_approval", {"decision": "approve"}),
+        ("postal_dispatch", {"waybill": "EB510234176VN"}),
+    ]:
         do_task(runtime, office, code, task, **data)
     runtime.dossiers.deliver_message(code, "postal_failed", {"waybill": "EB510234176VN"}, Actor.system())
     english(other_web)
     page = _track(other_web, code, "051090001234").get_data(as_text=True)
     assert "EB510234176VN" in page and "Delivery failed" in page
-    for private in ("051090001234", "0912345678", "an@example.vn", "mai@example.vn", "12 Lê Lợi",
-                    "Thôn Phú Bình", "1.500.000", "to-khai-tk1.pdf", "/documents/"):
+    for private in (
+        "051090001234",
+        "0912345678",
+        "an@example.vn",
+        "mai@example.vn",
+        "12 Lê Lợi",
+        "Thôn Phú Bình",
+        "1.500.000",
+        "to-khai-tk1.pdf",
+        "/documents/",
+    ):
         assert private not in page, private
 
 

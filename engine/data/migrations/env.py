@@ -1,4 +1,5 @@
 """Alembic environment: runs migrations on the connection `engine.migrate` hands over."""
+
 from alembic import context
 from sqlalchemy import create_engine
 

@@ -1,6 +1,7 @@
 """Clients of the outside systems the outbox delivers to. Each connector has
 `deliver(payload, idempotency_key) -> dict` (the answer to keep) and raises Retryable when trying
 again later may help (5xx, timeouts, no connection) or Rejected when it cannot (4xx)."""
+
 from __future__ import annotations
 
 import httpx
@@ -21,5 +22,5 @@ def connectors_for(settings: Settings, client: httpx.Client) -> dict[str, Connec
         "portal.status": PortalConnector(settings, client),
         "postal.order": PostConnector(settings, client),
         "payout.transfer": BankConnector(settings, client),
-        **{kind: notify for kind in NOTIFY_KINDS},
+        **dict.fromkeys(NOTIFY_KINDS, notify),
     }

@@ -1,4 +1,5 @@
 """The bank: a benefit paid by transfer to the applicant's account."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +16,9 @@ class BankConnector:
 
     def deliver(self, payload: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """{amount, account, dossier_code} -> {transfer_id, status}"""
-        body = {"dossier_code": payload["dossier_code"], "amount": whole_dong(payload.get("amount"), "amount"),
-                "account": payload.get("account")}
+        body = {
+            "dossier_code": payload["dossier_code"],
+            "amount": whole_dong(payload.get("amount"), "amount"),
+            "account": payload.get("account"),
+        }
         return post_json(self.client, f"{self.base}/transfers", body, idempotency_key)

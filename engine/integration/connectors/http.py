@@ -1,5 +1,6 @@
 """What every connector shares: the two kinds of failure, JSON over HTTP with an idempotency key,
 and amounts in whole đồng."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation

@@ -1,4 +1,5 @@
 """The National Public Service Portal: every status change of a dossier, in order."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """The post (VNPost): an order to carry a dossier's result to the applicant."""
+
 from __future__ import annotations
 
 from typing import Any

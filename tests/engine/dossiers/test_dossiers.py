@@ -2,6 +2,7 @@
 
 After every step the stored state is restored and must serialize back to exactly the same text.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from engine.data.models import Dossier, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
 from engine.dossiers.service import DossierService
 from engine.errors import NotFound, NotWaitingForMessage
 from engine.forms import FormError
-from engine.data.models import Dossier, HumanTask, OutboxMessage, TaskStatus, Timer, TimerStatus
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
 from engine.workflow.versions import deploy
@@ -52,15 +53,21 @@ def test_submission_gives_a_dossier_code_status_and_first_task(runtime, office):
     assert dossier.status == DossierStatus.SUBMITTED
     assert dossier.applicant_name == "Nguyễn Văn An"
     tasks = runtime.dossiers.open_tasks(code)
-    assert [(t.element_id, t.role, t.unit, t.status) for t in tasks] == [
-        ("reception_check", "desk", "BHXH.QNI", "new")
-    ]
+    assert [(t.element_id, t.role, t.unit, t.status) for t in tasks] == [("reception_check", "desk", "BHXH.QNI", "new")]
 
 
 @pytest.mark.parametrize(
     "path_name",
-    ["happy", "post_delivery", "post_failed_then_redelivered", "counter", "supplement_at_reception",
-     "supplement_timeout", "refusal", "sent_back"],
+    [
+        "happy",
+        "post_delivery",
+        "post_failed_then_redelivered",
+        "counter",
+        "supplement_at_reception",
+        "supplement_timeout",
+        "refusal",
+        "sent_back",
+    ],
 )
 def test_every_declared_p02_path_ends_in_its_expected_status(runtime, office, clock, catalogue, path_name):
     path = catalogue.procedures["P02"].meta.paths[path_name]
@@ -81,12 +88,16 @@ def test_a_dossier_continues_identically_from_memory_and_from_the_database(runti
     restored = run_declared_path(runtime, office, clock, path)
 
     def trace(code):
-        return [(e.kind, e.actor, {k: v for k, v in e.data.items() if k != "task_id"})
-                for e in runtime.dossiers.history(code) if e.kind != "submitted"]
+        return [
+            (e.kind, e.actor, {k: v for k, v in e.data.items() if k != "task_id"})
+            for e in runtime.dossiers.history(code)
+            if e.kind != "submitted"
+        ]
 
     assert trace(cached) == trace(restored)
-    assert runtime.dossiers.workflow_data(cached) | {"dossier_code": None} == \
-        runtime.dossiers.workflow_data(restored) | {"dossier_code": None}
+    assert runtime.dossiers.workflow_data(cached) | {"dossier_code": None} == runtime.dossiers.workflow_data(
+        restored
+    ) | {"dossier_code": None}
 
 
 def test_status_changes_are_logged_in_order_and_queued_for_portal_and_applicant(runtime, office, clock, catalogue):
@@ -200,7 +211,8 @@ def test_running_dossiers_keep_the_version_they_started_on(runtime, office, cata
     original_sources = dict(changed.sources)
     try:
         changed.sources["P02.bpmn"] = changed.sources["P02.bpmn"].replace(
-            'name="Thẩm định đăng ký, xác định mức hỗ trợ"', 'name="Xem xét đăng ký"', 1)
+            'name="Thẩm định đăng ký, xác định mức hỗ trợ"', 'name="Xem xét đăng ký"', 1
+        )
         assert changed.sources != original_sources
         with runtime.db.write() as session:
             results = {d.code: d for d in deploy(session, catalogue, clock.now())}
@@ -223,9 +235,8 @@ def test_running_dossiers_keep_the_version_they_started_on(runtime, office, cata
 def test_the_event_log_refuses_updates_and_deletes(runtime):
     code = start_p02(runtime)
     for statement in ("UPDATE events SET kind = 'forged'", "DELETE FROM events"):
-        with pytest.raises(Exception, match="append-only"):
-            with runtime.db.write() as session:
-                session.execute(text(statement))
+        with pytest.raises(Exception, match="append-only"), runtime.db.write() as session:
+            session.execute(text(statement))
     assert runtime.dossiers.history(code)[0].kind == "submitted"
 
 

@@ -1,4 +1,5 @@
 """The script layer, exercised through real BPMN diagrams run by SpiffWorkflow."""
+
 from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -44,35 +45,43 @@ def flow(flow_id, source, target, condition=None):
 
 def script_diagram(script):
     """start -> calc_support (the script) -> end"""
-    return DEFINITIONS.format(elements="\n".join([
-        '    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
-        script_task("calc_support", "Tính mức hỗ trợ", script, "f1", "f2"),
-        '    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>',
-        flow("f1", "start", "calc_support"),
-        flow("f2", "calc_support", "end"),
-    ]))
+    return DEFINITIONS.format(
+        elements="\n".join(
+            [
+                '    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
+                script_task("calc_support", "Tính mức hỗ trợ", script, "f1", "f2"),
+                '    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>',
+                flow("f1", "start", "calc_support"),
+                flow("f2", "calc_support", "end"),
+            ]
+        )
+    )
 
 
 def gateway_diagram(condition):
     """start -> route; route -> mark_high when `condition`, else (default) -> mark_low."""
-    return DEFINITIONS.format(elements="\n".join([
-        '    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
-        """
+    return DEFINITIONS.format(
+        elements="\n".join(
+            [
+                '    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
+                """
     <bpmn:exclusiveGateway id="route" name="Check amount" default="to_low">
       <bpmn:incoming>f1</bpmn:incoming>
       <bpmn:outgoing>to_high</bpmn:outgoing>
       <bpmn:outgoing>to_low</bpmn:outgoing>
     </bpmn:exclusiveGateway>""",
-        script_task("mark_high", "High", "path = 'high'", "to_high", "f_high"),
-        script_task("mark_low", "Low", "path = 'low'", "to_low", "f_low"),
-        '    <bpmn:endEvent id="end_high"><bpmn:incoming>f_high</bpmn:incoming></bpmn:endEvent>',
-        '    <bpmn:endEvent id="end_low"><bpmn:incoming>f_low</bpmn:incoming></bpmn:endEvent>',
-        flow("f1", "start", "route"),
-        flow("to_high", "route", "mark_high", condition=condition),
-        flow("to_low", "route", "mark_low"),
-        flow("f_high", "mark_high", "end_high"),
-        flow("f_low", "mark_low", "end_low"),
-    ]))
+                script_task("mark_high", "High", "path = 'high'", "to_high", "f_high"),
+                script_task("mark_low", "Low", "path = 'low'", "to_low", "f_low"),
+                '    <bpmn:endEvent id="end_high"><bpmn:incoming>f_high</bpmn:incoming></bpmn:endEvent>',
+                '    <bpmn:endEvent id="end_low"><bpmn:incoming>f_low</bpmn:incoming></bpmn:endEvent>',
+                flow("f1", "start", "route"),
+                flow("to_high", "route", "mark_high", condition=condition),
+                flow("to_low", "route", "mark_low"),
+                flow("f_high", "mark_high", "end_high"),
+                flow("f_low", "mark_low", "end_low"),
+            ]
+        )
+    )
 
 
 def run(diagram, data=None, functions=None):
@@ -95,6 +104,7 @@ def task_data(workflow, element_id):
 
 
 # --------------------------------------------------------------------------- scripts that run
+
 
 def test_arithmetic_and_assignments_land_in_task_data():
     workflow = run(
@@ -153,8 +163,7 @@ def test_dates_and_decimals_in_task_data():
 
 def test_provided_functions_are_called_and_do_not_leak():
     calls = []
-    workflow = run(script_diagram("set_status(4)\ndone = True"),
-                   functions={"set_status": calls.append})
+    workflow = run(script_diagram("set_status(4)\ndone = True"), functions={"set_status": calls.append})
 
     assert calls == [4]
     data = task_data(workflow, "calc_support")
@@ -164,8 +173,10 @@ def test_provided_functions_are_called_and_do_not_leak():
 
 @pytest.mark.parametrize(("amount", "path"), [(2_000_000, "high"), (500, "low")])
 def test_gateway_condition_routes(amount, path):
-    workflow = run(gateway_diagram("amount > 1000000 and applicant_type == 'individual'"),
-                   data={"amount": amount, "applicant_type": "individual"})
+    workflow = run(
+        gateway_diagram("amount > 1000000 and applicant_type == 'individual'"),
+        data={"amount": amount, "applicant_type": "individual"},
+    )
 
     assert workflow.is_completed()
     assert task_data(workflow, f"mark_{path}")["path"] == path
@@ -212,7 +223,8 @@ def test_refused_message_reads_plainly():
         run(script_diagram("import os"))
 
     assert str(caught.value) == (
-        "Script in element 'calc_support' (Tính mức hỗ trợ) was refused: import is not allowed")
+        "Script in element 'calc_support' (Tính mức hỗ trợ) was refused: import is not allowed"
+    )
 
 
 def test_refused_condition_names_the_gateway():
@@ -233,8 +245,8 @@ def test_failing_script_names_the_element_and_line():
     assert error.line_number == 2
     assert error.error_line == "b = a / 0"
     assert str(error) == (
-        "Script in element 'calc_support' (Tính mức hỗ trợ) failed: "
-        "ZeroDivisionError: division by zero (line 2)")
+        "Script in element 'calc_support' (Tính mức hỗ trợ) failed: ZeroDivisionError: division by zero (line 2)"
+    )
 
 
 def test_script_cannot_raise_past_the_engine():
@@ -246,26 +258,32 @@ def test_script_cannot_raise_past_the_engine():
 
 # --------------------------------------------------------------------------- check_source
 
-@pytest.mark.parametrize(("source", "mode"), [
-    ("support = salary * 3 // 2\nset_status(4)", "exec"),
-    ("decision == 'accept'", "eval"),
-    ("\n   amount > 1000\n", "eval"),
-    ("for i, doc in enumerate(documents):\n    count += 1", "exec"),
-])
+
+@pytest.mark.parametrize(
+    ("source", "mode"),
+    [
+        ("support = salary * 3 // 2\nset_status(4)", "exec"),
+        ("decision == 'accept'", "eval"),
+        ("\n   amount > 1000\n", "eval"),
+        ("for i, doc in enumerate(documents):\n    count += 1", "exec"),
+    ],
+)
 def test_check_source_accepts(source, mode):
     assert check_source(source, mode) is None
 
 
-@pytest.mark.parametrize(("source", "mode", "reason"), [
-    ("import os", "exec", "import is not allowed"),
-    ("x.__class__", "eval", "names starting with '_' are not allowed: '__class__'"),
-    ("open('/etc/passwd')", "eval", "open is not allowed"),
-    ("class A: pass", "exec", "class definitions are not allowed"),
-    ("x = 1 +", "exec", "syntax error: invalid syntax"),
-    ("x = 1", "eval", "syntax error: invalid syntax"),
-    ("x = 1\nimport os\ny = open('f')", "exec",
-     "import is not allowed (line 2); open is not allowed (line 3)"),
-])
+@pytest.mark.parametrize(
+    ("source", "mode", "reason"),
+    [
+        ("import os", "exec", "import is not allowed"),
+        ("x.__class__", "eval", "names starting with '_' are not allowed: '__class__'"),
+        ("open('/etc/passwd')", "eval", "open is not allowed"),
+        ("class A: pass", "exec", "class definitions are not allowed"),
+        ("x = 1 +", "exec", "syntax error: invalid syntax"),
+        ("x = 1", "eval", "syntax error: invalid syntax"),
+        ("x = 1\nimport os\ny = open('f')", "exec", "import is not allowed (line 2); open is not allowed (line 3)"),
+    ],
+)
 def test_check_source_refuses(source, mode, reason):
     assert check_source(source, mode) == reason
 

@@ -1,4 +1,5 @@
 """Webhook signatures: what passes and why each kind of bad message is refused."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,11 +50,14 @@ def test_a_missing_header_is_refused(drop):
     assert refused({}) == "missing_header"
 
 
-@pytest.mark.parametrize("name, value", [
-    ("X-Motcua-Timestamp", "yesterday"),
-    ("X-Motcua-Timestamp", "-5"),
-    ("X-Motcua-Signature", "md5=abc"),
-    ("X-Motcua-Signature", "sha256=" + "z" * 64),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("X-Motcua-Timestamp", "yesterday"),
+        ("X-Motcua-Timestamp", "-5"),
+        ("X-Motcua-Signature", "md5=abc"),
+        ("X-Motcua-Signature", "sha256=" + "z" * 64),
+    ],
+)
 def test_a_malformed_header_is_refused(name, value):
     assert refused({**sign("s3cret", BODY, NOW), name: value}) == "bad_format"

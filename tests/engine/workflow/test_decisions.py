@@ -8,6 +8,7 @@ re-implements a table: the tests give inputs and read what lands in the task dat
 For tables with hit policy UNIQUE, every case also checks that exactly one row matches
 (SpiffWorkflow itself stops at the first match and never checks uniqueness).
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.util.task import TaskState
 
-from engine.workflow.bpmn_specs import parse_sources
 from engine.config import PROJECT_ROOT
+from engine.workflow.bpmn_specs import parse_sources
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
 
@@ -51,17 +52,24 @@ DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def run_decision(decision_id: str, data: dict, pre_script: str | None = None,
-                 functions: dict | None = None) -> BpmnWorkflow:
+def run_decision(
+    decision_id: str, data: dict, pre_script: str | None = None, functions: dict | None = None
+) -> BpmnWorkflow:
     """Parse the tiny diagram with the real table, start it with `data`, run it to its end."""
     script = f"\n        <spiffworkflow:preScript>{pre_script}</spiffworkflow:preScript>" if pre_script else ""
-    parsed = parse_sources({
-        "t.bpmn": DIAGRAM.format(decision_id=decision_id, pre_script=script),
-        f"dmn/{decision_id}.dmn": (DMN_DIR / f"{decision_id}.dmn").read_text(encoding="utf-8"),
-    }, "decide")
+    parsed = parse_sources(
+        {
+            "t.bpmn": DIAGRAM.format(decision_id=decision_id, pre_script=script),
+            f"dmn/{decision_id}.dmn": (DMN_DIR / f"{decision_id}.dmn").read_text(encoding="utf-8"),
+        },
+        "decide",
+    )
     assert parsed.dmn_files == {f"dmn/{decision_id}.dmn"}
-    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs,
-                            script_engine=RestrictedScriptEngine(functions=functions or {"date": date}))
+    workflow = BpmnWorkflow(
+        parsed.spec,
+        parsed.subprocess_specs,
+        script_engine=RestrictedScriptEngine(functions=functions or {"date": date}),
+    )
     workflow.get_next_task(state=TaskState.READY).set_data(**data)
     workflow.do_engine_steps()
     assert workflow.is_completed()
@@ -93,12 +101,17 @@ def decide(decision_id: str, **inputs) -> dict:
 # --------------------------------------------------------------------------- the files
 
 DMN_FILES = sorted(DMN_DIR.glob("*.dmn"))
-EXPECTED = {"p02_state_support", "pension_eligibility", "one_time_withdrawal",
-            "maternity_leave_days", "hi_reimbursement"}
+EXPECTED = {
+    "p02_state_support",
+    "pension_eligibility",
+    "one_time_withdrawal",
+    "maternity_leave_days",
+    "hi_reimbursement",
+}
 
 
 def test_every_expected_table_is_there():
-    assert EXPECTED <= {path.stem for path in DMN_FILES}
+    assert {path.stem for path in DMN_FILES} >= EXPECTED
 
 
 @pytest.mark.parametrize("path", DMN_FILES, ids=lambda p: p.name)
@@ -120,18 +133,24 @@ def test_each_file_is_one_dmn13_decision_named_like_the_file(path: Path):
 
 SUPPORT = [
     # category, submitted on, support percent
-    ("poor", JUNE_2025, 30), ("poor", JULY_2025, 50),
-    ("near_poor", JUNE_2025, 25), ("near_poor", JULY_2025, 40),
-    ("ethnic_minority", JUNE_2025, 10), ("ethnic_minority", JULY_2025, 30),
-    ("other", JUNE_2025, 10), ("other", JULY_2025, 20),
-    ("poor", date(2016, 1, 1), 30), ("other", date(2026, 3, 2), 20),
+    ("poor", JUNE_2025, 30),
+    ("poor", JULY_2025, 50),
+    ("near_poor", JUNE_2025, 25),
+    ("near_poor", JULY_2025, 40),
+    ("ethnic_minority", JUNE_2025, 10),
+    ("ethnic_minority", JULY_2025, 30),
+    ("other", JUNE_2025, 10),
+    ("other", JULY_2025, 20),
+    ("poor", date(2016, 1, 1), 30),
+    ("other", date(2026, 3, 2), 20),
 ]
 
 
 @pytest.mark.parametrize("category, submitted_on, percent", SUPPORT)
 def test_state_support_by_category_and_date(category, submitted_on, percent):
-    assert decide("p02_state_support", household_category=category,
-                  submitted_on=submitted_on) == {"support_percent": percent}
+    assert decide("p02_state_support", household_category=category, submitted_on=submitted_on) == {
+        "support_percent": percent
+    }
 
 
 def test_state_support_sets_nothing_for_an_unknown_category():
@@ -140,10 +159,16 @@ def test_state_support_sets_nothing_for_an_unknown_category():
 
 # --------------------------------------------------------------------------- pension_eligibility
 
+
 def pension(sex, age_months, contribution_years, retirement_date):
-    return decide("pension_eligibility", sex=sex, age_months=age_months,
-                  contribution_years=contribution_years, retirement_year=retirement_date.year,
-                  retirement_date=retirement_date)
+    return decide(
+        "pension_eligibility",
+        sex=sex,
+        age_months=age_months,
+        contribution_years=contribution_years,
+        retirement_year=retirement_date.year,
+        retirement_date=retirement_date,
+    )
 
 
 ELIGIBLE = {"pension_eligible": True, "reason_code": "eligible"}
@@ -152,10 +177,8 @@ TOO_FEW_YEARS = {"pension_eligible": False, "reason_code": "insufficient_contrib
 
 # normal retirement age in months, by year of retirement (Decree 135/2020)
 MEN = {2020: 720, 2021: 723, 2024: 732, 2025: 735, 2026: 738, 2027: 741, 2028: 744, 2040: 744}
-WOMEN = {2020: 660, 2021: 664, 2024: 676, 2025: 680, 2026: 684, 2027: 688, 2028: 692,
-         2034: 716, 2035: 720, 2040: 720}
-AGE_CASES = [(sex, year, months) for sex, table in (("male", MEN), ("female", WOMEN))
-             for year, months in table.items()]
+WOMEN = {2020: 660, 2021: 664, 2024: 676, 2025: 680, 2026: 684, 2027: 688, 2028: 692, 2034: 716, 2035: 720, 2040: 720}
+AGE_CASES = [(sex, year, months) for sex, table in (("male", MEN), ("female", WOMEN)) for year, months in table.items()]
 
 
 @pytest.mark.parametrize("sex, year, age", AGE_CASES)
@@ -165,21 +188,36 @@ def test_pension_at_the_retirement_age_and_one_month_under(sex, year, age):
     assert pension(sex, age - 1, 25, retirement) == UNDER_AGE
 
 
-@pytest.mark.parametrize("sex, age, years, expected", [
-    ("male", 738, 15, ELIGIBLE), ("male", 737, 15, UNDER_AGE), ("male", 738, 14, TOO_FEW_YEARS),
-    ("female", 684, 15, ELIGIBLE), ("female", 683, 15, UNDER_AGE), ("female", 684, 14, TOO_FEW_YEARS),
-    ("female", 684, 14.9, TOO_FEW_YEARS), ("male", 800, 35, ELIGIBLE),
-    ("male", 737, 14, UNDER_AGE),  # under age decides first
-])
+@pytest.mark.parametrize(
+    "sex, age, years, expected",
+    [
+        ("male", 738, 15, ELIGIBLE),
+        ("male", 737, 15, UNDER_AGE),
+        ("male", 738, 14, TOO_FEW_YEARS),
+        ("female", 684, 15, ELIGIBLE),
+        ("female", 683, 15, UNDER_AGE),
+        ("female", 684, 14, TOO_FEW_YEARS),
+        ("female", 684, 14.9, TOO_FEW_YEARS),
+        ("male", 800, 35, ELIGIBLE),
+        ("male", 737, 14, UNDER_AGE),  # under age decides first
+    ],
+)
 def test_pension_in_2026(sex, age, years, expected):
     assert pension(sex, age, years, date(2026, 6, 1)) == expected
 
 
-@pytest.mark.parametrize("retirement, years, expected", [
-    (JUNE_2025, 19, TOO_FEW_YEARS), (JUNE_2025, 20, ELIGIBLE), (JUNE_2025, 15, TOO_FEW_YEARS),
-    (JULY_2025, 14, TOO_FEW_YEARS), (JULY_2025, 15, ELIGIBLE),
-    (date(2024, 3, 1), 19, TOO_FEW_YEARS), (date(2024, 3, 1), 20, ELIGIBLE),
-])
+@pytest.mark.parametrize(
+    "retirement, years, expected",
+    [
+        (JUNE_2025, 19, TOO_FEW_YEARS),
+        (JUNE_2025, 20, ELIGIBLE),
+        (JUNE_2025, 15, TOO_FEW_YEARS),
+        (JULY_2025, 14, TOO_FEW_YEARS),
+        (JULY_2025, 15, ELIGIBLE),
+        (date(2024, 3, 1), 19, TOO_FEW_YEARS),
+        (date(2024, 3, 1), 20, ELIGIBLE),
+    ],
+)
 def test_pension_minimum_contributions_change_on_1_july_2025(retirement, years, expected):
     age = {2024: 732, 2025: 735}[retirement.year]
     assert pension("male", age, years, retirement) == expected
@@ -187,25 +225,34 @@ def test_pension_minimum_contributions_change_on_1_july_2025(retirement, years, 
 
 def test_pension_refuses_an_unknown_sex_and_a_year_that_disagrees_with_the_date():
     assert pension("x", 800, 30, date(2026, 1, 1)) == {"pension_eligible": False, "reason_code": "unknown_sex"}
-    assert decide("pension_eligibility", sex="male", age_months=800, contribution_years=30,
-                  retirement_year=2025, retirement_date=date(2026, 1, 1)) == {
-        "pension_eligible": False, "reason_code": "retirement_year_mismatch"}
+    assert decide(
+        "pension_eligibility",
+        sex="male",
+        age_months=800,
+        contribution_years=30,
+        retirement_year=2025,
+        retirement_date=date(2026, 1, 1),
+    ) == {"pension_eligible": False, "reason_code": "retirement_year_mismatch"}
 
 
 def test_pension_without_a_retirement_date_fails_naming_it():
     with pytest.raises(ScriptError, match="retirement_date"):
-        run_decision("pension_eligibility", {"sex": "male", "age_months": 800,
-                                             "contribution_years": 30, "retirement_year": 2026})
+        run_decision(
+            "pension_eligibility", {"sex": "male", "age_months": 800, "contribution_years": 30, "retirement_year": 2026}
+        )
 
 
 def test_a_script_before_the_table_computes_the_age_with_the_engine_rules():
     """How a diagram feeds the table: a pre-script computes age_months with age_in_months."""
     workflow = run_decision(
         "pension_eligibility",
-        {"sex": "female", "date_of_birth": date(1969, 3, 15), "contribution_years": 16,
-         "retirement_date": date(2026, 3, 15)},
-        pre_script="age_months = age_in_months(date_of_birth, retirement_date)\n"
-                   "retirement_year = retirement_date.year",
+        {
+            "sex": "female",
+            "date_of_birth": date(1969, 3, 15),
+            "contribution_years": 16,
+            "retirement_date": date(2026, 3, 15),
+        },
+        pre_script="age_months = age_in_months(date_of_birth, retirement_date)\nretirement_year = retirement_date.year",
         functions={"date": date, **RULES},
     )
     assert workflow.data["age_months"] == 684  # 57 years: the women's age in 2026
@@ -219,16 +266,27 @@ WITHDRAWAL = [
     ({"grounds": "retirement_age_under_15_years"}, True, "eligible"),
     ({"grounds": "emigrating"}, True, "eligible"),
     ({"grounds": "serious_illness"}, True, "eligible"),
-    ({"grounds": "serious_illness", "contributed_before_2025_07": False, "months_since_leaving": 0},
-     True, "eligible"),
-    ({"grounds": "left_work_12_months", "contributed_before_2025_07": True, "months_since_leaving": 12},
-     True, "eligible"),
-    ({"grounds": "left_work_12_months", "contributed_before_2025_07": True, "months_since_leaving": 40},
-     True, "eligible"),
-    ({"grounds": "left_work_12_months", "contributed_before_2025_07": True, "months_since_leaving": 11},
-     False, "under_12_months_since_leaving"),
-    ({"grounds": "left_work_12_months", "contributed_before_2025_07": False, "months_since_leaving": 24},
-     False, "contributed_only_from_2025_07"),
+    ({"grounds": "serious_illness", "contributed_before_2025_07": False, "months_since_leaving": 0}, True, "eligible"),
+    (
+        {"grounds": "left_work_12_months", "contributed_before_2025_07": True, "months_since_leaving": 12},
+        True,
+        "eligible",
+    ),
+    (
+        {"grounds": "left_work_12_months", "contributed_before_2025_07": True, "months_since_leaving": 40},
+        True,
+        "eligible",
+    ),
+    (
+        {"grounds": "left_work_12_months", "contributed_before_2025_07": True, "months_since_leaving": 11},
+        False,
+        "under_12_months_since_leaving",
+    ),
+    (
+        {"grounds": "left_work_12_months", "contributed_before_2025_07": False, "months_since_leaving": 24},
+        False,
+        "contributed_only_from_2025_07",
+    ),
     ({"grounds": "bored"}, False, "unknown_grounds"),
 ]
 
@@ -240,17 +298,17 @@ def test_one_time_withdrawal(inputs, eligible, reason):
 
 # --------------------------------------------------------------------------- maternity_leave_days
 
-@pytest.mark.parametrize("weeks, days", [(1, 10), (4, 10), (5, 20), (12, 20), (13, 40), (21, 40),
-                                         (22, 50), (30, 50)])
+
+@pytest.mark.parametrize("weeks, days", [(1, 10), (4, 10), (5, 20), (12, 20), (13, 40), (21, 40), (22, 50), (30, 50)])
 def test_maternity_leave_after_a_miscarriage_by_weeks(weeks, days):
-    assert decide("maternity_leave_days", event="miscarriage", children=0,
-                  gestation_weeks=weeks) == {"leave_days": days}
+    assert decide("maternity_leave_days", event="miscarriage", children=0, gestation_weeks=weeks) == {
+        "leave_days": days
+    }
 
 
 @pytest.mark.parametrize("children, days", [(1, 180), (2, 210), (3, 240)])
 def test_maternity_leave_after_a_birth_by_children(children, days):
-    assert decide("maternity_leave_days", event="birth", children=children,
-                  gestation_weeks=39) == {"leave_days": days}
+    assert decide("maternity_leave_days", event="birth", children=children, gestation_weeks=39) == {"leave_days": days}
 
 
 def test_maternity_leave_sets_nothing_for_an_unknown_event_or_no_child():
@@ -260,16 +318,17 @@ def test_maternity_leave_sets_nothing_for_an_unknown_event_or_no_child():
 
 # --------------------------------------------------------------------------- hi_reimbursement
 
+
 @pytest.mark.parametrize("level, percent", [(1, 100), (2, 100), (3, 95), (4, 80), (5, 100)])
 @pytest.mark.parametrize("in_network", [True, False])
 def test_hi_reimbursement_by_benefit_level(level, percent, in_network):
-    assert decide("hi_reimbursement", benefit_level=level, in_network=in_network) == {
-        "reimbursement_percent": percent}
+    assert decide("hi_reimbursement", benefit_level=level, in_network=in_network) == {"reimbursement_percent": percent}
 
 
 def test_hi_reimbursement_level_from_a_card_number_in_a_script():
-    workflow = run_decision("hi_reimbursement", {"card": "DN4797924123456", "in_network": True},
-                            pre_script="benefit_level = int(card[2])")
+    workflow = run_decision(
+        "hi_reimbursement", {"card": "DN4797924123456", "in_network": True}, pre_script="benefit_level = int(card[2])"
+    )
     assert workflow.data["reimbursement_percent"] == 80
 
 

@@ -1,11 +1,12 @@
 """Who may claim, release, reassign and complete a task: the rules in engine/assignment.py."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from engine.errors import NotAllowed, TaskNotOpen
 from engine.data.models import HumanTask
+from engine.errors import NotAllowed, TaskNotOpen
 from engine.people.officers import Actor, holders
 from tests.helpers import P02_APPLICATION, open_task
 
@@ -39,7 +40,7 @@ def test_claim_makes_it_mine_and_a_second_claim_names_the_holder(runtime, office
 @pytest.mark.parametrize("who", ["collection", "outsider"])
 def test_only_holders_of_the_role_in_the_unit_may_claim(runtime, office, task, who):
     actor = getattr(office, who)
-    with pytest.raises(NotAllowed, match="does not hold the role 'desk' in unit BHXH.QNI"):
+    with pytest.raises(NotAllowed, match=r"does not hold the role 'desk' in unit BHXH\.QNI"):
         runtime.dossiers.claim(task.id, actor)
     assert assignee_of(runtime, task.id) == ("new", None)
 
@@ -85,7 +86,10 @@ def test_completing_an_unclaimed_task_claims_it_on_the_way(runtime, office, task
     with runtime.db.read() as session:
         row = session.scalars(select(HumanTask).where(HumanTask.id == task.id)).one()
         assert (row.status.value, row.assignee_id, row.completed_by_id) == (
-            "done", office.desk2.user_id, office.desk2.user_id)
+            "done",
+            office.desk2.user_id,
+            office.desk2.user_id,
+        )
 
 
 def test_a_done_task_cannot_be_claimed_or_released(runtime, office, task):

@@ -2,6 +2,7 @@
 its system once with the answer kept, an outage is retried with growing waits and caught up in
 order, retries run out into dead letters an administrator retries, a refusal is dead at once, and
 two workers at once never deliver a message twice."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,12 +15,12 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from cli.main import _Context, cli
-from engine.integration.connectors.http import Retryable
+from engine.data.journal import queue
 from engine.data.models import Dossier, Event, OutboxMessage
+from engine.integration.connectors.http import Retryable
 from engine.integration.notifications import compose
 from engine.integration.outbox import OutboxWorker
 from engine.people.officers import Actor
-from engine.data.journal import queue
 from simulators import create_app
 from tests.helpers import P02_APPLICATION, do_task
 from tests.serving import serving
@@ -34,8 +35,14 @@ def serve_simulators():
 
 def pointed_at(settings, base: str, **changes):
     """Settings whose outside systems are the simulators at `base`."""
-    return dataclasses.replace(settings, post_url=f"{base}/post", portal_url=f"{base}/portal",
-                               bank_url=f"{base}/bank", notify_url=f"{base}/notify", **changes)
+    return dataclasses.replace(
+        settings,
+        post_url=f"{base}/post",
+        portal_url=f"{base}/portal",
+        bank_url=f"{base}/bank",
+        notify_url=f"{base}/notify",
+        **changes,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,16 +103,47 @@ def portal_statuses(sim, code: str) -> list[int]:
 
 def test_each_kind_reaches_its_system_once_and_the_answer_is_kept(runtime, worker, sim):
     code = start(runtime, email=EMAIL)  # queues portal.status 1 and notify.status 1
-    add(runtime, code, "postal.order", dossier_code=code, recipient="Nguyễn Văn An", address="12 Lê Lợi, Quảng Ngãi",
-        phone="0912345678", fee="25000", payer="applicant")
+    add(
+        runtime,
+        code,
+        "postal.order",
+        dossier_code=code,
+        recipient="Nguyễn Văn An",
+        address="12 Lê Lợi, Quảng Ngãi",
+        phone="0912345678",
+        fee="25000",
+        payer="applicant",
+    )
     add(runtime, code, "payout.transfer", dossier_code=code, dossier=code, amount="1500000", account="0123456789")
-    add(runtime, code, "notify.appointment", dossier_code=code, appointment_at="2026-03-12T10:00:00+00:00",
-        reason="supplement_received")
-    add(runtime, code, "notify.apology", dossier_code=code, form="04", old_appointment="2026-03-09T10:00:00+00:00",
-        appointment_at="2026-03-16T10:00:00+00:00", reason="Chờ xác minh")
+    add(
+        runtime,
+        code,
+        "notify.appointment",
+        dossier_code=code,
+        appointment_at="2026-03-12T10:00:00+00:00",
+        reason="supplement_received",
+    )
+    add(
+        runtime,
+        code,
+        "notify.apology",
+        dossier_code=code,
+        form="04",
+        old_appointment="2026-03-09T10:00:00+00:00",
+        appointment_at="2026-03-16T10:00:00+00:00",
+        reason="Chờ xác minh",
+    )
     add(runtime, code, "notify.applicant", dossier_code=code, text="Mời ông/bà đến nhận thẻ")
-    add(runtime, None, "notify.password_reset", account_id=1, name="Trần Thị Bình", phone="0987000111",
-        email="binh@example.vn", link="https://motcua.example/reset/abc")
+    add(
+        runtime,
+        None,
+        "notify.password_reset",
+        account_id=1,
+        name="Trần Thị Bình",
+        phone="0987000111",
+        email="binh@example.vn",
+        link="https://motcua.example/reset/abc",
+    )
 
     assert drain(worker) == 8
     sent = rows(runtime)
@@ -121,22 +159,29 @@ def test_each_kind_reaches_its_system_once_and_the_answer_is_kept(runtime, worke
     assert effects(sim, "portal") == {keys["portal.status"]: 1}
     assert effects(sim, "post") == {keys["postal.order"]: 1}
     assert effects(sim, "bank") == {keys["payout.transfer"]: 1}
-    notify_keys = [keys[k] for k in ("notify.status", "notify.appointment", "notify.apology", "notify.applicant",
-                                     "notify.password_reset")]
+    notify_keys = [
+        keys[k]
+        for k in ("notify.status", "notify.appointment", "notify.apology", "notify.applicant", "notify.password_reset")
+    ]
     assert effects(sim, "notify") == {f"{k}:{channel}": 1 for k in notify_keys for channel in ("sms", "email")}
     assert portal_statuses(sim, code) == [1]
 
     # the answers that matter to the dossier are in its history
     with runtime.db.read() as session:
         history = {e.kind: e.data for e in session.scalars(select(Event).join(Dossier).where(Dossier.code == code))}
-    assert history["postal_order_placed"] == {"waybill": by_kind["postal.order"].response["waybill"],
-                                              "outbox_id": by_kind["postal.order"].id}
+    assert history["postal_order_placed"] == {
+        "waybill": by_kind["postal.order"].response["waybill"],
+        "outbox_id": by_kind["postal.order"].id,
+    }
     assert history["transfer_ordered"]["transfer_id"] == by_kind["payout.transfer"].response["transfer_id"]
 
     # Vietnamese texts with the dossier code and what happened, to the phone and e-mail of the application
     texts = {m["channel"]: m for m in sim.get("/notify/messages", params={"to": "0912345678"}).json()}
-    status_sms = [m["text"] for m in sim.get("/notify/messages", params={"to": "0912345678"}).json()
-                  if "Mới đăng ký trực tuyến" in m["text"]]
+    status_sms = [
+        m["text"]
+        for m in sim.get("/notify/messages", params={"to": "0912345678"}).json()
+        if "Mới đăng ký trực tuyến" in m["text"]
+    ]
     assert len(status_sms) == 1 and code in status_sms[0] and "Nguyễn Văn An" in status_sms[0]
     assert set(texts) == {"sms"}
     mails = sim.get("/notify/messages", params={"to": EMAIL}).json()
@@ -155,12 +200,18 @@ def test_texts_in_english_when_the_applicant_asked_for_it(runtime):
     payload = {"name": "Binh", "phone": "0987000111", "email": None, "link": "https://x/reset", "language": "en"}
     with runtime.db.read() as session:
         messages = compose(session, runtime.settings, "notify.password_reset", None, payload)
-    assert messages == {"sms": {"to": "0987000111", "text": "Motcua: Binh, reset your password at https://x/reset "
-                                "(one use only). If you did not ask for this, ignore this message."}}
+    assert messages == {
+        "sms": {
+            "to": "0987000111",
+            "text": "Motcua: Binh, reset your password at https://x/reset "
+            "(one use only). If you did not ask for this, ignore this message.",
+        }
+    }
 
 
-def test_an_outage_of_the_portal_is_retried_with_growing_waits_then_caught_up_in_order(runtime, office, worker,
-                                                                                       sim, clock):
+def test_an_outage_of_the_portal_is_retried_with_growing_waits_then_caught_up_in_order(
+    runtime, office, worker, sim, clock
+):
     codes = [start(runtime) for _ in range(3)]
     for code in codes:  # real status changes: accepted (2), in processing (4)
         do_task(runtime, office, code, "reception_check", decision="accept")
@@ -186,8 +237,9 @@ def test_an_outage_of_the_portal_is_retried_with_growing_waits_then_caught_up_in
     assert [m.attempts for m in rows(runtime, kind="portal.status")][:3] == [3, 3, 3]
 
 
-def test_retries_run_out_into_a_dead_letter_which_holds_later_statuses_until_retried(runtime, simulators_url,
-                                                                                    sim, clock):
+def test_retries_run_out_into_a_dead_letter_which_holds_later_statuses_until_retried(
+    runtime, simulators_url, sim, clock
+):
     worker = OutboxWorker(runtime.db, clock, pointed_at(runtime.settings, simulators_url, outbox_max_attempts=3))
     code = start(runtime)
     add(runtime, code, "portal.status", dossier_code=code, status=2, at=clock.now().isoformat())
@@ -217,8 +269,17 @@ def test_a_refusal_is_dead_at_once_and_an_unreachable_system_is_retried(runtime,
     worker = OutboxWorker(runtime.db, clock, settings)
     code = start(runtime)
     add(runtime, code, "payout.transfer", dossier_code=code, dossier=code, amount="1500000", account="")
-    add(runtime, code, "postal.order", dossier_code=code, recipient="An", address="Quảng Ngãi", phone="0912345678",
-        fee=0, payer="office")
+    add(
+        runtime,
+        code,
+        "postal.order",
+        dossier_code=code,
+        recipient="An",
+        address="Quảng Ngãi",
+        phone="0912345678",
+        fee=0,
+        payer="office",
+    )
     drain(worker)
     payout, order = rows(runtime, kind="payout.transfer")[0], rows(runtime, kind="postal.order")[0]
     assert (payout.status, payout.attempts) == ("dead", 1)
@@ -292,8 +353,12 @@ def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_one_that_took_over(ru
 
 
 def test_the_administrator_lists_and_retries_dead_letters_from_the_command_line(runtime, simulators_url, sim):
-    env = {"MOTCUA_DATABASE_URL": runtime.settings.database_url, "MOTCUA_OUTBOX_MAX_ATTEMPTS": "1",
-           "MOTCUA_PORTAL_URL": f"{simulators_url}/portal", "MOTCUA_NOTIFY_URL": f"{simulators_url}/notify"}
+    env = {
+        "MOTCUA_DATABASE_URL": runtime.settings.database_url,
+        "MOTCUA_OUTBOX_MAX_ATTEMPTS": "1",
+        "MOTCUA_PORTAL_URL": f"{simulators_url}/portal",
+        "MOTCUA_NOTIFY_URL": f"{simulators_url}/notify",
+    }
 
     def motcua(*args: str) -> str:
         result = CliRunner().invoke(cli, args, obj=_Context(), env=env)
@@ -319,11 +384,18 @@ def test_the_administrator_lists_and_retries_dead_letters_from_the_command_line(
 
 def test_a_supplement_request_notice_says_what_is_missing(runtime, office):
     code = start(runtime)
-    do_task(runtime, office, code, "reception_check", decision="supplement",
-            missing_documents="Giấy chứng nhận hộ nghèo\nBản sao CCCD còn hạn")
+    do_task(
+        runtime,
+        office,
+        code,
+        "reception_check",
+        decision="supplement",
+        missing_documents="Giấy chứng nhận hộ nghèo\nBản sao CCCD còn hạn",
+    )
     with runtime.db.read() as session:
-        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.status")
-                                 .order_by(OutboxMessage.id.desc())).first()
+        notice = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "notify.status").order_by(OutboxMessage.id.desc())
+        ).first()
         assert notice.payload["status"] == 5
         messages = compose(session, runtime.settings, notice.kind, notice.dossier_id, notice.payload)
     assert "Cần bổ sung: Giấy chứng nhận hộ nghèo; Bản sao CCCD còn hạn." in messages["sms"]["text"]

@@ -1,4 +1,5 @@
 """Applicant accounts and officer passwords: argon2 hashes, logins by any identifier, reset links."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,18 +7,24 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.people import accounts
+from engine.data.models import Account, OutboxMessage
 from engine.errors import NotAllowed
 from engine.forms import FormError
-from engine.data.models import Account, OutboxMessage
+from engine.people import accounts
 from engine.people.officers import add_user
 
 VALUES = {"full_name": "Trần Thị Mai", "phone": "0912 345 678", "email": "Mai@Example.vn", "address": ""}
 
 
 def _register(session, now, **changes):
-    args = dict(kind="individual", id_number="051090001234", values=dict(VALUES), password="mat-khau-2026",
-                confirm="mat-khau-2026", now=now)
+    args = {
+        "kind": "individual",
+        "id_number": "051090001234",
+        "values": dict(VALUES),
+        "password": "mat-khau-2026",
+        "confirm": "mat-khau-2026",
+        "now": now,
+    }
     args.update(changes)
     return accounts.register(session, **args)
 
@@ -41,10 +48,16 @@ def test_log_in_by_citizen_id_phone_or_email(runtime, clock, identifier):
 
 
 def test_every_problem_of_a_sign_up_is_reported_and_nothing_is_written(runtime, clock):
-    with runtime.db.write() as session:
-        with pytest.raises(FormError) as error:
-            _register(session, clock.now(), kind="employer", id_number="123", password="short", confirm="short",
-                      values={"full_name": "", "phone": "", "email": "", "address": ""})
+    with runtime.db.write() as session, pytest.raises(FormError) as error:
+        _register(
+            session,
+            clock.now(),
+            kind="employer",
+            id_number="123",
+            password="short",
+            confirm="short",
+            values={"full_name": "", "phone": "", "email": "", "address": ""},
+        )
     assert set(error.value.errors) == {"id_number", "full_name", "phone", "password"}
     assert "Mã số thuế" in error.value.errors["id_number"].vi
     with runtime.db.read() as session:
@@ -54,9 +67,11 @@ def test_every_problem_of_a_sign_up_is_reported_and_nothing_is_written(runtime, 
 def test_an_id_number_phone_or_email_already_used_is_refused(runtime, clock):
     with runtime.db.write() as session:
         _register(session, clock.now())
-    for changes, field in [({}, "id_number"),
-                           ({"id_number": "051090009999"}, "phone"),
-                           ({"id_number": "051090009999", "values": {**VALUES, "phone": "0987654321"}}, "email")]:
+    for changes, field in [
+        ({}, "id_number"),
+        ({"id_number": "051090009999"}, "phone"),
+        ({"id_number": "051090009999", "values": {**VALUES, "phone": "0987654321"}}, "email"),
+    ]:
         with runtime.db.write() as session, pytest.raises(FormError) as error:
             _register(session, clock.now(), **changes)
         assert list(error.value.errors) == [field]

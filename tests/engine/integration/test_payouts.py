@@ -3,6 +3,7 @@ bank's own report of that day (the real bank simulator), and the `motcua payouts
 
 The P07 refund helpers here (a dossier waiting for its transfer, handing transfers to the bank,
 settling them) are shared with tests/web/test_api.py."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ from engine.data.models import OutboxMessage
 from engine.integration.outbox import OutboxWorker
 from engine.integration.payouts import BankUnavailable, reconcile
 from engine.people.officers import Actor, add_user, grant
-from tests.engine import test_registry as connected
+from tests.engine.integration import test_registry as connected
 from tests.helpers import do_task
 from web import create_app
 
@@ -28,11 +29,20 @@ MOTCUA = os.path.join(os.path.dirname(sys.executable), "motcua")
 outside, sim, settings = connected.outside, connected.sim, connected.settings
 
 P07_START = {  # workflows/P07.yaml, path payout_bank_rejected
-    "applicant_type": "individual", "full_name": "Trần Văn Khải", "citizen_id": "051099006603",
-    "si_code": "5119044728", "date_of_birth": "1999-06-21", "phone": "0366557120",
-    "address": "Thôn Tân An, xã Nghĩa Giang, tỉnh Quảng Ngãi", "refund_grounds_kind": "hi_duplicate",
-    "refund_period": "từ tháng 10/2026 đến tháng 12/2026", "claimed_amount": 315900, "payout_method": "atm",
-    "bank_account": "3608205117826", "bank_name": "Agribank, chi nhánh tỉnh Quảng Ngãi", "result_channel": "electronic",
+    "applicant_type": "individual",
+    "full_name": "Trần Văn Khải",
+    "citizen_id": "051099006603",
+    "si_code": "5119044728",
+    "date_of_birth": "1999-06-21",
+    "phone": "0366557120",
+    "address": "Thôn Tân An, xã Nghĩa Giang, tỉnh Quảng Ngãi",
+    "refund_grounds_kind": "hi_duplicate",
+    "refund_period": "từ tháng 10/2026 đến tháng 12/2026",
+    "claimed_amount": 315900,
+    "payout_method": "atm",
+    "bank_account": "3608205117826",
+    "bank_name": "Agribank, chi nhánh tỉnh Quảng Ngãi",
+    "result_channel": "electronic",
 }
 
 
@@ -49,8 +59,15 @@ def finance(runtime, office) -> Actor:
 def approved_refund(runtime, office) -> str:
     code = runtime.dossiers.start("P07", P07_START, Actor.applicant(P07_START["full_name"]))
     do_task(runtime, office, code, "reception_check", decision="accept")
-    do_task(runtime, office, code, "refund_review", payments_checked="true", refund_amount="315900",
-            decision="approve_request")
+    do_task(
+        runtime,
+        office,
+        code,
+        "refund_review",
+        payments_checked="true",
+        refund_amount="315900",
+        decision="approve_request",
+    )
     do_task(runtime, office, code, "leader_approval", decision="approve")
     return code
 
@@ -58,16 +75,18 @@ def approved_refund(runtime, office) -> str:
 def order_transfers(sim, runtime) -> list[str]:
     """The outbox worker sends the queued transfer orders to the bank; the transfer ids it answered."""
     with runtime.db.read() as session:
-        pending = session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "payout.transfer",
-                                                                 OutboxMessage.status == "pending")).all()
+        pending = session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.kind == "payout.transfer", OutboxMessage.status == "pending")
+        ).all()
     worker = OutboxWorker(runtime.db, runtime.clock, runtime.settings)
     try:
         worker.run_once(batch=500)
     finally:
         worker.close()
     with runtime.db.read() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(pending))
-                               .order_by(OutboxMessage.id)).all()
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(pending)).order_by(OutboxMessage.id)
+        ).all()
         assert all(row.status == "sent" for row in rows), [(row.status, row.last_error) for row in rows]
         return [row.response["transfer_id"] for row in rows]
 
@@ -146,8 +165,7 @@ def test_the_command_prints_the_figures_and_fails_on_a_difference(product, runti
     day = today().date().isoformat()
 
     def motcua(*args):
-        return subprocess.run([MOTCUA, *args], env=env, capture_output=True, text=True, timeout=120,
-                              check=False)
+        return subprocess.run([MOTCUA, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
 
     ok = motcua("payouts", "reconcile", "--day", day)
     assert ok.returncode == 0, ok.stderr

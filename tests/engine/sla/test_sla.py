@@ -1,4 +1,5 @@
 """A dossier's clock: stopped while the applicant is asked for papers, moved when they arrive."""
+
 from __future__ import annotations
 
 import copy
@@ -27,10 +28,24 @@ def accept_then_wait_seven_days_for_papers(runtime, office, clock) -> str:
     assert runtime.dossiers.get(code).appointment_at == at("2026-03-09 17:00")  # 5 working days
 
     clock.set(at("2026-03-03 10:00"))  # Tuesday: collection asks for a paper, through the desk
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
-            support_checked="true", decision="supplement")
-    do_task(runtime, office, code, "processing_supplement_request", missing_documents="Giấy xác nhận hộ nghèo",
-            reason="Danh sách hộ nghèo năm 2026 chưa có tên")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income="1500000",
+        support_checked="true",
+        decision="supplement",
+    )
+    do_task(
+        runtime,
+        office,
+        code,
+        "processing_supplement_request",
+        missing_documents="Giấy xác nhận hộ nghèo",
+        reason="Danh sách hộ nghèo năm 2026 chưa có tên",
+    )
     assert runtime.dossiers.get(code).status == 5
 
     clock.set(at("2026-03-10 10:00"))  # seven days later the paper arrives
@@ -53,8 +68,16 @@ def test_the_appointment_moves_by_the_working_days_the_dossier_waited(runtime, o
     assert notice.payload["appointment_at"] == at("2026-03-16 17:00").isoformat()
 
     # and it finishes within its moved appointment
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
-            support_checked="true", decision="approve_request")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income="1500000",
+        support_checked="true",
+        decision="approve_request",
+    )
     do_task(runtime, office, code, "leader_approval", decision="approve")
     dossier = runtime.dossiers.get(code)
     assert dossier.status == 10 and dossier.finished_at <= dossier.appointment_at
@@ -101,8 +124,16 @@ def test_on_time_figures_count_dossiers_by_when_processing_finished(runtime, off
         clock.set(at(accepted))
         code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
         do_task(runtime, office, code, "reception_check", decision="accept")
-        do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
-                support_checked="true", decision="approve_request")
+        do_task(
+            runtime,
+            office,
+            code,
+            "collect_review",
+            household_category="poor",
+            monthly_income="1500000",
+            support_checked="true",
+            decision="approve_request",
+        )
         clock.set(at(approved))
         do_task(runtime, office, code, "leader_approval", decision="approve")
         return code
@@ -134,7 +165,7 @@ def running_late(runtime, office, clock) -> str:
 
 
 def test_a_dossier_about_to_be_late_gets_one_apology_task_also_with_two_schedulers(runtime, office, clock):
-    from tests.engine.test_concurrency import race
+    from tests.engine.dossiers.test_concurrency import race
 
     code = running_late(runtime, office, clock)
     clock.set(at("2026-03-05 09:00"))  # Thursday: two working days left, not yet
@@ -161,8 +192,9 @@ def test_the_apology_moves_the_appointment_and_tells_the_applicant(runtime, offi
         runtime.dossiers.complete_task(task.id, office.collection, {"new_appointment": "2026-03-07", "reason": "x"})
     with pytest.raises(FormError, match="later than the old one"):
         runtime.dossiers.complete_task(task.id, office.collection, {"new_appointment": "2026-03-09", "reason": "x"})
-    runtime.dossiers.complete_task(task.id, office.collection,
-                                   {"new_appointment": "2026-03-12", "reason": "Chờ xác minh danh sách hộ nghèo"})
+    runtime.dossiers.complete_task(
+        task.id, office.collection, {"new_appointment": "2026-03-12", "reason": "Chờ xác minh danh sách hộ nghèo"}
+    )
 
     assert runtime.dossiers.get(code).appointment_at == at("2026-03-12 17:00")
     with runtime.db.read() as session:
@@ -185,8 +217,16 @@ def test_every_task_gets_a_due_time_from_the_split_of_the_limit(runtime, office,
     (review,) = runtime.dossiers.open_tasks(code)
     assert review.due_at == at("2026-03-05 17:00")  # 9 March less approval and return: Thursday 5 March
 
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
-            support_checked="true", decision="approve_request")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income="1500000",
+        support_checked="true",
+        decision="approve_request",
+    )
     (approval,) = runtime.dossiers.open_tasks(code)
     assert approval.due_at == at("2026-03-06 17:00")  # less the return's day: Friday 6 March
 
@@ -206,15 +246,17 @@ def test_inboxes_list_the_earliest_due_first(runtime, office, clock):
 
     tasks = runtime.dossiers.open_tasks(role="collection")
     assert [(t.dossier_code, t.due_at) for t in tasks] == [
-        (first, at("2026-03-05 17:00")), (second, at("2026-03-06 17:00"))]
+        (first, at("2026-03-05 17:00")),
+        (second, at("2026-03-06 17:00")),
+    ]
 
 
 def test_a_timer_written_in_working_days_follows_the_office_calendar(database_url, clock):
     from pathlib import Path
 
-    from engine.workflow.catalogue import load_catalogue
     from engine.config import Settings
     from engine.runtime import Runtime
+    from engine.workflow.catalogue import load_catalogue
     from tests.helpers import seed_office
 
     settings = Settings(database_url=database_url)
@@ -240,8 +282,16 @@ def test_a_timer_written_in_working_days_follows_the_office_calendar(database_ur
 def test_an_apology_still_open_when_processing_finishes_is_dropped(runtime, office, clock):
     code = running_late(runtime, office, clock)
     assert runtime.dossiers.flag_late_dossiers() == 1
-    do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income="1500000",
-            support_checked="true", decision="approve_request")
+    do_task(
+        runtime,
+        office,
+        code,
+        "collect_review",
+        household_category="poor",
+        monthly_income="1500000",
+        support_checked="true",
+        decision="approve_request",
+    )
     do_task(runtime, office, code, "leader_approval", decision="approve")
 
     assert runtime.dossiers.get(code).status == 10

@@ -4,6 +4,7 @@ against the real simulators served on a local port.
 The fixtures here that serve the simulators (and an address for the product they call back) are
 shared with the other connector tests, which import them.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -59,10 +60,16 @@ class Outside:
     product_url: str  # where the simulators call the product
 
     def settings(self, **values: Any) -> Settings:
-        return Settings(post_url=f"{self.url}/post", registry_url=f"{self.url}/registry",
-                        portal_url=f"{self.url}/portal", bank_url=f"{self.url}/bank",
-                        notify_url=f"{self.url}/notify", post_secret=POST_SECRET, bank_secret=BANK_SECRET,
-                        **values)
+        return Settings(
+            post_url=f"{self.url}/post",
+            registry_url=f"{self.url}/registry",
+            portal_url=f"{self.url}/portal",
+            bank_url=f"{self.url}/bank",
+            notify_url=f"{self.url}/notify",
+            post_secret=POST_SECRET,
+            bank_secret=BANK_SECRET,
+            **values,
+        )
 
     def post(self, path: str, body: dict | None = None, key: bool = False) -> httpx.Response:
         headers = {"Idempotency-Key": uuid.uuid4().hex} if key else {}
@@ -104,8 +111,12 @@ def citizen_id(province: str, born: date, sex: str, serial: int) -> str:
     return f"{province}{DIGIT_FOR[(century, sex)]}{born.year % 100:02d}{serial:06d}"
 
 
-people = st.tuples(st.sampled_from(sorted(PROVINCE_CODES)), st.dates(date(1800, 1, 1), date(2299, 12, 31)),
-                   st.sampled_from(["male", "female"]), st.integers(0, 999_999))
+people = st.tuples(
+    st.sampled_from(sorted(PROVINCE_CODES)),
+    st.dates(date(1800, 1, 1), date(2299, 12, 31)),
+    st.sampled_from(["male", "female"]),
+    st.integers(0, 999_999),
+)
 
 
 @given(people)
@@ -136,8 +147,10 @@ def test_another_birth_year_fails(person, shift):
     number = citizen_id(province, born, sex, serial)
     wrong_year = f"{(born.year + shift) % 100:02d}"
     problems = check_structure(number[:4] + wrong_year + number[6:], born, sex)
-    expected = (f"Digits 4 to 6 ({number[3]}{wrong_year}) stand for the birth year "
-                f"{born.year // 100 * 100 + int(wrong_year)}, the application says {born.year}")
+    expected = (
+        f"Digits 4 to 6 ({number[3]}{wrong_year}) stand for the birth year "
+        f"{born.year // 100 * 100 + int(wrong_year)}, the application says {born.year}"
+    )
     assert [p.en for p in problems] == [expected]
 
 

@@ -1,4 +1,5 @@
 """Contribution arithmetic (engine/contributions.py) and the dated figures of workflows/rates.yaml."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -40,32 +41,39 @@ def oracle_22_percent(income: int) -> int:
 
 # --------------------------------------------------------------------------- figures
 
-@pytest.mark.parametrize("name, on, value", [
-    ("reference_level", date(2023, 7, 1), 1_800_000),
-    ("reference_level", date(2024, 6, 30), 1_800_000),
-    ("reference_level", date(2024, 7, 1), 2_340_000),
-    ("reference_level", TODAY, 2_340_000),
-    ("rural_poverty_line", date(2022, 1, 1), 1_500_000),
-    ("rural_poverty_line", TODAY, 1_500_000),
-    ("voluntary_contribution_rate", TODAY, 22),
-    ("voluntary_income_ceiling_multiple", TODAY, 20),
-    ("reference_level", datetime(2024, 7, 1, 0, 0), 2_340_000),  # a datetime counts by its day
-])
+
+@pytest.mark.parametrize(
+    "name, on, value",
+    [
+        ("reference_level", date(2023, 7, 1), 1_800_000),
+        ("reference_level", date(2024, 6, 30), 1_800_000),
+        ("reference_level", date(2024, 7, 1), 2_340_000),
+        ("reference_level", TODAY, 2_340_000),
+        ("rural_poverty_line", date(2022, 1, 1), 1_500_000),
+        ("rural_poverty_line", TODAY, 1_500_000),
+        ("voluntary_contribution_rate", TODAY, 22),
+        ("voluntary_income_ceiling_multiple", TODAY, 20),
+        ("reference_level", datetime(2024, 7, 1, 0, 0), 2_340_000),  # a datetime counts by its day
+    ],
+)
 def test_the_figure_valid_on_a_day(name, on, value):
     assert figure(name, on) == value
 
 
-@pytest.mark.parametrize("name, on, first", [
-    ("reference_level", date(2023, 6, 30), "2023-07-01"),
-    ("rural_poverty_line", date(2021, 12, 31), "2022-01-01"),
-])
+@pytest.mark.parametrize(
+    "name, on, first",
+    [
+        ("reference_level", date(2023, 6, 30), "2023-07-01"),
+        ("rural_poverty_line", date(2021, 12, 31), "2022-01-01"),
+    ],
+)
 def test_a_day_before_the_first_value_is_a_clear_error(name, on, first):
     with pytest.raises(ValueError, match=f"no value of {name} is known on {on.isoformat()}.*from {first}"):
         figure(name, on)
 
 
 def test_an_unknown_figure_is_a_clear_error():
-    with pytest.raises(ValueError, match="no figure named 'salary'.*known: .*reference_level"):
+    with pytest.raises(ValueError, match=r"no figure named 'salary'.*known: .*reference_level"):
         figure("salary", TODAY)
 
 
@@ -73,14 +81,19 @@ def test_payment_periods_allowed():
     assert allowed_payment_periods(TODAY) == PERIODS
 
 
-@pytest.mark.parametrize("raw, message", [
-    ([], "expected a mapping"),
-    ({"x": {"from": date(2020, 1, 1), "value": 1}}, "x: expected a list"),
-    ({"x": [{"from": date(2020, 1, 1)}]}, r"x\[0\]: expected exactly the keys"),
-    ({"x": [{"from": "2020-01-01", "value": 1}]}, r"x\[0\]: 'from' must be a date"),
-    ({"x": [{"from": date(2021, 1, 1), "value": 1}, {"from": date(2021, 1, 1), "value": 2}]},
-     r"x\[1\]: dates must increase"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ([], "expected a mapping"),
+        ({"x": {"from": date(2020, 1, 1), "value": 1}}, "x: expected a list"),
+        ({"x": [{"from": date(2020, 1, 1)}]}, r"x\[0\]: expected exactly the keys"),
+        ({"x": [{"from": "2020-01-01", "value": 1}]}, r"x\[0\]: 'from' must be a date"),
+        (
+            {"x": [{"from": date(2021, 1, 1), "value": 1}, {"from": date(2021, 1, 1), "value": 2}]},
+            r"x\[1\]: dates must increase",
+        ),
+    ],
+)
 def test_a_malformed_rates_file_is_refused_with_the_place(raw, message):
     with pytest.raises(RatesFileError, match=message):
         contributions._parse_rates(raw, "rates.yaml")
@@ -88,36 +101,46 @@ def test_a_malformed_rates_file_is_refused_with_the_place(raw, message):
 
 # --------------------------------------------------------------------------- amounts
 
-@pytest.mark.parametrize("income, months, support, on, expected", [
-    # the floor, poor household from July 2025: 22% x 1,500,000 = 330,000; support 50% of it
-    (FLOOR, 1, 50, date(2025, 7, 1), (330_000, 165_000, 165_000, 165_000)),
-    # near-poor before July 2025, every 6 months
-    (2_000_000, 6, 25, date(2025, 3, 1), (440_000, 82_500, 357_500, 2_145_000)),
-    # the ceiling, others, yearly
-    (CEILING, 12, 20, TODAY, (10_296_000, 66_000, 10_230_000, 122_760_000)),
-    # no support, five years in advance
-    (3_000_000, 60, 0, TODAY, (660_000, 0, 660_000, 39_600_000)),
-    # rounding of the monthly contribution, half up: 330,000.44 / 330,000.66 / 330,005.5
-    (1_500_002, 1, 0, TODAY, (330_000, 0, 330_000, 330_000)),
-    (1_500_003, 1, 0, TODAY, (330_001, 0, 330_001, 330_001)),
-    (1_500_025, 3, 10, TODAY, (330_006, 33_000, 297_006, 891_018)),
-])
+
+@pytest.mark.parametrize(
+    "income, months, support, on, expected",
+    [
+        # the floor, poor household from July 2025: 22% x 1,500,000 = 330,000; support 50% of it
+        (FLOOR, 1, 50, date(2025, 7, 1), (330_000, 165_000, 165_000, 165_000)),
+        # near-poor before July 2025, every 6 months
+        (2_000_000, 6, 25, date(2025, 3, 1), (440_000, 82_500, 357_500, 2_145_000)),
+        # the ceiling, others, yearly
+        (CEILING, 12, 20, TODAY, (10_296_000, 66_000, 10_230_000, 122_760_000)),
+        # no support, five years in advance
+        (3_000_000, 60, 0, TODAY, (660_000, 0, 660_000, 39_600_000)),
+        # rounding of the monthly contribution, half up: 330,000.44 / 330,000.66 / 330,005.5
+        (1_500_002, 1, 0, TODAY, (330_000, 0, 330_000, 330_000)),
+        (1_500_003, 1, 0, TODAY, (330_001, 0, 330_001, 330_001)),
+        (1_500_025, 3, 10, TODAY, (330_006, 33_000, 297_006, 891_018)),
+    ],
+)
 def test_voluntary_contribution(income, months, support, on, expected):
     keys = ("monthly_contribution", "monthly_support", "monthly_payable", "period_payable")
-    assert voluntary_contribution(income, months, support, on) == dict(zip(keys, expected))
+    assert voluntary_contribution(income, months, support, on) == dict(zip(keys, expected, strict=True))
 
 
-@pytest.mark.parametrize("income, on, ok", [
-    (FLOOR, TODAY, True), (FLOOR - 1, TODAY, False),
-    (CEILING, TODAY, True), (CEILING + 1, TODAY, False),
-    (OLD_CEILING, date(2024, 6, 30), True), (OLD_CEILING + 1, date(2024, 6, 30), False),
-    (OLD_CEILING + 1, date(2024, 7, 1), True),
-])
+@pytest.mark.parametrize(
+    "income, on, ok",
+    [
+        (FLOOR, TODAY, True),
+        (FLOOR - 1, TODAY, False),
+        (CEILING, TODAY, True),
+        (CEILING + 1, TODAY, False),
+        (OLD_CEILING, date(2024, 6, 30), True),
+        (OLD_CEILING + 1, date(2024, 6, 30), False),
+        (OLD_CEILING + 1, date(2024, 7, 1), True),
+    ],
+)
 def test_income_floor_and_ceiling(income, on, ok):
     if ok:
         assert voluntary_contribution(income, 1, 0, on)["monthly_contribution"] == oracle_22_percent(income)
     else:
-        with pytest.raises(ValueError, match="below the rural poverty line|above the ceiling"):
+        with pytest.raises(ValueError, match=r"below the rural poverty line|above the ceiling"):
             voluntary_contribution(income, 1, 0, on)
 
 
@@ -134,8 +157,9 @@ def test_refusals_say_what_is_wrong():
         voluntary_contribution(FLOOR, 1, 0, date(2023, 1, 1))
 
 
-@pytest.mark.parametrize("months, ok", [(m, True) for m in PERIODS] +
-                         [(m, False) for m in (0, -1, 2, 4, 13, 18, 59, 72)])
+@pytest.mark.parametrize(
+    "months, ok", [(m, True) for m in PERIODS] + [(m, False) for m in (0, -1, 2, 4, 13, 18, 59, 72)]
+)
 def test_payment_periods(months, ok):
     if ok:
         amounts = voluntary_contribution(FLOOR, months, 0, TODAY)
@@ -145,18 +169,29 @@ def test_payment_periods(months, ok):
             voluntary_contribution(FLOOR, months, 0, TODAY)
 
 
-@pytest.mark.parametrize("args", [("2000000", 1, 0), (2_000_000.0, 1, 0), (True, 1, 0),
-                                  (2_000_000, "6", 0), (2_000_000, 6, 25.5)])
+@pytest.mark.parametrize(
+    "args", [("2000000", 1, 0), (2_000_000.0, 1, 0), (True, 1, 0), (2_000_000, "6", 0), (2_000_000, 6, 25.5)]
+)
 def test_amounts_must_be_whole_numbers(args):
     with pytest.raises(TypeError, match="must be a whole number"):
         voluntary_contribution(*args, TODAY)
 
 
-@pytest.mark.parametrize("amount, rounded", [
-    (Fraction(5, 2), 3), (Fraction(3, 2), 2), (Fraction(7, 3), 2), (Fraction(8, 3), 3),
-    (Fraction(-5, 2), -3), (Fraction(-7, 3), -2), (10, 10), (0, 0), (Fraction(1, 2), 1),
-    (Fraction(49, 100), 0),
-])
+@pytest.mark.parametrize(
+    "amount, rounded",
+    [
+        (Fraction(5, 2), 3),
+        (Fraction(3, 2), 2),
+        (Fraction(7, 3), 2),
+        (Fraction(8, 3), 3),
+        (Fraction(-5, 2), -3),
+        (Fraction(-7, 3), -2),
+        (10, 10),
+        (0, 0),
+        (Fraction(1, 2), 1),
+        (Fraction(49, 100), 0),
+    ],
+)
 def test_round_half_up(amount, rounded):
     assert round_half_up(amount) == rounded
 
@@ -170,8 +205,7 @@ days = st.dates(min_value=date(2024, 7, 1), max_value=date(2035, 12, 31))
 def valid_requests(draw):
     on = draw(st.one_of(days, st.dates(min_value=date(2023, 7, 1), max_value=date(2024, 6, 30))))
     ceiling = 20 * figure("reference_level", on)
-    return (draw(st.integers(FLOOR, ceiling)), draw(st.sampled_from(PERIODS)),
-            draw(st.integers(0, 100)), on)
+    return (draw(st.integers(FLOOR, ceiling)), draw(st.sampled_from(PERIODS)), draw(st.integers(0, 100)), on)
 
 
 @settings(max_examples=300, deadline=None)
@@ -191,8 +225,10 @@ def test_property_amounts_add_up(request):
 def test_property_more_income_never_costs_less(request, extra):
     income, months, support, on = request
     more = min(income + extra, 20 * figure("reference_level", on))
-    assert (voluntary_contribution(more, months, support, on)["monthly_contribution"]
-            >= voluntary_contribution(income, months, support, on)["monthly_contribution"])
+    assert (
+        voluntary_contribution(more, months, support, on)["monthly_contribution"]
+        >= voluntary_contribution(income, months, support, on)["monthly_contribution"]
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -220,18 +256,22 @@ def test_property_the_reference_level_changes_once_on_1_july_2024(on):
 
 # --------------------------------------------------------------------------- age in months
 
-@pytest.mark.parametrize("born, on, months", [
-    (date(1969, 3, 15), date(2026, 3, 15), 684),
-    (date(1969, 3, 15), date(2026, 3, 14), 683),
-    (date(1964, 12, 1), date(2026, 6, 1), 738),
-    (date(2001, 1, 31), date(2001, 2, 27), 0),
-    (date(2001, 1, 31), date(2001, 2, 28), 1),   # no 31 February: the month ends on its last day
-    (date(2000, 1, 31), date(2000, 2, 29), 1),
-    (date(2000, 1, 31), date(2000, 3, 30), 1),
-    (date(2000, 1, 31), date(2000, 3, 31), 2),
-    (date(2000, 2, 29), date(2001, 2, 28), 12),
-    (date(2000, 5, 5), date(2000, 5, 5), 0),
-])
+
+@pytest.mark.parametrize(
+    "born, on, months",
+    [
+        (date(1969, 3, 15), date(2026, 3, 15), 684),
+        (date(1969, 3, 15), date(2026, 3, 14), 683),
+        (date(1964, 12, 1), date(2026, 6, 1), 738),
+        (date(2001, 1, 31), date(2001, 2, 27), 0),
+        (date(2001, 1, 31), date(2001, 2, 28), 1),  # no 31 February: the month ends on its last day
+        (date(2000, 1, 31), date(2000, 2, 29), 1),
+        (date(2000, 1, 31), date(2000, 3, 30), 1),
+        (date(2000, 1, 31), date(2000, 3, 31), 2),
+        (date(2000, 2, 29), date(2001, 2, 28), 12),
+        (date(2000, 5, 5), date(2000, 5, 5), 0),
+    ],
+)
 def test_age_in_months(born, on, months):
     assert age_in_months(born, on) == months
 
@@ -277,8 +317,9 @@ reference_level = figure('reference_level', submitted_on)"""
 
 def run_script(data):
     parsed = parse_sources({"t.bpmn": DIAGRAM.format(script=escape(SCRIPT))}, "calc")
-    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs,
-                            script_engine=RestrictedScriptEngine(functions={"date": date, **RULES}))
+    workflow = BpmnWorkflow(
+        parsed.spec, parsed.subprocess_specs, script_engine=RestrictedScriptEngine(functions={"date": date, **RULES})
+    )
     workflow.get_next_task(state=TaskState.READY).set_data(**data)
     workflow.do_engine_steps()
     return workflow
@@ -292,19 +333,23 @@ def test_rules_are_registered_for_diagrams():
 
 
 def test_a_script_calls_the_rules_and_indexes_the_result():
-    workflow = run_script({"monthly_income": 2_000_000, "payment_period": "6", "support_percent": 40,
-                           "submitted_on": TODAY})
+    workflow = run_script(
+        {"monthly_income": 2_000_000, "payment_period": "6", "support_percent": 40, "submitted_on": TODAY}
+    )
     assert workflow.is_completed()
-    assert workflow.data["amounts"] == {"monthly_contribution": 440_000, "monthly_support": 132_000,
-                                        "monthly_payable": 308_000, "period_payable": 1_848_000}
+    assert workflow.data["amounts"] == {
+        "monthly_contribution": 440_000,
+        "monthly_support": 132_000,
+        "monthly_payable": 308_000,
+        "period_payable": 1_848_000,
+    }
     assert workflow.data["period_payable"] == 1_848_000
     assert workflow.data["reference_level"] == 2_340_000
 
 
 def test_a_refusal_in_a_script_names_the_element_and_the_reason():
     with pytest.raises(ScriptError, match=r"'compute'.*below the rural poverty line"):
-        run_script({"monthly_income": 1_000_000, "payment_period": "1", "support_percent": 0,
-                    "submitted_on": TODAY})
+        run_script({"monthly_income": 1_000_000, "payment_period": "1", "support_percent": 0, "submitted_on": TODAY})
 
 
 def test_a_caller_changing_a_figure_does_not_change_the_rates():
@@ -313,19 +358,22 @@ def test_a_caller_changing_a_figure_does_not_change_the_rates():
     assert allowed_payment_periods(TODAY) == PERIODS
 
 
-@pytest.mark.parametrize("group, order, months, on, expected", [
-    # 4.5% x 2,340,000 = 105,300 a month for the first member of a household
-    ("household", 1, 12, date(2025, 1, 1), 1_263_600),
-    ("household", 2, 12, date(2025, 1, 1), 884_520),   # 70%
-    ("household", 3, 12, date(2025, 1, 1), 758_160),   # 60%
-    ("household", 4, 12, date(2025, 1, 1), 631_800),   # 50%
-    ("household", 5, 12, date(2025, 1, 1), 505_440),   # 40%
-    ("household", 9, 12, date(2025, 1, 1), 505_440),   # and 40% for every later member
-    ("student", None, 12, date(2025, 1, 1), 884_520),  # students pay 70%
-    # before the base salary rose on 2024-07-01: 4.5% x 1,800,000 = 81,000
-    ("household", 1, 3, date(2024, 6, 30), 243_000),
-    ("household", 1, 3, date(2024, 7, 1), 315_900),
-])
+@pytest.mark.parametrize(
+    "group, order, months, on, expected",
+    [
+        # 4.5% x 2,340,000 = 105,300 a month for the first member of a household
+        ("household", 1, 12, date(2025, 1, 1), 1_263_600),
+        ("household", 2, 12, date(2025, 1, 1), 884_520),  # 70%
+        ("household", 3, 12, date(2025, 1, 1), 758_160),  # 60%
+        ("household", 4, 12, date(2025, 1, 1), 631_800),  # 50%
+        ("household", 5, 12, date(2025, 1, 1), 505_440),  # 40%
+        ("household", 9, 12, date(2025, 1, 1), 505_440),  # and 40% for every later member
+        ("student", None, 12, date(2025, 1, 1), 884_520),  # students pay 70%
+        # before the base salary rose on 2024-07-01: 4.5% x 1,800,000 = 81,000
+        ("household", 1, 3, date(2024, 6, 30), 243_000),
+        ("household", 1, 3, date(2024, 7, 1), 315_900),
+    ],
+)
 def test_health_insurance_contribution(group, order, months, on, expected):
     assert health_insurance_contribution(group, order, months, on) == expected
 

@@ -2,6 +2,7 @@
 run` processes at a time, each SIGKILLed a fraction of a second into its work and started again,
 with a short lease so that what a killed worker held is taken over soon. At the end every message
 is sent, every effect happened once per key, and each dossier's statuses reached the portal in order."""
+
 from __future__ import annotations
 
 import os
@@ -17,11 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from engine.data.models import Dossier, OutboxMessage
 from engine.data.journal import queue
-from tests.engine.test_outbox import serve_simulators, start
+from engine.data.models import Dossier, OutboxMessage
+from tests.engine.integration.test_outbox import serve_simulators, start
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 MOTCUA = Path(sys.executable).parent / "motcua"
 DOSSIERS = 100
 LATER_STATUSES = (2, 4, 9)  # after 1 (submitted), which starting the dossier queued with its notice
@@ -36,8 +37,13 @@ class Worker:
     def __init__(self, env: dict, folder: Path, number: int):
         self.output = folder / f"worker-{number}.log"
         with self.output.open("wb") as out:
-            self.process = subprocess.Popen([str(MOTCUA), "outbox", "run", "--interval", "0.05", "--batch", "20"],
-                                            cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [str(MOTCUA), "outbox", "run", "--interval", "0.05", "--batch", "20"],
+                cwd=PROJECT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         self.kill_at: float | None = None
 
     def running(self) -> bool:
@@ -72,10 +78,17 @@ def test_killed_workers_lose_nothing_and_do_nothing_twice(runtime, tmp_path):
         # an answer comes 10 ms after the effect: a kill in between leaves a delivered message unmarked
         for service in ("portal", "notify"):
             sim.post("/_control", json={"service": service, "mode": "delay", "seconds": 0.01}).raise_for_status()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "MOTCUA_DATABASE_URL": runtime.settings.database_url,
-               "MOTCUA_CELERY_BROKER": "", "MOTCUA_OUTBOX_LEASE_SECONDS": "1.5", "MOTCUA_PORTAL_URL": f"{base}/portal",
-               "MOTCUA_NOTIFY_URL": f"{base}/notify", "MOTCUA_POST_URL": f"{base}/post",
-               "MOTCUA_BANK_URL": f"{base}/bank"}
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "MOTCUA_DATABASE_URL": runtime.settings.database_url,
+            "MOTCUA_CELERY_BROKER": "",
+            "MOTCUA_OUTBOX_LEASE_SECONDS": "1.5",
+            "MOTCUA_PORTAL_URL": f"{base}/portal",
+            "MOTCUA_NOTIFY_URL": f"{base}/notify",
+            "MOTCUA_POST_URL": f"{base}/post",
+            "MOTCUA_BANK_URL": f"{base}/bank",
+        }
         started = time.monotonic()
         spawned = 2
         workers = [Worker(env, tmp_path, n) for n in range(spawned)]
@@ -102,15 +115,17 @@ def test_killed_workers_lose_nothing_and_do_nothing_twice(runtime, tmp_path):
                 if worker.process.poll() is None:
                     worker.kill()
         elapsed = time.monotonic() - started
-        print(f"{kills} kills, {left_after_killing} message(s) left when the killing stopped, all sent after "
-              f"{elapsed:.1f} s; {sum(e['duplicate'] for e in sim.get('/_log').json())} repeated deliveries")
+        print(
+            f"{kills} kills, {left_after_killing} message(s) left when the killing stopped, all sent after "
+            f"{elapsed:.1f} s; {sum(e['duplicate'] for e in sim.get('/_log').json())} repeated deliveries"
+        )
         assert pending(runtime) == 0, finisher.output.read_text()[-2000:]
         assert kills == KILLS
 
         with runtime.db.read() as session:
             messages = session.execute(select(OutboxMessage.kind, OutboxMessage.idempotency_key)).all()
         keys = {kind: {key for k, key in messages if k == kind} for kind in ("portal.status", "notify.status")}
-        assert sim.get("/_effects", params={"service": "portal"}).json() == {k: 1 for k in keys["portal.status"]}
+        assert sim.get("/_effects", params={"service": "portal"}).json() == dict.fromkeys(keys["portal.status"], 1)
         notices = sim.get("/_effects", params={"service": "notify"}).json()
         assert notices == {f"{k}:sms": 1 for k in keys["notify.status"]}
         for code in codes:

@@ -1,24 +1,29 @@
 """Officers' inboxes (engine/inbox.py): views, visibility, filters, paging, counts and the SLA badge."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from engine.data.models import RoleAssignment, User
 from engine.dossiers import inbox
 from engine.dossiers.inbox import Filters
-from engine.data.models import RoleAssignment, User
-from engine.sla.office_calendar import current_calendar
 from engine.people.officers import Actor
+from engine.sla.office_calendar import current_calendar
 from engine.sla.workdays import WorkCalendar
 from tests.helpers import P02_APPLICATION, do_task, open_task
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def officer(runtime, username: str) -> inbox.Officer:
     with runtime.db.read() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
-        roles = session.execute(select(RoleAssignment.role_code, RoleAssignment.unit_code)
-                                .where(RoleAssignment.user_id == user.id)).all()
+        roles = session.execute(
+            select(RoleAssignment.role_code, RoleAssignment.unit_code).where(RoleAssignment.user_id == user.id)
+        ).all()
     return inbox.Officer(user.id, tuple(map(tuple, roles)))
 
 
@@ -33,8 +38,10 @@ def look(runtime, username: str, view: str, filters: Filters | None = None, page
         calendar = current_calendar(session, runtime.settings)
         now = runtime.clock.now()
         who = officer(runtime, username)
-        return (inbox.list_view(session, who, view, filters, now, calendar, page, size),
-                inbox.counts(session, who, filters, now, calendar))
+        return (
+            inbox.list_view(session, who, view, filters, now, calendar, page, size),
+            inbox.counts(session, who, filters, now, calendar),
+        )
 
 
 def codes(page) -> list[str]:
@@ -68,8 +75,9 @@ def test_another_unit_sees_nothing_and_a_leader_oversees_without_being_offered(r
     page, counts = look(runtime, "hoa.lanhdao", "intake")
     assert page.total == 1 and counts["offered"] == 0  # sees the desk's intake, cannot be offered it
     with runtime.db.read() as session:
-        assert inbox.counts(session, inbox.Officer(999, ()), Filters(), clock.now(),
-                            current_calendar(session, runtime.settings)) == dict.fromkeys(inbox.VIEWS, 0)
+        assert inbox.counts(
+            session, inbox.Officer(999, ()), Filters(), clock.now(), current_calendar(session, runtime.settings)
+        ) == dict.fromkeys(inbox.VIEWS, 0)
 
 
 def test_paging_is_done_by_the_database_with_a_total(runtime, office, clock):
@@ -106,11 +114,11 @@ def test_sla_badge_due_soon_and_overdue_move_with_the_clock(runtime, office, clo
 
 
 def at(*when: int) -> datetime:
-    return datetime(*when, tzinfo=WorkCalendar().zone)
+    return datetime(*when, tzinfo=VN)
 
 
 def test_sla_badge_counts_on_the_office_calendar():
-    cal = WorkCalendar()
+    cal = WorkCalendar(VN)
     friday, saturday = at(2026, 3, 6, 9), at(2026, 3, 7, 10)
     assert inbox.sla(at(2026, 3, 6, 17), friday, cal) == "due_today"
     assert inbox.sla(at(2026, 3, 9, 17), friday, cal) == "on_time"
@@ -128,8 +136,9 @@ def test_supplement_and_withdrawal_views_list_dossiers(runtime, office, clock):
     start(runtime, clock)  # one still awaiting intake
     do_task(runtime, office, waiting, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
     do_task(runtime, office, withdrawn, "reception_check", decision="accept")
-    runtime.dossiers.deliver_message(withdrawn, "withdrawal_requested", {"reason": "Đã có việc làm"},
-                                     Actor.applicant("An"))
+    runtime.dossiers.deliver_message(
+        withdrawn, "withdrawal_requested", {"reason": "Đã có việc làm"}, Actor.applicant("An")
+    )
     page, counts = look(runtime, "lan.desk", "supplement")
     assert codes(page) == [waiting] and page.items[0].status == 5
     assert page.items[0].waiting_until is not None  # the applicant's deadline
@@ -146,15 +155,24 @@ def test_results_awaiting_return_are_split_by_channel(runtime, office, clock):
         extra = {"delivery_address": "12 Lê Lợi, Quảng Ngãi"} if channel == "post" else {}
         code = made[channel] = start(runtime, clock, result_channel=channel, **extra)
         do_task(runtime, office, code, "reception_check", decision="accept")
-        do_task(runtime, office, code, "collect_review", household_category="poor", monthly_income=1500000,
-                support_checked=True, decision="approve_request")
+        do_task(
+            runtime,
+            office,
+            code,
+            "collect_review",
+            household_category="poor",
+            monthly_income=1500000,
+            support_checked=True,
+            decision="approve_request",
+        )
         do_task(runtime, office, code, "leader_approval", decision="approve")
     page, counts = look(runtime, "lan.desk", "return")
     assert sorted(t.element_id for t in page.items) == ["counter_handover", "postal_dispatch"]
     assert counts["return"] == 2
     with runtime.db.read() as session:
-        split = inbox.channel_counts(session, officer(runtime, "lan.desk"), Filters(), clock.now(),
-                                     current_calendar(session, runtime.settings))
+        split = inbox.channel_counts(
+            session, officer(runtime, "lan.desk"), Filters(), clock.now(), current_calendar(session, runtime.settings)
+        )
     assert split == {"electronic": 0, "counter": 1, "post": 1}
     page, _ = look(runtime, "lan.desk", "return", Filters(channel="post"))
     assert codes(page) == [made["post"]]

@@ -1,6 +1,7 @@
 """The outbox under Celery: a real `celery worker` process (with its beat) on Redis delivers what is
 queued, when asked (deliver_due.delay()) and every few seconds by itself. Skipped when Redis does
 not answer, except in CI (CI=true) where that is a failure."""
+
 from __future__ import annotations
 
 import os
@@ -17,9 +18,9 @@ from sqlalchemy import update
 
 from engine.background.celery_app import EVERY_SECONDS, app, deliver_due
 from engine.data.models import OutboxMessage
-from tests.engine.test_outbox import add, rows, serve_simulators, start
+from tests.engine.integration.test_outbox import add, rows, serve_simulators, start
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 CELERY = Path(sys.executable).parent / "celery"
 BROKER = os.environ.get("MOTCUA_TEST_CELERY_BROKER", "redis://127.0.0.1:6379/5")
 
@@ -60,16 +61,41 @@ def wait_for(condition, seconds: float, worker: subprocess.Popen, log: Path) -> 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # as deployed with Celery
 def test_a_celery_worker_delivers_the_outbox(broker, runtime, tmp_path):
     with serve_simulators() as base:
-        env = {**os.environ, "MOTCUA_CELERY_BROKER": broker, "MOTCUA_DATABASE_URL": runtime.settings.database_url,
-               "MOTCUA_PORTAL_URL": f"{base}/portal", "MOTCUA_NOTIFY_URL": f"{base}/notify",
-               "MOTCUA_POST_URL": f"{base}/post", "MOTCUA_BANK_URL": f"{base}/bank"}
+        env = {
+            **os.environ,
+            "MOTCUA_CELERY_BROKER": broker,
+            "MOTCUA_DATABASE_URL": runtime.settings.database_url,
+            "MOTCUA_PORTAL_URL": f"{base}/portal",
+            "MOTCUA_NOTIFY_URL": f"{base}/notify",
+            "MOTCUA_POST_URL": f"{base}/post",
+            "MOTCUA_BANK_URL": f"{base}/bank",
+        }
         log = tmp_path / "celery.log"
         with log.open("wb") as out:
             worker = subprocess.Popen(
-                [str(CELERY), "-A", "engine.background.celery_app", "worker", "-B", "--pool", "solo", "--concurrency", "1",
-                 "--purge", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule"),
-                 "-n", f"outbox-{os.getpid()}@%h"],
-                cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                [
+                    str(CELERY),
+                    "-A",
+                    "engine.background.celery_app",
+                    "worker",
+                    "-B",
+                    "--pool",
+                    "solo",
+                    "--concurrency",
+                    "1",
+                    "--purge",
+                    "--loglevel",
+                    "INFO",
+                    "-s",
+                    str(tmp_path / "beat-schedule"),
+                    "-n",
+                    f"outbox-{os.getpid()}@%h",
+                ],
+                cwd=PROJECT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
             code = start(runtime)  # portal.status 1 and notify.status 1
             wait_for(lambda: " ready." in log.read_text(), 30, worker, log)  # it purged the queue: ask now

@@ -1,5 +1,6 @@
 """Many people and processes acting on the same dossier at the same moment: one wins, the others
 are told plainly what happened, and nothing is corrupted or lost."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -43,10 +44,16 @@ def test_twenty_officers_completing_the_same_task_one_wins(runtime, office):
         code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
         task = open_task(runtime, code, "reception_check")
 
-        outcomes = race([
-            (lambda actor=desk_officers[i % 2]: runtime.dossiers.complete_task(task.id, actor, {"decision": "accept"}))
-            for i in range(THREADS)
-        ])
+        outcomes = race(
+            [
+                (
+                    lambda actor=desk_officers[i % 2], task_id=task.id: runtime.dossiers.complete_task(
+                        task_id, actor, {"decision": "accept"}
+                    )
+                )
+                for i in range(THREADS)
+            ]
+        )
 
         winners = [o for o in outcomes if not isinstance(o, Exception)]
         losers = [o for o in outcomes if isinstance(o, Exception)]
@@ -61,9 +68,9 @@ def test_twenty_officers_completing_the_same_task_one_wins(runtime, office):
 
 
 def test_codes_stay_unique_when_many_submit_at_once(runtime):
-    outcomes = race([
-        (lambda: runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))) for _ in range(THREADS)
-    ])
+    outcomes = race(
+        [(lambda: runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))) for _ in range(THREADS)]
+    )
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert sorted(outcomes) == [f"BHXH.QNI-260302-{n:04d}" for n in range(1, THREADS + 1)]
 
@@ -76,11 +83,13 @@ def test_timer_firing_while_the_supplement_is_recorded(runtime, office, clock):
         do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="TK1-TS")
         clock.advance(timedelta(days=31))
 
-        outcomes = race([
-            runtime.dossiers.fire_due_timers,
-            runtime.dossiers.fire_due_timers,
-            lambda: runtime.dossiers.deliver_message(code, "supplement_received", {}, office.desk),
-        ])
+        outcomes = race(
+            [
+                runtime.dossiers.fire_due_timers,
+                runtime.dossiers.fire_due_timers,
+                lambda code=code: runtime.dossiers.deliver_message(code, "supplement_received", {}, office.desk),
+            ]
+        )
 
         assert sorted(o for o in outcomes[:2]) == [0, 1]
         assert isinstance(outcomes[2], NotWaitingForMessage)
@@ -99,13 +108,19 @@ def _complete_in_process(url: str, task_ids: list[int], user_ids: list[int], bar
     try:
         for task_id in task_ids:
             barrier.wait()
-            outcomes = race([
-                (lambda uid=user_ids[i % 2]: runtime.dossiers.complete_task(
-                    task_id, Actor("officer", uid), {"decision": "accept"}))
-                for i in range(THREADS // 2)
-            ])
-            results.put([(task_id, "ok" if not isinstance(o, Exception) else
-                          (type(o).__name__, str(o))) for o in outcomes])
+            outcomes = race(
+                [
+                    (
+                        lambda uid=user_ids[i % 2], task_id=task_id: runtime.dossiers.complete_task(
+                            task_id, Actor("officer", uid), {"decision": "accept"}
+                        )
+                    )
+                    for i in range(THREADS // 2)
+                ]
+            )
+            results.put(
+                [(task_id, "ok" if not isinstance(o, Exception) else (type(o).__name__, str(o))) for o in outcomes]
+            )
     finally:
         runtime.close()
 
@@ -129,7 +144,7 @@ def test_two_processes_completing_the_same_task_one_wins(runtime, office, databa
         w.join(timeout=60)
         assert w.exitcode == 0
 
-    for code, task_id in zip(codes, task_ids):
+    for code, task_id in zip(codes, task_ids, strict=True):
         mine = [o for t, o in outcomes if t == task_id]
         assert len(mine) == THREADS
         assert mine.count("ok") == 1
@@ -142,9 +157,11 @@ def _start_in_process(url: str, count: int, barrier, results) -> None:
     runtime = Runtime.create(Settings(database_url=url), ManualClock(START))
     try:
         barrier.wait()
-        results.put(race([
-            (lambda: runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))) for _ in range(count)
-        ]))
+        results.put(
+            race(
+                [(lambda: runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))) for _ in range(count)]
+            )
+        )
     finally:
         runtime.close()
 
@@ -154,8 +171,7 @@ def _start_in_process(url: str, count: int, barrier, results) -> None:
 def test_codes_stay_unique_when_two_processes_submit_at_once(runtime, database_url):
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_start_in_process, args=(database_url, 10, barrier, results))
-               for _ in range(2)]
+    workers = [context.Process(target=_start_in_process, args=(database_url, 10, barrier, results)) for _ in range(2)]
     for w in workers:
         w.start()
     codes = results.get(timeout=120) + results.get(timeout=120)

@@ -1,5 +1,6 @@
 """`motcua simulate --all --all-paths`, as a test: every declared path of every procedure ends in
 its expected status, on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Health-insurance card renewal reminders: a P03 dossier's card_issue task records the card; a
 month before it expires the holder gets one SMS / e-mail (never two, whoever runs the job and how
 often), a renewed card gets its own, and the text names the card and the day in Vietnamese."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,11 +17,11 @@ from sqlalchemy import select, update
 
 from cli.main import _Context, cli
 from engine.data.models import Dossier, HealthInsuranceCard, OutboxMessage
-from engine.integration.outbox import OutboxWorker
-from engine.people.officers import Actor, add_user, grant
-from engine.integration.reminders import queue_renewal_reminders
 from engine.design.simulation import apply_step
-from tests.engine.test_outbox import drain, pointed_at, serve_simulators
+from engine.integration.outbox import OutboxWorker
+from engine.integration.reminders import queue_renewal_reminders
+from engine.people.officers import Actor, add_user, grant
+from tests.engine.integration.test_outbox import drain, pointed_at, serve_simulators
 
 HAPPY = "happy"  # P03's declared path: Nguyễn Văn Minh's household card, valid to 2027-12-21
 CARD = "GD4515107045521"
@@ -44,8 +45,14 @@ def officers(runtime, catalogue):
     return people
 
 
-def issue_card(runtime, catalogue, officers, valid_from: str | None = None, valid_to: str | None = None,
-               withdrawn_before_signing: bool = False) -> str:
+def issue_card(
+    runtime,
+    catalogue,
+    officers,
+    valid_from: str | None = None,
+    valid_to: str | None = None,
+    withdrawn_before_signing: bool = False,
+) -> str:
     """Run P03's happy path, optionally with other card dates or withdrawn once the card is
     printed (before the leader signs it); the dossier's code."""
     path = catalogue.procedures["P03"].meta.paths[HAPPY]
@@ -56,8 +63,9 @@ def issue_card(runtime, catalogue, officers, valid_from: str | None = None, vali
         if step.target == "card_issue" and valid_to:
             step = dataclasses.replace(step, data={**step.data, "card_valid_to": valid_to})
         if step.target == "leader_approval" and withdrawn_before_signing:
-            runtime.dossiers.deliver_message(code, "withdrawal_requested", {"reason": "Đã có việc làm"},
-                                             Actor.applicant(path.start["full_name"]))
+            runtime.dossiers.deliver_message(
+                code, "withdrawal_requested", {"reason": "Đã có việc làm"}, Actor.applicant(path.start["full_name"])
+            )
             assert runtime.dossiers.get(code).status == 7
             return code
         apply_step(runtime, runtime.clock, code, step, officers, number)
@@ -71,16 +79,26 @@ def remind(runtime) -> int:
 
 def reminders(runtime) -> list[OutboxMessage]:
     with runtime.db.read() as session:
-        return session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.hi_renewal")
-                               .order_by(OutboxMessage.id)).all()
+        return session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "notify.hi_renewal").order_by(OutboxMessage.id)
+        ).all()
 
 
 def cards(runtime) -> list[tuple]:
     with runtime.db.read() as session:
-        return [tuple(r) for r in session.execute(
-            select(Dossier.code, HealthInsuranceCard.card_number, HealthInsuranceCard.valid_to,
-                   HealthInsuranceCard.reminded_for)
-            .join(Dossier, Dossier.id == HealthInsuranceCard.dossier_id).order_by(HealthInsuranceCard.id))]
+        return [
+            tuple(r)
+            for r in session.execute(
+                select(
+                    Dossier.code,
+                    HealthInsuranceCard.card_number,
+                    HealthInsuranceCard.valid_to,
+                    HealthInsuranceCard.reminded_for,
+                )
+                .join(Dossier, Dossier.id == HealthInsuranceCard.dossier_id)
+                .order_by(HealthInsuranceCard.id)
+            )
+        ]
 
 
 def dossier_id(runtime, code: str) -> int:
@@ -88,8 +106,7 @@ def dossier_id(runtime, code: str) -> int:
         return session.scalar(select(Dossier.id).where(Dossier.code == code))
 
 
-def test_one_reminder_a_month_before_the_card_expires_however_often_the_job_runs(runtime, catalogue, officers,
-                                                                                  clock):
+def test_one_reminder_a_month_before_the_card_expires_however_often_the_job_runs(runtime, catalogue, officers, clock):
     code = issue_card(runtime, catalogue, officers)
     assert cards(runtime) == [(code, CARD, date(2027, 12, 21), None)]
 
@@ -144,7 +161,9 @@ def test_a_renewed_card_gets_its_own_reminder(runtime, catalogue, officers, cloc
     assert remind(runtime) == 1
     assert remind(runtime) == 0
     assert [(m.payload["dossier_code"], m.payload["valid_to"]) for m in reminders(runtime)] == [
-        (first, "2027-12-21"), (second, "2028-12-21")]
+        (first, "2027-12-21"),
+        (second, "2028-12-21"),
+    ]
 
 
 def test_a_card_renewed_before_its_reminder_is_not_reminded_about(runtime, catalogue, officers, clock):
@@ -159,8 +178,9 @@ def test_a_card_renewed_before_its_reminder_is_not_reminded_about(runtime, catal
 
 def test_a_card_never_signed_gets_no_reminder_and_does_not_count_as_a_renewal(runtime, catalogue, officers, clock):
     first = issue_card(runtime, catalogue, officers)
-    withdrawn = issue_card(runtime, catalogue, officers, valid_from="2027-12-22", valid_to="2028-12-21",
-                           withdrawn_before_signing=True)
+    withdrawn = issue_card(
+        runtime, catalogue, officers, valid_from="2027-12-22", valid_to="2028-12-21", withdrawn_before_signing=True
+    )
     assert [c[:3] for c in cards(runtime)] == [(first, CARD, date(2027, 12, 21)), (withdrawn, CARD, date(2028, 12, 21))]
     clock.set(office_time(date(2027, 11, 22)))
     assert remind(runtime) == 1
@@ -186,7 +206,8 @@ def test_the_holder_receives_the_card_number_and_expiry_date_in_vietnamese(runti
         [mail] = [m for m in sim.get("/notify/messages", params={"to": EMAIL}).json() if CARD in m["text"]]
     assert sms["text"] == (
         f"BHXH: Thẻ BHYT số {CARD} của Nguyễn Văn Minh hết giá trị sử dụng ngày 21/12/2027. "
-        f"Gia hạn trực tuyến trên Cổng Dịch vụ công hoặc tại Bộ phận tiếp nhận và trả kết quả (hồ sơ {code}).")
+        f"Gia hạn trực tuyến trên Cổng Dịch vụ công hoặc tại Bộ phận tiếp nhận và trả kết quả (hồ sơ {code})."
+    )
     assert mail["subject"] == f"Thẻ BHYT {CARD} sắp hết hạn"
     assert mail["text"] == sms["text"]
 
