@@ -16,6 +16,7 @@ __all__ = [
     "NotWaitingForMessage",
     "ProcedureUnavailable",
     "TaskNotOpen",
+    "not_found",
 ]
 
 
@@ -27,6 +28,28 @@ class EngineError(Exception):
 
 class NotFound(EngineError):
     pass
+
+
+# what may be looked for and not found, in both languages; codes are shown as they are, ids with
+# a #, names in quotes
+_THINGS = {
+    "dossier": ("hồ sơ", "dossier"),
+    "procedure": ("thủ tục", "procedure"),
+    "task": ("công việc", "task"),
+    "document": ("tài liệu", "document"),
+    "user": ("người dùng", "user"),
+    "unit": ("đơn vị", "unit"),
+    "role": ("vai trò", "role"),
+}
+_CODES = ("dossier", "procedure")
+
+
+def not_found(thing: str, key: object) -> NotFound:
+    """The one way to say that what was asked for does not exist: "No dossier BHXH.QNI-...",
+    "No task #12", "No user 'lan'"."""
+    vi, en = _THINGS[thing]
+    shown = f"#{key}" if isinstance(key, int) else str(key) if thing in _CODES else f"'{key}'"
+    return NotFound(f"Không có {vi} {shown}", f"No {en} {shown}")
 
 
 class NotAllowed(EngineError):

@@ -7,14 +7,15 @@ and names of another unit's officers never show); the engine still checks every 
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from engine.dossiers import inbox
 from engine.dossiers.documents import content_of
+from engine.dossiers.history import describe
 from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotFound
 from engine.forms import FormError
@@ -22,17 +23,16 @@ from engine.integration import registry
 from engine.people.officers import Actor, holders
 from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
+from engine.workflow.metadata import RECEPTION
 from engine.workflow.versions import current_versions
 
 from . import printouts
 from .auth import officer_required
 from .context import field_errors, flash_error, runtime
-from .i18n import pick, status_label
+from .i18n import pick
+from .redirects import local_target
 
 bp = Blueprint("inbox", __name__, url_prefix="/officer")
-
-# the desk's steps that check the applicant's identity against the population registry
-REGISTRY_TASKS = ("reception_check", "reception_recheck")
 
 
 def _officer() -> inbox.Officer:
@@ -151,8 +151,7 @@ def claim_many():
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index")
+    return local_target(request.form.get("next"), url_for("inbox.index"))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -281,7 +280,8 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         ticked: set[str] = set()
     else:
         values, ticked = form, set(form.getlist("missing_doc"))
-    person = view.application if is_open and info.element_id in REGISTRY_TASKS else {}
+    # the desk's reception checks show the applicant's identity against the population registry
+    person = view.application if is_open and view.meta.purpose_of(info.element_id) in RECEPTION else {}
     return render_template(
         "inbox/task.html",
         task=info,
@@ -327,7 +327,8 @@ def dossier(code: str):
     with runtime().db.read() as db:
         tasks = inbox.dossier_tasks(db, code)
     titles = {t.id: t.title for t in tasks}
-    history = [(e.at, e.actor, _describe(e.kind, e.data or {}, titles, view)) for e in view.events]
+    zone = ZoneInfo(runtime().settings.timezone)
+    history = [(e.at, e.actor, pick(describe(view.meta, e, zone, titles))) for e in view.events]
     officer = _officer()
     return render_template(
         "inbox/dossier.html",
@@ -380,85 +381,3 @@ def refusal_pdf(code: str):
 @officer_required
 def handover_pdf(code: str):
     return printouts.handover_response(_view(code))
-
-
-# --- the history in words ------------------------------------------------------------------------
-
-_MESSAGES = {
-    "supplement_received": lambda: _("the applicant's supplement"),
-    "withdrawal_requested": lambda: _("the applicant's withdrawal request"),
-    "postal_delivered": lambda: _("the post office: delivered"),
-    "postal_failed": lambda: _("the post office: delivery failed"),
-    "bank_confirmed": lambda: _("the bank: transfer confirmed"),
-    "bank_rejected": lambda: _("the bank: transfer rejected"),
-    "cash_paid": lambda: _("the post office: paid in cash"),
-}
-
-
-def _when(text: str | None) -> str:
-    return format_datetime(datetime.fromisoformat(text), "dd/MM/yyyy HH:mm") if text else ""
-
-
-def _describe(kind: str, data: dict, titles: dict[int, str], view: DossierView) -> str:
-    """One event of the dossier's history in plain words."""
-    task = titles.get(data.get("task_id")) or data.get("task") or ""
-    if kind == "submitted":
-        return _("Dossier submitted with %(count)s document(s)", count=len(data.get("documents") or []))
-    if kind == "status_changed":
-        return _("Status changed to: %(status)s", status=status_label(data.get("new")))
-    if kind == "task_claimed":
-        return _("Claimed the task “%(task)s”", task=task)
-    if kind == "task_unclaimed":
-        return _("Released the task “%(task)s”", task=task)
-    if kind == "task_reassigned":
-        return _("Gave the task “%(task)s” to %(to)s", task=task, to=data.get("to") or "?")
-    if kind == "task_completed":
-        decision = _decision_label(view, data.get("task"), (data.get("data") or {}).get("decision"))
-        if decision:
-            return _("Completed the task “%(task)s”: %(decision)s", task=task, decision=decision)
-        return _("Completed the task “%(task)s”", task=task)
-    if kind == "task_canceled":
-        return _("The task “%(task)s” was canceled: the dossier moved on", task=task)
-    if kind == "message_received":
-        name = data.get("message") or ""
-        return _("Received %(what)s", what=_MESSAGES[name]() if name in _MESSAGES else name)
-    if kind == "clock_paused":
-        return _("Time limit stopped while waiting for the applicant")
-    if kind == "clock_resumed":
-        return _("Time limit running again; new appointment %(at)s", at=_when(data.get("appointment_at")))
-    if kind == "appointment_set":
-        return _("Appointment for the result set: %(at)s", at=_when(data.get("appointment_at")))
-    if kind == "timer_fired":
-        return _("A waiting time ran out (%(what)s)", what=data.get("element") or "")
-    if kind == "late_detected":
-        return _("The dossier will miss its appointment: an apology letter is to be sent")
-    if kind == "apology_issued":
-        return _("Apology sent; new appointment %(at)s", at=_when(data.get("appointment_at")))
-    if kind == "finished":
-        return _("Processing of the dossier ended")
-    if kind == "postal_tracking":
-        return _(
-            "The post office reports: %(status)s (waybill %(waybill)s)",
-            status=data.get("status") or "",
-            waybill=data.get("waybill") or "?",
-        )
-    if kind == "received_by_post":
-        return _("Paper dossier received through the post (waybill %(waybill)s)", waybill=data.get("waybill") or "?")
-    if kind == "bank_update":
-        return _(
-            "The bank reports: %(outcome)s (transfer %(transfer)s)",
-            outcome=data.get("outcome") or "",
-            transfer=data.get("transfer_id") or "?",
-        )
-    if kind == "postal_order_placed":
-        return _("Shipment ordered from the post office (waybill %(waybill)s)", waybill=data.get("waybill") or "?")
-    if kind == "transfer_ordered":
-        return _("Transfer ordered from the bank (transfer %(transfer)s)", transfer=data.get("transfer_id") or "?")
-    return kind
-
-
-def _decision_label(view: DossierView, element_id: str | None, decision) -> str:
-    for f in inbox.task_fields(view.meta, element_id or ""):
-        if f.name == "decision":
-            return next((pick(c.label) for c in f.choices if c.value == decision), "")
-    return ""

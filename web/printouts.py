@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort
 
 from engine.data.models import Event, Unit
+from engine.dossiers.history import reception_decision
 from engine.dossiers.views import DossierView
 from engine.statuses import DossierStatus
+from engine.workflow.metadata import RETURN
 
 from . import slips
 from .context import runtime
 from .i18n import lang, pick
 
-_RECEPTION_TASKS = ("reception_check", "reception_recheck")
-_RETURN_TASKS = ("counter_handover", "postal_dispatch", "delivery_failed_followup")
-
 
 def receipt_response(view: DossierView, tracking_url: str) -> Response:
     """Form 01: the receipt and appointment slip."""
-    accepted = _last_task(view, _RECEPTION_TASKS, decision="accept")
+    accepted = _last(view, lambda event: reception_decision(view.meta, event, "accept"))
     slip = slips.receipt(
         _facts(view),
         documents=_documents(view),
@@ -53,7 +54,7 @@ def supplement_response(view: DossierView, tracking_url: str) -> Response:
 
 def refusal_response(view: DossierView) -> Response:
     """Form 03."""
-    refused = _last_task(view, _RECEPTION_TASKS, decision="refuse")
+    refused = _last(view, lambda event: reception_decision(view.meta, event, "refuse"))
     if view.refusal_reason is None or refused is None:
         abort(404)
     slip = slips.refusal(_facts(view), reasons=view.refusal_reason, refused_at=refused.at, officer=refused.actor)
@@ -70,11 +71,11 @@ def handover_response(view: DossierView) -> Response:
     returned_at = next((c.at for c in view.timeline if c.status == DossierStatus.RETURNED), None)
     values, officer = {}, ""
     # after a failed delivery the result goes out again, by post or at the counter as the desk chose
-    done = _last_task(view, _RETURN_TASKS)
-    if done is not None and done.data["task"] == "delivery_failed_followup":
+    done = _last(view, lambda event: event.kind == "task_completed" and _purpose(view, event) in RETURN)
+    if done is not None and _purpose(view, done) == "return_redelivery":
         channel = "counter" if (done.data.get("data") or {}).get("decision") == "counter" else "post"
     elif done is not None:
-        channel = "counter" if done.data["task"] == "counter_handover" else "post"
+        channel = "counter" if _purpose(view, done) == "return_counter" else "post"
         values, returned_at, officer = done.data.get("data") or {}, done.at, done.actor
     shipment = view.shipment if values.get("waybill") else None
     slip = slips.handover(
@@ -123,16 +124,12 @@ def _documents(view: DossierView) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-def _last_task(view: DossierView, tasks: tuple[str, ...], decision: str | None = None) -> Event | None:
-    for event in reversed(view.events):
-        data = event.data or {}
-        if (
-            event.kind == "task_completed"
-            and data.get("task") in tasks
-            and (decision is None or (data.get("data") or {}).get("decision") == decision)
-        ):
-            return event
-    return None
+def _last(view: DossierView, wanted: Callable[[Event], bool]) -> Event | None:
+    return next((event for event in reversed(view.events) if wanted(event)), None)
+
+
+def _purpose(view: DossierView, event: Event) -> str | None:
+    return view.meta.purpose_of((event.data or {}).get("task"))
 
 
 def _text(view: DossierView, name: str) -> str:

@@ -89,6 +89,17 @@ class ProcedureVersion(Base):
     deployed_at: Mapped[utc_time]
 
 
+class TaskPurpose(Base):
+    """What a version's user task is for (`purpose:` in its metadata), written when the version is
+    deployed, so inbox queries can pick the desk's intake or return tasks by purpose."""
+
+    __tablename__ = "task_purposes"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(40), index=True)
+
+
 # --- people --------------------------------------------------------------------------------------
 
 

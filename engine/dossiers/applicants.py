@@ -20,8 +20,9 @@ from engine import forms
 from engine.data.journal import record
 from engine.data.models import Account, Document, Dossier, Procedure, Rating
 from engine.dossiers.documents import content_of
+from engine.dossiers.history import supplement_asked
 from engine.dossiers.views import DossierView, dossier_view
-from engine.errors import EngineError, NotAllowed, NotFound
+from engine.errors import EngineError, NotAllowed, NotFound, not_found
 from engine.forms import Choice, Field, FormError, Message
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
@@ -87,7 +88,7 @@ def deployed_meta(session: Session, versions: VersionCache, code: str) -> Proced
     """The metadata of the version a deployed procedure starts new dossiers on."""
     procedure = session.get(Procedure, code)
     if procedure is None or procedure.current_version_id is None:
-        raise NotFound(f"Không có thủ tục {code}", f"No procedure {code}")
+        raise not_found("procedure", code)
     return versions.get(session, procedure.current_version_id).meta
 
 
@@ -174,18 +175,14 @@ def check_application(account: Account, meta: ProcedureMeta, values: Mapping[str
 # --- one's own dossiers ----------------------------------------------------------------------
 
 
-def _not_found(code: str) -> NotFound:
-    return NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
-
-
 def own_dossier_view(session: Session, versions: VersionCache, code: str, account_id: int) -> DossierView:
     """The account's own dossier; someone else's is 'not found', like one that does not exist."""
     try:
         view = dossier_view(session, versions, code)
     except NotFound:
-        raise _not_found(code) from None
+        raise not_found("dossier", code) from None
     if view.account_id is None or view.account_id != account_id:
-        raise _not_found(code)
+        raise not_found("dossier", code)
     return view
 
 
@@ -193,7 +190,7 @@ def own_document(session: Session, code: str, account_id: int, document_id: int)
     """One document of the account's own dossier (an id of another dossier's document is 'not found')."""
     dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == code, Dossier.account_id == account_id))
     if dossier_id is None:
-        raise _not_found(code)
+        raise not_found("dossier", code)
     return content_of(session, dossier_id, document_id)
 
 
@@ -213,10 +210,7 @@ def awaits_supplement(view: DossierView) -> bool:
     asked = received = 0
     for event in view.events:
         data = event.data or {}
-        if event.kind == "task_completed" and (
-            data.get("task") == "processing_supplement_request"
-            or (data.get("task") == "reception_check" and (data.get("data") or {}).get("decision") == "supplement")
-        ):
+        if supplement_asked(view.meta, event) is not None:
             asked = event.id
         elif event.kind == "message_received" and data.get("message") == "supplement_received":
             received = event.id
@@ -243,7 +237,7 @@ def rate(session: Session, code: str, account_id: int, values: Mapping[str, Any]
         select(Dossier).where(Dossier.code == code, Dossier.account_id == account_id)
     ).one_or_none()
     if dossier is None:
-        raise _not_found(code)
+        raise not_found("dossier", code)
     if dossier.status != DossierStatus.RETURNED:
         raise NotAllowed(
             "Chỉ đánh giá được khi hồ sơ đã trả kết quả", "You can rate the service once the result has been returned"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.data.db import insert_later
 from engine.data.models import Document
-from engine.errors import EngineError, NotFound
+from engine.errors import EngineError, not_found
 
 # What applicants may upload, found from the first bytes of the file, never from its name.
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -94,5 +94,5 @@ def content_of(session: Session, dossier_id: int, document_id: int) -> tuple[Doc
         select(Document).where(Document.id == document_id, Document.dossier_id == dossier_id)
     ).one_or_none()
     if doc is None:
-        raise NotFound(f"Không có tài liệu #{document_id}", f"No document #{document_id}")
+        raise not_found("document", document_id)
     return doc, doc.content

@@ -20,13 +20,13 @@ from engine.people.assignment import LEADER_ROLE
 from engine.sla.late import APOLOGY, APOLOGY_FIELDS
 from engine.sla.workdays import WorkCalendar
 from engine.statuses import DossierStatus
-from engine.workflow.metadata import ProcedureMeta
+from engine.workflow.metadata import RETURN, ProcedureMeta
+from engine.workflow.versions import task_ids_for
 
 # tabs of the officer's own work, then the one-stop desk's overviews
 TASK_VIEWS = ("offered", "mine", "done", "intake", "due_soon", "overdue", "return")
 DOSSIER_VIEWS = ("supplement", "withdrawn")
 VIEWS = TASK_VIEWS + DOSSIER_VIEWS
-RETURN_STEPS = ("counter_handover", "postal_dispatch", "delivery_failed_followup")
 CHANNELS = ("electronic", "counter", "post")
 SORTS = ("due", "newest")
 WITHDRAWN_RECENT_DAYS = 30
@@ -190,7 +190,7 @@ def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetim
             HumanTask.status == TaskStatus.DONE,
             HumanTask.completed_by_id == officer.user_id,
         ],
-        "intake": [_pairs(officer, True), is_open, HumanTask.element_id == "reception_check"],
+        "intake": [_pairs(officer, True), is_open, HumanTask.element_id.in_(task_ids_for("intake"))],
         "due_soon": [
             _pairs(officer, True),
             is_open,
@@ -198,7 +198,7 @@ def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetim
             HumanTask.due_at < due_soon_limit(now, calendar),
         ],
         "overdue": [_pairs(officer, True), is_open, HumanTask.due_at < now],
-        "return": [_pairs(officer, True), is_open, HumanTask.element_id.in_(RETURN_STEPS)],
+        "return": [_pairs(officer, True), is_open, HumanTask.element_id.in_(task_ids_for(*RETURN))],
     }[view]
     if view == "return" and filters.channel:
         where.append(Dossier.result_channel == filters.channel)

@@ -33,7 +33,7 @@ from engine.dossiers import cards
 from engine.dossiers.codes import next_dossier_code
 from engine.dossiers.documents import NewDocument, attach, next_round
 from engine.dossiers.projection import Effects, find_task, open_user_tasks, project
-from engine.errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen
+from engine.errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen, not_found
 from engine.people import assignment
 from engine.people.officers import Actor
 from engine.sla import deadlines, late
@@ -150,7 +150,7 @@ class DossierService:
             version = self.versions.get(session, version_id)
             data = forms.validate(version.meta.application, application)
             if not unit_exists:
-                raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
+                raise not_found("unit", unit_code)
             now = self.clock.now()
             code = next_dossier_code(conn, self.settings.office_code, now.astimezone(self._zone).date())
             effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])  # submission is itself a status change
@@ -253,7 +253,7 @@ class DossierService:
         def lock(conn):
             return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
 
-        self._advance(lock, actor, step, missing=_no_task(task_id))
+        self._advance(lock, actor, step, missing=not_found("task", task_id))
 
     def claim(self, task_id: int, actor: Actor) -> None:
         self._transition(task_id, "claim", actor)
@@ -289,7 +289,7 @@ class DossierService:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), sent))
             record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(sent))
 
-        self._advance(self._dossier_lock("code", dossier_code), actor, step, missing=_no_dossier(dossier_code))
+        self._advance(self._dossier_lock("code", dossier_code), actor, step, missing=not_found("dossier", dossier_code))
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
@@ -315,7 +315,10 @@ class DossierService:
                 fired_here.append(timer_id)
 
             self._advance(
-                self._dossier_lock("id", dossier_id), Actor.system(), step, missing=_no_dossier(f"#{dossier_id}")
+                self._dossier_lock("id", dossier_id),
+                Actor.system(),
+                step,
+                missing=not_found("dossier", dossier_id),
             )
             fired += len(fired_here)
         return fired
@@ -351,7 +354,7 @@ class DossierService:
         with self.db.read() as session:
             dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one_or_none()
             if dossier is None:
-                raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+                raise not_found("dossier", dossier_code)
             return dossier
 
     def history(self, dossier_code: str) -> list[Event]:
@@ -370,7 +373,7 @@ class DossierService:
         with self.db.read() as session:
             dossier = session.scalars(select(Dossier).where(Dossier.code == dossier_code)).one_or_none()
             if dossier is None:
-                raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+                raise not_found("dossier", dossier_code)
             version = self.versions.get(session, dossier.version_id)
             state = dossier.state
         return state, load_state(state, version.parsed, self._script_engine(Effects()))
@@ -466,7 +469,7 @@ class DossierService:
             if to_username is not None:
                 target = store.colleague(conn, to_username)
                 if target is None:
-                    raise NotFound(f"Không có người dùng '{to_username}'", f"No user '{to_username}'")
+                    raise not_found("user", to_username)
             now = self.clock.now()
             assignment.apply(conn, task, action, actor, now, target)
             store.save_task(conn, task)
@@ -484,7 +487,7 @@ class DossierService:
     def _task_for_update(self, conn, task_id: int, actor_id: int | None) -> TaskRow:
         task = store.lock_task(conn, task_id, actor_id, for_update=not self.db.is_sqlite)
         if task is None:
-            raise _no_task(task_id)
+            raise not_found("task", task_id)
         return task
 
 
@@ -498,14 +501,6 @@ def _applicant(data: dict[str, Any]) -> tuple[str, str]:
         str(data.get("full_name") or data.get("organisation_name") or ""),
         str(data.get("citizen_id") or data.get("tax_code") or ""),
     )
-
-
-def _no_task(task_id: int) -> NotFound:
-    return NotFound(f"Không có công việc #{task_id}", f"No task #{task_id}")
-
-
-def _no_dossier(code: str) -> NotFound:
-    return NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
 
 
 _PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}

@@ -15,14 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.data.models import Document, Dossier, Event, HumanTask, Rating, TaskStatus
-from engine.errors import NotFound
+from engine.dossiers.history import SupplementAsked, refusal_reason, supplement_asked
+from engine.errors import NotFound, not_found
 from engine.forms import Field, Message
 from engine.workflow.metadata import ProcedureMeta
 from engine.workflow.versions import VersionCache
-
-# user tasks whose completion asks the applicant for papers, and the fields that say what
-_SUPPLEMENT_TASKS = {"reception_check": "decision", "processing_supplement_request": None}
-_REFUSAL_TASKS = ("reception_check", "reception_recheck")
 
 
 @dataclass(frozen=True)
@@ -42,14 +39,6 @@ class DocumentInfo:
 class StatusChange:
     at: datetime
     status: int
-
-
-@dataclass(frozen=True)
-class SupplementAsked:
-    at: datetime
-    by: str
-    missing: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -112,7 +101,7 @@ class DossierView:
 def dossier_view(session: Session, versions: VersionCache, code: str) -> DossierView:
     dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
     if dossier is None:
-        raise NotFound(f"Không có hồ sơ {code}", f"No dossier {code}")
+        raise not_found("dossier", code)
     return _view(session, versions, dossier)
 
 
@@ -163,7 +152,7 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
     application: dict[str, Any] = {}
     timeline = [StatusChange(dossier.submitted_at, 1)] if events and events[0].kind == "submitted" else []
     supplements: list[SupplementAsked] = []
-    refusal_reason = None
+    refusal = None
     shipments: list[Shipment] = []
     ordered_waybill = None
     for event in events:
@@ -173,22 +162,12 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         elif event.kind == "status_changed" and data.get("new") != 1:
             timeline.append(StatusChange(event.at, int(data["new"])))
         elif event.kind == "task_completed":
-            task, values = data.get("task"), data.get("data") or {}
-            if task == "reception_check" and values.get("decision") == "supplement":
-                supplements.append(
-                    SupplementAsked(
-                        event.at, event.actor, values.get("missing_documents") or "", values.get("note") or ""
-                    )
-                )
-            elif task == "processing_supplement_request":
-                supplements.append(
-                    SupplementAsked(
-                        event.at, event.actor, values.get("missing_documents") or "", values.get("reason") or ""
-                    )
-                )
-            elif task in _REFUSAL_TASKS and values.get("decision") == "refuse":
-                refusal_reason = values.get("refusal_reason") or ""
-            elif task == "postal_dispatch" and values.get("waybill"):
+            values = data.get("data") or {}
+            if (asked := supplement_asked(meta, event)) is not None:
+                supplements.append(asked)
+            elif (refused := refusal_reason(meta, event)) is not None:
+                refusal = refused
+            elif meta.purpose_of(data.get("task")) == "return_post" and values.get("waybill"):
                 shipments.append(Shipment(values["waybill"], event.at))
         elif event.kind == "postal_order_placed":
             ordered_waybill = data.get("waybill")
@@ -225,7 +204,7 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         timeline=timeline,
         events=events,
         supplements=supplements,
-        refusal_reason=refusal_reason,
+        refusal_reason=refusal,
         shipments=shipments,
         rating=session.get(Rating, dossier.id),
         open_tasks=open_tasks,

@@ -31,7 +31,7 @@ from engine.data.models import Dossier, WebhookReceipt, WebhookRefusal
 from engine.dossiers.documents import check_upload
 from engine.dossiers.inbox import Page
 from engine.dossiers.service import DossierService
-from engine.errors import EngineError, NotFound, NotWaitingForMessage
+from engine.errors import EngineError, NotFound, NotWaitingForMessage, not_found
 from engine.forms import FormError, Message
 from engine.integration.webhooks import BadSignature, verify
 from engine.people.officers import Actor
@@ -86,7 +86,7 @@ def record_event(session: Session, dossier_code: str, actor: Actor, kind: str, n
     """Add an event to a dossier's history by its code (in the caller's write session)."""
     dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == dossier_code))
     if dossier_id is None:
-        raise NotFound(f"Không có hồ sơ {dossier_code}", f"No dossier {dossier_code}")
+        raise not_found("dossier", dossier_code)
     record(session, dossier_id, actor, kind, now, **data)
     return dossier_id
 

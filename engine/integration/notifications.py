@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from engine.config import Settings
 from engine.data.models import Dossier, Event
+from engine.dossiers.history import supplement_asked
 from engine.statuses import DossierStatus
+from engine.workflow.versions import metadata_of
 
 # kind -> language -> (e-mail subject, text of the SMS and the e-mail)
 TEMPLATES = {
@@ -141,15 +143,14 @@ def compose(
 
 def _missing_papers(session: Session, dossier_id: int) -> str:
     """The papers the dossier's latest supplement request asks for, on one line."""
+    meta = metadata_of(session, session.scalar(select(Dossier.version_id).where(Dossier.id == dossier_id)))
     completed = session.scalars(
-        select(Event.data)
-        .where(Event.dossier_id == dossier_id, Event.kind == "task_completed")
-        .order_by(Event.id.desc())
+        select(Event).where(Event.dossier_id == dossier_id, Event.kind == "task_completed").order_by(Event.id.desc())
     )
-    for data in completed:
-        missing = ((data or {}).get("data") or {}).get("missing_documents")
-        if missing:
-            return "; ".join(line.strip() for line in str(missing).splitlines() if line.strip())
+    for event in completed:
+        asked = supplement_asked(meta, event)
+        if asked is not None and asked.missing:
+            return "; ".join(line.strip() for line in asked.missing.splitlines() if line.strip())
     return ""
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.data.models import Role, RoleAssignment, Unit, User
-from engine.errors import NotFound
+from engine.errors import not_found
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,15 @@ def add_user(session: Session, username: str, full_name: str, email: str | None 
 def user_by_name(session: Session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
-        raise NotFound(f"Không có người dùng '{username}'", f"No user '{username}'")
+        raise not_found("user", username)
     return user
 
 
 def grant(session: Session, user: User, role_code: str, unit_code: str) -> None:
     if session.get(Role, role_code) is None:
-        raise NotFound(f"Không có vai trò '{role_code}'", f"No role '{role_code}'")
+        raise not_found("role", role_code)
     if session.get(Unit, unit_code) is None:
-        raise NotFound(f"Không có đơn vị '{unit_code}'", f"No unit '{unit_code}'")
+        raise not_found("unit", unit_code)
     if _assignment(session, user, role_code, unit_code) is None:
         session.add(RoleAssignment(user_id=user.id, role_code=role_code, unit_code=unit_code))
         session.flush()

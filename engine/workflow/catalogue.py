@@ -262,13 +262,24 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     # forms of the shared steps it calls, unless the procedure declares its own for a task
     tasks: dict[str, Any] = {}
     raw_tasks: dict[str, Any] = {}
+    purposes: dict[str, str] = {}
     for spec in parsed.subprocess_specs.values():
         shared = shared_meta.get(spec.name) if spec is not None else None
         if shared is not None:
             tasks.update(shared[0].tasks)
             raw_tasks.update(shared[1])
+            purposes.update(shared[0].purposes)
     tasks.update(meta.tasks)
-    merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks})
+    for task_id in meta.tasks:  # a task the procedure declares itself has the procedure's purpose, if any
+        purposes.pop(task_id, None)
+    for task_id, purpose in meta.purposes.items():
+        if purpose in purposes.values():
+            problems.append(
+                Problem(_rel(meta_path), f"tasks.{task_id}", f"purpose '{purpose}' is already served by a shared step")
+            )
+            return None
+        purposes[task_id] = purpose
+    merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks, "purposes": purposes})
 
     found = check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path))
     problems.extend(Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason) for p in found)

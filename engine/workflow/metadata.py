@@ -18,6 +18,19 @@ ON_SUPPLEMENT = ("resume", "restart")
 # the clock starts and is due the day the dossier counts as received
 STEPS = ("processing", "approval", "payout", "return")
 STEP_KINDS = ("task", "message", "wait")
+# What a user task is for, where the pages and inboxes treat it specially. The shared steps'
+# metadata marks their tasks (`purpose:`), so nothing outside the metadata names a diagram's task.
+PURPOSES = {
+    "intake": "the desk's first check of a new dossier (awaiting intake; a supplement asked at reception)",
+    "intake_recheck": "the desk's check of the papers an applicant supplied",
+    "supplement_request": "a written request for papers during processing",
+    "return_counter": "the result handed over at the counter",
+    "return_post": "the result sent by post (the waybill)",
+    "return_redelivery": "what to do after the post could not deliver the result",
+}
+# a reception decision: the receipt slip's officer (accept), the refusal slip (refuse), the registry check
+RECEPTION = ("intake", "intake_recheck")
+RETURN = ("return_counter", "return_post", "return_redelivery")
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,14 @@ class ProcedureMeta:
     application: tuple[Field, ...]
     tasks: dict[str, tuple[Field, ...]]
     paths: dict[str, SimulationPath]
+    purposes: dict[str, str] = field(default_factory=dict)  # user task id -> what it is for (PURPOSES)
+
+    def tasks_for(self, *purposes: str) -> tuple[str, ...]:
+        """The ids of this procedure's user tasks that serve these purposes."""
+        return tuple(task for task, purpose in self.purposes.items() if purpose in purposes)
+
+    def purpose_of(self, task_id: str | None) -> str | None:
+        return self.purposes.get(task_id or "")
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,7 @@ class SharedStepMeta:
     process_id: str
     name: Message
     tasks: dict[str, tuple[Field, ...]]
+    purposes: dict[str, str] = field(default_factory=dict)
 
 
 class _Reader:
@@ -172,13 +194,33 @@ class _Reader:
             str(task_id): self.fields((spec or {}).get("fields"), f"tasks.{task_id}") for task_id, spec in raw.items()
         }
 
+    def purposes(self, raw: Any) -> dict[str, str]:
+        """task id -> purpose, for the tasks that declare one (each purpose at most once)."""
+        found: dict[str, str] = {}
+        for task_id, spec in (raw or {}).items() if isinstance(raw, dict) else ():
+            purpose = (spec or {}).get("purpose") if isinstance(spec, dict) else None
+            if purpose is None:
+                continue
+            if purpose not in PURPOSES:
+                self.problem(f"tasks.{task_id}", f"unknown purpose {purpose!r}; use one of {', '.join(PURPOSES)}")
+            elif purpose in found.values():
+                self.problem(f"tasks.{task_id}", f"purpose '{purpose}' is already the purpose of another task")
+            else:
+                found[str(task_id)] = purpose
+        return found
+
 
 def read_shared_step(raw: Any, file: str) -> tuple[SharedStepMeta | None, list[Problem]]:
     r = _Reader(file)
     if not isinstance(raw, dict) or not raw.get("process_id"):
         r.problem("", "a shared step's metadata needs process_id, name and tasks")
         return None, r.problems
-    meta = SharedStepMeta(str(raw["process_id"]), r.message(raw.get("name"), "name"), r.tasks(raw.get("tasks")))
+    meta = SharedStepMeta(
+        str(raw["process_id"]),
+        r.message(raw.get("name"), "name"),
+        r.tasks(raw.get("tasks")),
+        r.purposes(raw.get("tasks")),
+    )
     return meta, r.problems
 
 
@@ -246,6 +288,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         application=application,
         tasks=r.tasks(raw.get("tasks")),
         paths=paths,
+        purposes=r.purposes(raw.get("tasks")),
     )
     return meta, r.problems
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.data.models import Procedure, ProcedureVersion, Role
+from engine.data.models import Procedure, ProcedureVersion, Role, TaskPurpose
 from engine.errors import ProcedureUnavailable
 from engine.workflow.bpmn_specs import ParsedProcess, parse_sources
 from engine.workflow.catalogue import Catalogue
@@ -52,6 +52,17 @@ class VersionCache:
         return item
 
 
+def metadata_of(session: Session, version_id: int) -> ProcedureMeta:
+    """A version's metadata alone, without parsing its diagrams (for readers that need no spec)."""
+    row = session.get(ProcedureVersion, version_id)
+    meta, problems = read_procedure(row.meta if row else None, f"version {version_id}")
+    if meta is None or problems:
+        raise ProcedureUnavailable(
+            f"Phiên bản quy trình {version_id} bị lỗi hoặc không có", f"Version {version_id} is broken or missing"
+        )
+    return meta
+
+
 @dataclass(frozen=True)
 class Deployed:
     code: str
@@ -82,6 +93,10 @@ def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deploy
             )
             session.add(version)
             session.flush()
+            session.add_all(
+                TaskPurpose(version_id=version.id, element_id=task, purpose=purpose)
+                for task, purpose in loaded.meta.purposes.items()
+            )
         procedure = session.get(Procedure, code) or Procedure(code=code)
         procedure.name_vi, procedure.name_en = loaded.meta.name.vi, loaded.meta.name.en
         procedure.current_version_id = version.id
@@ -100,3 +115,9 @@ def current_versions(session: Session, cache: VersionCache) -> dict[str, Runnabl
         .order_by(Procedure.code)
     ).all()
     return {code: cache.get(session, version_id) for code, version_id in rows}
+
+
+def task_ids_for(*purposes: str):
+    """A subquery of the element ids that serve these purposes in any deployed version (for
+    `HumanTask.element_id.in_(...)`)."""
+    return select(TaskPurpose.element_id).where(TaskPurpose.purpose.in_(purposes)).distinct()

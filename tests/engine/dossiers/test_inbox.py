@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,9 +15,11 @@ from engine.dossiers.inbox import Filters
 from engine.people.officers import Actor
 from engine.sla.office_calendar import current_calendar
 from engine.sla.workdays import WorkCalendar
+from engine.workflow.catalogue import load_catalogue
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+MINIMAL = Path(__file__).resolve().parents[2] / "fixtures" / "minimal" / "X01.bpmn"
 
 
 def officer(runtime, username: str) -> inbox.Officer:
@@ -176,3 +180,22 @@ def test_results_awaiting_return_are_split_by_channel(runtime, office, clock):
     assert split == {"electronic": 0, "counter": 1, "post": 1}
     page, _ = look(runtime, "lan.desk", "return", Filters(channel="post"))
     assert codes(page) == [made["post"]]
+
+
+def test_the_desks_intake_view_follows_the_purpose_in_the_metadata_not_a_task_id(runtime, office, clock, tmp_path):
+    """A procedure whose first check has an id of its own (X01's desk_check) is in the desk's
+    "awaiting intake" view once its metadata says that task is the intake, and not before."""
+    draft = tmp_path / "X01.bpmn"
+    shutil.copy(MINIMAL, draft)
+    text = MINIMAL.with_suffix(".yaml").read_text("utf-8")
+    draft.with_suffix(".yaml").write_text(text)
+    runtime.deploy(load_catalogue(runtime.settings.bpmn_dir, runtime.settings.workflows_dir, only=[draft]))
+    before = runtime.dossiers.start("X01", {"full_name": "Nguyễn Văn An"}, Actor.applicant("An"))
+    assert before not in codes(look(runtime, "lan.desk", "intake")[0])
+    assert before in codes(look(runtime, "lan.desk", "offered")[0])
+
+    draft.with_suffix(".yaml").write_text(text.replace("  desk_check:\n", "  desk_check:\n    purpose: intake\n"))
+    runtime.deploy(load_catalogue(runtime.settings.bpmn_dir, runtime.settings.workflows_dir, only=[draft]))
+    after = runtime.dossiers.start("X01", {"full_name": "Trần Thị Bình"}, Actor.applicant("Bình"))
+
+    assert after in codes(look(runtime, "lan.desk", "intake")[0])

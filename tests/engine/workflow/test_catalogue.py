@@ -16,7 +16,7 @@ import pytest
 
 from engine.config import Settings
 from engine.workflow.catalogue import Catalogue, load_catalogue
-from engine.workflow.metadata import read_procedure
+from engine.workflow.metadata import RECEPTION, RETURN, read_procedure
 
 BPMN_DIR = Settings().bpmn_dir
 WORKFLOWS_DIR = Settings().workflows_dir
@@ -346,3 +346,40 @@ def test_a_bad_split_of_the_limit_is_reported(limit, words):
     raw = {"code": "X09", "process_id": "X09", "name": {"vi": "Thử", "en": "Test"}, "limit": limit}
     _meta, problems = read_procedure(raw, "X09.yaml")
     assert any(words in p.reason for p in problems), problems
+
+
+# --- task purposes -------------------------------------------------------------------------------
+
+
+def test_the_tasks_the_pages_treat_specially_are_found_by_their_purpose():
+    p02 = load_catalogue(BPMN_DIR, WORKFLOWS_DIR).procedures["P02"].meta
+
+    assert p02.tasks_for("intake") == ("reception_check",)
+    assert p02.tasks_for(*RECEPTION) == ("reception_check", "reception_recheck")
+    assert set(p02.tasks_for(*RETURN)) == {"counter_handover", "postal_dispatch", "delivery_failed_followup"}
+    assert p02.purpose_of("collect_review") is None
+
+
+@pytest.mark.parametrize(
+    "tasks, words",
+    [
+        ({"a": {"purpose": "lunch"}}, "unknown purpose 'lunch'"),
+        ({"a": {"purpose": "intake"}, "b": {"purpose": "intake"}}, "purpose 'intake' is already the purpose"),
+    ],
+)
+def test_a_wrong_purpose_is_reported(tasks, words):
+    raw = {"code": "X09", "process_id": "X09", "name": {"vi": "Thử", "en": "Test"}, "limit": {"days": 5}}
+    _meta, problems = read_procedure({**raw, "tasks": tasks}, "X09.yaml")
+    assert any(words in p.reason for p in problems), problems
+
+
+def test_a_procedure_cannot_give_a_shared_steps_purpose_to_a_task_of_its_own(tmp_path):
+    bpmn, workflows = copy_catalogue(tmp_path)
+    meta = (workflows / "P02.yaml").read_text("utf-8")
+    (workflows / "P02.yaml").write_text(meta.replace("  collect_review:\n", "  collect_review:\n    purpose: intake\n"))
+
+    catalogue = load_catalogue(bpmn, workflows)
+
+    assert "P02" not in catalogue.procedures
+    assert [(Path(p.file).name, p.element) for p in catalogue.problems] == [("P02.yaml", "tasks.collect_review")]
+    assert "already served by a shared step" in catalogue.problems[0].reason

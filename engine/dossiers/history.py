@@ -1,0 +1,186 @@
+"""What the events of a dossier's history mean, in one place: each event in plain words (both
+languages) for the officers' history page and `motcua dossier show`, and the facts other parts
+read out of the history (the papers asked for, a refusal), found by the purpose of the task that
+was completed (procedure metadata), never by a diagram's element id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from engine.forms import Message
+from engine.statuses import DossierStatus
+from engine.workflow.metadata import RECEPTION, ProcedureMeta
+
+
+class EventLike(Protocol):
+    """An event row (engine.data.models.Event) or anything with the same fields."""
+
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class SupplementAsked:
+    at: datetime
+    by: str
+    missing: str
+    reason: str
+
+
+def supplement_asked(meta: ProcedureMeta, event: EventLike) -> SupplementAsked | None:
+    """The papers an event asks the applicant for: the desk's check deciding `supplement` at
+    reception, or the written request during processing."""
+    if event.kind != "task_completed":
+        return None
+    data = event.data or {}
+    purpose, values = meta.purpose_of(data.get("task")), data.get("data") or {}
+    if purpose == "intake" and values.get("decision") == "supplement":
+        reason = values.get("note")
+    elif purpose == "supplement_request":
+        reason = values.get("reason")
+    else:
+        return None
+    return SupplementAsked(event.at, event.actor, values.get("missing_documents") or "", reason or "")
+
+
+def refusal_reason(meta: ProcedureMeta, event: EventLike) -> str | None:
+    """Why the desk refused the dossier, if this event is that refusal."""
+    if reception_decision(meta, event, "refuse"):
+        return ((event.data or {}).get("data") or {}).get("refusal_reason") or ""
+    return None
+
+
+def reception_decision(meta: ProcedureMeta, event: EventLike, decision: str) -> bool:
+    """Whether this event is the desk's reception check ending in `decision` (accept, refuse)."""
+    data = event.data or {}
+    return (
+        event.kind == "task_completed"
+        and meta.purpose_of(data.get("task")) in RECEPTION
+        and (data.get("data") or {}).get("decision") == decision
+    )
+
+
+# messages from outside, as the history names them
+MESSAGES = {
+    "supplement_received": Message("hồ sơ bổ sung của người nộp hồ sơ", "the applicant's supplement"),
+    "withdrawal_requested": Message("yêu cầu rút hồ sơ của người nộp hồ sơ", "the applicant's withdrawal request"),
+    "postal_delivered": Message("thông báo của bưu điện: đã phát thành công", "the post office: delivered"),
+    "postal_failed": Message("thông báo của bưu điện: phát không thành công", "the post office: delivery failed"),
+    "bank_confirmed": Message("thông báo của ngân hàng: chuyển khoản thành công", "the bank: transfer confirmed"),
+    "bank_rejected": Message("thông báo của ngân hàng: chuyển khoản bị từ chối", "the bank: transfer rejected"),
+    "cash_paid": Message("thông báo của bưu điện: đã thu tiền mặt", "the post office: paid in cash"),
+}
+
+
+def describe(
+    meta: ProcedureMeta | None, event: EventLike, zone: ZoneInfo, titles: Mapping[int, str] | None = None
+) -> Message:
+    """One event of the history in plain words. `titles` names tasks by their row id (the title the
+    officers saw); times are shown in the office's time zone `zone`."""
+    kind, data = event.kind, event.data or {}
+    task = (titles or {}).get(data.get("task_id")) or data.get("task") or ""
+
+    def when(name: str) -> str:
+        text = data.get(name)
+        return datetime.fromisoformat(text).astimezone(zone).strftime("%d/%m/%Y %H:%M") if text else ""
+
+    if kind == "submitted":
+        n = len(data.get("documents") or [])
+        return Message(f"Nộp hồ sơ kèm {n} giấy tờ", f"Dossier submitted with {n} document(s)")
+    if kind == "status_changed":
+        status = DossierStatus(int(data["new"]))
+        return Message(f"Chuyển trạng thái: {status.label_vi}", f"Status changed to: {status.label_en}")
+    if kind == "task_claimed":
+        return Message(f"Nhận xử lý công việc “{task}”", f"Claimed the task “{task}”")
+    if kind == "task_unclaimed":
+        return Message(f"Trả lại công việc “{task}”", f"Released the task “{task}”")
+    if kind == "task_reassigned":
+        to = data.get("to") or "?"
+        return Message(f"Giao lại công việc “{task}” cho {to}", f"Gave the task “{task}” to {to}")
+    if kind == "task_completed":
+        decision = _decision(meta, data.get("task"), (data.get("data") or {}).get("decision"))
+        if decision:
+            return Message(
+                f"Hoàn thành công việc “{task}”: {decision.vi}", f"Completed the task “{task}”: {decision.en}"
+            )
+        return Message(f"Hoàn thành công việc “{task}”", f"Completed the task “{task}”")
+    if kind == "task_canceled":
+        return Message(
+            f"Công việc “{task}” đã bị hủy: hồ sơ đã chuyển sang bước xử lý khác",
+            f"The task “{task}” was canceled: the dossier moved on",
+        )
+    if kind == "message_received":
+        name = data.get("message") or ""
+        what = MESSAGES.get(name, Message(name, name))
+        return Message(f"Đã nhận {what.vi}", f"Received {what.en}")
+    if kind == "clock_paused":
+        return Message(
+            "Tạm dừng tính thời hạn giải quyết trong thời gian chờ người nộp hồ sơ",
+            "Time limit stopped while waiting for the applicant",
+        )
+    if kind == "clock_resumed":
+        at = when("appointment_at")
+        return Message(
+            f"Tiếp tục tính thời hạn giải quyết; ngày hẹn trả kết quả mới: {at}",
+            f"Time limit running again; new appointment {at}",
+        )
+    if kind == "appointment_set":
+        at = when("appointment_at")
+        return Message(f"Đã hẹn trả kết quả: {at}", f"Appointment for the result set: {at}")
+    if kind == "timer_fired":
+        what = data.get("element") or ""
+        return Message(f"Hết thời gian chờ ({what})", f"A waiting time ran out ({what})")
+    if kind == "late_detected":
+        return Message(
+            "Hồ sơ sẽ trễ hẹn trả kết quả: cần gửi văn bản xin lỗi",
+            "The dossier will miss its appointment: an apology letter is to be sent",
+        )
+    if kind == "apology_issued":
+        at = when("appointment_at")
+        return Message(f"Đã gửi văn bản xin lỗi; ngày hẹn trả kết quả mới: {at}", f"Apology sent; new appointment {at}")
+    if kind == "finished":
+        return Message("Kết thúc xử lý hồ sơ", "Processing of the dossier ended")
+    waybill, transfer = data.get("waybill") or "?", data.get("transfer_id") or "?"
+    if kind == "postal_tracking":
+        status = data.get("status") or ""
+        return Message(
+            f"Bưu điện báo: {status} (số hiệu bưu gửi {waybill})",
+            f"The post office reports: {status} (waybill {waybill})",
+        )
+    if kind == "received_by_post":
+        return Message(
+            f"Tiếp nhận hồ sơ giấy qua bưu chính (số hiệu bưu gửi {waybill})",
+            f"Paper dossier received through the post (waybill {waybill})",
+        )
+    if kind == "bank_update":
+        outcome = data.get("outcome") or ""
+        return Message(
+            f"Ngân hàng báo: {outcome} (giao dịch {transfer})", f"The bank reports: {outcome} (transfer {transfer})"
+        )
+    if kind == "postal_order_placed":
+        return Message(
+            f"Đã đặt dịch vụ bưu chính chuyển phát kết quả (số hiệu bưu gửi {waybill})",
+            f"Shipment ordered from the post office (waybill {waybill})",
+        )
+    if kind == "transfer_ordered":
+        return Message(
+            f"Đã lập lệnh chuyển khoản qua ngân hàng (giao dịch {transfer})",
+            f"Transfer ordered from the bank (transfer {transfer})",
+        )
+    return Message(kind, kind)
+
+
+def _decision(meta: ProcedureMeta | None, task_id: str | None, decision: Any) -> Message | None:
+    """The label of the decision an officer chose, from the task's form."""
+    if meta is None or decision is None:
+        return None
+    for f in meta.tasks.get(task_id or "", ()):
+        if f.name == "decision":
+            return next((c.label for c in f.choices if c.value == decision), None)
+    return None

@@ -1,0 +1,65 @@
+"""Migrations that change data, run on a database as an older Motcua left it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert, select
+
+from engine.data.db import Database
+from engine.data.migrate import upgrade
+from engine.data.models import ProcedureVersion, TaskPurpose
+from engine.data.scratch import scratch_database
+from engine.workflow.versions import metadata_of
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_database(request):
+    base = None if request.param == "sqlite" else POSTGRES_URL
+    try:
+        with scratch_database(base) as url:
+            db = Database(url)
+            yield db
+            db.dispose()
+    except Exception as err:
+        if request.param == "postgres" and "connect" in str(err).lower() and not REQUIRE_POSTGRES:
+            pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {err}")
+        raise
+
+
+def _without_purposes(raw_meta: dict) -> dict:
+    tasks = {task: {k: v for k, v in spec.items() if k != "purpose"} for task, spec in raw_meta["tasks"].items()}
+    return {**raw_meta, "tasks": tasks}
+
+
+def test_versions_deployed_before_task_purposes_get_them(fresh_database, catalogue):
+    """A P02 version stored before purposes existed keeps its desk views and slips: the upgrade
+    marks its shared steps' tasks in its metadata and in task_purposes."""
+    db = fresh_database
+    upgrade(db, "0009")
+    old_meta = _without_purposes(catalogue.procedures["P02"].raw_meta)
+    with db.engine.begin() as conn:
+        version_id = conn.execute(
+            insert(ProcedureVersion.__table__)
+            .values(
+                code="P02",
+                content_hash="0" * 64,
+                process_id="P02",
+                sources={},
+                meta=old_meta,
+                deployed_at=datetime(2026, 11, 1, tzinfo=UTC),
+            )
+            .returning(ProcedureVersion.__table__.c.id)
+        ).scalar_one()
+
+    upgrade(db)
+
+    with db.read() as session:
+        meta = metadata_of(session, version_id)
+        rows = session.execute(select(TaskPurpose.element_id, TaskPurpose.purpose)).all()
+    assert meta.tasks_for("intake") == ("reception_check",)
+    assert meta.purpose_of("postal_dispatch") == "return_post"
+    assert meta.purpose_of("collect_review") is None
+    assert sorted(rows) == sorted(catalogue.procedures["P02"].meta.purposes.items())
