@@ -19,6 +19,7 @@ from engine.forms import FormError
 from engine.people import accounts
 
 from .context import field_errors, flash_error, runtime
+from .redirects import local_target
 
 bp = Blueprint("auth", __name__)
 
@@ -85,8 +86,7 @@ def _start_session(**who) -> None:
 
 
 def _safe_next(default: str) -> str:
-    target = request.values.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return local_target(request.values.get("next"), default)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -10,6 +10,8 @@ from flask_babel import get_locale
 from engine.forms import Message
 from engine.statuses import DossierStatus
 
+from .redirects import local_target
+
 LANGUAGES = ("vi", "en")
 bp = Blueprint("i18n", __name__)
 
@@ -47,10 +49,7 @@ def switch_language():
     """A small form in the page header (POST with a CSRF token, like every change)."""
     wanted = request.form.get("lang", "vi")
     session["lang"] = wanted if wanted in LANGUAGES else "vi"
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):  # only pages of this site
-        target = "/"
-    return redirect(target)
+    return redirect(local_target(request.form.get("next"), "/"))
 
 
 def init_app(app: Flask) -> None:
