@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort
 
@@ -111,6 +112,7 @@ def _facts(view: DossierView) -> slips.DossierFacts:
         procedure=pick(view.meta.name),
         applicant=applicant,
         printed_at=runtime().clock.now(),
+        zone=ZoneInfo(runtime().settings.timezone),
     )
 
 

@@ -3,8 +3,8 @@ supplement request (form 02), the refusal (form 03) and the result handover slip
 
 Pure rendering, no Flask: web/printouts.py gathers the plain data these builders take from a
 dossier. The builders return a Slip (what it says, as label/value rows, already in one language)
-and render() lays it out. The wording of both languages lives in LABELS and not in the Babel
-catalogue: a slip is a fixed form, printed in the language the applicant reads.
+and render() lays it out. The wording comes from the pages' Babel catalogue (message context
+"slip"); times are shown in the office's time zone, given with the facts.
 """
 
 from __future__ import annotations
@@ -12,137 +12,98 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
+from babel.support import Translations
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 FONTS = Path(__file__).resolve().parent / "static" / "fonts"
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 BLANK = "." * 60  # a line left to fill in by hand
 
-LABELS: dict[str, dict] = {
-    "vi": {
-        "form": "Mẫu số {n}",
-        "desk": "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ",
-        "nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "motto": "Độc lập - Tự do - Hạnh phúc",
-        "code": "Mã hồ sơ",
-        "applicant": "Người nộp hồ sơ",
-        "id_number": "Số CCCD / mã số thuế",
-        "address": "Địa chỉ",
-        "phone": "Số điện thoại",
-        "email": "Thư điện tử",
-        "procedure": "Nội dung yêu cầu giải quyết",
-        "sign_hint": "(Ký, ghi rõ họ tên)",
-        "printed": "In từ Motcua lúc {at}",
-        "page": "Trang {page}/{nb}",
-        "track_hint": "Tra cứu tình trạng hồ sơ: quét mã QR hoặc vào địa chỉ dưới đây, "
-        "nhập mã hồ sơ và số CCCD / mã số thuế.",
-        "receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
-        "documents": "Thành phần hồ sơ đã nhận",
-        "files": ("{n} tệp", "{n} tệp"),
-        "no_documents": "Không có tệp đính kèm",
-        "limit": "Thời hạn giải quyết theo quy định",
-        "working_days": "{n} ngày làm việc",
-        "calendar_days": "{n} ngày",
-        "received_at": "Thời gian nhận hồ sơ",
-        "appointment_at": "Thời gian hẹn trả kết quả",
-        "appointment_pending": "Sẽ hẹn khi hồ sơ được tiếp nhận",
-        "channel": "Hình thức nhận kết quả",
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+@lru_cache(maxsize=8)
+def labels(lang: str) -> dict:
+    """The slips' wording in `lang`, from the same Babel catalogue as the pages (context "slip")."""
+    catalogue = Translations.load(str(TRANSLATIONS), [lang])
+
+    def pgettext(context: str, message: str) -> str:
+        return catalogue.pgettext(context, message)
+
+    def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+        return catalogue.npgettext(context, singular, plural, n)
+
+    return {
+        "form": pgettext("slip", "Form {n}"),
+        "desk": pgettext("slip", "ONE-STOP DESK"),
+        "nation": pgettext("slip", "SOCIALIST REPUBLIC OF VIET NAM"),
+        "motto": pgettext("slip", "Independence - Freedom - Happiness"),
+        "code": pgettext("slip", "Dossier code"),
+        "applicant": pgettext("slip", "Applicant"),
+        "id_number": pgettext("slip", "Citizen ID / tax code"),
+        "address": pgettext("slip", "Address"),
+        "phone": pgettext("slip", "Phone"),
+        "email": pgettext("slip", "E-mail"),
+        "procedure": pgettext("slip", "Procedure requested"),
+        "sign_hint": pgettext("slip", "(Signature and full name)"),
+        "printed": pgettext("slip", "Printed from Motcua at {at}"),
+        "page": pgettext("slip", "Page {page}/{nb}"),
+        "track_hint": pgettext(
+            "slip",
+            "Track this dossier: scan the QR code or open the address below, then enter the dossier code "
+            "and the citizen ID / tax code.",
+        ),
+        "receipt": pgettext("slip", "RECEIPT AND APPOINTMENT SLIP"),
+        "documents": pgettext("slip", "Documents received"),
+        "files": lambda n: npgettext("slip", "{n} file", "{n} files", n).format(n=n),
+        "no_documents": pgettext("slip", "No files attached"),
+        "limit": pgettext("slip", "Legal time limit"),
+        "working_days": pgettext("slip", "{n} working days"),
+        "calendar_days": pgettext("slip", "{n} days"),
+        "received_at": pgettext("slip", "Received"),
+        "appointment_at": pgettext("slip", "Result due"),
+        "appointment_pending": pgettext("slip", "Set when the dossier is accepted"),
+        "channel": pgettext("slip", "How the result is returned"),
         "channels": {
-            "electronic": "Nhận kết quả điện tử trên Cổng Dịch vụ công",
-            "counter": "Nhận tại Bộ phận tiếp nhận và trả kết quả",
-            "post": "Nhận qua dịch vụ bưu chính công ích",
+            "electronic": pgettext("slip", "Electronically, on the public service portal"),
+            "counter": pgettext("slip", "At the one-stop desk"),
+            "post": pgettext("slip", "By public postal service"),
         },
-        "delivery_address": "Địa chỉ nhận kết quả",
-        "applicant_signs": "NGƯỜI NỘP HỒ SƠ",
-        "receiving_officer": "NGƯỜI TIẾP NHẬN HỒ SƠ",
-        "supplement": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
-        "missing": "Giấy tờ cần bổ sung, hoàn thiện",
-        "reason": "Lý do",
-        "asked_at": "Ngày yêu cầu",
-        "how_to_send": "Cách nộp bổ sung",
-        "how_to_send_text": 'Nộp trực tuyến tại mục "Hồ sơ của tôi" trên Cổng Dịch vụ công, hoặc nộp trực tiếp '
-        "tại Bộ phận tiếp nhận và trả kết quả; ghi rõ mã hồ sơ.",
-        "guiding_officer": "NGƯỜI HƯỚNG DẪN",
-        "refusal": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
-        "reasons": "Lý do từ chối",
-        "refused_at": "Ngày từ chối",
-        "refusal_closing": "Cơ quan không tiếp nhận giải quyết hồ sơ này vì các lý do nêu trên. "
-        "Xin trân trọng thông báo!",
-        "handover": "PHIẾU TRẢ KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
-        "result": "Kết quả giải quyết",
-        "channel_used": "Hình thức trả kết quả",
-        "receiver": "Người nhận kết quả",
-        "waybill": "Số hiệu bưu gửi",
-        "returned_at": "Thời gian trả kết quả",
-        "delivered_at": "Thời gian phát thành công",
-        "receiver_signs": "NGƯỜI NHẬN KẾT QUẢ",
-        "returning_officer": "NGƯỜI TRẢ KẾT QUẢ",
-    },
-    "en": {
-        "form": "Form {n}",
-        "desk": "ONE-STOP DESK",
-        "nation": "SOCIALIST REPUBLIC OF VIET NAM",
-        "motto": "Independence - Freedom - Happiness",
-        "code": "Dossier code",
-        "applicant": "Applicant",
-        "id_number": "Citizen ID / tax code",
-        "address": "Address",
-        "phone": "Phone",
-        "email": "E-mail",
-        "procedure": "Procedure requested",
-        "sign_hint": "(Signature and full name)",
-        "printed": "Printed from Motcua at {at}",
-        "page": "Page {page}/{nb}",
-        "track_hint": "Track this dossier: scan the QR code or open the address below, then enter the "
-        "dossier code and the citizen ID / tax code.",
-        "receipt": "RECEIPT AND APPOINTMENT SLIP",
-        "documents": "Documents received",
-        "files": ("{n} file", "{n} files"),
-        "no_documents": "No files attached",
-        "limit": "Legal time limit",
-        "working_days": "{n} working days",
-        "calendar_days": "{n} days",
-        "received_at": "Received",
-        "appointment_at": "Result due",
-        "appointment_pending": "Set when the dossier is accepted",
-        "channel": "How the result is returned",
-        "channels": {
-            "electronic": "Electronically, on the public service portal",
-            "counter": "At the one-stop desk",
-            "post": "By public postal service",
-        },
-        "delivery_address": "Delivery address",
-        "applicant_signs": "APPLICANT",
-        "receiving_officer": "RECEIVING OFFICER",
-        "supplement": "REQUEST TO SUPPLEMENT THE DOSSIER",
-        "missing": "Documents to supply or complete",
-        "reason": "Reason",
-        "asked_at": "Requested on",
-        "how_to_send": "How to send them",
-        "how_to_send_text": 'Online under "My dossiers" on the public service portal, or in person at the '
-        "one-stop desk; quote the dossier code.",
-        "guiding_officer": "OFFICER",
-        "refusal": "REFUSAL TO ACCEPT THE DOSSIER",
-        "reasons": "Reasons for refusal",
-        "refused_at": "Refused on",
-        "refusal_closing": "The office cannot accept this dossier for the reasons above.",
-        "handover": "RESULT HANDOVER SLIP",
-        "result": "Result",
-        "channel_used": "Returned",
-        "receiver": "Received by",
-        "waybill": "Postal waybill number",
-        "returned_at": "Returned at",
-        "delivered_at": "Delivered at",
-        "receiver_signs": "RECEIVED BY",
-        "returning_officer": "HANDED OVER BY",
-    },
-}
+        "delivery_address": pgettext("slip", "Delivery address"),
+        "applicant_signs": pgettext("slip", "APPLICANT"),
+        "receiving_officer": pgettext("slip", "RECEIVING OFFICER"),
+        "supplement": pgettext("slip", "REQUEST TO SUPPLEMENT THE DOSSIER"),
+        "missing": pgettext("slip", "Documents to supply or complete"),
+        "reason": pgettext("slip", "Reason"),
+        "asked_at": pgettext("slip", "Requested on"),
+        "how_to_send": pgettext("slip", "How to send them"),
+        "how_to_send_text": pgettext(
+            "slip",
+            'Online under "My dossiers" on the public service portal, or in person at the one-stop desk; '
+            "quote the dossier code.",
+        ),
+        "guiding_officer": pgettext("slip", "OFFICER"),
+        "refusal": pgettext("slip", "REFUSAL TO ACCEPT THE DOSSIER"),
+        "reasons": pgettext("slip", "Reasons for refusal"),
+        "refused_at": pgettext("slip", "Refused on"),
+        "refusal_closing": pgettext("slip", "The office cannot accept this dossier for the reasons above."),
+        "handover": pgettext("slip", "RESULT HANDOVER SLIP"),
+        "result": pgettext("slip", "Result"),
+        "channel_used": pgettext("slip", "Returned"),
+        "receiver": pgettext("slip", "Received by"),
+        "waybill": pgettext("slip", "Postal waybill number"),
+        "returned_at": pgettext("slip", "Returned at"),
+        "delivered_at": pgettext("slip", "Delivered at"),
+        "receiver_signs": pgettext("slip", "RECEIVED BY"),
+        "returning_officer": pgettext("slip", "HANDED OVER BY"),
+    }
+
 
 Value = str | tuple[str, ...]  # text, or a numbered list
 
@@ -166,6 +127,7 @@ class DossierFacts:
     procedure: str
     applicant: Applicant
     printed_at: datetime
+    zone: ZoneInfo  # the office's time zone (settings)
 
 
 @dataclass(frozen=True)
@@ -178,12 +140,13 @@ class Slip:
     rows: tuple[tuple[str, Value], ...]
     signers: tuple[tuple[str, str], ...]  # (role, name): a place to sign for each
     printed_at: datetime
+    zone: ZoneInfo
     qr_url: str | None = None
     closing: str = ""
 
 
-def when(moment: datetime | None) -> str:
-    return moment.astimezone(TIMEZONE).strftime("%d/%m/%Y %H:%M") if moment else ""
+def when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 def lines(text: str) -> tuple[str, ...]:
@@ -205,15 +168,15 @@ def receipt(
     tracking_url: str,
 ) -> Slip:
     """Form 01. `documents`: (name, number of files) for each kind of document received."""
-    t = LABELS[facts.lang]
-    files = tuple(f"{name} ({t['files'][n != 1].format(n=n)})" for name, n in documents)
+    t = labels(facts.lang)
+    files = tuple(f"{name} ({t['files'](n)})" for name, n in documents)
     days = t["working_days" if limit_unit == "working" else "calendar_days"].format(n=limit_days)
     rows = [
         *_applicant_rows(t, facts, with_contact=True),
         (t["documents"], files or t["no_documents"]),
         (t["limit"], days),
-        (t["received_at"], when(received_at)),
-        (t["appointment_at"], when(appointment_at) or t["appointment_pending"]),
+        (t["received_at"], when(received_at, facts.zone)),
+        (t["appointment_at"], when(appointment_at, facts.zone) or t["appointment_pending"]),
         (t["channel"], t["channels"].get(channel or "", "")),
     ]
     if channel == "post":
@@ -232,12 +195,12 @@ def supplement(
     facts: DossierFacts, *, missing: str, reason: str, asked_at: datetime, officer: str, tracking_url: str
 ) -> Slip:
     """Form 02: everything missing, asked for at once."""
-    t = LABELS[facts.lang]
+    t = labels(facts.lang)
     rows = [
         *_applicant_rows(t, facts),
         (t["missing"], lines(missing)),
         (t["reason"], reason),
-        (t["asked_at"], when(asked_at)),
+        (t["asked_at"], when(asked_at, facts.zone)),
         (t["how_to_send"], t["how_to_send_text"]),
     ]
     return _slip(facts, "02", "supplement", rows, ((t["guiding_officer"], officer),), qr_url=tracking_url)
@@ -245,8 +208,8 @@ def supplement(
 
 def refusal(facts: DossierFacts, *, reasons: str, refused_at: datetime, officer: str) -> Slip:
     """Form 03."""
-    t = LABELS[facts.lang]
-    rows = [*_applicant_rows(t, facts), (t["reasons"], lines(reasons)), (t["refused_at"], when(refused_at))]
+    t = labels(facts.lang)
+    rows = [*_applicant_rows(t, facts), (t["reasons"], lines(reasons)), (t["refused_at"], when(refused_at, facts.zone))]
     return _slip(facts, "03", "refusal", rows, ((t["receiving_officer"], officer),), closing=t["refusal_closing"])
 
 
@@ -264,7 +227,7 @@ def handover(
 ) -> Slip:
     """The result handed over: at the counter (who received it) or by post (the waybill). Blank
     lines are left for what is not known yet, to be filled in by hand."""
-    t = LABELS[facts.lang]
+    t = labels(facts.lang)
     rows = [
         *_applicant_rows(t, facts),
         (t["result"], result),
@@ -276,9 +239,9 @@ def handover(
         signers.insert(0, (t["receiver_signs"], receiver))
     elif channel == "post":
         rows += [(t["waybill"], waybill or BLANK), (t["delivery_address"], delivery_address)]
-    rows.append((t["returned_at"], when(returned_at) or BLANK))
+    rows.append((t["returned_at"], when(returned_at, facts.zone) or BLANK))
     if delivered_at:
-        rows.append((t["delivered_at"], when(delivered_at)))
+        rows.append((t["delivered_at"], when(delivered_at, facts.zone)))
     return _slip(facts, "", "handover", rows, tuple(signers))
 
 
@@ -299,7 +262,7 @@ def _slip(
     qr_url: str | None = None,
     closing: str = "",
 ) -> Slip:
-    t = LABELS[facts.lang]
+    t = labels(facts.lang)
     return Slip(
         lang=facts.lang,
         office=facts.office,
@@ -309,6 +272,7 @@ def _slip(
         rows=tuple((label, value) for label, value in rows if value),
         signers=signers,
         printed_at=facts.printed_at,
+        zone=facts.zone,
         qr_url=qr_url,
         closing=closing,
     )
@@ -352,8 +316,8 @@ class _Pdf(FPDF):
 
 
 def render(slip: Slip) -> bytes:
-    t = LABELS[slip.lang]
-    pdf = _Pdf(t["printed"].format(at=when(slip.printed_at)), t["page"])
+    t = labels(slip.lang)
+    pdf = _Pdf(t["printed"].format(at=when(slip.printed_at, slip.zone)), t["page"])
     pdf.set_title(f"{slip.title} - {slip.code}")
     pdf.set_creator("Motcua")
     pdf.add_page()

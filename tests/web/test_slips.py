@@ -403,6 +403,7 @@ def test_a_long_list_flows_onto_a_second_page_with_the_footer_on_each():
         "Cấp lại sổ BHXH",
         slips.Applicant("Trần Thị Mai", "051090001234"),
         datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+        ZoneInfo("Asia/Ho_Chi_Minh"),
     )
     missing = "\n".join(f"Giấy tờ số {n}" for n in range(1, 61))
     slip = slips.supplement(
