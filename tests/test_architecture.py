@@ -5,6 +5,7 @@ tables the models describe."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,29 @@ ENGINE_FILES = sorted(ENGINE.rglob("*.py"))
 @pytest.mark.parametrize("path", ENGINE_FILES, ids=lambda p: module_name(p))
 def test_the_engine_never_imports_flask_or_the_web_app(path):
     assert not {name.split(".")[0] for name, _line, _inside in imports_of(path)} & FORBIDDEN
+
+
+@pytest.mark.parametrize("path", sorted((PROJECT_ROOT / "web").rglob("*.py")), ids=lambda p: module_name(p))
+def test_the_web_reads_through_engine_services_not_its_tables(path):
+    assert not [name for name, _line, _inside in imports_of(path) if name.startswith("engine.data")]
+
+
+def test_no_python_module_names_a_diagrams_user_task():
+    """Pages and services find the tasks they treat specially by purpose (procedure metadata); a
+    migration may name them, as they were when it was written."""
+    task_ids = set()
+    for diagram in (PROJECT_ROOT / "bpmn").rglob("*.bpmn"):
+        task_ids |= set(re.findall(r'<bpmn:userTask id="([^"]+)"', diagram.read_text("utf-8")))
+    assert "reception_check" in task_ids
+    named = []
+    for folder in ("engine", "web", "cli"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Constant) and node.value in task_ids:
+                    named.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {node.value}")
+    assert named == []
 
 
 def test_the_engine_has_no_import_cycle():

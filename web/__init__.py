@@ -27,6 +27,7 @@ babel = Babel()
 
 def create_app(test_config: dict | None = None, runtime: Runtime | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    runtime = runtime or Runtime.create()
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("MOTCUA_SECRET_KEY") or _instance_secret(Path(app.instance_path)),
         # sessions expire two hours after the last request
@@ -40,13 +41,13 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         MAX_UPLOAD_BYTES=MAX_BYTES,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE="vi",
-        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_DEFAULT_TIMEZONE=runtime.settings.timezone,  # pages show times in office time
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
         PAGE_SIZE=20,
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["motcua.runtime"] = runtime or Runtime.create()
+    app.extensions["motcua.runtime"] = runtime
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

@@ -11,9 +11,7 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from engine.data.models import Account, RoleAssignment, User
 from engine.errors import EngineError
 from engine.forms import FormError
 from engine.people import accounts
@@ -34,24 +32,16 @@ def _load_user() -> None:
     g.officer_roles = []
     if "account_id" in session:
         with runtime().db.read() as db:
-            account = db.get(Account, session["account_id"])
-            if account is not None and account.session_epoch == session.get("epoch"):
-                db.expunge(account)
-                g.account = account
-            else:
-                session.clear()
+            g.account = accounts.signed_in_account(db, session["account_id"], session.get("epoch"))
+        if g.account is None:
+            session.clear()
     elif "officer_id" in session:
         with runtime().db.read() as db:
-            user = db.get(User, session["officer_id"])
-            if user is not None and user.active:
-                g.officer_roles = [
-                    (r.role_code, r.unit_code)
-                    for r in db.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
-                ]
-                db.expunge(user)
-                g.officer = user
-            else:
-                session.clear()
+            officer = accounts.signed_in_officer(db, session["officer_id"])
+        if officer is None:
+            session.clear()
+        else:
+            g.officer, g.officer_roles = officer
 
 
 def applicant_required(view: Callable) -> Callable:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort
 
-from engine.data.models import Event, Unit
-from engine.dossiers.history import reception_decision
+from engine.dossiers.history import EventLike, reception_decision
 from engine.dossiers.views import DossierView
+from engine.people.officers import unit_name
 from engine.statuses import DossierStatus
 from engine.workflow.metadata import RETURN
 
@@ -96,8 +96,8 @@ def handover_response(view: DossierView) -> Response:
 def _facts(view: DossierView) -> slips.DossierFacts:
     language = lang()
     with runtime().db.read() as session:
-        unit = session.get(Unit, view.unit_code)
-        office = (unit.name_en if language == "en" else unit.name_vi) if unit else view.unit_code
+        name = unit_name(session, view.unit_code)
+    office = pick(name) if name else view.unit_code
     applicant = slips.Applicant(
         view.applicant_name,
         view.applicant_id_number,
@@ -126,11 +126,11 @@ def _documents(view: DossierView) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-def _last(view: DossierView, wanted: Callable[[Event], bool]) -> Event | None:
+def _last(view: DossierView, wanted: Callable[[EventLike], bool]) -> EventLike | None:
     return next((event for event in reversed(view.events) if wanted(event)), None)
 
 
-def _purpose(view: DossierView, event: Event) -> str | None:
+def _purpose(view: DossierView, event: EventLike) -> str | None:
     return view.meta.purpose_of((event.data or {}).get("task"))
 
 

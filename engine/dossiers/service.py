@@ -215,7 +215,7 @@ class DossierService:
             conn = session.connection()
             # who may act first (a stale form on a done task should hear who did it), then the form;
             # either error rolls the whole transaction back
-            assignment.apply(conn, task, "complete", actor, now)
+            assignment.apply(conn, task, "complete", actor, now, self._zone)
             store.save_task(conn, task)
             if late.is_office_task(task):  # the office's own task: the workflow is not involved
                 calendar = current_calendar(session, self.settings)
@@ -471,7 +471,7 @@ class DossierService:
                 if target is None:
                     raise not_found("user", to_username)
             now = self.clock.now()
-            assignment.apply(conn, task, action, actor, now, target)
+            assignment.apply(conn, task, action, actor, now, self._zone, target)
             store.save_task(conn, task)
             record(
                 session,

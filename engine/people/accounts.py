@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.data.journal import queue
-from engine.data.models import Account, PasswordReset, User
+from engine.data.models import Account, PasswordReset, RoleAssignment, User
 from engine.errors import EngineError, NotAllowed
 from engine.forms import Field, FormError, Message, validate
 
@@ -161,6 +161,29 @@ def authenticate_officer(session: Session, username: str, password: str) -> User
     if not _verify(user.password_hash if user else None, password or "") or not user.active:
         raise LoginFailed("Tên đăng nhập hoặc mật khẩu không đúng", "Wrong username or password")
     return user
+
+
+def signed_in_account(session: Session, account_id: int, epoch: int | None) -> Account | None:
+    """The account a browser session says is logged in, detached to keep for the request; None
+    when it is gone or a password reset ended its sessions (a new epoch)."""
+    account = session.get(Account, account_id)
+    if account is None or account.session_epoch != epoch:
+        return None
+    session.expunge(account)
+    return account
+
+
+def signed_in_officer(session: Session, user_id: int) -> tuple[User, list[tuple[str, str]]] | None:
+    """The officer a browser session says is logged in, with the (role, unit) pairs they hold;
+    None when the officer is gone or no longer active."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    roles = session.execute(
+        select(RoleAssignment.role_code, RoleAssignment.unit_code).where(RoleAssignment.user_id == user.id)
+    ).all()
+    session.expunge(user)
+    return user, [(role, unit) for role, unit in roles]
 
 
 def set_officer_password(session: Session, user: User, password: str) -> None:

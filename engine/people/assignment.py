@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import Connection
 
@@ -89,17 +89,23 @@ TRANSITIONS = {
 
 
 def apply(
-    conn: Connection, task: TaskRow, action: str, actor: Actor, now: datetime, target: Colleague | None = None
+    conn: Connection,
+    task: TaskRow,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    zone: tzinfo,
+    target: Colleague | None = None,
 ) -> None:
     """Check and apply one transition to a task row (the caller saves it); raises TaskNotOpen or
-    NotAllowed before changing anything."""
+    NotAllowed before changing anything. `zone`: the office's, for the times an error names."""
     transition = TRANSITIONS[action]
     if task.status not in transition.sources or (
         action == "complete" and task.status == TaskStatus.CLAIMED and task.assignee_id != actor.user_id
     ):
         fill_names(conn, task)  # an error names who has it or did it
     if task.status not in transition.sources:
-        raise _not_open(task, action)
+        raise _not_open(task, action, zone)
     transition.check(conn, task, actor, target)
     task.status = transition.target
     if action == "claim":
@@ -119,13 +125,13 @@ def cancel(task: TaskRow, now: datetime) -> None:
     task.status, task.finished_at = TaskStatus.CANCELED, now
 
 
-def _not_open(task: TaskRow, action: str) -> TaskNotOpen:
+def _not_open(task: TaskRow, action: str, zone: tzinfo) -> TaskNotOpen:
     if task.status == TaskStatus.DONE:
         who = task.completed_by_name or "?"
-        when = task.finished_at.strftime("%Y-%m-%d %H:%M") if task.finished_at else "?"
+        when = task.finished_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if task.finished_at else "?"
         return TaskNotOpen(
-            f"Công việc '{task.title}' đã được {who} hoàn thành lúc {when} (UTC)",
-            f"Task '{task.title}' was already completed by {who} at {when} UTC",
+            f"Công việc '{task.title}' đã được {who} hoàn thành lúc {when}",
+            f"Task '{task.title}' was already completed by {who} at {when}",
         )
     if task.status == TaskStatus.CANCELED:
         return TaskNotOpen(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.data.models import Role, RoleAssignment, Unit, User
 from engine.errors import not_found
+from engine.forms import Message
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ def add_unit(session: Session, code: str, name_vi: str, name_en: str) -> Unit:
     else:
         unit.name_vi, unit.name_en = name_vi, name_en
     return unit
+
+
+def unit_name(session: Session, code: str) -> Message | None:
+    """A unit's name in both languages (as printed on slips), None for an unknown unit."""
+    unit = session.get(Unit, code)
+    return Message(unit.name_vi, unit.name_en) if unit else None
 
 
 def add_user(session: Session, username: str, full_name: str, email: str | None = None) -> User:

@@ -1,0 +1,32 @@
+"""Pages, printed slips and messages show times in the office's time zone from settings
+(MOTCUA_TIMEZONE), not in one written into the code."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from engine.config import Settings
+from engine.people.officers import Actor
+from tests.helpers import P02_APPLICATION, do_task
+
+from .test_slips import pdf_text
+
+
+@pytest.fixture
+def settings(database_url):
+    # an office two hours ahead of Vietnam: the test clock's 02:00 UTC is 11:00 there (09:00 in Vietnam)
+    return replace(Settings(database_url=database_url), timezone="Asia/Tokyo")
+
+
+def test_the_dossier_page_and_the_receipt_slip_show_office_time(web, runtime, office):
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    web.officer_login("lan.desk")
+
+    page = web.text(f"/officer/dossiers/{code}")
+    assert "02/03/2026 11:00" in page  # submitted
+    assert "02/03/2026 09:00" not in page
+    slip = pdf_text(web.get(f"/officer/dossiers/{code}/form-01.pdf").get_data())
+    assert "02/03/2026 11:00" in slip and "02/03/2026 09:00" not in slip
