@@ -1,19 +1,49 @@
 # Motcua: `make run` starts the product with demo data; `make test` runs every test.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: install translations translations-update run lint test bench clean
+# Exact versions with hashes, generated from pyproject.toml by `make lock`: what the product needs
+# (make run, make install) and that plus the test tools (make lint, make test).
+RUN_LOCK := requirements/run.txt
+TEST_LOCK := requirements/test.txt
+# one stamp per lock, so switching between `make run` and `make test` works and a changed lock re-installs
+RUN_INSTALLED := $(VENV)/.installed-run
+TEST_INSTALLED := $(VENV)/.installed-test
+# the installer in the venv and the lock tool, pinned like everything else
+PIP_VERSION := 26.3
+UV_VERSION := 0.13.8
+# Python 3.11 on Linux x86_64, as on the developers' machines and CI; `make lock UPGRADE=1` takes the newest
+# releases pyproject.toml allows, otherwise versions already locked stay unless pyproject.toml rules them out
+LOCK_OPTIONS = --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-$(INSTALLED): pyproject.toml
+.PHONY: install lock translations translations-update run lint test bench clean
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(INSTALLED)
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
 
-install: $(INSTALLED)
+$(RUN_INSTALLED): $(RUN_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(RUN_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# after the run lock (never two installs at once, even under make -j); the test lock holds the same versions
+$(TEST_INSTALLED): $(TEST_LOCK) $(RUN_INSTALLED)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	touch $@
+
+install: $(RUN_INSTALLED)
+
+# regenerate both locks with uv, from a throw-away venv: the test lock first, then the run lock held to the
+# same versions, so the product runs what the tests ran
+lock:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
+	"$$tmp/bin/uv" pip compile $(LOCK_OPTIONS) --extra test -o $(TEST_LOCK) pyproject.toml && \
+	"$$tmp/bin/uv" pip compile $(LOCK_OPTIONS) --constraint $(TEST_LOCK) -o $(RUN_LOCK) pyproject.toml
 
 # the Vietnamese catalogue, compiled from web/translations/vi/LC_MESSAGES/messages.po
 translations: install
@@ -22,7 +52,7 @@ translations: install
 # after changing UI text: collect the messages and merge them into the catalogue to translate
 translations-update: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o web/translations/messages.pot .
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --ignore-obsolete
 
 run: translations
 	$(BIN)/motcua db upgrade
@@ -31,7 +61,7 @@ run: translations
 	$(BIN)/motcua simulators & sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; $(BIN)/motcua serve
 
 # style: ruff's lint rules and its formatter (settings in pyproject.toml); `ruff format .` fixes the layout
-lint: install
+lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
