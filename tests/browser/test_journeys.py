@@ -116,7 +116,9 @@ def test_an_officer_claims_and_accepts_a_dossier(server, browser, runtime, scree
     screens.shot(page, "task-offered")
     with page.expect_navigation():
         page.locator("form[action$='/claim'] button").click()
-    assert "Nguyễn Thị Lan" in page.content()
+    # the task's own state, not the page header (which always names the officer signed in)
+    assert page.locator("#task-state").inner_text().strip() == "Nguyễn Thị Lan đã nhận xử lý"  # claimed by me
+    assert page.locator("form[action$='/unclaim']").count() == 1 and page.locator("form[action$='/claim']").count() == 0
     page.check("input[name=decision][value=accept]")
     screens.shot(page, "task-claimed")
     with page.expect_navigation():

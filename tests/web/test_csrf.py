@@ -7,6 +7,10 @@ import re
 
 import pytest
 
+from engine.data.models import Base
+
+from .test_portal import apply_p02
+
 
 def _post_routes(app) -> list[str]:
     urls = []
@@ -37,12 +41,54 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, web, who):
             assert "<h1>" in page and "token is missing" not in page and "Bad Request" not in page  # our own page
 
 
-def test_get_never_changes_anything(app):
-    """The state-changing endpoints are not reachable with GET (so a link or an image cannot trigger them)."""
-    changing = {"auth.logout", "i18n.switch_language"}
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in changing:
-            assert "GET" not in rule.methods
+_FORM = re.compile(r"<form\b([^>]*)>")
+_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _posts_to_itself(page: str, url: str) -> bool:
+    """Whether the page holds a form that posts back to its own address (no action, or that address)."""
+    for attributes in _FORM.findall(page):
+        action = re.search(r'action="([^"]*)"', attributes)
+        if re.search(r'method="post"', attributes, re.I) and (action is None or action.group(1) in ("", url)):
+            return True
+    return False
+
+
+def _state(web, runtime) -> dict[str, object]:
+    """Every table's rows, and the session but for what any page view may set: the CSRF token it issues and the
+    messages it shows."""
+    with runtime.db.read() as session:
+        state: dict[str, object] = {
+            table.name: sorted((tuple(row) for row in session.execute(table.select())), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+    with web.client.session_transaction() as browser_session:
+        state["the session"] = {k: v for k, v in browser_session.items() if k not in ("csrf_token", "_flashes")}
+    return state
+
+
+def _example(rule, dossier: str) -> str:
+    """The rule's address for the applicant: their own dossier, a procedure they may apply for."""
+    values = {"code": dossier if rule.rule.startswith("/dossiers/") else "P02"}
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), rule.rule)
+
+
+def test_get_never_changes_anything(app, web, runtime):
+    """What changes something takes POST only, so a link or an image cannot trigger it. A route that takes GET
+    as well is a form page: its GET shows the form, posting back to the same address, and changes nothing."""
+    web.signup()
+    dossier = apply_p02(web)
+    web.get(f"/dossiers/{dossier}")  # shows the messages of the application
+    both = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and _CHANGING & rule.methods]
+    assert len(both) >= 5  # signup, the two logins, the password pages, applying, withdrawing, tracking
+    for rule in both:
+        url = _example(rule, dossier)
+        before = _state(web, runtime)
+        response = web.get(url)
+        assert response.status_code == 200, f"{rule.endpoint} takes GET and POST: GET {url} gave {response.status_code}"
+        assert _posts_to_itself(response.get_data(as_text=True), url), f"{rule.endpoint}: GET {url} shows no form"
+        after = _state(web, runtime)
+        assert after == before, f"{rule.endpoint}: GET {url} changed {[k for k in before if before[k] != after[k]]}"
 
 
 def test_the_api_refuses_an_unsigned_post(app, web):

@@ -32,6 +32,13 @@ def follow(web, response) -> str:
     return web.text(response.headers["Location"])
 
 
+def task_state(page: str) -> str:
+    """What the task page says of where the task stands (offered, claimed by whom, done)."""
+    found = re.search(r'<dd id="task-state">(.*?)</dd>', page, re.S)
+    assert found, "no task state on the page"
+    return " ".join(found.group(1).split())
+
+
 def view_of(runtime, code):
     with runtime.db.read() as session:
         return dossier_view(session, runtime.versions, code)
@@ -62,10 +69,13 @@ def test_claim_unclaim_and_claim_several_at_once(web, runtime, office):
     runtime.dossiers.claim(tasks[2], office.desk2)  # a colleague got the third one already
     web.officer_login("lan.desk")
 
-    page = follow(web, web.post(f"/officer/tasks/{tasks[0]}/claim", page=f"/officer/tasks/{tasks[0]}"))
-    assert "Nguyễn Thị Lan" in page  # claimed by me
+    url = f"/officer/tasks/{tasks[0]}"
+    page = follow(web, web.post(f"{url}/claim", page=url))
+    assert task_state(page) == "Nguyễn Thị Lan đã nhận xử lý"  # claimed by me (the header names me on every page)
+    assert f'action="{url}/unclaim"' in page and f'action="{url}/claim"' not in page
     assert first in web.text("/officer/?view=mine")
-    follow(web, web.post(f"/officer/tasks/{tasks[0]}/unclaim", page=f"/officer/tasks/{tasks[0]}"))
+    page = follow(web, web.post(f"{url}/unclaim", page=url))
+    assert task_state(page) == "Chờ nhận xử lý"  # offered to the role again
     assert first not in web.text("/officer/?view=mine")
 
     response = web.post("/officer/tasks/claim", {"task_id": tasks, "next": "/officer/?view=mine"}, page="/officer/")
