@@ -220,16 +220,7 @@ class DossierService:
             if late.is_office_task(task):  # the office's own task: the workflow is not involved
                 calendar = current_calendar(session, self.settings)
                 late.complete_apology(session, dossier, task, actor, data, calendar, now)
-                record(
-                    session,
-                    dossier.id,
-                    actor,
-                    "task_completed",
-                    now,
-                    task=task.element_id,
-                    task_id=task.id,
-                    data=_jsonable(data),
-                )
+                _record_completion(session, dossier, task, actor, now, data)
                 return None
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -239,16 +230,7 @@ class DossierService:
             spiff_task.set_data(**cleaned)
             spiff_task.run()
             effects.completed.add(task.spiff_task_id)
-            record(
-                session,
-                dossier.id,
-                actor,
-                "task_completed",
-                now,
-                task=task.element_id,
-                task_id=task.id,
-                data=_jsonable(cleaned),
-            )
+            _record_completion(session, dossier, task, actor, now, cleaned)
 
         def lock(conn):
             return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
@@ -504,6 +486,13 @@ def _applicant(data: dict[str, Any]) -> tuple[str, str]:
 
 
 _PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}
+
+
+def _record_completion(session, dossier: DossierRow, task: TaskRow, actor: Actor, now: datetime, data) -> None:
+    """A completed task in the history, with the form as it was kept."""
+    record(
+        session, dossier.id, actor, "task_completed", now, task=task.element_id, task_id=task.id, data=_jsonable(data)
+    )
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
