@@ -1,6 +1,7 @@
-"""Background work: the scheduler that fires due timers, flags late dossiers, queues card renewal
-reminders and delivers the outbox (`scheduler`), used by `motcua serve`, the tests and, with a
-broker, Celery's beat and workers (`celery_app`).
+"""Background work: one `Scheduler` (`scheduler`) fires due timers, flags late dossiers, queues card
+renewal reminders and delivers the outbox. `motcua serve` runs its loop in a thread beside the web
+application, the tests call `run_once()`, and with a broker (MOTCUA_CELERY_BROKER) Celery's beat and
+workers run the same jobs (`celery_app`), the outbox included.
 
 May import: everything below it, including the composition root `engine.runtime`.
 """

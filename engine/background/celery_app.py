@@ -1,19 +1,22 @@
-"""The outbox worker under Celery, for deployments that run one (MOTCUA_CELERY_BROKER set):
-`celery -A engine.celery_app worker -B` delivers what is due every few seconds. Without a broker,
-`motcua serve` (or `motcua outbox run`) runs the same passes in-process."""
+"""The scheduler under Celery, for deployments that run one (MOTCUA_CELERY_BROKER set):
+`celery -A engine.background.celery_app worker -B` has its beat ask for an outbox pass every few
+seconds (`motcua.deliver_due`) and for a pass of the other jobs, timers, late dossiers and renewal
+reminders, every half minute (`motcua.run_jobs`); the workers run them with the same `Scheduler`
+that `motcua serve` runs in-process without a broker."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 from celery import Celery
 
-from engine.clock import SystemClock
+from engine.background.scheduler import Scheduler
 from engine.config import Settings
-from engine.data.db import Database
-from engine.integration.outbox import OutboxWorker
+from engine.runtime import Runtime
 
-EVERY_SECONDS = 3.0
+EVERY_SECONDS = 3.0  # outbox passes
+JOBS_EVERY_SECONDS = 30.0  # timers, late dossiers, reminders (those at most once an hour)
 
 settings = Settings.from_env()
 app = Celery("motcua", broker=settings.celery_broker or "redis://127.0.0.1:6379/0")
@@ -27,18 +30,30 @@ app.conf.update(
             "schedule": EVERY_SECONDS,
             # a pass queued while no worker ran is worthless by the time one starts: the next one comes anyway
             "options": {"expires": EVERY_SECONDS},
-        }
+        },
+        "run-jobs": {
+            "task": "motcua.run_jobs",
+            "schedule": JOBS_EVERY_SECONDS,
+            "options": {"expires": JOBS_EVERY_SECONDS},  # as above
+        },
     },
 )
 
 
 @lru_cache(maxsize=1)
-def _worker() -> OutboxWorker:
-    """One per worker process (the database's connection pool is made after the fork)."""
-    return OutboxWorker(Database(settings.database_url), SystemClock(), settings)
+def _scheduler() -> Scheduler:
+    """One per worker process (the database's connection pool is made after the fork); it delivers
+    the outbox although a broker is configured: here is where that broker's passes run."""
+    return Scheduler(Runtime.create(settings), outbox=True)
 
 
 @app.task(name="motcua.deliver_due")
 def deliver_due(batch: int = 100) -> dict[str, int]:
     """One pass of the outbox worker."""
-    return _worker().run_once(batch)
+    return _scheduler().deliver_outbox(batch)
+
+
+@app.task(name="motcua.run_jobs")
+def run_jobs() -> dict:
+    """One pass of the scheduler's other jobs: due timers, late dossiers, renewal reminders."""
+    return dataclasses.asdict(_scheduler().run_jobs())

@@ -1,6 +1,7 @@
-"""The outbox under Celery: a real `celery worker` process (with its beat) on Redis delivers what is
-queued, when asked (deliver_due.delay()) and every few seconds by itself. Skipped when Redis does
-not answer, except in CI (CI=true) where that is a failure."""
+"""The scheduler under Celery: a real `celery worker` process (with its beat) on Redis delivers what
+is queued, when asked (deliver_due.delay()) and every few seconds by itself, and fires due timers
+every half minute. Skipped when Redis does not answer, except in CI (CI=true) where that is a
+failure."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import pytest
 import redis
 from sqlalchemy import update
 
-from engine.background.celery_app import EVERY_SECONDS, app, deliver_due
+from engine.background.celery_app import EVERY_SECONDS, JOBS_EVERY_SECONDS, app, deliver_due
 from engine.data.models import OutboxMessage
+from engine.statuses import DossierStatus
 from tests.engine.integration.test_outbox import add, rows, serve_simulators, start
+from tests.helpers import do_task
 
 PROJECT = Path(__file__).resolve().parents[3]
 CELERY = Path(sys.executable).parent / "celery"
@@ -59,7 +62,10 @@ def wait_for(condition, seconds: float, worker: subprocess.Popen, log: Path) -> 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # as deployed with Celery
-def test_a_celery_worker_delivers_the_outbox(broker, runtime, tmp_path):
+def test_a_celery_worker_delivers_the_outbox_and_fires_due_timers(broker, runtime, office, tmp_path):
+    # asked for papers on the test's clock (2 March 2026): by the worker's, the 30 days have long passed
+    waiting = start(runtime)
+    do_task(runtime, office, waiting, "reception_check", decision="supplement", missing_documents="TK1-TS")
     with serve_simulators() as base:
         env = {
             **os.environ,
@@ -107,8 +113,18 @@ def test_a_celery_worker_delivers_the_outbox(broker, runtime, tmp_path):
             add(runtime, code, "portal.status", dossier_code=code, status=2, at=runtime.clock.now().isoformat())
             due_now(runtime)
             wait_for(lambda: not pending(runtime), 3 * EVERY_SECONDS + 5, worker, log)  # nobody asked: the beat did
+
+            # the beat's other entry: the scheduler's timers, late dossiers and reminders
+            wait_for(
+                lambda: runtime.dossiers.get(waiting).status == DossierStatus.STOPPED,
+                2 * JOBS_EVERY_SECONDS + 10,
+                worker,
+                log,
+            )
+            assert "Task motcua.run_jobs[" in log.read_text()
         finally:
             worker.terminate()
             worker.wait(15)
         statuses = httpx.get(f"{base}/portal/dossiers/{code}").json()["statuses"]
         assert [s["status"] for s in statuses] == [1, 2]
+    assert [e.kind for e in runtime.dossiers.history(waiting)].count("timer_fired") == 1

@@ -1,0 +1,22 @@
+"""`motcua db`: the database schema."""
+
+from __future__ import annotations
+
+import click
+
+from cli.common import get_runtime
+
+
+@click.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest version, then deploy the catalogue."""
+    runtime = get_runtime()
+    runtime.upgrade_database()
+    for d in runtime.deploy():
+        click.echo(f"{d.code}: version {d.version_id}{' (new)' if d.new else ''}")
+    click.echo(f"database ready: {runtime.db.url.render_as_string(hide_password=True)}")

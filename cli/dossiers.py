@@ -1,0 +1,69 @@
+"""`motcua dossier`: start a dossier, show it, deliver a message to it."""
+
+from __future__ import annotations
+
+import json
+from zoneinfo import ZoneInfo
+
+import click
+
+from cli.common import get_runtime, json_object, pairs
+from engine.dossiers import inbox
+from engine.dossiers.history import describe
+from engine.dossiers.views import dossier_view
+from engine.people.officers import Actor
+from engine.statuses import DossierStatus
+
+
+@click.group()
+def dossier() -> None:
+    """Start, follow and move dossiers."""
+
+
+@dossier.command("start")
+@click.argument("code")
+@click.option("--set", "values", multiple=True, help="NAME=VALUE of the application form (repeatable).")
+@click.option("--json", "json_text", help="The application form as a JSON object.")
+@click.option("--unit", help="Receiving unit (default: the office).")
+def dossier_start(code, values, json_text, unit) -> None:
+    data = pairs(values, json_text)
+    dossier_code = get_runtime().dossiers.start(
+        code, data, Actor.applicant(str(data.get("full_name", "applicant"))), unit
+    )
+    click.echo(dossier_code)
+
+
+@dossier.command("show")
+@click.argument("code")
+@click.option("--raw", is_flag=True, help="Each event as its kind and data (JSON) instead of in words.")
+def dossier_show(code, raw) -> None:
+    """Status, open tasks and the full history of a dossier, times in office time."""
+    runtime = get_runtime()
+    service, zone = runtime.dossiers, ZoneInfo(runtime.settings.timezone)
+    d = service.get(code)
+    status = DossierStatus(d.status)
+    click.echo(f"{d.code}  {d.procedure_code}  {d.applicant_name}  status {status.value} {status.label_en}")
+    if d.appointment_at is not None:
+        click.echo(
+            f"  received {d.received_on.isoformat()}, appointment {d.appointment_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        )
+    for t in service.open_tasks(code):
+        click.echo(
+            f"  open task #{t.id} {t.element_id} ({t.role}, {t.status}{', ' + t.assignee if t.assignee else ''})"
+        )
+    with runtime.db.read() as session:
+        view = dossier_view(session, runtime.versions, code)
+        titles = {t.id: t.title for t in inbox.dossier_tasks(session, code)}
+    for e in view.events:
+        said = f"{e.kind} {json.dumps(e.data, ensure_ascii=False)}" if raw else describe(view.meta, e, zone, titles).en
+        click.echo(f"  {e.at.astimezone(zone):%Y-%m-%d %H:%M:%S} {e.actor}: {said}")
+
+
+@dossier.command("message")
+@click.argument("code")
+@click.argument("name")
+@click.option("--json", "json_text", help="Payload as a JSON object.")
+def dossier_message(code, name, json_text) -> None:
+    """Deliver a message (e.g. supplement_received, postal_delivered)."""
+    get_runtime().dossiers.deliver_message(code, name, json_object(json_text), Actor.system())
+    click.echo(f"{name} delivered to {code}")
