@@ -235,7 +235,7 @@ def test_a_p02_dossier_from_submission_to_result(motcua):
     motcua.ok("task", "complete", str(task), "--as", "hoa", "--set", "decision=approve")
 
     assert motcua.open_tasks(code) == {}
-    shown = motcua.ok("dossier", "show", code).splitlines()
+    shown = motcua.ok("dossier", "show", code, "--raw").splitlines()
     assert shown[0] == f"{code}  P02  {P02_APPLICATION['full_name']}  status 10 Result returned"
     assert re.fullmatch(r"  received \d{4}-\d\d-\d\d, appointment \d{4}-\d\d-\d\d 17:00", shown[1]), shown[1]
     history = [re.sub(r"^  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", "", line) for line in shown[2:]]
@@ -258,6 +258,25 @@ def test_a_p02_dossier_from_submission_to_result(motcua):
     assert statuses == ["1", "2", "4", "9", "10"]
     assert 'task_completed {"task": "leader_approval"' in "\n".join(history)
     assert '"decision": "approve"' in "\n".join(history)
+
+    # in words by default, as the officers' history page says it
+    words = motcua.ok("dossier", "show", code)
+    assert "Phạm Thị Hoa: Completed the task “Xem xét, ký duyệt kết quả”: Approve and sign\n" in words
+    assert "Phạm Thị Hoa: Status changed to: Result returned\n" in words
+    assert "task_completed" not in words
+
+
+def test_dossier_show_gives_times_in_office_time(motcua):
+    motcua.ok("db", "upgrade")
+    code = motcua.start_p02()
+
+    def submitted_hour(zone: str) -> int:
+        motcua.env["MOTCUA_TIMEZONE"] = zone
+        shown = motcua.ok("dossier", "show", code)
+        return int(re.search(r"^  \d{4}-\d\d-\d\d (\d\d):\d\d:\d\d .*: Dossier submitted", shown, re.M)[1])
+
+    assert submitted_hour("Asia/Tokyo") == (submitted_hour("Asia/Ho_Chi_Minh") + 2) % 24
+    assert submitted_hour("UTC") == (submitted_hour("Asia/Ho_Chi_Minh") - 7) % 24
 
 
 def test_a_bad_form_value_is_refused_naming_the_field_and_changes_nothing(office):
@@ -297,7 +316,7 @@ def test_completing_a_completed_task_says_who_completed_it(office):
 
     assert re.fullmatch(
         r"error: Task 'Kiểm tra thành phần hồ sơ' was already completed by Nguyễn Thị Lan "
-        r"at \d{4}-\d\d-\d\d \d\d:\d\d UTC\n",
+        r"at \d\d/\d\d/\d{4} \d\d:\d\d\n",  # in office time
         message,
     ), message
     assert "Trần Văn Minh" not in office.ok("dossier", "show", code)
