@@ -212,7 +212,7 @@ def bare_subject(name: str, scenario: Scenario, make_engine) -> Subject:
 def plain_serializer() -> BpmnWorkflowSerializer:
     """SpiffWorkflow's own serializer, which writes the spec into every instance.
 
-    It needs the same extras as engine/state.py: converters for the engine's clock-driven timer
+    It needs the same extras as engine/workflow/state.py: converters for the engine's clock-driven timer
     definitions (here also inside the spec) and for the dates and decimals the forms put into data.
     """
     config = copy(SPIFF_CONFIG)
@@ -247,7 +247,7 @@ class EngineBench:
         event.listen(runtime.db.engine, "begin", self._count_transaction)
 
     def _count_statement(self, _conn, _cursor, statement: str, *_args) -> None:
-        # SQLite's explicit BEGINs (engine/db.py) are left out: PostgreSQL's travel with the first query
+        # SQLite's explicit BEGINs (engine/data/db.py) are left out: PostgreSQL's travel with the first query
         if not statement.startswith("BEGIN"):
             self.statements += 1
 

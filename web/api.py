@@ -1,5 +1,5 @@
 """Signed updates from outside systems (the post office, the bank). Exempt from CSRF: they carry an
-HMAC signature instead of a session, checked over the raw body by engine.inbound."""
+HMAC signature instead of a session, checked over the raw body by engine.integration.inbound."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Health-insurance cards issued by dossiers (P03's card_issue task), projected into `hi_cards`
-in the task's own transaction so that renewal reminders (engine/reminders.py) can find them."""
+in the task's own transaction so that renewal reminders (engine/integration/reminders.py) can find them."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ per monthly amount**, half up to the whole đồng (:func:`round_half_up`): the 
 contribution and the monthly support are each rounded; the monthly payable is their difference
 and the period payable is ``months * monthly_payable``, both exact, never rounded again.
 
-Diagrams call these functions from scripts (see ``engine/rules.py``); a refusal is a
+Diagrams call these functions from scripts (see ``engine/workflow/rules.py``); a refusal is a
 ``ValueError`` whose message says what is wrong in plain words.
 """
 

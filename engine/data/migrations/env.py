@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the connection `engine.migrate` hands over."""
+"""Alembic environment: runs migrations on the connection `engine.data.migrate` hands over."""
 
 from alembic import context
 from sqlalchemy import create_engine

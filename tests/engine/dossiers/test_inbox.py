@@ -1,4 +1,4 @@
-"""Officers' inboxes (engine/inbox.py): views, visibility, filters, paging, counts and the SLA badge."""
+"""Officers' inboxes (engine/dossiers/inbox.py): views, visibility, filters, paging, counts and the SLA badge."""
 
 from __future__ import annotations
 

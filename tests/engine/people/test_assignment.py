@@ -1,4 +1,4 @@
-"""Who may claim, release, reassign and complete a task: the rules in engine/assignment.py."""
+"""Who may claim, release, reassign and complete a task: the rules in engine/people/assignment.py."""
 
 from __future__ import annotations
 
@@ -95,5 +95,5 @@ def test_completing_an_unclaimed_task_claims_it_on_the_way(runtime, office, task
 def test_a_done_task_cannot_be_claimed_or_released(runtime, office, task):
     runtime.dossiers.complete_task(task.id, office.desk, {"decision": "accept"})
     for action in (runtime.dossiers.claim, runtime.dossiers.unclaim):
-        with pytest.raises(TaskNotOpen, match="already completed by Nguyễn Thị Lan at 02/03/2026 09:00$"):
+        with pytest.raises(TaskNotOpen, match=r"already completed by Nguyễn Thị Lan at 02/03/2026 09:00$"):
             action(task.id, office.desk)  # (the clock says 09:00 in the office, 02:00 UTC)

@@ -96,7 +96,7 @@ def test_p02_has_its_limit_and_the_forms_of_its_shared_steps():
 def test_the_deployed_metadata_reads_back_to_the_forms_that_were_validated():
     p02 = load_catalogue(BPMN_DIR, WORKFLOWS_DIR).procedures["P02"]
 
-    deployed, problems = read_procedure(p02.raw_meta, "deployed P02")  # as engine/versions.py reads it
+    deployed, problems = read_procedure(p02.raw_meta, "deployed P02")  # as engine/workflow/versions.py reads it
 
     assert problems == []
     assert deployed.tasks == p02.meta.tasks

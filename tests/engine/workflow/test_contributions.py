@@ -1,4 +1,4 @@
-"""Contribution arithmetic (engine/contributions.py) and the dated figures of workflows/rates.yaml."""
+"""Contribution arithmetic (engine/workflow/contributions.py) and the dated figures of workflows/rates.yaml."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """P02 through the engine: the state support comes from the decision table valid on the day the
-dossier was submitted, and the contribution from engine/contributions.py."""
+dossier was submitted, and the contribution from engine/workflow/contributions.py."""
 
 from __future__ import annotations
 
