@@ -25,6 +25,11 @@ def serve(host, port, threads, interval) -> None:
     import web  # here, not at the top: the web app takes most of a second to import, and only serve needs it
 
     runtime = get_runtime()
+    problems = runtime.settings.unsafe_defaults()
+    if runtime.settings.is_production and problems:
+        raise click.ClickException("refusing to start in production: " + "; ".join(problems))
+    for problem in problems:  # fine on a developer's machine, never in an office
+        click.echo(f"warning: {problem}", err=True)
     app = web.create_app(runtime=runtime)
     stop = threading.Event()
     scheduler = Scheduler(runtime)  # the outbox too, unless a Celery broker is set: then the Celery workers do it

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRETS = ("dev-post-secret", "dev-bank-secret")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,15 @@ class Settings:
     bank_url: str = "http://127.0.0.1:8100/bank"
     notify_url: str = "http://127.0.0.1:8100/notify"
     # shared secrets that sign webhooks from the post and the bank (HMAC-SHA256 with a timestamp)
-    post_secret: str = "dev-post-secret"
-    bank_secret: str = "dev-bank-secret"
+    post_secret: str = DEVELOPMENT_SECRETS[0]
+    bank_secret: str = DEVELOPMENT_SECRETS[1]
+    # where people reach the product: every link that leaves it (reset links, slips' QR codes,
+    # messages) starts with this, never with the Host header of a request
+    public_url: str = DEFAULT_PUBLIC_URL
+    # "production" refuses to start with development secrets or without a public https address
+    environment: str = "development"
+    # reverse proxies in front of the web server whose X-Forwarded-For/-Proto to believe (0: none)
+    proxy_hops: int = 0
     # set (e.g. redis://127.0.0.1:6379/0) to run the outbox worker under Celery instead of in-process
     celery_broker: str = ""
     outbox_max_attempts: int = 8
@@ -55,6 +64,9 @@ class Settings:
             "notify_url": env.get("MOTCUA_NOTIFY_URL", cls.notify_url),
             "post_secret": env.get("MOTCUA_POST_SECRET", cls.post_secret),
             "bank_secret": env.get("MOTCUA_BANK_SECRET", cls.bank_secret),
+            "public_url": env.get("MOTCUA_PUBLIC_URL", cls.public_url),
+            "environment": env.get("MOTCUA_ENV", cls.environment),
+            "proxy_hops": int(env.get("MOTCUA_PROXY_HOPS", cls.proxy_hops)),
             "celery_broker": env.get("MOTCUA_CELERY_BROKER", cls.celery_broker),
             "outbox_max_attempts": int(env.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts)),
             "outbox_lease_seconds": float(env.get("MOTCUA_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds)),
@@ -62,3 +74,17 @@ class Settings:
         }
         values.update(overrides)
         return cls(**values)
+
+    def unsafe_defaults(self) -> list[str]:
+        """What would be unsafe to run an office on: development secrets, no public https address."""
+        problems = []
+        for name, value in (("MOTCUA_POST_SECRET", self.post_secret), ("MOTCUA_BANK_SECRET", self.bank_secret)):
+            if value in DEVELOPMENT_SECRETS or len(value) < 16:
+                problems.append(f"{name} is a development default or shorter than 16 characters")
+        if self.public_url == DEFAULT_PUBLIC_URL or not self.public_url.startswith("https://"):
+            problems.append("MOTCUA_PUBLIC_URL is not set to the office's https address")
+        return problems
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"

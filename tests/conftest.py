@@ -30,6 +30,8 @@ from tests.web.helpers import PASSWORD
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
 # Monday 2 March 2026, 09:00 in Vietnam: an ordinary working morning
+# where the product says people reach it (links in messages and on slips)
+PUBLIC_URL = "https://motcua.test"
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
@@ -111,7 +113,7 @@ def password_hash() -> str:
 @pytest.fixture
 def settings(database_url) -> Settings:
     """The runtime's settings; a test module overrides this to point at other outside systems."""
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, public_url=PUBLIC_URL)
 
 
 @pytest.fixture

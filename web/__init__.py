@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -16,25 +15,37 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.config import PROJECT_ROOT
 from engine.dossiers.documents import MAX_BYTES
+from engine.people.sessions import IDLE_LIMIT
 from engine.runtime import Runtime
 
-from . import admin, api, auth, errors, i18n, inbox, portal, tracking
+from . import admin, api, auth, errors, https, i18n, inbox, portal, tracking
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
 babel = Babel()
 
 
+class UnsafeSettings(RuntimeError):
+    """MOTCUA_ENV=production with settings no office should run on."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("refusing to start in production: " + "; ".join(problems))
+        self.problems = problems
+
+
 def create_app(test_config: dict | None = None, runtime: Runtime | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     runtime = runtime or Runtime.create()
+    if runtime.settings.is_production and (problems := runtime.settings.unsafe_defaults()):
+        raise UnsafeSettings(problems)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("MOTCUA_SECRET_KEY") or _instance_secret(Path(app.instance_path)),
-        # sessions expire two hours after the last request
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
+        # logins end two hours after the last request (on the server: engine.people.sessions)
+        PERMANENT_SESSION_LIFETIME=IDLE_LIMIT,
         SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Secure on every https request anyway (web/https.py); this makes it Secure on every request
         SESSION_COOKIE_SECURE=os.environ.get("MOTCUA_SECURE_COOKIES") == "1",
         # a form with several documents; each one is also held to MAX_UPLOAD_BYTES
         MAX_CONTENT_LENGTH=8 * MAX_BYTES,
@@ -48,6 +59,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     if test_config:
         app.config.update(test_config)
     app.extensions["motcua.runtime"] = runtime
+    https.init_app(app, runtime.settings.proxy_hops)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

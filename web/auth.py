@@ -1,7 +1,8 @@
 """Logging in and out: applicants (citizen ID / tax code, phone or e-mail) and officers (username).
 
-The session holds who is logged in and, for applicants, the account's session epoch: a password
-reset bumps the epoch, which ends every session opened with the old password.
+The browser's session cookie holds only a login's token; the login itself is kept on the server
+(engine.people.sessions), so logging out, a password change or two idle hours end it for every copy
+of the cookie.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from engine.errors import EngineError
 from engine.forms import FormError
-from engine.people import accounts
+from engine.people import accounts, sessions
 
 from .context import field_errors, flash_error, runtime
+from .links import public_url_for
 from .redirects import local_target
 
 bp = Blueprint("auth", __name__)
@@ -30,18 +32,21 @@ def init_app(app: Flask) -> None:
 def _load_user() -> None:
     g.account = g.officer = None
     g.officer_roles = []
-    if "account_id" in session:
-        with runtime().db.read() as db:
-            g.account = accounts.signed_in_account(db, session["account_id"], session.get("epoch"))
-        if g.account is None:
-            session.clear()
-    elif "officer_id" in session:
-        with runtime().db.read() as db:
-            officer = accounts.signed_in_officer(db, session["officer_id"])
-        if officer is None:
-            session.clear()
-        else:
-            g.officer, g.officer_roles = officer
+    token = session.get("login")
+    if not token:
+        return
+    rt, now = runtime(), runtime().clock.now()
+    with rt.db.read() as db:
+        login = sessions.live_login(db, token, now, idle=current_app.permanent_session_lifetime)
+        if login is not None and login.account_id is not None:
+            g.account = accounts.signed_in_account(db, login.account_id)
+        elif login is not None:
+            g.officer, g.officer_roles = accounts.signed_in_officer(db, login.user_id) or (None, [])
+    if g.account is None and g.officer is None:
+        _forget_login()
+    elif sessions.needs_touch(login, now):
+        with rt.db.write() as db:
+            sessions.touch(db, login, now)
 
 
 def applicant_required(view: Callable) -> Callable:
@@ -66,11 +71,20 @@ def officer_required(view: Callable) -> Callable:
     return wrapped
 
 
-def _start_session(**who) -> None:
-    lang = session.get("lang")
-    session.clear()  # a new session id on login: a fixed one cannot be carried over
+def _start_session(**who: int) -> None:
+    """Log the browser in as an account (account_id=) or an officer (user_id=): a new login on the
+    server, a new token in the cookie (a token planted before cannot be carried over)."""
+    with runtime().db.write() as db:
+        token = sessions.open_login(db, runtime().clock.now(), **who)
+    _forget_login()
     session.permanent = True
-    session.update(who)
+    session["login"] = token
+
+
+def _forget_login() -> None:
+    """Empty the browser's session, keeping only its language."""
+    lang = session.get("lang")
+    session.clear()
     if lang:
         session["lang"] = lang
 
@@ -96,7 +110,7 @@ def signup():
                     form.get("password_confirm", ""),
                     runtime().clock.now(),
                 )
-                who = {"account_id": account.id, "epoch": account.session_epoch}
+                who = {"account_id": account.id}
         except FormError as e:
             errors = field_errors(e)
         else:
@@ -113,7 +127,7 @@ def login():
                 account = accounts.authenticate(
                     db, request.form.get("identifier", ""), request.form.get("password", "")
                 )
-                who = {"account_id": account.id, "epoch": account.session_epoch}
+                who = {"account_id": account.id}
         except EngineError as e:
             flash_error(e)
             return render_template("auth/login.html", form=request.form), 400
@@ -130,7 +144,7 @@ def officer_login():
                 user = accounts.authenticate_officer(
                     db, request.form.get("username", ""), request.form.get("password", "")
                 )
-                who = {"officer_id": user.id}
+                who = {"user_id": user.id}
         except EngineError as e:
             flash_error(e)
             return render_template("auth/officer_login.html", form=request.form), 400
@@ -141,10 +155,9 @@ def officer_login():
 
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    with runtime().db.write() as db:
+        sessions.end_login(db, session.get("login"), runtime().clock.now())
+    _forget_login()
     return redirect(url_for("portal.home"))
 
 
@@ -158,7 +171,7 @@ def forgot_password():
                     db,
                     identifier,
                     runtime().clock.now(),
-                    lambda token: url_for("auth.reset_password", token=token, _external=True),
+                    lambda token: public_url_for("auth.reset_password", token=token),
                 )
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html")
@@ -183,7 +196,7 @@ def reset_password(token: str):
             flash_error(e)
             return redirect(url_for("auth.forgot_password"))
         else:
-            session.clear()
+            _forget_login()
             flash(_("Your password has been changed. Log in with the new password."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", errors=errors, token=token), (400 if errors else 200)

@@ -30,6 +30,7 @@ from . import printouts
 from .auth import officer_required
 from .context import field_errors, flash_error, runtime
 from .i18n import pick
+from .links import public_url_for
 from .redirects import local_target
 
 bp = Blueprint("inbox", __name__, url_prefix="/officer")
@@ -354,7 +355,7 @@ def document(code: str, doc_id: int):
 
 
 def _tracking_url(view: DossierView) -> str:
-    return url_for("tracking.track", code=view.code, _external=True)
+    return public_url_for("tracking.track", code=view.code)
 
 
 @bp.get("/dossiers/<code>/form-01.pdf")

@@ -25,6 +25,7 @@ from . import printouts
 from .auth import applicant_required
 from .context import field_errors, flash_error, runtime
 from .i18n import pick
+from .links import public_url_for
 
 bp = Blueprint("portal", __name__)
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
@@ -374,4 +375,4 @@ def _own(code: str) -> DossierView:
 
 
 def _tracking_url(code: str) -> str:
-    return url_for("tracking.track", code=code, _external=True)
+    return public_url_for("tracking.track", code=code)

@@ -164,8 +164,21 @@ class Account(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[utc_time]
-    # bumped when the password changes: sessions started before then are no longer valid
-    session_epoch: Mapped[int] = mapped_column(default=0)
+
+
+class LoginSession(Base):
+    """A browser's login, kept on the server: the cookie carries only its token (whose hash is kept
+    here), so logging out, a password change or an idle timeout ends it for every copy of the cookie."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[utc_time]
+    last_seen_at: Mapped[utc_time]
+    ended_at: Mapped[utc_time | None]
 
 
 class PasswordReset(Base):

@@ -4,7 +4,6 @@ and only a hash of their token is stored."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from engine.data.journal import queue
 from engine.data.models import Account, PasswordReset, RoleAssignment, User
 from engine.errors import EngineError, NotAllowed
 from engine.forms import Field, FormError, Message, validate
+from engine.people.sessions import end_all_logins, token_hash
 
 KINDS = ("individual", "employer", "medical_facility")
 MIN_PASSWORD = 8
@@ -163,13 +163,11 @@ def authenticate_officer(session: Session, username: str, password: str) -> User
     return user
 
 
-def signed_in_account(session: Session, account_id: int, epoch: int | None) -> Account | None:
-    """The account a browser session says is logged in, detached to keep for the request; None
-    when it is gone or a password reset ended its sessions (a new epoch)."""
+def signed_in_account(session: Session, account_id: int) -> Account | None:
+    """The account of a live login, detached to keep for the request; None when it is gone."""
     account = session.get(Account, account_id)
-    if account is None or account.session_epoch != epoch:
-        return None
-    session.expunge(account)
+    if account is not None:
+        session.expunge(account)
     return account
 
 
@@ -186,12 +184,14 @@ def signed_in_officer(session: Session, user_id: int) -> tuple[User, list[tuple[
     return user, [(role, unit) for role, unit in roles]
 
 
-def set_officer_password(session: Session, user: User, password: str) -> None:
+def set_officer_password(session: Session, user: User, password: str, now: datetime) -> None:
+    """A new password for an officer; it ends their logins."""
     errors: dict[str, Message] = {}
     _check_password(password, None, errors)
     if errors:
         raise FormError(errors)
     user.password_hash = hash_password(password)
+    end_all_logins(session, now, user_id=user.id)
 
 
 def request_reset(session: Session, identifier: str, now: datetime, link: Callable[[str], str]) -> None:
@@ -200,10 +200,12 @@ def request_reset(session: Session, identifier: str, now: datetime, link: Callab
     account = _find(session, identifier)
     if account is None:
         return
+    # one live link per account: a newer one voids those sent before
+    _void_links(session, account.id)
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordReset(
-            account_id=account.id, token_hash=_token_hash(token), created_at=now, expires_at=now + RESET_VALID_FOR
+            account_id=account.id, token_hash=token_hash(token), created_at=now, expires_at=now + RESET_VALID_FOR
         )
     )
     queue(
@@ -225,7 +227,7 @@ def reset_password(session: Session, token: str, password: str, confirm: str, no
     if errors:
         raise FormError(errors)
     reset = session.scalars(
-        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token or ""))
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
     ).one_or_none()
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise NotAllowed(
@@ -234,10 +236,15 @@ def reset_password(session: Session, token: str, password: str, confirm: str, no
         )
     account = session.get(Account, reset.account_id)
     account.password_hash = hash_password(password)
-    account.session_epoch += 1  # log out every session started with the old password
     reset.used_at = now
+    # the new password ends every login and every other link sent for the old one
+    end_all_logins(session, now, account_id=account.id)
+    _void_links(session, account.id)
     return account
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _void_links(session: Session, account_id: int) -> None:
+    """Reset links sent for the account and not used yet open nothing any more."""
+    session.execute(
+        delete(PasswordReset).where(PasswordReset.account_id == account_id, PasswordReset.used_at.is_(None))
+    )

@@ -331,3 +331,12 @@ def test_completing_a_completed_task_with_a_stale_form_says_who_completed_it(off
     message = office.fails("task", "complete", str(task), "--as", "minh")
 
     assert "already completed by Nguyễn Thị Lan" in message
+
+
+def test_serve_refuses_to_start_in_production_on_development_settings(motcua):
+    motcua.ok("db", "upgrade")
+    motcua.env["MOTCUA_ENV"] = "production"
+    result = motcua.run("serve", "--port", "0")
+    message = result.stderr
+    assert result.returncode == 1 and "refusing to start in production" in message
+    assert "MOTCUA_POST_SECRET" in message and "MOTCUA_PUBLIC_URL" in message

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.data.models import Account, OutboxMessage
 from engine.errors import NotAllowed
 from engine.forms import FormError
-from engine.people import accounts
+from engine.people import accounts, sessions
 from engine.people.officers import add_user
 
 VALUES = {"full_name": "Trần Thị Mai", "phone": "0912 345 678", "email": "Mai@Example.vn", "address": ""}
@@ -79,16 +79,19 @@ def test_an_id_number_phone_or_email_already_used_is_refused(runtime, clock):
 
 def test_a_reset_link_works_once_within_the_hour(runtime, clock):
     with runtime.db.write() as session:
-        _register(session, clock.now())
+        account_id = _register(session, clock.now()).id
+        login = sessions.open_login(session, clock.now(), account_id=account_id)
     links = []
     with runtime.db.write() as session:
         accounts.request_reset(session, "0912345678", clock.now(), lambda token: links.append(token) or f"/r/{token}")
     with runtime.db.read() as session:
         message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one()
         assert message.payload["link"] == f"/r/{links[0]}" and message.payload["email"] == "mai@example.vn"
+        assert sessions.live_login(session, login, clock.now()) is not None
     with runtime.db.write() as session:
-        account = accounts.reset_password(session, links[0], "new-password-1", "new-password-1", clock.now())
-        assert account.session_epoch == 1
+        accounts.reset_password(session, links[0], "new-password-1", "new-password-1", clock.now())
+    with runtime.db.read() as session:
+        assert sessions.live_login(session, login, clock.now()) is None  # the new password ended it
     with runtime.db.write() as session, pytest.raises(NotAllowed):
         accounts.reset_password(session, links[0], "new-password-2", "new-password-2", clock.now())
     with runtime.db.write() as session:
@@ -112,9 +115,57 @@ def test_officer_passwords(runtime):
         with pytest.raises(accounts.LoginFailed):  # no password set yet: cannot log in
             accounts.authenticate_officer(session, "lan.desk", "")
         with pytest.raises(FormError):
-            accounts.set_officer_password(session, user, "short")
-        accounts.set_officer_password(session, user, "mat-khau-2026")
+            accounts.set_officer_password(session, user, "short", runtime.clock.now())
+        accounts.set_officer_password(session, user, "mat-khau-2026", runtime.clock.now())
     with runtime.db.read() as session:
         assert accounts.authenticate_officer(session, "lan.desk", "mat-khau-2026").full_name == "Nguyễn Thị Lan"
         with pytest.raises(accounts.LoginFailed):
             accounts.authenticate_officer(session, "lan.desk", "wrong-password")
+
+
+def _ask_for_links(runtime, clock, count: int) -> list[str]:
+    links: list[str] = []
+    for _ in range(count):
+        with runtime.db.write() as session:
+            accounts.request_reset(session, "0912345678", clock.now(), lambda token: links.append(token) or token)
+    return links
+
+
+def _reset(runtime, clock, token: str, password: str) -> None:
+    with runtime.db.write() as session:
+        accounts.reset_password(session, token, password, password, clock.now())
+
+
+def test_a_newer_reset_link_voids_the_older_ones(runtime, clock):
+    with runtime.db.write() as session:
+        _register(session, clock.now())
+    older, newer = _ask_for_links(runtime, clock, 2)
+    with pytest.raises(NotAllowed):
+        _reset(runtime, clock, older, "from-the-old-link")
+    _reset(runtime, clock, newer, "from-the-new-link")
+    with runtime.db.write() as session:
+        accounts.authenticate(session, "051090001234", "from-the-new-link")
+
+
+def test_a_password_change_voids_every_other_link(runtime, clock):
+    """A link sent, then another asked for and used: nothing from before the change opens anything."""
+    with runtime.db.write() as session:
+        _register(session, clock.now())
+    (first,) = _ask_for_links(runtime, clock, 1)
+    _reset(runtime, clock, first, "changed-once-1")
+    (second,) = _ask_for_links(runtime, clock, 1)
+    _reset(runtime, clock, second, "changed-twice-2")
+    for spent in (first, second):
+        with pytest.raises(NotAllowed):
+            _reset(runtime, clock, spent, "never-this-one")
+
+
+def test_a_new_officer_password_ends_the_officers_logins(runtime, clock):
+    with runtime.db.write() as session:
+        user = add_user(session, "lan.desk", "Nguyễn Thị Lan")
+        accounts.set_officer_password(session, user, "mat-khau-2026", clock.now())
+        login = sessions.open_login(session, clock.now(), user_id=user.id)
+    with runtime.db.write() as session:
+        accounts.set_officer_password(session, session.get(type(user), user.id), "mat-khau-moi-2027", clock.now())
+    with runtime.db.read() as session:
+        assert sessions.live_login(session, login, clock.now()) is None
