@@ -20,7 +20,6 @@ from .context import runtime
 bp = Blueprint("admin", __name__, url_prefix="/officer/admin")
 
 ADMIN_ROLE = "admin"
-BODY_SHOWN = 200  # characters of a refused body on the page; the whole of it stays in the database
 
 
 @bp.app_template_global()
@@ -74,5 +73,5 @@ def webhooks():
     raw = request.args.get("page", "")
     number = min(int(raw), 100_000) if raw.isdigit() and int(raw) > 0 else 1  # no OFFSET overflows
     with runtime().db.read() as db:
-        page = inbound.refusals(db, number, current_app.config["PAGE_SIZE"], BODY_SHOWN)
+        page = inbound.refusals(db, number, current_app.config["PAGE_SIZE"])
     return render_template("admin/webhooks.html", page=page)

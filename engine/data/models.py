@@ -371,16 +371,22 @@ class WebhookReceipt(Base):
     payload: Mapped[dict[str, Any]]
 
 
-class WebhookRefusal(Base):
-    """An update that was refused (unsigned, wrongly signed, too old, replayed), for the administrator."""
+class WebhookRefusalCount(Base):
+    """Updates refused (unsigned, wrongly signed, too old, replayed, ...), counted by source, reason
+    and office day, with the start of the latest one: a flood of bad requests adds to a count, never
+    a row per request."""
 
-    __tablename__ = "webhook_refusals"
+    __tablename__ = "webhook_refusal_counts"
+    __table_args__ = (UniqueConstraint("source", "reason", "day"),)
 
     id: Mapped[intpk]
     source: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(String(200))
-    received_at: Mapped[utc_time] = mapped_column(index=True)
-    body: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    count: Mapped[int]
+    first_at: Mapped[utc_time]
+    last_at: Mapped[utc_time]
+    last_body: Mapped[str] = mapped_column(Text)  # the start of the latest refused body
 
 
 class LateDossier(Base):

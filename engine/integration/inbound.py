@@ -21,13 +21,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.data.journal import record
-from engine.data.models import Dossier, WebhookReceipt, WebhookRefusal
+from engine.data.models import Dossier, WebhookReceipt, WebhookRefusalCount
 from engine.dossiers.documents import check_upload
 from engine.dossiers.inbox import Page
 from engine.dossiers.service import DossierService
@@ -49,7 +51,7 @@ POSTAL_MESSAGES = {
     "in_transit": None,
 }
 BANK_MESSAGES = {"confirmed": "bank_confirmed", "rejected": "bank_rejected"}
-_KEPT_BODY = 4000  # characters of a refused body kept (a paper dossier's files are not)
+_KEPT_BODY = 500  # characters of the latest refused body kept with its count (files are not)
 
 
 @dataclass(frozen=True)
@@ -247,10 +249,23 @@ def _keep(service: DossierService, source: str, payload: dict, also=None) -> Non
 
 
 def _refuse(service: DossierService, source: str, reason: str, raw: bytes) -> None:
-    body = raw.decode("utf-8", errors="replace")[:_KEPT_BODY]
+    """Log the refusal and add it to the day's count (one row per source, reason and day, however
+    many requests come: a flood of bad ones cannot fill the database)."""
     log.warning("refused an update from %s: %s", source, reason)
+    now = service.clock.now()
+    day = now.astimezone(ZoneInfo(service.settings.timezone)).date()
+    body = raw.decode("utf-8", errors="replace")[:_KEPT_BODY]
+    count = WebhookRefusalCount.__table__
+    insert = (sqlite.insert if service.db.is_sqlite else postgresql.insert)(count).values(
+        source=source, reason=reason[:40], day=day, count=1, first_at=now, last_at=now, last_body=body
+    )
     with service.db.write() as session:
-        session.add(WebhookRefusal(source=source, reason=reason, received_at=service.clock.now(), body=body))
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["source", "reason", "day"],
+                set_={"count": count.c.count + 1, "last_at": now, "last_body": body},
+            )
+        )
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
@@ -267,15 +282,11 @@ def _errors(errors: dict[str, Message]) -> dict[str, Any]:
     return {"ok": False, "error": "invalid", "errors": {name: {"vi": m.vi, "en": m.en} for name, m in errors.items()}}
 
 
-def refusals(session: Session, page: int, size: int, body_shown: int = 200) -> Page:
-    """One page of refused updates, newest first, with the first `body_shown` characters of each
-    body (the whole of it stays in the database), and how many there are in all."""
-    r = WebhookRefusal
+def refusals(session: Session, page: int, size: int) -> Page:
+    """One page of refusal counts, the latest day first, and how many rows there are in all."""
+    r = WebhookRefusalCount
     total = session.scalar(select(func.count()).select_from(r)) or 0
-    rows = session.execute(
-        select(r.received_at, r.source, r.reason, func.substr(r.body, 1, body_shown).label("body"))
-        .order_by(r.received_at.desc(), r.id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
+    rows = session.scalars(
+        select(r).order_by(r.day.desc(), r.last_at.desc(), r.id.desc()).limit(size).offset((page - 1) * size)
     ).all()
-    return Page(rows, total, page, size)
+    return Page(list(rows), total, page, size)

@@ -3,12 +3,12 @@ refused webhooks; nobody else comes in."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from engine.data.models import OutboxMessage, User, WebhookRefusal
+from engine.data.models import OutboxMessage, User, WebhookRefusalCount
 from engine.people.officers import Actor, grant
 from tests.helpers import P02_APPLICATION
 
@@ -102,26 +102,30 @@ def test_retry_refuses_nothing_ticked_and_a_post_without_a_token(runtime, admin)
     assert status_of(runtime, message) == ("dead", 8)
 
 
-def test_refused_webhooks_newest_first_paged_with_the_start_of_the_body(runtime, admin, app):
+def test_refused_webhooks_counted_by_day_latest_first_paged_with_the_start_of_the_latest_body(runtime, admin, app):
     app.config["PAGE_SIZE"] = 2
     now = runtime.clock.now()
     with runtime.db.write() as session:
         for i in range(3):
             session.add(
-                WebhookRefusal(
+                WebhookRefusalCount(
                     source="post" if i else "bank",
-                    reason=f"bad signature {i}",
-                    received_at=now + timedelta(minutes=i),
-                    body=f"body-{i}-" + "a" * 300 + "TAIL",
+                    reason=f"bad_signature_{i}",
+                    day=date(2026, 3, 1 + i),
+                    count=10 + i,
+                    first_at=now + timedelta(days=i),
+                    last_at=now + timedelta(days=i, hours=1),
+                    last_body=f"body-{i}-" + "a" * 300 + "TAIL",
                 )
             )
     page = admin.text(WEBHOOKS)
     assert "Refused webhooks" in page and "Page 1 of 2" in page
-    assert "bad signature 2" in page and "bad signature 1" in page and "bad signature 0" not in page
-    assert page.index("bad signature 2") < page.index("bad signature 1")
-    assert ("body-2-" + "a" * 193) in page and "TAIL" not in page and ("a" * 194) not in page  # 200 characters
+    assert "bad_signature_2" in page and "bad_signature_1" in page and "bad_signature_0" not in page
+    assert page.index("bad_signature_2") < page.index("bad_signature_1")
+    assert "<td>12</td>" in page and "<td>11</td>" in page  # how many of each
+    assert ("body-2-" + "a" * 190) in page and "TAIL" not in page  # the start of the latest one
     page = admin.text(f"{WEBHOOKS}?page=2")
-    assert "bad signature 0" in page and "<td>bank</td>" in page and "bad signature 2" not in page
+    assert "bad_signature_0" in page and "<td>bank</td>" in page and "bad_signature_2" not in page
 
 
 @pytest.mark.parametrize("who", ["officer", "applicant"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import DateTime, column, insert, select, table
 
 from engine.data.db import Database
 from engine.data.migrate import upgrade
-from engine.data.models import ProcedureVersion, TaskPurpose
+from engine.data.models import ProcedureVersion, TaskPurpose, WebhookRefusalCount
 from engine.data.scratch import scratch_database
 from engine.workflow.versions import metadata_of
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
@@ -63,3 +63,58 @@ def test_versions_deployed_before_task_purposes_get_them(fresh_database, catalog
     assert meta.purpose_of("postal_dispatch") == "return_post"
     assert meta.purpose_of("collect_review") is None
     assert sorted(rows) == sorted(catalogue.procedures["P02"].meta.purposes.items())
+
+
+def test_refused_webhooks_kept_one_by_one_become_counts_by_day(fresh_database):
+    db = fresh_database
+    upgrade(db, "0014")
+    refusals = table(
+        "webhook_refusals",
+        column("source"),
+        column("reason"),
+        column("received_at", DateTime(timezone=True)),
+        column("body"),
+    )
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(refusals),
+            [
+                # 16:00 and 18:00 UTC on 1 March are the 1st and the 2nd in Vietnam
+                {
+                    "source": "post",
+                    "reason": "too_old",
+                    "received_at": datetime(2026, 3, 1, 16, tzinfo=UTC),
+                    "body": "a",
+                },
+                {
+                    "source": "post",
+                    "reason": "too_old",
+                    "received_at": datetime(2026, 3, 1, 18, tzinfo=UTC),
+                    "body": "b",
+                },
+                {
+                    "source": "post",
+                    "reason": "too_old",
+                    "received_at": datetime(2026, 3, 1, 19, tzinfo=UTC),
+                    "body": "c",
+                },
+                {
+                    "source": "bank",
+                    "reason": "replayed",
+                    "received_at": datetime(2026, 3, 1, 1, tzinfo=UTC),
+                    "body": "d",
+                },
+            ],
+        )
+
+    upgrade(db)
+
+    with db.read() as session:
+        rows = session.scalars(
+            select(WebhookRefusalCount).order_by(WebhookRefusalCount.day, WebhookRefusalCount.source)
+        ).all()
+    assert [(r.source, r.reason, r.day.isoformat(), r.count, r.last_body) for r in rows] == [
+        ("bank", "replayed", "2026-03-01", 1, "d"),
+        ("post", "too_old", "2026-03-01", 1, "a"),
+        ("post", "too_old", "2026-03-02", 2, "c"),
+    ]
