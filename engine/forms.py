@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+# the most characters a value may have unless the form says otherwise: free text a paragraph or
+# two, everything else (numbers, dates, codes, choices) a short line; nothing longer is even parsed
+DEFAULT_MAX_LENGTH = {"text": 2000, "email": 254}
+SHORT_VALUE = 100
+
 FIELD_TYPES = (
     "text",
     "integer",
@@ -82,6 +87,11 @@ class Field:
     min: int | None = None
     max: int | None = None
     required_if: Mapping[str, Any] = field(default_factory=dict)
+    max_length: int | None = None  # characters; by default DEFAULT_MAX_LENGTH of the type
+
+    @property
+    def length_limit(self) -> int:
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type, SHORT_VALUE)
 
     def is_required(self, values: Mapping[str, Any]) -> bool:
         if self.required:
@@ -121,6 +131,10 @@ def validate(
                 errors[f.name] = Message(f"Vui lòng nhập {f.label.vi}", f"Enter {f.label.en}")
             elif f.type == "boolean":
                 cleaned[f.name] = False
+            continue
+        limit = f.length_limit
+        if len(_as_text(raw)) > limit:
+            errors[f.name] = Message(f"Tối đa {limit} ký tự", f"At most {limit} characters")
             continue
         try:
             cleaned[f.name] = _clean(f, raw, context or {})

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from engine.integration import inbound, outbox
 
 from .auth import officer_required
-from .context import runtime
+from .context import page_number, runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/officer/admin")
 
@@ -70,8 +70,7 @@ def retry():
 @bp.get("/webhooks")
 @admin_required
 def webhooks():
-    raw = request.args.get("page", "")
-    number = min(int(raw), 100_000) if raw.isdigit() and int(raw) > 0 else 1  # no OFFSET overflows
+    number = page_number(request.args.get("page"))
     with runtime().db.read() as db:
         page = inbound.refusals(db, number, current_app.config["PAGE_SIZE"])
     return render_template("admin/webhooks.html", page=page)

@@ -6,11 +6,10 @@ and names of another unit's officers never show); the engine still checks every 
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.dossiers import inbox
@@ -28,7 +27,8 @@ from engine.workflow.versions import current_versions
 
 from . import printouts
 from .auth import officer_required
-from .context import field_errors, flash_error, runtime
+from .context import field_errors, flash_error, page_number, runtime
+from .files import download
 from .i18n import pick
 from .links import public_url_for
 from .redirects import local_target
@@ -55,7 +55,7 @@ def index():
         view = "offered"
     errors: dict[str, str] = {}
     filters = _filters(request.args, errors)
-    page = _page_number(request.args.get("page"))
+    page = page_number(request.args.get("page"))
     officer = _officer()
     rt = runtime()
     with rt.db.read() as db:
@@ -112,11 +112,6 @@ def _filter_args(filters: inbox.Filters) -> dict[str, str]:
         "sort": filters.sort if filters.sort != "due" else None,
     }
     return {k: v for k, v in args.items() if v}
-
-
-def _page_number(raw: str | None) -> int:
-    # bounded, so no OFFSET overflows the database's integers
-    return min(int(raw), 100_000) if raw and raw.isdigit() and int(raw) > 0 else 1
 
 
 # --- claiming ------------------------------------------------------------------------------------
@@ -349,9 +344,7 @@ def document(code: str, doc_id: int):
             doc, content = content_of(db, dossier_id, doc_id)
         except NotFound:
             abort(404)
-    response = send_file(io.BytesIO(content), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download(doc.filename, doc.content_type, content)
 
 
 def _tracking_url(view: DossierView) -> str:

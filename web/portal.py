@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from io import BytesIO
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.dossiers import applicants
@@ -23,7 +22,8 @@ from engine.workflow.versions import current_versions
 
 from . import printouts
 from .auth import applicant_required
-from .context import field_errors, flash_error, runtime
+from .context import field_errors, flash_error, page_number, runtime
+from .files import download
 from .i18n import pick
 from .links import public_url_for
 
@@ -120,7 +120,9 @@ def _apply_page(meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, s
     labels = {f.name: pick(f.label) for f in meta.application}
     labels.update({_document_field(d.id): pick(d.name) for d in meta.documents})
     errors = {name: errors[name] for name in sorted(errors, key=lambda n: order.index(n) if n in order else 0)}
-    submission = request.form.get("submission") or uuid.uuid4().hex
+    submission = request.form.get("submission", "")
+    if not re.fullmatch(r"[0-9a-f]{32}", submission):  # a new form, or a key nobody made: a fresh one
+        submission = uuid.uuid4().hex
     return render_template(
         "portal/apply.html",
         meta=meta,
@@ -182,7 +184,7 @@ def _uploads(input_name: str, doc_type: str) -> list[NewDocument]:
 @bp.get("/dossiers")
 @applicant_required
 def my_dossiers():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args.get("page"))
     size = current_app.config["PAGE_SIZE"]
     with runtime().db.read() as db:
         rows, total = dossiers_of_account(db, g.account.id, page, size)
@@ -258,10 +260,7 @@ def document(code: str, doc_id: int):
             doc, content = applicants.own_document(db, code, g.account.id, doc_id)
     except NotFound:
         abort(404)
-    response = send_file(BytesIO(content), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(doc.filename, doc.content_type, content)
 
 
 @bp.get("/dossiers/<code>/receipt.pdf")

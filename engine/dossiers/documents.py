@@ -4,6 +4,8 @@ brings them, read back only by those allowed to see the dossier (the web layer c
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,9 +17,15 @@ from engine.data.db import insert_later
 from engine.data.models import Document
 from engine.errors import EngineError, not_found
 
-# What applicants may upload, found from the first bytes of the file, never from its name.
+# What applicants may upload, found from the first bytes of the file, never from its name; the
+# stored name ends with the type's extension (a PDF sent as "x.html" is kept as "x.pdf")
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
 MAX_BYTES = 10 * 1024 * 1024
+# what the compressed streams of a PDF may inflate to: a scan of many colour pages stays well under
+# it, a "zip bomb" (1 MB that inflates to 1 GiB) does not
+MAX_INFLATED = 300 * 1024 * 1024
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 
 
 class BadDocument(EngineError):
@@ -34,7 +42,7 @@ class NewDocument:
 
 def check_upload(doc_type: str, filename: str, content: bytes, max_bytes: int = MAX_BYTES) -> NewDocument:
     """Refuse what is not a PDF, JPEG or PNG by its content, empty files and files over the limit."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or "document"
+    name = _clean_name(filename)
     if not content:
         raise BadDocument(f"Tệp '{name}' rỗng", f"The file '{name}' is empty")
     if len(content) > max_bytes:
@@ -45,7 +53,52 @@ def check_upload(doc_type: str, filename: str, content: bytes, max_bytes: int = 
         raise BadDocument(
             f"Tệp '{name}' không phải PDF, JPEG hoặc PNG", f"The file '{name}' is not a PDF, JPEG or PNG file"
         )
-    return NewDocument(doc_type, name, content, kind.mime)
+    if kind.mime == "application/pdf" and _inflates_beyond(content, MAX_INFLATED):
+        limit = MAX_INFLATED // (1024 * 1024)
+        raise BadDocument(
+            f"Tệp '{name}' chứa dữ liệu nén bung ra hơn {limit} MB; hãy lưu lại tệp PDF rồi gửi lại",
+            f"The file '{name}' holds compressed data that inflates to more than {limit} MB; save the PDF again "
+            "and send it again",
+        )
+    return NewDocument(doc_type, _with_extension(name, kind.mime), content, kind.mime)
+
+
+def _clean_name(filename: str | None) -> str:
+    """The file's own name without folders or control characters, at most 255 characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:255] or "document"
+
+
+def _with_extension(name: str, mime: str) -> str:
+    """The name ending with an extension of the detected type: what it claims to be is what it is."""
+    extensions = EXTENSIONS[mime]
+    stem, dot, ext = name.rpartition(".")
+    if dot and f".{ext.lower()}" in extensions:
+        return name
+    base = stem if dot and stem else name
+    return base[: 255 - len(extensions[0])] + extensions[0]
+
+
+def _inflates_beyond(pdf: bytes, limit: int) -> bool:
+    """Whether the zlib (Flate) streams of a PDF inflate to more than `limit` bytes in all. Each is
+    inflated piecewise and thrown away, never held whole; streams that are not Flate (JPEG images,
+    ...) are skipped."""
+    total = 0
+    for start in _STREAM_START.finditer(pdf):
+        end = pdf.find(b"endstream", start.end())
+        if end < 0:
+            break
+        inflater, data = zlib.decompressobj(), pdf[start.end() : end]
+        try:
+            while data and total <= limit:
+                total += len(inflater.decompress(data, 1024 * 1024))
+                data = inflater.unconsumed_tail
+        except zlib.error:
+            continue
+        if total > limit:
+            return True
+    return False
 
 
 def attach(

@@ -23,6 +23,7 @@ from engine.people.sessions import end_all_logins, token_hash
 
 KINDS = ("individual", "employer", "medical_facility")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 256
 RESET_VALID_FOR = timedelta(hours=1)
 
 _hasher = PasswordHasher()
@@ -40,6 +41,8 @@ def hash_password(password: str) -> str:
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
+    if len(password) > MAX_PASSWORD:  # never one that was accepted; not worth hashing
+        password = ""
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
@@ -51,15 +54,19 @@ def _check_password(password: str, confirm: str | None, errors: dict[str, Messag
         errors["password"] = Message(
             f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự", f"The password needs at least {MIN_PASSWORD} characters"
         )
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = Message(
+            f"Mật khẩu dài tối đa {MAX_PASSWORD} ký tự", f"A password has at most {MAX_PASSWORD} characters"
+        )
     elif confirm is not None and confirm != password:
         errors["password_confirm"] = Message("Hai mật khẩu không khớp", "The two passwords differ")
 
 
 _SIGNUP_FIELDS = (
-    Field("full_name", "text", Message("Họ và tên / Tên tổ chức", "Name"), required=True),
+    Field("full_name", "text", Message("Họ và tên / Tên tổ chức", "Name"), required=True, max_length=200),
     Field("phone", "phone", Message("Số điện thoại", "Phone")),
     Field("email", "email", Message("Thư điện tử", "E-mail")),
-    Field("address", "text", Message("Địa chỉ", "Address")),
+    Field("address", "text", Message("Địa chỉ", "Address"), max_length=300),
 )
 
 

@@ -18,6 +18,9 @@ ON_SUPPLEMENT = ("resume", "restart")
 # the clock starts and is due the day the dossier counts as received
 STEPS = ("processing", "approval", "payout", "return")
 STEP_KINDS = ("task", "message", "wait")
+# fields whose value becomes the dossier's applicant name (dossiers.applicant_name, 200 characters)
+NAME_FIELDS = ("full_name", "organisation_name")
+MAX_NAME_LENGTH = 200
 # What a user task is for, where the pages and inboxes treat it specially. The shared steps'
 # metadata marks their tasks (`purpose:`), so nothing outside the metadata names a diagram's task.
 PURPOSES = {
@@ -173,6 +176,14 @@ class _Reader:
         if not isinstance(required_if, dict):
             self.problem(where, "required_if must map a field name to a value")
             required_if = {}
+        max_length = raw.get("max_length")
+        if max_length is not None and (
+            not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1
+        ):
+            self.problem(where, f"max_length is a whole number of characters above 0, not {max_length!r}")
+            max_length = None
+        if name in NAME_FIELDS and not (max_length and max_length <= MAX_NAME_LENGTH):
+            self.problem(where, f"the applicant's name is kept in {MAX_NAME_LENGTH} characters: set max_length")
         return Field(
             name=name,
             type=kind,
@@ -182,6 +193,7 @@ class _Reader:
             min=raw.get("min"),
             max=raw.get("max"),
             required_if=required_if,
+            max_length=max_length,
         )
 
     def tasks(self, raw: Any) -> dict[str, tuple[Field, ...]]:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.forms import Choice, Field, FormError, Message, validate
+from engine.workflow.metadata import read_procedure
 
 
 def field(name, kind, **kw):
@@ -102,3 +103,31 @@ def test_citizen_ids_are_exactly_twelve_digits(digits):
         assert len(digits) == 12
     except FormError:
         assert len(digits) != 12
+
+
+def test_every_value_has_a_length_limit_the_form_may_set():
+    note = Field("note", "text", Message("Ghi chú", "Note"))
+    short = Field("code", "text", Message("Mã", "Code"), max_length=5)
+    count = Field("count", "integer", Message("Số", "Count"))
+    assert validate([note], {"note": "x" * 2000}) == {"note": "x" * 2000}
+    with pytest.raises(FormError) as refused:
+        validate([note, short, count], {"note": "x" * 2001, "code": "abcdef", "count": "1" * 101})
+    assert {name: m.en for name, m in refused.value.errors.items()} == {
+        "note": "At most 2000 characters",
+        "code": "At most 5 characters",
+        "count": "At most 100 characters",
+    }
+
+
+@pytest.mark.parametrize(
+    "field, words",
+    [
+        ({"name": "full_name", "type": "text", "label": {"vi": "Họ tên", "en": "Name"}}, "set max_length"),
+        ({"name": "full_name", "type": "text", "max_length": 500, "label": {"vi": "Họ tên", "en": "Name"}}, "200"),
+        ({"name": "note", "type": "text", "max_length": 0, "label": {"vi": "Ghi chú", "en": "Note"}}, "above 0"),
+    ],
+)
+def test_metadata_gives_names_a_length_that_fits_and_no_nonsense_limits(field, words):
+    raw = {"code": "X09", "process_id": "X09", "name": {"vi": "Thử", "en": "Test"}, "limit": {"days": 5}}
+    _meta, problems = read_procedure({**raw, "application": [field]}, "X09.yaml")
+    assert any(words in p.reason for p in problems), problems

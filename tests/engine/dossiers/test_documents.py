@@ -3,11 +3,13 @@ document is stored only together with the step that brings it."""
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from sqlalchemy import select
 
 from engine.data.models import Document
-from engine.dossiers.documents import BadDocument, check_upload, content_of
+from engine.dossiers.documents import MAX_INFLATED, BadDocument, check_upload, content_of
 from engine.errors import NotWaitingForMessage
 from engine.forms import FormError
 from engine.people.officers import Actor
@@ -40,6 +42,47 @@ def test_what_cannot_be_kept_is_refused_with_a_reason(name, content, says):
 
 def test_a_path_in_the_file_name_is_dropped():
     assert check_upload("tk1_ts", "C:\\Users\\mai\\..\\to-khai.pdf", PDF).filename == "to-khai.pdf"
+
+
+@pytest.mark.parametrize(
+    "name, content, stored",
+    [
+        ("poly.html", PDF, "poly.pdf"),  # an HTML/PDF polyglot is kept as what it is: a PDF
+        ("scan", PDF, "scan.pdf"),
+        ("Tờ khai.PDF", PDF, "Tờ khai.PDF"),
+        ("anh.jpeg", JPEG, "anh.jpeg"),
+        ("anh.pdf", JPEG, "anh.jpg"),
+        ("page.png.exe", PNG, "page.png.png"),
+        ("bell\x07.pdf", PDF, "bell.pdf"),
+    ],
+)
+def test_the_stored_name_ends_with_the_extension_of_the_detected_type(name, content, stored):
+    assert check_upload("tk1_ts", name, content).filename == stored
+
+
+def _pdf_with_stream(data: bytes) -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj\n<< /Length "
+        + str(len(data)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + data
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def test_a_pdf_whose_streams_inflate_past_the_limit_is_refused():
+    """A decompression bomb: under 2 MB that inflates to 400 MB (the limit is MAX_INFLATED, 300 MB)."""
+    compressor, zeros = zlib.compressobj(1), b"\0" * (4 << 20)
+    bomb = b"".join([compressor.compress(zeros) for _ in range(100)] + [compressor.flush()])
+    assert len(bomb) < 2 * 1024 * 1024 and MAX_INFLATED < 400 << 20
+    with pytest.raises(BadDocument) as refused:
+        check_upload("tk1_ts", "to-khai.pdf", _pdf_with_stream(bomb))
+    assert "300 MB" in refused.value.message.en
+
+
+def test_a_pdf_with_ordinary_compressed_pages_is_kept():
+    page = zlib.compress(b"BT /F1 12 Tf 72 720 Td (To khai tham gia BHXH) Tj ET\n" * 5000)
+    assert check_upload("tk1_ts", "to-khai.pdf", _pdf_with_stream(page) * 3).content_type == "application/pdf"
 
 
 def test_documents_are_stored_with_the_dossier(runtime):
