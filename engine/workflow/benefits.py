@@ -119,9 +119,10 @@ def pension_benefit(sex: str, contribution_years: int, average_salary: int, reti
       further year, at most max_percent; from 1 July 2025 a man with 15 to under 20 years gets
       40% plus 1% a year (Law 41/2024/QH15 art. 66(1));
     - ``monthly_pension`` = pension_percent x average_salary, rounded once; at least the
-      reference level for the people the floor covers (Law 41 art. 141(11): insured before
-      1 July 2025 with 20 years or more; someone whose contribution years end on the retirement
-      date must have joined before then when the retirement date less the years falls before it);
+      reference level for the people the floor covers (Law 58 art. 56(6): every pension of 20
+      years; Law 41 art. 141(11): insured before 1 July 2025 with 20 years or more; the dossier
+      does not say when contributions began, only that it was by the retirement date less the
+      years, so the floor applies when that day falls before 1 July 2025);
     - ``retirement_allowance`` = allowance_months_per_year x average_salary for each year above
       allowance_above_years, rounded once;
     - ``first_payment`` = monthly_pension + retirement_allowance (the first transfer).
