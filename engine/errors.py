@@ -15,6 +15,7 @@ __all__ = [
     "NotFound",
     "NotWaitingForMessage",
     "ProcedureUnavailable",
+    "RuleRefused",
     "TaskNotOpen",
     "not_found",
 ]
@@ -66,3 +67,9 @@ class NotWaitingForMessage(EngineError):
 
 class ProcedureUnavailable(EngineError):
     pass
+
+
+class RuleRefused(EngineError, ValueError):
+    """A rule the law sets refuses the values a step gave it (e.g. more survivors than the law
+    pays an allowance to). Raised by the functions diagrams call (engine/workflow/benefits.py);
+    the dossier service passes it on to the officer instead of the script error that wraps it."""

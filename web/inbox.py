@@ -16,7 +16,7 @@ from engine.dossiers import inbox
 from engine.dossiers.documents import content_of
 from engine.dossiers.history import describe
 from engine.dossiers.views import DossierView, dossier_view
-from engine.errors import EngineError, NotFound
+from engine.errors import EngineError, NotFound, RuleRefused
 from engine.forms import FormError
 from engine.integration import registry
 from engine.people.officers import Actor, holders
@@ -230,6 +230,9 @@ def complete(task_id: int):
         rt.dossiers.complete_task(task_id, _actor(), _task_data(fields, view, request.form))
     except FormError as e:
         return _task_page(info, field_errors(e), request.form), 400
+    except RuleRefused as e:  # the law does not allow what was entered: say why, keep what was typed
+        flash_error(e)
+        return _task_page(info, {}, request.form), 400
     except EngineError as e:  # someone else got there first, or the dossier moved on
         flash_error(e)
         return redirect(url_for("inbox.task", task_id=task_id))

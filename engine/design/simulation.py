@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -29,10 +30,24 @@ class PathResult:
     dossier: str | None = None
     lines: list[str] = field(default_factory=list)
     error: str | None = None
+    # what the dossier's data held at the end that the path's expect_data did not
+    data_differences: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.final == self.expected
+        return self.error is None and self.final == self.expected and not self.data_differences
+
+    @property
+    def reason(self) -> str:
+        """Why the path failed, in one line (empty when it did not)."""
+        if self.error:
+            return self.error
+        reasons = []
+        if self.final != self.expected:
+            reasons.append(f"ended in status {_status(self.final)}, expected {_status(self.expected)}")
+        if self.data_differences:
+            reasons.append("the dossier's data at the end: " + "; ".join(self.data_differences))
+        return "; ".join(reasons)
 
 
 def simulate(
@@ -101,16 +116,45 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
             label = apply_step(runtime, clock, dossier, step, officers, number)
             say(f"  {number:>2}. {label} -> {situation(dossier)}")
         result.final = dossiers.get(dossier).status
+        if path.expect_data:
+            data = dossiers.workflow_data(dossier)
+            result.data_differences = data_differences(path.expect_data, data)
+            for key in path.expect_data:
+                if key in data:
+                    say(f"  data    {key}: {_shown(data[key])}")
     except (EngineError, _Stop) as err:
         result.error = str(err)
     except Exception as err:  # a broken diagram: report it and go on with the other paths
         result.error = f"{type(err).__name__}: {err}"
     if result.ok:
-        say(f"  ok: ended in status {_status(result.final)}")
-    elif result.error:
-        say(f"  FAILED: {result.error}")
+        say(f"  ok: ended in status {_status(result.final)}" + (" with the data expected" if path.expect_data else ""))
     else:
-        say(f"  FAILED: ended in status {_status(result.final)}, expected {_status(result.expected)}")
+        say(f"  FAILED: {result.reason}")
+
+
+def data_differences(expected: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """Each expected value the data does not hold, as "name: expected X, got Y". Values compare
+    by type too: `true` is not 1, and "5000000" is not 5,000,000; a date is expected as its text
+    "YYYY-MM-DD"."""
+    differences = []
+    for key, want in expected.items():
+        if key not in data:
+            differences.append(f"{key}: expected {_shown(want)}, not in the data")
+            continue
+        got = data[key]
+        if isinstance(got, date) and isinstance(want, str):
+            got = got.isoformat()
+        if type(got) is not type(want) or got != want:
+            differences.append(f"{key}: expected {_shown(want)}, got {_shown(data[key])}")
+    return differences
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(value)
 
 
 class _Stop(Exception):
@@ -119,13 +163,12 @@ class _Stop(Exception):
 
 def check_paths(catalogue: Catalogue, database_url: str | None = None) -> list[Problem]:
     """Every declared path of every valid procedure, run to its end: the problems of those that
-    fail or end in another status than declared."""
+    fail, end in another status than declared or without the data they expect."""
     problems = []
     for result in simulate(catalogue, sorted(catalogue.procedures), database_url=database_url):
         if not result.ok:
-            reason = result.error or (f"ended in status {_status(result.final)}, expected {_status(result.expected)}")
             meta_file = catalogue.procedures[result.code].meta_file
-            problems.append(Problem(meta_file, f"paths.{result.path}", f"simulation: {reason}"))
+            problems.append(Problem(meta_file, f"paths.{result.path}", f"simulation: {result.reason}"))
     return problems
 
 

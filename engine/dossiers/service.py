@@ -33,7 +33,14 @@ from engine.dossiers import cards
 from engine.dossiers.codes import next_dossier_code
 from engine.dossiers.documents import NewDocument, attach, next_round
 from engine.dossiers.projection import Effects, find_task, open_user_tasks, project
-from engine.errors import NotFound, NotWaitingForMessage, ProcedureUnavailable, TaskNotOpen, not_found
+from engine.errors import (
+    NotFound,
+    NotWaitingForMessage,
+    ProcedureUnavailable,
+    RuleRefused,
+    TaskNotOpen,
+    not_found,
+)
 from engine.people import assignment
 from engine.people.officers import Actor
 from engine.sla import deadlines, late
@@ -41,7 +48,7 @@ from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
 from engine.workflow.bpmn_specs import event_definitions
 from engine.workflow.rules import RULES
-from engine.workflow.scripting import RestrictedScriptEngine
+from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
 from engine.workflow.state import dump_state, load_state
 from engine.workflow.versions import VersionCache
 
@@ -421,6 +428,11 @@ class DossierService:
                 self._save(session, dossier, wf, effects, actor, now, version.meta)
         except _NothingToDo:
             wf = None
+        except ScriptError as err:
+            wf = None  # possibly half-changed: never reuse it
+            if isinstance(err.__cause__, RuleRefused):  # the law refuses what the step entered: say so
+                raise err.__cause__ from err
+            raise
         except BaseException:
             wf = None  # possibly half-changed: never reuse it
             raise

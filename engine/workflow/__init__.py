@@ -1,7 +1,7 @@
 """Workflow: the procedures as diagrams and metadata, and how SpiffWorkflow runs them. Loading and
 checking `bpmn/` and `workflows/` (`catalogue`, `metadata`), parsing with timers on the engine's
 clock (`bpmn_specs`), the RestrictedPython layer scripts run under (`scripting`) and the functions
-they may call (`rules`, `contributions`), deployed versions stored once by content hash
+they may call (`rules`, `contributions`, `benefits`), deployed versions stored once by content hash
 (`versions`), and a workflow's state without its specs (`state`). Knows nothing of dossiers or
 people.
 

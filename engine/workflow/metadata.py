@@ -21,6 +21,9 @@ STEP_KINDS = ("task", "message", "wait")
 # fields whose value becomes the dossier's applicant name (dossiers.applicant_name, 200 characters)
 NAME_FIELDS = ("full_name", "organisation_name")
 MAX_NAME_LENGTH = 200
+# what a path may expect in the dossier's data at its end (`expect_data`): plain values, a date
+# in quotes ("2026-10-01", as in `start`: metadata is stored as JSON)
+EXPECTED_TYPES = (bool, int, str)
 # What a user task is for, where the pages and inboxes treat it specially. The shared steps'
 # metadata marks their tasks (`purpose:`), so nothing outside the metadata names a diagram's task.
 PURPOSES = {
@@ -71,6 +74,8 @@ class SimulationPath:
     start: dict[str, Any]
     steps: tuple[PathStep, ...]
     expect_status: int
+    # values the dossier's data must hold at the end of the path (e.g. the amounts paid)
+    expect_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -324,7 +329,17 @@ def _read_path(r: _Reader, name: str, raw: Any) -> SimulationPath | None:
         r.problem(where, f"expect_status must be a dossier status code 1-10, not {expect!r}")
         expect = 0
     description = r.message(raw.get("description"), where) if raw.get("description") else Message(name, name)
-    return SimulationPath(name, description, dict(raw.get("start") or {}), tuple(steps), expect)
+    expect_data = raw.get("expect_data") or {}
+    if not isinstance(expect_data, dict) or not all(isinstance(k, str) and k for k in expect_data):
+        r.problem(f"{where}.expect_data", "expect_data maps names in the dossier's data to the values expected")
+        expect_data = {}
+    for key, value in expect_data.items():
+        if not isinstance(value, EXPECTED_TYPES):
+            r.problem(
+                f"{where}.expect_data.{key}",
+                f"an expected value is a whole number, text, true/false or a date in quotes, not {value!r}",
+            )
+    return SimulationPath(name, description, dict(raw.get("start") or {}), tuple(steps), expect, dict(expect_data))
 
 
 def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:

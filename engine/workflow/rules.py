@@ -1,4 +1,4 @@
-"""Calculations diagrams call from scripts (contributions, ...), written once and tested here.
+"""Calculations diagrams call from scripts (contributions, benefits), written once and tested.
 
 Figures the law sets (poverty line, reference level, rates) are data in workflows/rates.yaml, dated
 by the day they take effect; a calculation uses the figure valid on the day it is asked about.
@@ -7,6 +7,7 @@ A script calls them by name and gets plain values back, e.g.::
 
     amounts = voluntary_contribution(monthly_income, int(payment_period), support_percent, submitted_on)
     period_payable = amounts['period_payable']
+    pension = pension_benefit(sex, contribution_years, average_salary, retirement_date)
 
 Task data must not use these names as variables (the engine refuses data that would hide them).
 """
@@ -16,6 +17,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.workflow.benefits import (
+    convalescence_allowance,
+    convalescence_paid_days,
+    device_payment,
+    maternity_benefit,
+    one_time_benefit,
+    pension_benefit,
+    reassessed_accident_benefit,
+    sickness_benefit,
+    sickness_paid_days,
+    survivor_benefits,
+    work_accident_benefit,
+)
 from engine.workflow.contributions import (
     age_in_months,
     allowed_payment_periods,
@@ -32,3 +46,16 @@ RULES["allowed_payment_periods"] = allowed_payment_periods
 RULES["figure"] = figure
 RULES["age_in_months"] = age_in_months
 RULES["health_insurance_contribution"] = health_insurance_contribution
+
+# benefits of P08-P16 (engine/workflow/benefits.py)
+RULES["pension_benefit"] = pension_benefit
+RULES["one_time_benefit"] = one_time_benefit
+RULES["sickness_paid_days"] = sickness_paid_days
+RULES["sickness_benefit"] = sickness_benefit
+RULES["maternity_benefit"] = maternity_benefit
+RULES["convalescence_paid_days"] = convalescence_paid_days
+RULES["convalescence_allowance"] = convalescence_allowance
+RULES["work_accident_benefit"] = work_accident_benefit
+RULES["reassessed_accident_benefit"] = reassessed_accident_benefit
+RULES["device_payment"] = device_payment
+RULES["survivor_benefits"] = survivor_benefits

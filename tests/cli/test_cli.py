@@ -157,6 +157,16 @@ def test_simulate_runs_every_path_of_p02(motcua):
     _assert_every_path_ended_as_expected(output)
 
 
+def test_simulate_prints_the_amounts_a_path_expects(motcua):
+    output = motcua.ok("simulate", "P08", "--path", "happy")
+
+    # workflows/P08.yaml: 32 years for a man retiring on 2026-10-01: 45% + 2% x 12 = 69% of 9,850,000
+    assert "  data    monthly_pension: 6,796,500\n" in output
+    assert "  data    payout_amount: 6,796,500\n" in output
+    assert "  ok: ended in status 10 Result returned with the data expected" in output
+    assert output.splitlines()[-1] == "1 of 1 path(s) ended as expected"
+
+
 @pytest.mark.postgres
 def test_simulate_on_postgresql(motcua):
     try:

@@ -8,7 +8,7 @@ import pytest
 
 from engine.dossiers.documents import check_upload
 from engine.dossiers.views import dossier_view
-from engine.people.officers import Actor
+from engine.people.officers import Actor, add_user, grant
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -296,3 +296,42 @@ def test_printable_slips_for_officers_of_the_unit(web, other_web, runtime, offic
     other_web.officer_login("khac.huyen")
     for slip in ("form-01.pdf", "form-02.pdf", "form-03.pdf", "handover.pdf"):
         assert other_web.get(f"/officer/dossiers/{refused}/{slip}").status_code == 403, slip
+
+
+def test_a_benefit_the_law_does_not_allow_is_refused_on_the_task_page(web, runtime, office, catalogue, password_hash):
+    with runtime.db.write() as session:
+        officer = add_user(session, "dung.chedo", "Võ Thị Dung")
+        grant(session, officer, "benefits", office.unit)
+        officer.password_hash = password_hash
+    start = catalogue.procedures["P16"].meta.paths["happy"].start  # a widow; death on 2026-10-12
+    code = runtime.dossiers.start("P16", start, Actor.applicant(start["full_name"]))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    task = open_task(runtime, code, "benefits_review").id
+    web.officer_login("dung.chedo")
+    follow(web, web.post(f"/officer/tasks/{task}/claim", page=f"/officer/tasks/{task}"))
+    review = {
+        "contribution_months": "402",
+        "funeral_grant_eligible": "on",
+        "survivor_allowance_kind": "monthly",
+        "monthly_relatives": "3",
+        "nurtured_relatives": "2",
+        "decision": "approve_request",
+    }
+
+    response = web.post(f"/officer/tasks/{task}/complete", review, page=f"/officer/tasks/{task}")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Tối đa 4 thân nhân được hưởng trợ cấp tuất hằng tháng, không phải 5" in page
+    assert 'name="monthly_relatives" type="text" value="3"' in page  # what was typed stays
+    assert 'name="nurtured_relatives" type="text" value="2"' in page
+    assert open_task(runtime, code, "benefits_review").id == task and view_of(runtime, code).status == 4
+
+    english(web)
+    page = web.post(f"/officer/tasks/{task}/complete", review, page=f"/officer/tasks/{task}").get_data(as_text=True)
+    assert "at most 4 relatives receive the monthly survivor allowance, not 5" in page
+
+    done = web.post(
+        f"/officer/tasks/{task}/complete", {**review, "nurtured_relatives": "1"}, page=f"/officer/tasks/{task}"
+    )
+    assert done.status_code == 302 and open_task(runtime, code, "leader_approval")

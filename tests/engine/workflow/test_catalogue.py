@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -332,6 +333,61 @@ def test_declared_paths_are_run_to_their_end_and_a_wrong_one_is_reported(tmp_pat
     assert "ended in status 10 Result returned, expected 3 Refused" in problems["paths.approved"].reason
     assert "no open task 'leader_approval'" in problems["paths.stuck"].reason
     assert problems["paths.stuck"].file.endswith("X01.yaml")
+
+
+def test_a_path_states_the_data_it_expects_and_each_difference_is_reported(tmp_path):
+    from engine.design.simulation import check_paths
+
+    shutil.copy(MINIMAL, tmp_path / "X01.bpmn")
+    text = MINIMAL.with_suffix(".yaml").read_text("utf-8")
+    text = text.replace(
+        "    expect_status: 10",
+        '    expect_status: 10\n    expect_data: {full_name: "Nguyễn Văn An", decision: approve}',
+        1,
+    )
+    text += (
+        "  wrong_data:\n"
+        '    description: {vi: "Số liệu khác", en: "Other data"}\n'
+        '    start: {full_name: "Nguyễn Văn An"}\n'
+        "    steps:\n"
+        "      - {task: desk_check, data: {decision: accept}}\n"
+        "      - {task: leader_approval, data: {decision: approve}}\n"
+        "    expect_status: 10\n"
+        "    expect_data: {decision: refuse, full_name: 1, payout_amount: 4_500_000}\n"
+    )
+    (tmp_path / "X01.yaml").write_text(text, encoding="utf-8")
+    catalogue = load_draft(tmp_path / "X01.bpmn")
+    assert catalogue.problems == [], listed(catalogue)
+    assert catalogue.procedures["X01"].meta.paths["wrong_data"].expect_data["payout_amount"] == 4_500_000
+
+    problems = check_paths(catalogue)
+
+    assert [(p.element, p.file.endswith("X01.yaml")) for p in problems] == [("paths.wrong_data", True)]
+    assert problems[0].reason == (
+        "simulation: the dossier's data at the end: decision: expected 'refuse', got 'approve'; "
+        "full_name: expected 1, got 'Nguyễn Văn An'; payout_amount: expected 4,500,000, not in the data"
+    )
+
+
+@pytest.mark.parametrize(
+    "expect_data, element, words",
+    [
+        ([1, 2], "paths.p.expect_data", "maps names"),
+        ({"amount": 1.5}, "paths.p.expect_data.amount", "whole number"),
+        ({"born": date(2026, 10, 1)}, "paths.p.expect_data.born", "date in quotes"),
+        ({"items": [1]}, "paths.p.expect_data.items", "not [1]"),
+    ],
+)
+def test_a_malformed_expect_data_is_reported(expect_data, element, words):
+    raw = {
+        "code": "X09",
+        "process_id": "X09",
+        "name": {"vi": "Thử", "en": "Test"},
+        "limit": {"days": 5, "unit": "working"},
+        "paths": {"p": {"start": {}, "steps": [], "expect_status": 10, "expect_data": expect_data}},
+    }
+    _meta, problems = read_procedure(raw, "X09.yaml")
+    assert [(p.element, words in p.reason) for p in problems] == [(element, True)], problems
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ TODAY = date(2026, 3, 2)
 FLOOR = 1_500_000
 CEILING = 20 * 2_340_000  # 46,800,000 from 1 July 2024
 OLD_CEILING = 20 * 1_800_000  # 36,000,000 before
+NEW_CEILING = 20 * 2_530_000  # 50,600,000 from 1 July 2026 (Decree 161/2026/NĐ-CP)
 PERIODS = [1, 3, 6, 12, 24, 36, 48, 60]
 
 
@@ -49,6 +50,10 @@ def oracle_22_percent(income: int) -> int:
         ("reference_level", date(2024, 6, 30), 1_800_000),
         ("reference_level", date(2024, 7, 1), 2_340_000),
         ("reference_level", TODAY, 2_340_000),
+        ("reference_level", date(2026, 6, 30), 2_340_000),
+        ("reference_level", date(2026, 7, 1), 2_530_000),
+        ("reference_level", date(2019, 7, 1), 1_490_000),
+        ("reference_level", date(2023, 6, 30), 1_490_000),
         ("rural_poverty_line", date(2022, 1, 1), 1_500_000),
         ("rural_poverty_line", TODAY, 1_500_000),
         ("voluntary_contribution_rate", TODAY, 22),
@@ -63,7 +68,7 @@ def test_the_figure_valid_on_a_day(name, on, value):
 @pytest.mark.parametrize(
     "name, on, first",
     [
-        ("reference_level", date(2023, 6, 30), "2023-07-01"),
+        ("reference_level", date(2013, 6, 30), "2013-07-01"),
         ("rural_poverty_line", date(2021, 12, 31), "2022-01-01"),
     ],
 )
@@ -134,6 +139,10 @@ def test_voluntary_contribution(income, months, support, on, expected):
         (OLD_CEILING, date(2024, 6, 30), True),
         (OLD_CEILING + 1, date(2024, 6, 30), False),
         (OLD_CEILING + 1, date(2024, 7, 1), True),
+        (CEILING + 1, date(2026, 6, 30), False),
+        (CEILING + 1, date(2026, 7, 1), True),
+        (NEW_CEILING, date(2026, 7, 1), True),
+        (NEW_CEILING + 1, date(2026, 7, 1), False),
     ],
 )
 def test_income_floor_and_ceiling(income, on, ok):
@@ -153,8 +162,8 @@ def test_refusals_say_what_is_wrong():
         voluntary_contribution(FLOOR, 2, 0, TODAY)
     with pytest.raises(ValueError, match="support percent must be between 0 and 100"):
         voluntary_contribution(FLOOR, 1, 101, TODAY)
-    with pytest.raises(ValueError, match="no value of reference_level is known on 2023-01-01"):
-        voluntary_contribution(FLOOR, 1, 0, date(2023, 1, 1))
+    with pytest.raises(ValueError, match="no value of rural_poverty_line is known on 2021-12-31"):
+        voluntary_contribution(FLOOR, 1, 0, date(2021, 12, 31))
 
 
 @pytest.mark.parametrize(
@@ -234,10 +243,11 @@ def test_property_more_income_never_costs_less(request, extra):
 @settings(max_examples=200, deadline=None)
 @given(days, st.integers(1, 10**9), st.sampled_from(PERIODS))
 def test_property_incomes_outside_the_range_are_refused(on, distance, months):
+    ceiling = NEW_CEILING if on >= date(2026, 7, 1) else CEILING
     with pytest.raises(ValueError, match="below the rural poverty line"):
         voluntary_contribution(max(FLOOR - distance, 0), months, 0, on)
     with pytest.raises(ValueError, match="above the ceiling"):
-        voluntary_contribution(CEILING + distance, months, 0, on)
+        voluntary_contribution(ceiling + distance, months, 0, on)
 
 
 @settings(max_examples=200, deadline=None)
@@ -249,8 +259,8 @@ def test_property_only_listed_periods_are_allowed(on, months):
 
 @settings(max_examples=200, deadline=None)
 @given(st.dates(min_value=date(2023, 7, 1), max_value=date(2035, 12, 31)))
-def test_property_the_reference_level_changes_once_on_1_july_2024(on):
-    expected = 2_340_000 if on >= date(2024, 7, 1) else 1_800_000
+def test_property_the_reference_level_changes_on_1_july_2024_and_1_july_2026(on):
+    expected = 2_530_000 if on >= date(2026, 7, 1) else 2_340_000 if on >= date(2024, 7, 1) else 1_800_000
     assert figure("reference_level", on) == expected
 
 
