@@ -483,6 +483,32 @@ def test_a_bank_update_signed_with_the_posts_key_is_refused(product, runtime, of
     assert refusals(runtime) == [("bank", "wrong_signature")]
 
 
+def test_a_bank_confirmation_whose_amount_is_no_whole_number_is_refused_and_takes_nothing(
+    product, runtime, office, finance, web
+):
+    code = approved_refund(runtime, office)
+    [transfer] = order_transfers(product, runtime)
+    update = {
+        "transfer_id": transfer,
+        "dossier_code": code,
+        "outcome": "confirmed",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
+    for amount in ("315.900,5", "ba trăm nghìn", 315900.5, -315900, None):
+        body = {**update, "event_id": uuid.uuid4().hex, "amount": amount}
+        refused = send(web, "/api/bank/updates", body, BANK_SECRET)
+        assert refused.status_code == 422, amount
+        assert refused.get_json()["errors"]["amount"]["en"].endswith("is not a whole number of đồng"), amount
+    assert view_of(runtime, code).status == 9 and events(runtime, code, "message_received") == []
+    assert [reason for _source, reason in refusals(runtime)] == ["bad_amount"] * 5
+    assert count(runtime, WebhookReceipt) == 0  # the bank may send it again, corrected
+
+    good = send(web, "/api/bank/updates", {**update, "event_id": uuid.uuid4().hex, "amount": 315900}, BANK_SECRET)
+    assert good.status_code == 200 and good.get_json()["message"] == "bank_confirmed"
+    assert view_of(runtime, code).status == 10
+
+
 def test_the_api_needs_no_session_or_csrf_token_but_answers_only_post(app):
     client = app.test_client()
     assert client.get("/api/postal/updates").status_code == 405
