@@ -115,14 +115,8 @@ class Officer(threading.Thread):
 
     def __init__(self, runtime, server: Server, username: str, name: str, role: str, stop: threading.Event):
         super().__init__(daemon=True, name=username)
-        self.runtime, self.server, self.username, self.name, self.role, self.stop = (
-            runtime,
-            server,
-            username,
-            name,
-            role,
-            stop,
-        )
+        self.runtime, self.server, self.stop = runtime, server, stop
+        self.username, self.name, self.role = username, name, role
         self.attempts: list[Attempt] = []
         self.answers: list[int] = []  # status codes of the completions answered
         self.failure: BaseException | None = None
