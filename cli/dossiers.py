@@ -10,6 +10,7 @@ import click
 from cli.common import get_runtime, json_object, pairs
 from engine.dossiers import inbox
 from engine.dossiers.history import describe
+from engine.dossiers.service import Delivery
 from engine.dossiers.views import dossier_view
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
@@ -63,7 +64,18 @@ def dossier_show(code, raw) -> None:
 @click.argument("code")
 @click.argument("name")
 @click.option("--json", "json_text", help="Payload as a JSON object.")
-def dossier_message(code, name, json_text) -> None:
+@click.option(
+    "--keep-if-early",
+    is_flag=True,
+    help="If the dossier does not wait for it yet, keep it until it reaches the step that does "
+    "(as the post's and the bank's updates are), instead of refusing it.",
+)
+def dossier_message(code, name, json_text, keep_if_early) -> None:
     """Deliver a message (e.g. supplement_received, postal_delivered)."""
-    get_runtime().dossiers.deliver_message(code, name, json_object(json_text), Actor.system())
-    click.echo(f"{name} delivered to {code}")
+    delivery = get_runtime().dossiers.deliver_message(
+        code, name, json_object(json_text), Actor.system(), keep_if_early=keep_if_early
+    )
+    if delivery == Delivery.KEPT:
+        click.echo(f"{name} kept for {code} until the dossier reaches the step that waits for it")
+    else:
+        click.echo(f"{name} delivered to {code}")

@@ -35,6 +35,8 @@ def payouts_reconcile(day) -> None:
         click.echo(
             f"  amounts differ: {ours.transfer_id} {ours.dossier_code} ours {ours.amount} đ, bank {bank.amount} đ"
         )
+    for t in result.unreadable:
+        click.echo(f"  confirmed here with an amount that is no whole number of đồng: {t.transfer_id} {t.dossier_code}")
     click.echo("matches" if result.matches else "DIFFERS")
     if not result.matches:
         sys.exit(1)

@@ -4,6 +4,8 @@ the scheduler and tests. Nothing here holds state of its own beyond what the par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
@@ -11,6 +13,7 @@ from engine.data.db import Database
 from engine.data.migrate import upgrade
 from engine.data.models import Unit
 from engine.dossiers.service import DossierService
+from engine.integration import payouts
 from engine.people.officers import add_unit
 from engine.workflow.catalogue import Catalogue, load_catalogue
 from engine.workflow.versions import Deployed, VersionCache, deploy
@@ -26,6 +29,9 @@ class Runtime:
 
     def __post_init__(self):
         self.dossiers = DossierService(self.db, self.clock, self.settings, self.versions)
+        # the bank's confirmations dossiers take are kept for the daily reconciliation
+        zone = ZoneInfo(self.settings.timezone)
+        self.dossiers.when_taken["bank_confirmed"] = partial(payouts.record_confirmation, zone=zone)
 
     @classmethod
     def create(cls, settings: Settings | None = None, clock: Clock | None = None) -> Runtime:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Enum,
@@ -225,6 +226,9 @@ class Dossier(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when the cache misses
     # bumped on every advance; lets a process reuse its in-memory workflow when nothing changed
     state_version: Mapped[int] = mapped_column(default=1)
+    # outside messages kept for a step not reached yet (kept_messages rows): 0 spares every advance
+    # the look for them
+    kept_messages: Mapped[int] = mapped_column(default=0, server_default="0")
 
     version: Mapped[ProcedureVersion] = relationship()
 
@@ -311,6 +315,22 @@ class Event(Base):
     data: Mapped[dict[str, Any]]
 
 
+class KeptMessage(Base):
+    """A message from an outside system (the post, the bank) that came before the step waiting for
+    it: kept, and delivered by the advance that reaches that step (once), or dropped with a note in
+    the history when the dossier ends without reaching it."""
+
+    __tablename__ = "kept_messages"
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))  # who sent it, as the history names them
+    received_at: Mapped[utc_time]
+
+
 class TimerStatus(str, enum.Enum):
     PENDING = "pending"
     FIRED = "fired"
@@ -387,6 +407,20 @@ class WebhookRefusalCount(Base):
     first_at: Mapped[utc_time]
     last_at: Mapped[utc_time]
     last_body: Mapped[str] = mapped_column(Text)  # the start of the latest refused body
+
+
+class ConfirmedTransfer(Base):
+    """A transfer the bank confirmed to a dossier that took the confirmation, by the bank's
+    settlement time: the daily reconciliation reads one day of these by its index."""
+
+    __tablename__ = "confirmed_transfers"
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    transfer_id: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # None: not a whole number of đồng as sent
+    settled_at: Mapped[utc_time] = mapped_column(index=True)  # the bank's time, or when we took it
+    recorded_at: Mapped[utc_time]
 
 
 class LateDossier(Base):

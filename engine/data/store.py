@@ -54,6 +54,7 @@ class DossierRow(_Tracked):
     appointment_at: datetime | None
     paused_at: datetime | None
     processed_at: datetime | None
+    kept_messages: int
 
 
 @dataclass(frozen=True)

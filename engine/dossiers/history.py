@@ -115,9 +115,22 @@ def describe(
             f"Công việc “{task}” đã bị hủy: hồ sơ đã chuyển sang bước xử lý khác",
             f"The task “{task}” was canceled: the dossier moved on",
         )
-    if kind == "message_received":
+    if kind in ("message_received", "message_kept", "message_dropped"):
         name = data.get("message") or ""
         what = MESSAGES.get(name, Message(name, name))
+        since = when("kept_since")
+        if kind == "message_kept":
+            return Message(
+                f"Đã nhận {what.vi} trước bước chờ thông báo này: lưu lại, xử lý khi hồ sơ đến bước đó",
+                f"Received {what.en} before the step that waits for it: kept until the dossier gets there",
+            )
+        if kind == "message_dropped":
+            return Message(
+                f"Hồ sơ đã kết thúc mà không đến bước chờ {what.vi} (nhận lúc {since}): không xử lý",
+                f"The dossier ended without reaching a step waiting for {what.en} (received {since}): not acted on",
+            )
+        if since:
+            return Message(f"Đã xử lý {what.vi} (nhận lúc {since})", f"Acted on {what.en} (received {since})")
         return Message(f"Đã nhận {what.vi}", f"Received {what.en}")
     if kind == "clock_paused":
         return Message(

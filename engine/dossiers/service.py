@@ -6,11 +6,13 @@ state and projects it (tasks, timers, status, events, outbox). A refused action 
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +31,7 @@ from engine.data.db import Database, rows_to_insert
 from engine.data.journal import record
 from engine.data.models import Dossier, Event, HumanTask, Timer, TimerStatus
 from engine.data.store import DossierRow, TaskRow
-from engine.dossiers import cards
+from engine.dossiers import cards, kept
 from engine.dossiers.codes import next_dossier_code
 from engine.dossiers.documents import NewDocument, attach, next_round
 from engine.dossiers.projection import Effects, find_task, open_user_tasks, project
@@ -46,11 +48,18 @@ from engine.people.officers import Actor
 from engine.sla import deadlines, late
 from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
-from engine.workflow.bpmn_specs import event_definitions
+from engine.workflow.bpmn_specs import message_names
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
 from engine.workflow.state import dump_state, load_state
 from engine.workflow.versions import VersionCache
+
+
+class Delivery(str, enum.Enum):
+    """What became of a message from outside."""
+
+    DELIVERED = "delivered"  # the dossier took it
+    KEPT = "kept"  # it came before the step waiting for it: kept until the dossier gets there
 
 
 class _NothingToDo(Exception):
@@ -114,6 +123,9 @@ class DossierService:
         self.versions = versions or VersionCache()
         self._cache = _WorkflowCache(cache_size)
         self._zone = ZoneInfo(settings.timezone)
+        # what another part of the engine writes, in the same transaction, when a dossier takes a
+        # message of this name (the composition root fills it in: the bank's confirmed transfers)
+        self.when_taken: dict[str, Callable[[Session, DossierRow, dict[str, Any], datetime], None]] = {}
 
     # --- starting ------------------------------------------------------------------------------
 
@@ -183,6 +195,7 @@ class DossierService:
                 "appointment_at": None,
                 "paused_at": None,
                 "processed_at": None,
+                "kept_messages": 0,
             }
             applicant_name, applicant_id_number = _applicant(data)
             dossier_id = store.insert_dossier(
@@ -254,31 +267,46 @@ class DossierService:
         self._transition(task_id, "reassign", actor, to_username)
 
     def deliver_message(
-        self, dossier_code: str, name: str, payload: dict[str, Any], actor: Actor, documents: Sequence[NewDocument] = ()
-    ) -> None:
+        self,
+        dossier_code: str,
+        name: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        documents: Sequence[NewDocument] = (),
+        keep_if_early: bool = False,
+        also: Callable[[Session, datetime], None] | None = None,
+    ) -> Delivery:
         """Deliver a message from outside (the applicant's supplement, a postal update), with the
-        documents it brings, stored only if the dossier takes the message."""
+        documents it brings, stored only if the dossier takes the message.
+
+        With `keep_if_early` (an outside system's news, which it will not send again), a message the
+        procedure waits for somewhere but the dossier not yet is kept, and delivered by the advance
+        that reaches the step waiting for it. `also` writes in the same transaction (the sender's
+        receipt), so a message is taken and its receipt kept together or not at all."""
+        outcome = [Delivery.DELIVERED]
 
         def step(session, dossier, wf, version, now, effects, _):
-            if not any(
-                isinstance(d, MessageEventDefinition) and d.name == name
-                for t in wf.get_tasks(state=TaskState.WAITING)
-                for d in event_definitions(t.task_spec)
-            ):
+            if kept.waits_for(wf, name):
+                sent = dict(payload)
+                if documents:
+                    received = attach(
+                        session, dossier.id, documents, actor.name, now, round=next_round(session, dossier.id)
+                    )
+                    sent["documents"] = [d["filename"] for d in received]
+                self._take(session, dossier, wf, name, sent, actor, now)
+            elif keep_if_early and not documents and not wf.is_completed() and name in message_names(version.parsed):
+                kept.keep(session, dossier, name, payload, actor, now)
+                outcome[0] = Delivery.KEPT
+            else:
                 raise NotWaitingForMessage(
                     f"Hồ sơ {dossier.code} không chờ thông điệp '{name}'",
                     f"Dossier {dossier.code} is not waiting for the message '{name}'",
                 )
-            sent = dict(payload)
-            if documents:
-                received = attach(
-                    session, dossier.id, documents, actor.name, now, round=next_round(session, dossier.id)
-                )
-                sent["documents"] = [d["filename"] for d in received]
-            wf.send_event(BpmnEvent(MessageEventDefinition(name), sent))
-            record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(sent))
+            if also is not None:
+                also(session, now)
 
         self._advance(self._dossier_lock("code", dossier_code), actor, step, missing=not_found("dossier", dossier_code))
+        return outcome[0]
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
@@ -425,6 +453,8 @@ class DossierService:
                 if step(session, dossier, wf, version, now, effects, extra) is False:
                     raise _NothingToDo
                 wf.do_engine_steps()
+                if dossier.kept_messages:  # the advance may have reached a step a kept message waits for
+                    kept.deliver_or_drop(session, dossier, wf, now, partial(self._take, session, dossier, wf))
                 self._save(session, dossier, wf, effects, actor, now, version.meta)
         except _NothingToDo:
             wf = None
@@ -439,6 +469,18 @@ class DossierService:
         finally:
             if wf is not None:
                 self._cache.put(dossier.id, dossier.state_version, wf)
+
+    def _take(
+        self, session: Session, dossier: DossierRow, wf: BpmnWorkflow, name: str, payload, actor, now, **noted
+    ) -> None:
+        """The workflow takes a message it waits for; the history says so, and whatever another part
+        of the engine does when a dossier takes this message is written with it."""
+        wf.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+        wf.do_engine_steps()
+        record(session, dossier.id, actor, "message_received", now, message=name, payload=_jsonable(payload), **noted)
+        hook = self.when_taken.get(name)
+        if hook is not None:
+            hook(session, dossier, payload, now)
 
     def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now, meta) -> None:
         moved_to = project(session, dossier, wf, effects, actor, now)

@@ -3,12 +3,13 @@ brought in) and the bank (transfers). Each one is signed (engine.webhooks); a re
 with its reason for the administrator, an accepted one is kept by its event id, so a replay is
 refused and nothing is acted on twice.
 
-The dossier service owns the transaction of every advance, so delivering a message and keeping
-its receipt are two transactions, in that order: a crash between them leaves no receipt, and the
-sender's retry then finds the dossier no longer waiting for the message and is kept as a note;
-an update is never lost and never acted on twice. Everything else (a tracking note, a message
-the dossier was not waiting for, a paper dossier's waybill) is kept in one transaction with its
-receipt.
+A message the dossier takes is taken in the same transaction as its receipt is kept (the dossier
+service writes the receipt inside the advance), so a crash leaves both or neither, and the sender's
+retry is either acted on or refused as a replay: never acted on twice. A message that comes before
+the step waiting for it (the post reports a parcel delivered before the desk has recorded handing it
+over) is kept by the dossier until it reaches that step (engine.dossiers.kept), with its receipt in
+the same way. Everything else (a tracking note, a message the procedure never waits for or a
+finished dossier, a paper dossier's waybill) is kept in one transaction with its receipt.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from engine.data.journal import record
 from engine.data.models import Dossier, WebhookReceipt, WebhookRefusalCount
 from engine.dossiers.documents import check_upload
 from engine.dossiers.inbox import Page
-from engine.dossiers.service import DossierService
+from engine.dossiers.service import Delivery, DossierService
 from engine.errors import EngineError, NotFound, NotWaitingForMessage, not_found
 from engine.forms import FormError, Message
+from engine.integration.payouts import MalformedAmount, check_amount
 from engine.integration.webhooks import BadSignature, verify
 from engine.people.officers import Actor
 
@@ -138,7 +140,11 @@ def _bank_update(service: DossierService, source: str, payload: dict[str, Any]) 
         raise _Refused(422, "bad_payload")
     transfer = {"transfer_id": payload.get("transfer_id"), "at": payload.get("at")}
     if outcome == "confirmed":
-        message = {**transfer, "amount": payload.get("amount")}
+        try:
+            amount = check_amount(payload.get("amount"))
+        except MalformedAmount as bad:
+            raise _Refused(422, "bad_amount", _errors({"amount": bad.message})) from None
+        message = {**transfer, "amount": amount}
     else:
         message = {**transfer, "reason": payload.get("reason") or ""}
     note = {**transfer, "outcome": outcome, "amount": payload.get("amount"), "reason": payload.get("reason")}
@@ -156,19 +162,33 @@ def _deliver(
     note_kind: str,
     note: dict,
 ) -> Answer:
-    """Deliver the message (if any) and keep the receipt; what the dossier does not wait for is
-    kept as a note in its history, never dropped."""
+    """Deliver the message (if any) with its receipt: taken by the dossier, or kept by it until it
+    reaches the step waiting for it; what no step of the dossier will wait for is kept as a note in
+    its history, never dropped. The answer says which."""
     answer = {"ok": True, "dossier_code": code}
     if name is not None:
         try:
-            service.deliver_message(code, name, message, actor)
+            delivery = service.deliver_message(
+                code, name, message, actor, keep_if_early=True, also=_receipt(source, payload)
+            )
         except NotWaitingForMessage as error:
             note = {**note, "note": error.message.en}
             answer["note"] = error.message.en
         except NotFound:
             raise _Refused(404, "unknown_dossier") from None
+        except IntegrityError:  # the same update, taken by a copy that came at the same moment
+            raise _Refused(409, "replayed") from None
         else:
-            _keep(service, source, payload)
+            if delivery == Delivery.KEPT:
+                return Answer(
+                    200,
+                    {
+                        **answer,
+                        "kept": name,
+                        "note": f"Dossier {code} is not waiting for the message '{name}' yet: "
+                        "it is kept until the dossier reaches the step that waits for it",
+                    },
+                )
             return Answer(200, {**answer, "message": name})
     _keep(service, source, payload, lambda session, now: record_event(session, code, actor, note_kind, now, **note))
     return Answer(200, answer)
@@ -231,15 +251,25 @@ def _seen(service: DossierService, source: str, event_id: str) -> bool:
         )
 
 
+def _receipt(source: str, payload: dict):
+    """What writes the update's receipt in a transaction (the files of a paper dossier are kept
+    as its documents, not here); the unique event id makes a replay that raced past _seen fail
+    there (IntegrityError), and the whole transaction with it."""
+    stored = {k: v for k, v in payload.items() if k != "documents"}
+
+    def write(session: Session, now) -> None:
+        session.add(WebhookReceipt(source=source, event_id=payload["event_id"], received_at=now, payload=stored))
+        session.flush()
+
+    return write
+
+
 def _keep(service: DossierService, source: str, payload: dict, also=None) -> None:
-    """Keep the receipt (and what goes with it) in one transaction; the unique event id makes a
-    replay that raced past _seen fail here, with nothing of it kept."""
-    kept = {k: v for k, v in payload.items() if k != "documents"}  # the files are kept as documents
+    """Keep the receipt (and what goes with it) in one transaction; a replay is refused."""
     try:
         with service.db.write() as session:
             now = service.clock.now()
-            session.add(WebhookReceipt(source=source, event_id=payload["event_id"], received_at=now, payload=kept))
-            session.flush()
+            _receipt(source, payload)(session, now)
             if also is not None:
                 also(session, now)
     except IntegrityError:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
@@ -55,6 +56,16 @@ def event_definitions(task_spec) -> list:
     if isinstance(definition, MultipleEventDefinition):
         return list(definition.event_definitions)
     return [definition]
+
+
+def message_names(parsed: ParsedProcess) -> frozenset[str]:
+    """The names of the messages the process (or a step it calls) waits for anywhere."""
+    return frozenset(
+        d.name
+        for _spec, ts in parsed.iter_task_specs()
+        for d in event_definitions(ts)
+        if isinstance(d, MessageEventDefinition)
+    )
 
 
 # --- timers on the engine's clock ----------------------------------------------------------------

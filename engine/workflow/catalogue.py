@@ -263,12 +263,29 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     tasks: dict[str, Any] = {}
     raw_tasks: dict[str, Any] = {}
     purposes: dict[str, str] = {}
+    paths = dict(meta.paths)
     for spec in parsed.subprocess_specs.values():
         shared = shared_meta.get(spec.name) if spec is not None else None
         if shared is not None:
             tasks.update(shared[0].tasks)
             raw_tasks.update(shared[1])
             purposes.update(shared[0].purposes)
+            for name, shared_path in shared[0].paths.items():
+                if name in meta.paths:  # the procedure's own path of that name wins
+                    continue
+                made = shared_path.made_from(meta.paths)
+                if made is None:
+                    step = shared_path.replace
+                    problems.append(
+                        Problem(
+                            _rel(meta_path),
+                            "paths",
+                            f"the shared step {spec.name} gives every procedure calling it the path '{name}', made "
+                            f"from a path with the step {{{step.kind}: {step.target}}}; no path here has it",
+                        )
+                    )
+                    return None
+                paths[name] = made
     tasks.update(meta.tasks)
     for task_id in meta.tasks:  # a task the procedure declares itself has the procedure's purpose, if any
         purposes.pop(task_id, None)
@@ -279,7 +296,7 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
             )
             return None
         purposes[task_id] = purpose
-    merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks, "purposes": purposes})
+    merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks, "purposes": purposes, "paths": paths})
 
     found = check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path))
     problems.extend(Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason) for p in found)

@@ -79,6 +79,35 @@ class SimulationPath:
 
 
 @dataclass(frozen=True)
+class SharedPath:
+    """A path a shared step gives every procedure that calls it, made from one of the procedure's
+    own paths: the first that has the step `replace`, with that step replaced by `steps` (say, the
+    bank's confirmation replaced by days of silence and finance's follow-up)."""
+
+    name: str
+    description: Message
+    replace: PathStep
+    steps: tuple[PathStep, ...]
+
+    def made_from(self, paths: dict[str, SimulationPath]) -> SimulationPath | None:
+        """The path made from the first of `paths` that has the step to replace, if one has it."""
+        for path in paths.values():
+            at = next((i for i, s in enumerate(path.steps) if (s.kind, s.target) == self._replaced), None)
+            if at is not None:
+                description = Message(
+                    f"{self.description.vi} (dựa trên đường '{path.name}')",
+                    f"{self.description.en} (made from path '{path.name}')",
+                )
+                steps = (*path.steps[:at], *self.steps, *path.steps[at + 1 :])
+                return SimulationPath(self.name, description, path.start, steps, path.expect_status)
+        return None
+
+    @property
+    def _replaced(self) -> tuple[str, str]:
+        return self.replace.kind, self.replace.target
+
+
+@dataclass(frozen=True)
 class ProcedureMeta:
     code: str
     process_id: str
@@ -114,6 +143,7 @@ class SharedStepMeta:
     name: Message
     tasks: dict[str, tuple[Field, ...]]
     purposes: dict[str, str] = field(default_factory=dict)
+    paths: dict[str, SharedPath] = field(default_factory=dict)  # given to every procedure calling it
 
 
 class _Reader:
@@ -232,11 +262,17 @@ def read_shared_step(raw: Any, file: str) -> tuple[SharedStepMeta | None, list[P
     if not isinstance(raw, dict) or not raw.get("process_id"):
         r.problem("", "a shared step's metadata needs process_id, name and tasks")
         return None, r.problems
+    paths = {}
+    for name, p in (raw.get("paths") or {}).items():
+        path = _read_shared_path(r, str(name), p)
+        if path is not None:
+            paths[str(name)] = path
     meta = SharedStepMeta(
         str(raw["process_id"]),
         r.message(raw.get("name"), "name"),
         r.tasks(raw.get("tasks")),
         r.purposes(raw.get("tasks")),
+        paths,
     )
     return meta, r.problems
 
@@ -310,20 +346,39 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
     return meta, r.problems
 
 
+def _read_step(r: _Reader, where: str, raw: Any) -> PathStep | None:
+    kinds = [k for k in STEP_KINDS if isinstance(raw, dict) and k in raw]
+    if len(kinds) != 1:
+        r.problem(where, "a step is one of {task: id}, {message: name} or {wait: duration}")
+        return None
+    kind = kinds[0]
+    data = raw.get("data") if kind == "task" else raw.get("payload")
+    return PathStep(kind, str(raw[kind]), dict(data or {}))
+
+
+def _read_path_steps(r: _Reader, where: str, raw: Any) -> tuple[PathStep, ...]:
+    steps = [_read_step(r, f"{where}.steps[{i}]", s) for i, s in enumerate(raw or [])]
+    return tuple(s for s in steps if s is not None)
+
+
+def _read_shared_path(r: _Reader, name: str, raw: Any) -> SharedPath | None:
+    where = f"paths.{name}"
+    if not isinstance(raw, dict) or "replace" not in raw or not raw.get("steps"):
+        r.problem(where, "a shared step's path needs the step it replaces (replace: {message: ...}) and steps")
+        return None
+    replace = _read_step(r, f"{where}.replace", raw["replace"])
+    if replace is None:
+        return None
+    description = r.message(raw.get("description"), where) if raw.get("description") else Message(name, name)
+    return SharedPath(name, description, replace, _read_path_steps(r, where, raw["steps"]))
+
+
 def _read_path(r: _Reader, name: str, raw: Any) -> SimulationPath | None:
     where = f"paths.{name}"
     if not isinstance(raw, dict):
         r.problem(where, "a path needs start data, steps and expect_status")
         return None
-    steps = []
-    for i, s in enumerate(raw.get("steps") or []):
-        kinds = [k for k in STEP_KINDS if isinstance(s, dict) and k in s]
-        if len(kinds) != 1:
-            r.problem(f"{where}.steps[{i}]", "a step is one of {task: id}, {message: name} or {wait: duration}")
-            continue
-        kind = kinds[0]
-        data = s.get("data") if kind == "task" else s.get("payload")
-        steps.append(PathStep(kind, str(s[kind]), dict(data or {})))
+    steps = _read_path_steps(r, where, raw.get("steps"))
     expect = raw.get("expect_status")
     if expect not in {int(s) for s in DossierStatus}:
         r.problem(where, f"expect_status must be a dossier status code 1-10, not {expect!r}")

@@ -350,3 +350,37 @@ def test_serve_refuses_to_start_in_production_on_development_settings(motcua):
     message = result.stderr
     assert result.returncode == 1 and "refusing to start in production" in message
     assert "MOTCUA_POST_SECRET" in message and "MOTCUA_PUBLIC_URL" in message
+
+
+def test_a_message_before_its_step_is_kept_when_asked_and_the_command_says_which(office):
+    values = {**P02_APPLICATION, "result_channel": "post", "delivery_address": "12 Lê Lợi, Quảng Ngãi"}
+    code = office.ok("dossier", "start", "P02", *[a for k, v in values.items() for a in ("--set", f"{k}={v}")]).strip()
+    for element, who, data in [
+        ("reception_check", "lan", ["decision=accept"]),
+        (
+            "collect_review",
+            "thu",
+            ["household_category=poor", "monthly_income=1500000", "support_checked=true", "decision=approve_request"],
+        ),
+        ("leader_approval", "hoa", ["decision=approve"]),
+    ]:
+        office.ok("task", "complete", str(office.open_task(code, element)), "--as", who, *[f"--set={d}" for d in data])
+    dispatch = office.open_task(code, "postal_dispatch")
+
+    # as before, a message the dossier does not wait for is refused...
+    refused = office.fails("dossier", "message", code, "postal_delivered")
+    assert refused == f"error: Dossier {code} is not waiting for the message 'postal_delivered'\n"
+    # ...unless it is to be kept until the dossier gets there, as the post's and the bank's news are
+    kept = office.ok("dossier", "message", code, "postal_delivered", "--keep-if-early", "--json", '{"waybill": "EB1"}')
+    assert kept == f"postal_delivered kept for {code} until the dossier reaches the step that waits for it\n"
+    assert office.open_tasks(code) == {"postal_dispatch": office.open_tasks(code)["postal_dispatch"]}
+
+    office.ok("task", "complete", str(dispatch), "--as", "lan", "--set", "waybill=EB1")
+
+    shown = office.ok("dossier", "show", code)
+    assert shown.splitlines()[0].endswith("status 10 Result returned")
+    assert "system: Received the post office: delivered before the step that waits for it" in shown
+    assert "system: Acted on the post office: delivered (received " in shown
+    # the dossier has ended: nothing will wait for the post again, so nothing is kept
+    again = office.fails("dossier", "message", code, "postal_delivered", "--keep-if-early")
+    assert again == f"error: Dossier {code} is not waiting for the message 'postal_delivered'\n"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from engine.data.models import Document, Dossier, OutboxMessage, WebhookReceipt, WebhookRefusalCount
+from engine.data.models import Document, Dossier, KeptMessage, OutboxMessage, WebhookReceipt, WebhookRefusalCount
 from engine.dossiers.views import dossier_view
 from engine.integration.outbox import OutboxWorker
 from engine.integration.webhooks import sign
@@ -26,6 +26,7 @@ from tests.engine.integration import test_registry as connected
 from tests.engine.integration.test_payouts import approved_refund, order_transfers, settle
 from tests.engine.integration.test_registry import BANK_SECRET, POST_SECRET
 from tests.helpers import P02_APPLICATION, do_task, open_task
+from tests.web.test_portal import english
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 POST_ADDRESS = "12 Lê Lợi, phường Nghĩa Chánh, Quảng Ngãi"
@@ -178,6 +179,46 @@ def test_a_failed_delivery_becomes_the_desks_task_and_is_sent_again(product, run
     ]
 
 
+def test_a_delivery_the_post_reports_before_the_desk_records_the_dispatch_returns_the_result(
+    product, runtime, office, web, other_web
+):
+    """The courier is fast and the officer at lunch: the post says "delivered" while the desk's
+    dispatch task is still open. The news is kept and taken when the desk records the dispatch;
+    the dossier does not sit at status 9 with no task while tracking says the parcel is on its way."""
+    code = at_postal_dispatch(runtime, office)
+    deliver_outbox(runtime)
+    waybill = view_of(runtime, code).ordered_waybill
+
+    answer = advance(product, waybill, "delivered")
+    assert answer["webhook_status"] == 200
+    assert answer["webhook_body"]["kept"] == "postal_delivered"
+    assert answer["webhook_body"]["note"] == (
+        f"Dossier {code} is not waiting for the message 'postal_delivered' yet: "
+        "it is kept until the dossier reaches the step that waits for it"
+    )
+    assert view_of(runtime, code).status == 9 and events(runtime, code, "message_received") == []
+
+    web.officer_login("lan.desk")
+    task = open_task(runtime, code, "postal_dispatch")
+    web.post(f"/officer/tasks/{task.id}/claim", page=f"/officer/tasks/{task.id}")
+    done = web.post(f"/officer/tasks/{task.id}/complete", {"waybill": waybill}, page=f"/officer/tasks/{task.id}")
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/officer/dossiers/{code}")
+
+    view = view_of(runtime, code)
+    assert view.status == 10 and view.finished_at is not None and view.open_tasks == []
+    assert view.shipment.waybill == waybill and view.shipment.delivered_at is not None
+    [taken] = events(runtime, code, "message_received")
+    assert taken["message"] == "postal_delivered" and taken["payload"]["waybill"] == waybill
+    assert count(runtime, KeptMessage) == 0 and count(runtime, WebhookReceipt) == 1
+    english(other_web)
+    tracking = other_web.post("/track", {"code": code, "id_number": P02_APPLICATION["citizen_id"]}, page="/track")
+    assert "Delivered on" in tracking.get_data(as_text=True) and "On its way" not in tracking.get_data(as_text=True)
+    english(web)
+    history = web.text(f"/officer/dossiers/{code}")
+    assert "Received the post office: delivered before the step that waits for it" in history
+    assert "Acted on the post office: delivered (received " in history
+
+
 def test_a_returned_parcel_is_a_failed_delivery_too(product, runtime, office):
     code = at_postal_dispatch(runtime, office)
     waybill = ship(product, runtime, office, code)
@@ -308,8 +349,9 @@ def test_the_same_update_arriving_at_once_is_kept_and_acted_on_once(product, run
     assert view_of(runtime, code).status == 10
 
 
-def test_an_update_the_dossier_does_not_wait_for_is_kept_and_an_unknown_dossier_refused(product, runtime, office, web):
-    code = at_postal_dispatch(runtime, office)  # waiting for the desk's dispatch, not for the post
+def test_an_update_no_step_will_take_is_kept_as_a_note_and_an_unknown_dossier_refused(product, runtime, office, web):
+    code = at_postal_dispatch(runtime, office)
+    advance(product, ship(product, runtime, office, code), "delivered")  # the dossier has ended
     update = {
         "event_id": uuid.uuid4().hex,
         "waybill": "EB000000001VN",
@@ -321,8 +363,9 @@ def test_an_update_the_dossier_does_not_wait_for_is_kept_and_an_unknown_dossier_
     answer = send(web, "/api/postal/updates", update)
     assert answer.status_code == 200
     assert answer.get_json()["note"] == f"Dossier {code} is not waiting for the message 'postal_delivered'"
+    assert "kept" not in answer.get_json() and count(runtime, KeptMessage) == 0
     assert events(runtime, code, "postal_tracking")[-1]["status"] == "delivered"
-    assert count(runtime, WebhookReceipt) == 1
+    assert count(runtime, WebhookReceipt) == 2
 
     unknown = send(
         web, "/api/postal/updates", {**update, "event_id": uuid.uuid4().hex, "dossier_code": "BHXH.QNI-260302-9999"}
@@ -337,7 +380,7 @@ def test_an_update_the_dossier_does_not_wait_for_is_kept_and_an_unknown_dossier_
     bad = send(web, "/api/postal/updates", {**update, "event_id": uuid.uuid4().hex, "status": "lost"})
     assert bad.status_code == 422
     assert refusals(runtime) == Counter({("post", "unknown_dossier"): 2, ("post", "bad_payload"): 1})
-    assert count(runtime, WebhookReceipt) == 1
+    assert count(runtime, WebhookReceipt) == 2
 
 
 # --- the post: paper dossiers brought in ---------------------------------------------------------
@@ -454,6 +497,32 @@ def test_a_bank_update_signed_with_the_posts_key_is_refused(product, runtime, of
     assert send(web, "/api/bank/updates", update, secret=BANK_SECRET).status_code == 200
     assert view_of(runtime, code).status == 10
     assert refusals(runtime) == Counter({("bank", "wrong_signature"): 1})
+
+
+def test_a_bank_confirmation_whose_amount_is_no_whole_number_is_refused_and_takes_nothing(
+    product, runtime, office, finance, web
+):
+    code = approved_refund(runtime, office)
+    [transfer] = order_transfers(product, runtime)
+    update = {
+        "transfer_id": transfer,
+        "dossier_code": code,
+        "outcome": "confirmed",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
+    for amount in ("315.900,5", "ba trăm nghìn", 315900.5, -315900, None):
+        body = {**update, "event_id": uuid.uuid4().hex, "amount": amount}
+        refused = send(web, "/api/bank/updates", body, BANK_SECRET)
+        assert refused.status_code == 422, amount
+        assert refused.get_json()["errors"]["amount"]["en"].endswith("is not a whole number of đồng"), amount
+    assert view_of(runtime, code).status == 9 and events(runtime, code, "message_received") == []
+    assert refusals(runtime) == Counter({("bank", "bad_amount"): 5})
+    assert count(runtime, WebhookReceipt) == 0  # the bank may send it again, corrected
+
+    good = send(web, "/api/bank/updates", {**update, "event_id": uuid.uuid4().hex, "amount": 315900}, BANK_SECRET)
+    assert good.status_code == 200 and good.get_json()["message"] == "bank_confirmed"
+    assert view_of(runtime, code).status == 10
 
 
 def test_the_api_needs_no_session_or_csrf_token_but_answers_only_post(app):

@@ -439,3 +439,31 @@ def test_a_procedure_cannot_give_a_shared_steps_purpose_to_a_task_of_its_own(tmp
     assert "P02" not in catalogue.procedures
     assert [(Path(p.file).name, p.element) for p in catalogue.problems] == [("P02.yaml", "tasks.collect_review")]
     assert "already served by a shared step" in catalogue.problems[0].reason
+
+
+def test_the_payout_steps_path_is_made_from_each_paying_procedures_own_paths():
+    catalogue = load_catalogue(BPMN_DIR, WORKFLOWS_DIR)
+    paying = {code for code, p in catalogue.procedures.items() if "shared_payout" in p.parsed.subprocess_specs}
+    assert paying == {f"P{n:02d}" for n in (*range(7, 17), 19, 20, 21)}
+    assert all("bank_silent" not in p.meta.paths for code, p in catalogue.procedures.items() if code not in paying)
+
+    meta = catalogue.procedures["P10"].meta
+    happy, silent = meta.paths["happy"], meta.paths["bank_silent"]
+    assert [(s.kind, s.target) for s in happy.steps][-1] == ("message", "bank_confirmed")
+    assert silent.steps[:-2] == happy.steps[:-1] and silent.start == happy.start
+    assert [(s.kind, s.target) for s in silent.steps[-2:]] == [("wait", "P15D"), ("task", "payout_bank_followup")]
+    assert silent.expect_status == happy.expect_status == 10
+    assert silent.description.en.endswith("(made from path 'happy')")
+
+
+def test_a_paying_procedure_with_no_path_to_make_the_shared_path_from_is_reported(tmp_path):
+    bpmn, workflows = copy_catalogue(tmp_path)
+    meta = (workflows / "P10.yaml").read_text("utf-8")
+    (workflows / "P10.yaml").write_text(re.sub(r"(?m)^ +- \{message: bank_confirmed.*\n", "", meta), "utf-8")
+
+    catalogue = load_catalogue(bpmn, workflows)
+
+    assert "P10" not in catalogue.procedures
+    assert [(Path(p.file).name, p.element) for p in catalogue.problems] == [("P10.yaml", "paths")]
+    assert "gives every procedure calling it the path 'bank_silent'" in catalogue.problems[0].reason
+    assert "{message: bank_confirmed}; no path here has it" in catalogue.problems[0].reason

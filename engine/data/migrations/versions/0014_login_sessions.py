@@ -2,7 +2,7 @@
 session epoch
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
