@@ -66,6 +66,8 @@ def test_applicant_and_public_pages(server, browser, runtime, size):
             "password_confirm": PASSWORD,
         },
     )
+    problems["sign-up sent"] = _violations(page)
+    _log_in(page, server, "/login", {"identifier": "051090001234", "password": PASSWORD})
     page.wait_for_url(re.compile(r"/dossiers$"))
     for url in ["/dossiers", "/procedures/P02/apply"]:
         page.goto(server + url)

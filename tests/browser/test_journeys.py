@@ -30,6 +30,15 @@ def _sign_up(page, server, screens=None):
         screens.shot(page, "signup")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    assert page.get_by_role("heading", name="Kiểm tra tin nhắn hoặc thư điện tử").is_visible()
+    if screens:
+        screens.shot(page, "signup-sent")
+    with page.expect_navigation():  # then log in, as the page says
+        page.locator("main a[href$='/login']").click()
+    page.fill("#field-identifier", CITIZEN_ID)
+    page.fill("#field-password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/dossiers$"))
 
 
