@@ -154,6 +154,13 @@ def _find(session: Session, *identifiers: str | None) -> Account | None:
     ).first()
 
 
+def attempts_key(session: Session, identifier: str) -> str:
+    """What attempts to log in (or to reset a password) are counted against: the account, whichever of
+    its identifiers is typed (citizen ID or tax code, phone, e-mail), else the identifier as typed."""
+    account = _find(session, identifier)
+    return f"account:{account.id}" if account else f"identifier:{(identifier or '').strip().lower()}"
+
+
 def authenticate(session: Session, identifier: str, password: str) -> Account:
     """Log an applicant in by citizen ID / tax code, phone or e-mail."""
     account = _find(session, identifier)
