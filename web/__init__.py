@@ -18,7 +18,7 @@ from engine.config import PROJECT_ROOT
 from engine.dossiers.documents import MAX_BYTES
 from engine.runtime import Runtime
 
-from . import admin, api, auth, errors, i18n, inbox, limits, portal, tracking
+from . import admin, api, auth, errors, headers, i18n, inbox, limits, portal, tracking
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
     limits.init_app(app)  # on the views registered above
+    headers.init_app(app)
     return app
 
 
