@@ -209,6 +209,7 @@ def _form(route: str, who: str, world: dict, task_id: str | None) -> dict:
     """What each form row sends: what the identity would fill in for the action to go through."""
     n = IDENTITIES.index(who)
     _kind, id_number, name, _phone = APPLICANTS.get(who, ("individual", "051090001234", "x", ""))
+    officers = [username for username, _roles, _unit in OFFICERS.values()]
     forms = {
         "POST /procedures/P02/apply": lambda: p02_form(full_name=name, citizen_id=id_number),
         "POST /track": lambda: {"code": world["code"], "id_number": APPLICANTS["A"][1]},
@@ -220,9 +221,9 @@ def _form(route: str, who: str, world: dict, task_id: str | None) -> dict:
             "password": PASSWORD,
             "password_confirm": PASSWORD,
         },
-        # a wrong login of its own per cell: ten wrong passwords for one account would hold it (test_limits.py)
+        # wrong logins spread over accounts: ten wrong passwords for one account would hold it (test_limits.py)
         "POST /login": lambda: {"identifier": f"05109900{n:04}", "password": "not-the-password"},
-        "POST /officer/login": lambda: {"username": f"nobody.{n}", "password": "not-the-password"},
+        "POST /officer/login": lambda: {"username": officers[n % len(officers)], "password": "not-the-password"},
         "POST /password/forgot": lambda: {"identifier": f"nobody{n}@example.vn"},
         "POST /password/reset/{token}": lambda: {"password": "a-new-password", "password_confirm": "a-new-password"},
         "POST /language": lambda: {"lang": "vi", "next": "/"},

@@ -275,3 +275,14 @@ def test_processes_share_the_counts_through_redis(configured, request, storage):
         assert browser(first).officer_login("lan.desk", "not-the-password").status_code == 400
     assert browser(second).officer_login("lan.desk").status_code == (429 if storage == "redis" else 302)
     assert browser(first).officer_login("lan.desk").status_code == 429
+
+
+def test_with_redis_down_each_process_keeps_counting(configured):
+    """The store does not answer (nothing listens on the port): the limits hold in the process, and the
+    site answers as usual rather than with an error."""
+    app = configured(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", RATELIMIT_LOGIN_ACCOUNT="2 per 15 minutes")
+    web = browser(app)
+    for _ in range(2):
+        assert web.officer_login("lan.desk", "not-the-password").status_code == 400
+    assert web.officer_login("lan.desk").status_code == 429
+    assert browser(app).officer_login("minh.desk").status_code == 302
