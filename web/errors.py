@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timedelta
 
 from flask import Flask, render_template
@@ -28,7 +29,10 @@ def init_app(app: Flask) -> None:
     def too_many(error):
         """Over a rate limit (web/limits.py): how long to wait, in words and in Retry-After."""
         seconds = limits.seconds_to_wait()
-        wait = format_timedelta(timedelta(minutes=-(-seconds // 60)), granularity="minute", threshold=1.5)
+        minutes = math.ceil(seconds / 60)
+        if minutes >= 90:  # said in hours from an hour and a half on: whole hours, rounded up, never less
+            minutes = math.ceil(minutes / 60) * 60
+        wait = format_timedelta(timedelta(minutes=minutes), granularity="minute", threshold=1.5)
         page = render_template("errors/error.html", code=429, kind="429", wait=wait)
         return page, 429, {"Retry-After": str(seconds)}
 

@@ -25,8 +25,9 @@ from engine.people import accounts
 
 from .context import runtime
 
-# What a real office can live with (README, "Rate limits and security headers"): a person who mistypes is not stopped, a
-# guesser is; an office's officers behind one address log in unhindered (only failures count).
+# What a real office can live with (README, "Rate limits and security headers"): a person who mistypes
+# is not stopped, a guesser is; an office's officers behind one address log in unhindered (only
+# failures count).
 DEFAULTS = {
     "RATELIMIT_LOGIN_ACCOUNT": "10 per 15 minutes; 100 per day",  # failed logins per account
     "RATELIMIT_LOGIN_ADDRESS": "30 per 15 minutes; 300 per day",  # failed logins per address, both forms
