@@ -18,7 +18,7 @@ from engine.dossiers.documents import MAX_BYTES
 from engine.people.sessions import IDLE_LIMIT
 from engine.runtime import Runtime
 
-from . import admin, api, auth, errors, https, i18n, inbox, portal, tracking
+from . import admin, api, auth, errors, headers, https, i18n, inbox, limits, portal, tracking
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         BABEL_DEFAULT_TIMEZONE=runtime.settings.timezone,  # pages show times in office time
         BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
         PAGE_SIZE=20,
+        **limits.settings(),
     )
     if test_config:
         app.config.update(test_config)
@@ -68,6 +69,8 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
+    limits.init_app(app)  # on the views registered above
+    headers.init_app(app)
     return app
 
 

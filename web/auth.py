@@ -101,7 +101,7 @@ def signup():
         values = {k: form.get(k, "") for k in ("full_name", "phone", "email", "address")}
         try:
             with runtime().db.write() as db:
-                account = accounts.register(
+                accounts.register(
                     db,
                     form.get("kind", ""),
                     form.get("id_number", ""),
@@ -110,12 +110,10 @@ def signup():
                     form.get("password_confirm", ""),
                     runtime().clock.now(),
                 )
-                who = {"account_id": account.id}
         except FormError as e:
             errors = field_errors(e)
-        else:
-            _start_session(**who)
-            return redirect(_safe_next(url_for("portal.my_dossiers")))
+        else:  # the same page whether an account was made or the number already had one
+            return render_template("auth/signup_sent.html", next=_safe_next(""))
     return render_template("auth/signup.html", errors=errors, form=request.form), (400 if errors else 200)
 
 

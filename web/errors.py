@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import timedelta
 
 from flask import Flask, render_template
+from flask_babel import format_timedelta
 from flask_wtf.csrf import CSRFError
+
+from . import limits
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +24,17 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(
             code, lambda error, code=code: (render_template("errors/error.html", code=code, kind=str(code)), code)
         )
+
+    @app.errorhandler(429)
+    def too_many(error):
+        """Over a rate limit (web/limits.py): how long to wait, in words and in Retry-After."""
+        seconds = limits.seconds_to_wait()
+        minutes = math.ceil(seconds / 60)
+        if minutes >= 90:  # said in hours from an hour and a half on: whole hours, rounded up, never less
+            minutes = math.ceil(minutes / 60) * 60
+        wait = format_timedelta(timedelta(minutes=minutes), granularity="minute", threshold=1.5)
+        page = render_template("errors/error.html", code=429, kind="429", wait=wait)
+        return page, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(500)
     def server_error(error):

@@ -1,7 +1,9 @@
 """Officers' inboxes: tasks per role and unit, the one-stop desk's views, task pages and actions.
 
-Who may see what is decided here before the engine is called (so a changed id in a URL gets a 403,
-and names of another unit's officers never show); the engine still checks every action itself.
+Who may see what is decided here before the engine is called (so a changed id in a URL gets a 404 for
+a dossier of a unit the officer has no role in, as for one that does not exist, and a 403 for a task
+of their unit that is not theirs to see; names of another unit's officers never show); the engine
+still checks every action itself.
 """
 
 from __future__ import annotations
@@ -153,14 +155,14 @@ def _back() -> str:
 @bp.post("/tasks/<int:task_id>/claim")
 @officer_required
 def claim(task_id: int):
-    _task_or_403(task_id, work=True)
+    _task_or_abort(task_id, work=True)
     return _act(task_id, lambda: runtime().dossiers.claim(task_id, _actor()), _("You have claimed this task."))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @officer_required
 def unclaim(task_id: int):
-    _task_or_403(task_id)
+    _task_or_abort(task_id)
     return _act(
         task_id, lambda: runtime().dossiers.unclaim(task_id, _actor()), _("The task is offered to the role again.")
     )
@@ -169,7 +171,7 @@ def unclaim(task_id: int):
 @bp.post("/tasks/<int:task_id>/reassign")
 @officer_required
 def reassign(task_id: int):
-    _task_or_403(task_id)
+    _task_or_abort(task_id)
     to = request.form.get("to", "").strip()
     if not to:
         flash(_("Choose the colleague to give the task to."), "error")
@@ -192,13 +194,14 @@ def _act(task_id: int, action, done: str):
     return redirect(url_for("inbox.task", task_id=task_id))
 
 
-def _task_or_403(task_id: int, work: bool = False) -> inbox.TaskInfo:
-    """The task, if this officer may see it (work: may do it: holds its role in its unit)."""
+def _task_or_abort(task_id: int, work: bool = False) -> inbox.TaskInfo:
+    """The task, if this officer may see it (work: may do it: holds its role in its unit). A task of a
+    dossier they may not see answers 404 like one that does not exist: nothing tells it exists."""
     with runtime().db.read() as db:
         info = inbox.task_info(db, task_id)
-    if info is None:
-        abort(404)
     officer = _officer()
+    if info is None or not officer.may_see_dossier(info.unit_code):
+        abort(404)
     allowed = (
         officer.works_on(info.role_code, info.unit_code)
         if work
@@ -215,13 +218,13 @@ def _task_or_403(task_id: int, work: bool = False) -> inbox.TaskInfo:
 @bp.get("/tasks/<int:task_id>")
 @officer_required
 def task(task_id: int):
-    return _task_page(_task_or_403(task_id))
+    return _task_page(_task_or_abort(task_id))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 @officer_required
 def complete(task_id: int):
-    info = _task_or_403(task_id, work=True)
+    info = _task_or_abort(task_id, work=True)
     rt = runtime()
     with rt.db.read() as db:
         view = dossier_view(db, rt.versions, info.dossier_code)
@@ -303,18 +306,17 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
 # --- the dossier page, its documents and slips ---------------------------------------------------
 
 
-def _dossier_or_403(code: str) -> tuple[int, str]:
+def _dossier_or_404(code: str) -> tuple[int, str]:
+    """The dossier, if this officer may see it; another unit's answers 404 like one that does not exist."""
     with runtime().db.read() as db:
         ref = inbox.dossier_ref(db, code)
-    if ref is None:
+    if ref is None or not _officer().may_see_dossier(ref[1]):
         abort(404)
-    if not _officer().may_see_dossier(ref[1]):
-        abort(403)
     return ref
 
 
 def _view(code: str) -> DossierView:
-    _dossier_or_403(code)
+    _dossier_or_404(code)
     with runtime().db.read() as db:
         return dossier_view(db, runtime().versions, code)
 
@@ -341,7 +343,7 @@ def dossier(code: str):
 @bp.get("/dossiers/<code>/documents/<int:doc_id>")
 @officer_required
 def document(code: str, doc_id: int):
-    dossier_id, _unit = _dossier_or_403(code)
+    dossier_id, _unit = _dossier_or_404(code)
     with runtime().db.read() as db:
         try:
             doc, content = content_of(db, dossier_id, doc_id)

@@ -3,7 +3,8 @@ and paged by the database.
 
 Visibility: an officer works on the tasks of the roles they hold, in the units they hold them in;
 a leader of a unit also sees (to reassign them) all that unit's tasks in the desk's overviews; any
-role in a unit lets an officer see that unit's dossiers.
+working role in a unit lets an officer see that unit's dossiers (the system's own roles, administrator
+and designer, do not).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.data.models import Dossier, HumanTask, TaskStatus, User
 from engine.forms import Field
 from engine.people.assignment import LEADER_ROLE
+from engine.people.officers import SYSTEM_ROLES
 from engine.sla.late import APOLOGY, APOLOGY_FIELDS
 from engine.sla.workdays import WorkCalendar
 from engine.statuses import DossierStatus
@@ -42,7 +44,8 @@ class Officer:
 
     @property
     def units(self) -> frozenset[str]:
-        return frozenset(unit for _role, unit in self.roles)
+        """The units whose dossiers the officer sees: where they hold a working role."""
+        return frozenset(unit for role, unit in self.roles if role not in SYSTEM_ROLES)
 
     @property
     def led_units(self) -> frozenset[str]:

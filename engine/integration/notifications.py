@@ -1,6 +1,6 @@
 """What applicants receive by SMS and e-mail for the outbox's notify.* messages: short texts from
 templates in Vietnamese and English (Vietnamese unless the applicant chose otherwise), sent to
-the phone and e-mail given in the application (or, for a password reset, the account's)."""
+the phone and e-mail given in the application (or, for a password reset or a sign-up, the account's)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,40 @@ TEMPLATES = {
             (
                 "Motcua: {{ name }}, reset your password at {{ link }} (one use only). "
                 "If you did not ask for this, ignore this message."
+            ),
+        ),
+    },
+    "notify.account_created": {
+        "vi": (
+            "Tài khoản Motcua đã được tạo",
+            (
+                "Motcua: {{ name }} đã tạo tài khoản. Đăng nhập bằng số CCCD hoặc mã số thuế, số điện thoại "
+                "hoặc thư điện tử và mật khẩu đã chọn. Nếu bạn không đăng ký, hãy báo Bộ phận tiếp nhận."
+            ),
+        ),
+        "en": (
+            "Your Motcua account has been created",
+            (
+                "Motcua: {{ name }}, your account has been created. Log in with your citizen ID or tax code, "
+                "phone or e-mail and the password you chose. If you did not sign up, tell the one-stop desk."
+            ),
+        ),
+    },
+    "notify.signup_attempt": {
+        "vi": (
+            "Có người đăng ký bằng thông tin của bạn",
+            (
+                "Motcua: có người vừa đăng ký tài khoản mới bằng số giấy tờ, số điện thoại hoặc thư điện tử "
+                "của {{ name }}. Bạn đã có tài khoản: hãy đăng nhập, hoặc lấy lại mật khẩu nếu quên. "
+                "Nếu không phải bạn, không cần làm gì; không có tài khoản mới nào được tạo."
+            ),
+        ),
+        "en": (
+            "Someone signed up with your details",
+            (
+                "Motcua: someone just tried to sign up with the ID number, phone or e-mail of {{ name }}. "
+                "You already have an account: log in, or reset your password if you forgot it. "
+                "If it was not you, do nothing; no new account was made."
             ),
         ),
     },

@@ -72,9 +72,13 @@ _SIGNUP_FIELDS = (
 
 def register(
     session: Session, kind: str, id_number: str, values: dict[str, str], password: str, confirm: str, now: datetime
-) -> Account:
-    """Create an applicant account; every problem is reported at once, per field, and nothing is
-    written unless all pass."""
+) -> Account | None:
+    """Create an applicant account; every problem of the form is reported at once, per field, and
+    nothing is written unless all pass. The new account's owner is sent a welcome (outbox
+    `notify.account_created`). When the number, phone or e-mail already has an account, nothing is
+    created and None comes back: the holder of that account is told someone tried
+    (`notify.signup_attempt`), and the caller answers as for a new account, so the form cannot be
+    used to find out who has an account."""
     errors: dict[str, Message] = {}
     if kind not in KINDS:
         errors["kind"] = Message("Chọn loại tài khoản", "Choose the kind of account")
@@ -100,42 +104,46 @@ def register(
             ),
         )
     _check_password(password, confirm, errors)
-    if not errors:
-        taken = _find(session, id_number, cleaned.get("phone"), cleaned.get("email"))
-        if taken is not None:
-            if taken.id_number == id_number:
-                errors["id_number"] = Message(
-                    "Số này đã có tài khoản; hãy đăng nhập hoặc lấy lại mật khẩu",
-                    "This number already has an account: log in or reset the password",
-                )
-            elif cleaned.get("phone") and taken.phone == cleaned.get("phone"):
-                errors["phone"] = Message(
-                    "Số điện thoại này đã dùng cho tài khoản khác", "This phone number is used by another account"
-                )
-            else:
-                errors["email"] = Message(
-                    "Thư điện tử này đã dùng cho tài khoản khác", "This e-mail address is used by another account"
-                )
     if errors:
         raise FormError(errors)
-    account = Account(
-        kind=kind,
-        id_number=id_number,
-        full_name=cleaned["full_name"],
-        phone=cleaned.get("phone") or None,
-        email=(cleaned.get("email") or "").lower() or None,
-        address=cleaned.get("address") or "",
-        password_hash=hash_password(password),
-        created_at=now,
-    )
-    session.add(account)
-    try:
-        session.flush()
-    except IntegrityError:  # the same number registered by a concurrent request
-        raise FormError(
-            {"id_number": Message("Số này đã có tài khoản", "This number already has an account")}
-        ) from None
-    return account
+    password_hash = hash_password(password)  # hashed either way: a taken number answers as slowly as a new one
+    taken = _holders(session, id_number, cleaned.get("phone"), cleaned.get("email"))
+    if not taken:
+        account = Account(
+            kind=kind,
+            id_number=id_number,
+            full_name=cleaned["full_name"],
+            phone=cleaned.get("phone") or None,
+            email=(cleaned.get("email") or "").lower() or None,
+            address=cleaned.get("address") or "",
+            password_hash=password_hash,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():  # a savepoint: a concurrent sign-up's row leaves this transaction usable
+                session.add(account)
+        except IntegrityError:  # the same number, phone or e-mail registered by a concurrent request
+            taken = _holders(session, id_number, cleaned.get("phone"), cleaned.get("email"))
+        else:
+            _notify(session, account, "notify.account_created", now)
+            return account
+    for holder in taken:  # told, so they know someone tried, and how to get back in if it was them
+        _notify(session, holder, "notify.signup_attempt", now)
+    return None
+
+
+def _notify(session: Session, account: Account, kind: str, now: datetime) -> None:
+    contact = {"name": account.full_name, "phone": account.phone, "email": account.email}
+    queue(session, None, kind, now, account_id=account.id, **contact)
+
+
+def _holders(session: Session, id_number: str, phone: str | None, email: str | None) -> list[Account]:
+    """The accounts that already hold this number, phone or e-mail (at most one each)."""
+    wanted = [w for w in (id_number, phone) if w]
+    matches = [Account.id_number.in_(wanted), Account.phone.in_(wanted)]
+    if email:
+        matches.append(Account.email == email.lower())
+    return list(session.scalars(select(Account).where(or_(*matches)).order_by(Account.id)))
 
 
 def _find(session: Session, *identifiers: str | None) -> Account | None:
@@ -151,6 +159,13 @@ def _find(session: Session, *identifiers: str | None) -> Account | None:
             )
         )
     ).first()
+
+
+def attempts_key(session: Session, identifier: str) -> str:
+    """What attempts to log in (or to reset a password) are counted against: the account, whichever of
+    its identifiers is typed (citizen ID or tax code, phone, e-mail), else the identifier as typed."""
+    account = _find(session, identifier)
+    return f"account:{account.id}" if account else f"identifier:{(identifier or '').strip().lower()}"
 
 
 def authenticate(session: Session, identifier: str, password: str) -> Account:

@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium driven by Playwright (no browser download) against the web app
 served on 127.0.0.1 by the test itself, on a fresh SQLite database. Screenshots of the pages go to
 test-artifacts/screenshots/ (not committed). A click that loads a page is wrapped in
-`expect_navigation()`, so the test reads the new page, never one still loading."""
+`expect_navigation()`, so the test reads the new page, never one still loading. Every browser context
+comes from open_context(), and a test fails on any Content-Security-Policy violation in its pages."""
 
 from __future__ import annotations
 
@@ -84,9 +85,42 @@ def screens(request) -> Screens:
     return Screens(request.node.name)
 
 
-def _new_page(browser, **context_args):
+# Runs in every page before its own code (Playwright injects it past the page's policy): a blocked
+# script, style or image is reported on the console, where open_context() collects it.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${location.pathname}`));
+"""
+_VIOLATIONS: list[str] = []
+
+
+def open_context(browser, **context_args):
+    """A browser context whose Content-Security-Policy violations fail the test (no_csp_violations)."""
     context = browser.new_context(**context_args)
     context.set_default_timeout(15_000)
+    context.add_init_script(_REPORT_VIOLATIONS)
+    context.on(
+        "console",
+        lambda message: (
+            _VIOLATIONS.append(message.text)
+            if message.type == "error"
+            and ("CSP violation" in message.text or "Content Security Policy" in message.text)
+            else None
+        ),
+    )
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """Every browser test: the pages work under the site's policy, with nothing blocked."""
+    _VIOLATIONS.clear()
+    yield _VIOLATIONS
+    assert _VIOLATIONS == [], "the Content-Security-Policy blocked something"
+
+
+def _new_page(browser, **context_args):
+    context = open_context(browser, **context_args)
     return context, context.new_page()
 
 

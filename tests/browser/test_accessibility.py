@@ -12,6 +12,7 @@ from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, open_task
 
 from ..web.helpers import PASSWORD
+from .conftest import open_context
 
 WCAG = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -40,7 +41,7 @@ def _log_in(page, server, url, fields):
 )
 def test_applicant_and_public_pages(server, browser, runtime, size):
     code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
-    context = browser.new_context(viewport=size)
+    context = open_context(browser, viewport=size)
     page = context.new_page()
     problems = {}
     for url in ["/", "/procedures", "/procedures/P02", "/login", "/signup", "/password/forgot", f"/track?code={code}"]:
@@ -66,6 +67,8 @@ def test_applicant_and_public_pages(server, browser, runtime, size):
             "password_confirm": PASSWORD,
         },
     )
+    problems["sign-up sent"] = _violations(page)
+    _log_in(page, server, "/login", {"identifier": "051090001234", "password": PASSWORD})
     page.wait_for_url(re.compile(r"/dossiers$"))
     for url in ["/dossiers", "/procedures/P02/apply"]:
         page.goto(server + url)
@@ -77,7 +80,7 @@ def test_applicant_and_public_pages(server, browser, runtime, size):
 def test_officer_pages(server, browser, runtime):
     code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
     task = open_task(runtime, code, "reception_check")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = open_context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _log_in(page, server, "/officer/login", {"username": "lan.desk", "password": PASSWORD})
     page.wait_for_url(re.compile(r"/officer/"))

@@ -14,6 +14,7 @@ from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION, open_task
 
 from ..web.helpers import PASSWORD
+from .conftest import open_context
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CITIZEN_ID = "051090001234"
@@ -30,12 +31,20 @@ def _sign_up(page, server, screens=None):
         screens.shot(page, "signup")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    assert page.get_by_role("heading", name="Kiểm tra tin nhắn hoặc thư điện tử").is_visible()
+    if screens:
+        screens.shot(page, "signup-sent")
+    with page.expect_navigation():  # then log in, as the page says
+        page.locator("main a[href$='/login']").click()
+    page.fill("#field-identifier", CITIZEN_ID)
+    page.fill("#field-password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/dossiers$"))
 
 
 def _officer_page(browser, server, username="lan.desk"):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context = open_context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(server + "/officer/login")
     page.fill("#field-username", username)
@@ -87,6 +96,12 @@ def test_an_applicant_submits_p02_with_a_document_downloads_the_slip_and_tracks_
     slip_url = page.locator("a[href$='/receipt.pdf']").get_attribute("href")
     slip = page.context.request.get(server + slip_url)  # with the applicant's session
     assert slip.ok and slip.headers["content-type"] == "application/pdf" and slip.body().startswith(b"%PDF")
+    page.goto(server + slip_url)  # opened in the browser's own PDF viewer, under the site's policy
+    for _ in range(100):
+        if any(frame.url.startswith("chrome-extension://") for frame in page.frames):
+            break
+        page.wait_for_timeout(100)
+    assert any(frame.url.startswith("chrome-extension://") for frame in page.frames), [f.url for f in page.frames]
 
     page.goto(server + "/dossiers")
     assert code in page.content()
@@ -172,7 +187,7 @@ def test_a_supplement_goes_to_the_applicant_and_comes_back(server, browser, page
 def test_public_tracking_without_logging_in(server, browser, runtime, screens, viewport):
     code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
     size = {"width": 390, "height": 844} if viewport == "phone" else {"width": 1280, "height": 900}
-    context = browser.new_context(viewport=size)
+    context = open_context(browser, viewport=size)
     page = context.new_page()
     page.goto(server + "/track")
     page.fill("#field-code", code)

@@ -40,8 +40,10 @@ class Web:
         phone: str = "0912345678",
         email: str = "",
         password: str = PASSWORD,
+        log_in: bool = True,
     ):
-        return self.post(
+        """Sign up, then log in as the page says (sign-up answers alike for a new and a taken number)."""
+        response = self.post(
             "/signup",
             {
                 "kind": kind,
@@ -54,6 +56,9 @@ class Web:
                 "password_confirm": password,
             },
         )
+        if log_in and response.status_code == 200:
+            self.login(id_number, password)
+        return response
 
     def login(self, identifier: str, password: str = PASSWORD):
         return self.post("/login", {"identifier": identifier, "password": password})

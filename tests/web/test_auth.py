@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from engine.data.models import OutboxMessage
+from engine.data.models import Account, OutboxMessage
 
 from .helpers import PASSWORD
 
 _RESETS = select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")
 
 
-def test_signup_logs_the_applicant_in(web):
-    response = web.signup()
-    assert response.status_code == 302
+def test_signup_says_to_check_the_messages_and_the_new_account_logs_in(web, runtime):
+    response = web.signup(log_in=False)
+    assert response.status_code == 200
+    assert "Kiểm tra tin nhắn" in response.get_data(as_text=True)
+    with runtime.db.read() as session:
+        welcome = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.account_created")).one()
+    assert welcome.payload["phone"] == "0912345678"
+    assert web.login("051090001234").status_code == 302
     assert "Trần Thị Mai" in web.text("/procedures")
 
 
@@ -41,11 +48,37 @@ def test_signup_errors_are_shown_beside_each_field_and_input_is_kept(web):
     assert web.login("12345").status_code == 400  # and no account was made
 
 
-def test_the_same_citizen_id_cannot_sign_up_twice(web, other_web):
-    web.signup()
-    response = other_web.signup(phone="0987654321")
-    assert response.status_code == 400
-    assert "Số này đã có tài khoản" in response.get_data(as_text=True)
+_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+def _answer(response) -> tuple[int, str]:
+    return response.status_code, _TOKEN.sub("", response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        {"id_number": "051090001234", "phone": "0987654321"},  # the citizen ID
+        {"id_number": "051090009999", "phone": "0912345678"},  # the phone
+        {"id_number": "051090009999", "phone": "", "email": "Mai@Example.vn"},  # the e-mail
+    ],
+    ids=["id", "phone", "email"],
+)
+def test_a_taken_number_phone_or_email_gets_the_answer_of_a_new_one_and_its_owner_is_told(
+    web, other_web, runtime, taken
+):
+    web.signup(email="mai@example.vn")
+    web.logout()
+    fresh = other_web.signup(id_number="051090005555", phone="0977000111", password="a-second-pass", log_in=False)
+    again = other_web.signup(**taken, name="Kẻ Mạo Danh", password="an-impostor-pass", log_in=False)
+    assert _answer(again) == _answer(fresh)  # nothing tells the number, phone or e-mail has an account
+    with runtime.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 2  # no duplicate account
+        (told,) = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.signup_attempt"))
+        assert (told.payload["phone"], told.payload["email"]) == ("0912345678", "mai@example.vn")  # the owner
+        assert told.payload["name"] == "Trần Thị Mai"
+    assert other_web.login(taken.get("email") or taken["id_number"], "an-impostor-pass").status_code == 400
+    assert web.login("051090001234").status_code == 302  # the owner's password is untouched
 
 
 def test_login_by_citizen_id_phone_or_email(web):

@@ -200,13 +200,15 @@ def test_the_loser_of_a_race_is_told_who_did_it(web, other_web, runtime, office)
     assert "đã được Nguyễn Thị Lan hoàn thành" in page
 
 
-@pytest.mark.parametrize("username", ["khac.huyen", "hai.thu"])
-def test_no_access_to_tasks_outside_ones_roles_and_unit(web, runtime, office, username):
+# another unit's officer is told nothing (404, as for a task that does not exist); a colleague of the
+# unit without the task's role may know it exists (the dossier page lists it) and is refused (403)
+@pytest.mark.parametrize(("username", "answer"), [("khac.huyen", 404), ("hai.thu", 403)])
+def test_no_access_to_tasks_outside_ones_roles_and_unit(web, runtime, office, username, answer):
     code = start(runtime)
     task = open_task(runtime, code, "reception_check").id
     web.officer_login(username)
     token = web.token("/officer/")
-    assert web.get(f"/officer/tasks/{task}").status_code == 403
+    assert web.get(f"/officer/tasks/{task}").status_code == answer
     for action, data in (
         ("claim", {}),
         ("complete", {"decision": "accept"}),
@@ -214,7 +216,7 @@ def test_no_access_to_tasks_outside_ones_roles_and_unit(web, runtime, office, us
         ("reassign", {"to": "minh.desk"}),
     ):
         response = web.client.post(f"/officer/tasks/{task}/{action}", data={**data, "csrf_token": token})
-        assert response.status_code == 403, action
+        assert response.status_code == answer, action
     page = follow(web, web.client.post("/officer/tasks/claim", data={"task_id": task, "csrf_token": token}))
     assert f"#{task}" in page and code not in page  # refused, without telling what it is
     assert open_task(runtime, code, "reception_check").status == "new"
@@ -232,9 +234,9 @@ def test_documents_download_only_for_officers_of_the_dossiers_unit(web, other_we
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert web.get(f"/officer/dossiers/{other}/documents/{doc.id}").status_code == 404  # not that dossier's
 
-    other_web.officer_login("khac.huyen")
-    assert other_web.get(f"/officer/dossiers/{code}/documents/{doc.id}").status_code == 403
-    assert other_web.get(f"/officer/dossiers/{code}").status_code == 403
+    other_web.officer_login("khac.huyen")  # another unit's officer: as if it did not exist
+    assert other_web.get(f"/officer/dossiers/{code}/documents/{doc.id}").status_code == 404
+    assert other_web.get(f"/officer/dossiers/{code}").status_code == 404
     assert other_web.get("/officer/dossiers/NO-SUCH-CODE").status_code == 404
 
 
@@ -295,7 +297,33 @@ def test_printable_slips_for_officers_of_the_unit(web, other_web, runtime, offic
     assert web.get(f"/officer/dossiers/{accepted}/form-03.pdf").status_code == 404  # it was not refused
     other_web.officer_login("khac.huyen")
     for slip in ("form-01.pdf", "form-02.pdf", "form-03.pdf", "handover.pdf"):
-        assert other_web.get(f"/officer/dossiers/{refused}/{slip}").status_code == 403, slip
+        assert other_web.get(f"/officer/dossiers/{refused}/{slip}").status_code == 404, slip
+
+
+def test_another_units_dossier_answers_like_one_that_does_not_exist(web, runtime, office):
+    """Dossier pages, documents, slips, task pages and task actions: the same status and the same page
+    for a dossier of a unit the officer has no role in as for a code or task id that exists nowhere."""
+    code = start(runtime)
+    task = open_task(runtime, code, "reception_check").id
+    doc = view_of(runtime, code).documents[0].id
+    web.officer_login("khac.huyen")
+    token = web.token("/officer/")
+    data = {"csrf_token": token, "decision": "accept", "to": "minh.desk"}
+
+    def answer(url: str, post: bool = False) -> tuple[int, str]:
+        """The status and the page, but for what differs by request anyway: its own address, the token."""
+        response = web.client.post(url, data=data) if post else web.get(url)
+        text = re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
+        return response.status_code, text.replace(url, "X")
+
+    for suffix in ("", f"/documents/{doc}", "/form-01.pdf", "/form-02.pdf", "/form-03.pdf", "/handover.pdf"):
+        theirs = answer(f"/officer/dossiers/{code}{suffix}")
+        assert theirs == answer(f"/officer/dossiers/BHXH.QNI-260302-9999{suffix}") and theirs[0] == 404, suffix
+    assert answer(f"/officer/tasks/{task}") == answer("/officer/tasks/999999")
+    for action in ("claim", "unclaim", "reassign", "complete"):
+        theirs = answer(f"/officer/tasks/{task}/{action}", post=True)
+        assert theirs == answer(f"/officer/tasks/999999/{action}", post=True) and theirs[0] == 404, action
+    assert open_task(runtime, code, "reception_check").status == "new"
 
 
 def test_a_benefit_the_law_does_not_allow_is_refused_on_the_task_page(web, runtime, office, catalogue, password_hash):

@@ -64,17 +64,54 @@ def test_every_problem_of_a_sign_up_is_reported_and_nothing_is_written(runtime, 
         assert session.scalars(select(Account)).first() is None
 
 
-def test_an_id_number_phone_or_email_already_used_is_refused(runtime, clock):
+def test_a_new_account_is_welcomed_through_the_outbox(runtime, clock):
     with runtime.db.write() as session:
-        _register(session, clock.now())
-    for changes, field in [
-        ({}, "id_number"),
-        ({"id_number": "051090009999"}, "phone"),
-        ({"id_number": "051090009999", "values": {**VALUES, "phone": "0987654321"}}, "email"),
-    ]:
-        with runtime.db.write() as session, pytest.raises(FormError) as error:
-            _register(session, clock.now(), **changes)
-        assert list(error.value.errors) == [field]
+        account = _register(session, clock.now())
+    with runtime.db.read() as session:
+        (message,) = session.scalars(select(OutboxMessage))
+    assert message.kind == "notify.account_created" and message.dossier_id is None
+    assert message.payload == {
+        "account_id": account.id,
+        "name": "Trần Thị Mai",
+        "phone": "0912345678",
+        "email": "mai@example.vn",
+    }
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # the citizen ID
+        {"id_number": "051090009999"},  # the phone
+        {"id_number": "051090009999", "values": {**VALUES, "phone": "0987654321"}},  # the e-mail
+    ],
+    ids=["id", "phone", "email"],
+)
+def test_an_id_number_phone_or_email_already_used_makes_no_account_and_its_holder_is_told(runtime, clock, changes):
+    with runtime.db.write() as session:
+        first = _register(session, clock.now())
+    with runtime.db.write() as session:
+        assert _register(session, clock.now(), password="other-password", confirm="other-password", **changes) is None
+    with runtime.db.read() as session:
+        assert [a.id for a in session.scalars(select(Account))] == [first.id]
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.signup_attempt")).one()
+        assert told.payload["account_id"] == first.id and told.payload["phone"] == "0912345678"
+    with runtime.db.write() as session:  # the holder's password is untouched
+        accounts.authenticate(session, "051090001234", "mat-khau-2026")
+
+
+def test_every_holder_of_a_detail_is_told(runtime, clock):
+    """A citizen ID of one account and the phone of another: both holders hear of it."""
+    with runtime.db.write() as session:
+        first = _register(session, clock.now())
+        second = _register(
+            session, clock.now(), id_number="051090008888", values={**VALUES, "phone": "0987654321", "email": ""}
+        )
+    with runtime.db.write() as session:
+        assert _register(session, clock.now(), values={**VALUES, "phone": "0987654321", "email": ""}) is None
+    with runtime.db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.signup_attempt"))
+        assert sorted(m.payload["account_id"] for m in told) == [first.id, second.id]
 
 
 def test_a_reset_link_works_once_within_the_hour(runtime, clock):
