@@ -10,6 +10,8 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from cli import (
+    audit,
+    backup,
     database,
     deadlines,
     dossiers,
@@ -73,6 +75,9 @@ cli.add_command(serving.simulators_command)
 cli.add_command(outbox.outbox)
 cli.add_command(payouts.payouts)
 cli.add_command(reminders.reminders)
+cli.add_command(audit.audit)
+cli.add_command(backup.backup_command)
+cli.add_command(backup.restore_command)
 cli.add_command(serving.demo)
 
 

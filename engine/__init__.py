@@ -4,7 +4,8 @@ Never imports Flask: the web layer and the CLI call into this package, not the r
 lowest first; each may import only those above it in this list (tests/test_architecture.py checks):
 
 - basics (modules at the top): `config` (settings), `clock`, `errors`, `statuses`, `forms`
-- `data`: database, tables, migrations, the rows an advance touches, the history and outbox journals
+- `data`: database, tables, migrations, the rows an advance touches, the history and outbox journals,
+  the history's hash chain, backups
 - `workflow`: diagrams and how they run: catalogue, metadata, parsing, scripts, versions, state
 - `people`: officers, units and roles, logins, who may do what with a task
 - `sla`: working days, the office calendar, appointments and deadlines, late dossiers, on-time figures

@@ -1,6 +1,7 @@
 """Data: the database connection and its write rules (`db`), the tables (`models`) and their
 migrations, scratch databases for test runs, the rows a dossier's advance reads and writes in
-SQLAlchemy Core (`store`), and the append-only history and outbox (`journal`).
+SQLAlchemy Core (`store`), the append-only history and outbox (`journal`), the history's hash
+chain and its check (`audit`), and backups of the whole database (`backup`).
 
 May import: the basics (`engine.config`, `clock`, `errors`, `statuses`, `forms`) only.
 """

@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import Connection, create_engine, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.data import audit
+from engine.data.models import Event
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -46,6 +49,16 @@ class Database:
             yield session
             _insert_buffered(session)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees the database as of one moment, for long reads that
+        must agree with themselves (an audit of every history) while others write."""
+        options = {} if self.is_sqlite else {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        with self.engine.connect() as connection:
+            connection.execution_options(**options)
+            with connection.begin():
+                yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -70,6 +83,8 @@ def _insert_buffered(session: Session) -> None:
         session.flush()  # rows the buffered ones refer to (a new dossier) go first
         connection = session.connection()
         for model, rows in buffered.items():
+            if model is Event:  # chained after the dossier's last event (unless the caller did)
+                audit.link_at_commit(connection, rows)
             connection.execute(_insert_statement(model), rows)
 
 

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from engine.data.db import Database
 
@@ -32,3 +35,15 @@ def make_revision(db: Database, message: str) -> None:
         config = alembic_config(db)
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def scripts() -> ScriptDirectory:
+    """The migrations this Motcua knows."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def revision_of(connection: Connection) -> str | None:
+    """The schema version a database is at (None: no Motcua tables yet)."""
+    return MigrationContext.configure(connection).get_current_revision()

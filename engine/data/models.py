@@ -229,6 +229,9 @@ class Dossier(Base):
     # outside messages kept for a step not reached yet (kept_messages rows): 0 spares every advance
     # the look for them
     kept_messages: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the head of the history's hash chain (engine.data.audit): its last event's seq and hash
+    last_event_seq: Mapped[int] = mapped_column(default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
 
     version: Mapped[ProcedureVersion] = relationship()
 
@@ -302,17 +305,23 @@ class HumanTask(Base):
 
 
 class Event(Base):
-    """Append-only history of a dossier (a database trigger refuses updates and deletes)."""
+    """Append-only history of a dossier (a database trigger refuses updates and deletes), each
+    event chained to the one before by its hash (engine.data.audit)."""
 
     __tablename__ = "events"
+    # one event per place in a dossier's chain (also the index for reading a dossier's history)
+    __table_args__ = (Index("ix_events_dossier_seq", "dossier_id", "seq", unique=True),)
 
     id: Mapped[intpk]
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
     at: Mapped[utc_time]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(200))  # name as shown, also for the system/applicant
     kind: Mapped[str] = mapped_column(String(50))
     data: Mapped[dict[str, Any]]
+    seq: Mapped[int]  # 1, 2, ... within the dossier
+    prev_hash: Mapped[str] = mapped_column(String(64))  # the hash of the event before (GENESIS for the first)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class KeptMessage(Base):

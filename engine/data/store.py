@@ -55,6 +55,8 @@ class DossierRow(_Tracked):
     paused_at: datetime | None
     processed_at: datetime | None
     kept_messages: int
+    last_event_seq: int  # the head of the history's hash chain (engine.data.audit)
+    last_event_hash: str
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,6 @@ _DOSSIER_BY = {
         "code": _D.c.code == bindparam("key"),
     }.items()
 }
-_TASK = _both(
-    select(*_TASK_COLUMNS, _assignee.c.full_name, _completer.c.full_name, _ACTOR_HOLDS_TASK_ROLE)
-    .outerjoin(_assignee, _assignee.c.id == _T.c.assignee_id)
-    .outerjoin(_completer, _completer.c.id == _T.c.completed_by_id)
-    .where(_T.c.id == bindparam("task_id")),
-    of=_T,
-)
 _TASK_AND_DOSSIER = _both(
     select(*_DOSSIER_COLUMNS, *_TASK_COLUMNS, _assignee.c.full_name, _completer.c.full_name, _ACTOR_HOLDS_TASK_ROLE)
     .select_from(_T.join(_D, _D.c.id == _T.c.dossier_id))
@@ -149,17 +144,11 @@ def save_dossier(conn: Connection, dossier: DossierRow, **more: Any) -> None:
         conn.execute(_UPDATE_DOSSIER, {"key": dossier.id, **values})
 
 
-def lock_task(conn: Connection, task_id: int, actor_id: int | None, for_update: bool) -> TaskRow | None:
-    """A task row (locked), with the officers' names and whether the actor holds its role."""
-    row = conn.execute(_TASK[for_update], {"task_id": task_id, "actor_id": actor_id}).first()
-    return TaskRow(*row[:-1], actor_id=actor_id, actor_holds_role=bool(row[-1])) if row else None
-
-
 def lock_task_and_dossier(
     conn: Connection, task_id: int, actor_id: int | None, for_update: bool
 ) -> tuple[DossierRow, TaskRow] | None:
-    """Completing a task: its dossier, the task, and whether the actor holds the task's role, in
-    one statement that locks both rows."""
+    """Acting on a task: its dossier, the task, and whether the actor holds the task's role, in
+    one statement that locks both rows (the dossier's first: FOR UPDATE OF names it first)."""
     row = conn.execute(_TASK_AND_DOSSIER[for_update], {"task_id": task_id, "actor_id": actor_id}).first()
     if row is None:
         return None

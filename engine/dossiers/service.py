@@ -27,8 +27,9 @@ from engine import forms
 from engine.clock import Clock
 from engine.config import Settings
 from engine.data import store
+from engine.data.audit import GENESIS
 from engine.data.db import Database, rows_to_insert
-from engine.data.journal import record
+from engine.data.journal import link_events, record
 from engine.data.models import Dossier, Event, HumanTask, Timer, TimerStatus
 from engine.data.store import DossierRow, TaskRow
 from engine.dossiers import cards, kept
@@ -196,6 +197,8 @@ class DossierService:
                 "paused_at": None,
                 "processed_at": None,
                 "kept_messages": 0,
+                "last_event_seq": 0,
+                "last_event_hash": GENESIS,
             }
             applicant_name, applicant_id_number = _applicant(data)
             dossier_id = store.insert_dossier(
@@ -493,14 +496,18 @@ class DossierService:
                 session, dossier, meta, calendar or current_calendar(session, self.settings), now
             )
         dossier.state_version += 1
+        link_events(session, dossier)
         store.save_dossier(session.connection(), dossier, state=dump_state(wf))
 
     def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
-        """Claim, release or reassign: changes only the task row, so only that row is locked
-        (completing a task locks it too, after the dossier)."""
+        """Claim, release or reassign: changes the task row and appends to the dossier's history,
+        so both rows are locked, in the order completing a task locks them."""
         with self.db.write() as session:
             conn = session.connection()
-            task = self._task_for_update(conn, task_id, actor.user_id)
+            locked = store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
+            if locked is None:
+                raise not_found("task", task_id)
+            dossier, task = locked
             target = None
             if to_username is not None:
                 target = store.colleague(conn, to_username)
@@ -519,12 +526,8 @@ class DossierService:
                 task_id=task.id,
                 to=to_username,
             )
-
-    def _task_for_update(self, conn, task_id: int, actor_id: int | None) -> TaskRow:
-        task = store.lock_task(conn, task_id, actor_id, for_update=not self.db.is_sqlite)
-        if task is None:
-            raise not_found("task", task_id)
-        return task
+            link_events(session, dossier)
+            store.save_dossier(conn, dossier)
 
 
 def _applicant(data: dict[str, Any]) -> tuple[str, str]:

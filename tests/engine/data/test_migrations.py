@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import DateTime, MetaData, column, insert, select, table
 
+from engine.data.audit import GENESIS, verify_database
 from engine.data.db import Database
+from engine.data.journal import record
 from engine.data.migrate import upgrade
-from engine.data.models import ConfirmedTransfer, ProcedureVersion, TaskPurpose, WebhookRefusalCount
+from engine.data.models import (
+    ConfirmedTransfer,
+    Dossier,
+    Event,
+    ProcedureVersion,
+    TaskPurpose,
+    UTCDateTime,
+    WebhookRefusalCount,
+)
 from engine.data.scratch import scratch_database
 from engine.integration.payouts import confirmed_transfers
+from engine.people.officers import Actor
 from engine.workflow.versions import metadata_of
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 
@@ -147,7 +159,7 @@ def test_the_bank_confirmations_dossiers_took_before_are_kept_by_settlement_time
 
 def test_refused_webhooks_kept_one_by_one_become_counts_by_day(fresh_database):
     db = fresh_database
-    upgrade(db, "0014")
+    upgrade(db, "0013")
     refusals = table(
         "webhook_refusals",
         column("source"),
@@ -198,3 +210,120 @@ def test_refused_webhooks_kept_one_by_one_become_counts_by_day(fresh_database):
         ("post", "too_old", "2026-03-01", 1, "a"),
         ("post", "too_old", "2026-03-02", 2, "c"),
     ]
+
+
+WRITTEN = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
+
+
+def seed_0010(db: Database) -> dict[str, int]:
+    """Dossiers and their history as Motcua stored them at schema 0010 (no chain yet): two
+    dossiers whose events interleave, one without events. Returns code -> number of events."""
+    t = sa.table
+    c = sa.column
+    units = t("units", c("code"), c("name_vi"), c("name_en"))
+    versions = t(
+        "procedure_versions",
+        c("id", sa.Integer),
+        c("code"),
+        c("content_hash"),
+        c("process_id"),
+        c("sources", sa.JSON),
+        c("meta", sa.JSON),
+        c("deployed_at", sa.DateTime(timezone=True)),
+    )
+    dossiers = t(
+        "dossiers",
+        c("id", sa.Integer),
+        c("code"),
+        c("procedure_code"),
+        c("version_id"),
+        c("unit_code"),
+        c("status"),
+        c("applicant_name"),
+        c("applicant_id_number"),
+        c("submitted_at", sa.DateTime(timezone=True)),
+        c("updated_at", sa.DateTime(timezone=True)),
+        c("state", sa.LargeBinary),
+        c("state_version"),
+    )
+    events = t(
+        "events",
+        c("dossier_id"),
+        c("at", UTCDateTime()),
+        c("actor_id"),
+        c("actor"),
+        c("kind"),
+        c("data", sa.JSON),
+    )
+    codes = {"BHXH.QNI-261120-0001": 3, "BHXH.QNI-261120-0002": 2, "BHXH.QNI-261120-0003": 0}
+    with db.engine.begin() as conn:
+        conn.execute(units.insert().values(code="BHXH.QNI", name_vi="BHXH tỉnh Quảng Ngãi", name_en="Quang Ngai"))
+        version_id = conn.execute(
+            versions.insert()
+            .values(code="P02", content_hash="1" * 64, process_id="P02", sources={}, meta={}, deployed_at=WRITTEN)
+            .returning(versions.c.id)
+        ).scalar_one()
+        ids = {}
+        for code in codes:
+            ids[code] = conn.execute(
+                dossiers.insert()
+                .values(
+                    code=code,
+                    procedure_code="P02",
+                    version_id=version_id,
+                    unit_code="BHXH.QNI",
+                    status=2,
+                    applicant_name="Nguyễn Văn An",
+                    applicant_id_number="051090001234",
+                    submitted_at=WRITTEN,
+                    updated_at=WRITTEN,
+                    state=b"",
+                    state_version=1,
+                )
+                .returning(dossiers.c.id)
+            ).scalar_one()
+        first, second, _ = ids.values()
+        for n, (dossier_id, kind, data) in enumerate(
+            [
+                (first, "submitted", {"application": {"full_name": "Nguyễn Văn An", "income": 1500000.5}}),
+                (second, "submitted", {"application": {}, "documents": [{"type": "TK1-TS", "filename": "a.pdf"}]}),
+                (first, "task_claimed", {"task": "reception_check", "task_id": 1, "to": None}),
+                (second, "status_changed", {"old": 0, "new": 1}),
+                (first, "task_completed", {"task": "reception_check", "data": {"decision": "accept"}}),
+            ]
+        ):
+            actor = "Nguyễn Thị Lan" if kind.startswith("task") else "Hệ thống"
+            at = WRITTEN + timedelta(minutes=n, microseconds=n * 1001)
+            conn.execute(events.insert().values(dossier_id=dossier_id, at=at, actor=actor, kind=kind, data=data))
+    return codes
+
+
+def test_events_stored_before_the_chain_get_one(fresh_database):
+    """An office's history from before the chain: the upgrade chains it per dossier in the order it
+    was written, `audit verify` passes, the events stay append-only and new ones link on."""
+    db = fresh_database
+    upgrade(db, "0010")
+    codes = seed_0010(db)
+
+    upgrade(db)
+
+    report = verify_database(db)
+    assert report.intact, report.problems
+    assert (report.dossiers, report.events) == (3, 5)
+    with db.read() as session:
+        for code, count in codes.items():
+            dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one()
+            events = session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id)).all()
+            assert [e.seq for e in events] == list(range(1, count + 1))
+            assert dossier.last_event_seq == count
+            assert dossier.last_event_hash == (events[-1].hash if events else GENESIS)
+        first = session.scalars(select(Dossier).where(Dossier.code == "BHXH.QNI-261120-0001")).one()
+    for statement in ("UPDATE events SET kind = 'forged'", "DELETE FROM events"):
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+            conn.execute(sa.text(statement))
+
+    with db.write() as session:
+        record(session, first.id, Actor.system(), "note", WRITTEN + timedelta(days=1), text="sau nâng cấp")
+    assert verify_database(db).intact
+    with db.read() as session:
+        assert session.scalar(select(Event.seq).where(Event.kind == "note")) == 4

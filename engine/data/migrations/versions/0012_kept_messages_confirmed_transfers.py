@@ -6,7 +6,7 @@ it said nothing readable, when the dossier took it; an amount that is not a whol
 is kept as unknown (NULL), never as 0.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-08
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from engine.config import Settings
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
