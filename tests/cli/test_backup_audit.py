@@ -15,7 +15,7 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.data.audit import verify_database
 from engine.data.db import Database
-from engine.data.migrate import upgrade
+from engine.data.migrate import scripts, upgrade
 from engine.data.models import Base
 from engine.data.scratch import scratch_database
 from engine.demo import DOSSIERS, OFFICERS
@@ -27,8 +27,10 @@ from engine.runtime import Runtime
 from tests.cli.test_cli import POSTGRES_URL, REQUIRE_POSTGRES, Motcua
 from tests.conftest import START
 from tests.engine.data.test_migrations import seed_0010
+
 from tests.helpers import P02_APPLICATION
 
+HEAD = scripts().get_current_head()  # the newest schema, which every backup of today is at
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + bytes(range(256))
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 
@@ -120,11 +122,11 @@ def test_a_backup_restores_into_an_empty_database_whole(databases, tmp_path, cat
     said = office.ok("backup", str(backup))
 
     events = len(before["events"])
-    assert said == f"backup written to {backup}: 8 dossier(s), {events} event(s), 2 document(s), schema 0011\n"
+    assert said == f"backup written to {backup}: 8 dossier(s), {events} event(s), 2 document(s), schema {HEAD}\n"
 
     said = restored.ok("restore", str(backup))
 
-    assert said.splitlines()[0] == f"restored {backup}: 8 dossier(s), {events} event(s), 2 document(s), schema 0011"
+    assert said.splitlines()[0] == f"restored {backup}: 8 dossier(s), {events} event(s), 2 document(s), schema {HEAD}"
     after = every_row(empty_url)
     assert after == before  # every dossier, task, event, document (its bytes), officer, outbox row...
     contents = {row[3]: row[7] for row in after["documents"]}  # filename -> content
@@ -158,7 +160,7 @@ def test_a_backup_from_an_older_motcua_is_migrated_and_verifies(databases, tmp_p
     said = MotcuaOn(empty_url).ok("restore", str(backup))
 
     assert said.splitlines()[0] == (
-        f"restored {backup}: 3 dossier(s), 5 event(s), 0 document(s), schema 0011 (migrated from 0010)"
+        f"restored {backup}: 3 dossier(s), 5 event(s), 0 document(s), schema {HEAD} (migrated from 0010)"
     )
     db = Database(empty_url)
     report = verify_database(db)
