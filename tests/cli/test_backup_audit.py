@@ -27,7 +27,6 @@ from engine.runtime import Runtime
 from tests.cli.test_cli import POSTGRES_URL, REQUIRE_POSTGRES, Motcua
 from tests.conftest import START
 from tests.engine.data.test_migrations import seed_0010
-
 from tests.helpers import P02_APPLICATION
 
 HEAD = scripts().get_current_head()  # the newest schema, which every backup of today is at
