@@ -17,9 +17,18 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
-from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, UserTask
 
 from engine.workflow.bpmn_specs import ParsedProcess, event_definitions, parse_sources
+from engine.workflow.diagram_checks import (
+    Diagrams,
+    check_calls,
+    check_shapes,
+    check_withdrawal,
+    decision_ids,
+    elements,
+    process_ids,
+)
 from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
 from engine.workflow.scripting import check_source
 
@@ -101,7 +110,7 @@ def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
     except etree.XMLSyntaxError as err:
         problems.append(Problem(_rel(path), f"line {err.lineno}", f"not well-formed XML: {err.msg}"))
         return False
-    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    ids = {el.get("id") for el in root.iter(etree.Element) if el.get("id")}  # (not comments)
     ok = True
     for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         for end in ("sourceRef", "targetRef"):
@@ -149,7 +158,7 @@ FLOW_NODES = {
 def _unreachable_nodes(container) -> list[str]:
     """Flow nodes of one process or subprocess that no path from its start events reaches."""
     nodes, flows, boundary = {}, {}, {}
-    for child in container:
+    for child in elements(container):  # comments and processing instructions are legal BPMN
         tag = etree.QName(child).localname
         if tag in FLOW_NODES:
             nodes[child.get("id")] = child
@@ -205,6 +214,35 @@ def _diagrams_for(files: list[Path], bpmn_dir: Path, workflows_dir: Path) -> lis
     return diagrams
 
 
+def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str], shared_meta: dict):
+    """A draft outside bpmn/ may bring its own versions of the processes it calls (.bpmn, with
+    their forms in a .yaml of the same name) and of its decision tables (.dmn) in its folder; they
+    take the place of the shared ones with the same process or decision id. Other drafts of the same
+    procedure there are left alone, and so is a file that is not well-formed (it may be anything)."""
+    sources, metas, beside = dict(shared_sources), dict(shared_meta), {}
+    for path in sorted(diagram.parent.glob("*.bpmn")) + sorted(diagram.parent.glob("*.dmn")):
+        if path.resolve() == diagram.resolve():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if not _check_xml(path, text, []):
+            continue
+        ids = set(decision_ids(text) if path.suffix == ".dmn" else process_ids(text))
+        if not ids or process_id in ids:
+            continue
+        same = decision_ids if path.suffix == ".dmn" else process_ids
+        for name in [n for n, t in sources.items() if n.endswith(path.suffix) and ids & set(same(t))]:
+            del sources[name]
+        sources[path.name] = text
+        beside[path.name] = path
+        yaml_path = path.with_suffix(".yaml")
+        if path.suffix == ".bpmn" and yaml_path.exists():
+            raw = _read_yaml(yaml_path, [])
+            step, found = read_shared_step(raw, _rel(yaml_path))
+            if step is not None and not found:
+                metas[step.process_id] = (step, dict(raw.get("tasks") or {}))
+    return sources, metas, beside
+
+
 def _metadata_for(diagram: Path, workflows_dir: Path) -> Path:
     beside = diagram.with_suffix(".yaml")
     return beside if beside.exists() else workflows_dir / f"{diagram.stem}.yaml"
@@ -243,11 +281,21 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     text = diagram.read_text(encoding="utf-8")
     if not _check_xml(diagram, text, problems):
         return None
+    beside: dict[str, Path] = {}  # a draft's own called processes and decision tables, by source name
+    if not in_catalogue:
+        shared_sources, shared_meta, beside = _beside_draft(diagram, meta.process_id, shared_sources, shared_meta)
     all_sources = {**shared_sources, diagram.name: text}
 
     def shown(name: str | None) -> str:  # a source name as the path people see
-        return _rel(diagram) if not name or name == diagram.name else _rel(bpmn_dir / name)
+        if not name or name == diagram.name:
+            return _rel(diagram)
+        return _rel(beside[name]) if name in beside else _rel(bpmn_dir / name)
 
+    diagrams = Diagrams.of(all_sources)
+    found, _used = check_calls(diagrams, meta.process_id, shown)
+    if found:  # the parser would fail on a missing process, and unfold a cycle forever
+        problems.extend(found)
+        return None
     try:
         parsed = parse_sources(all_sources, meta.process_id)
     except ValidationException as err:
@@ -299,7 +347,10 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     merged_meta = ProcedureMeta(**{**meta.__dict__, "tasks": tasks, "purposes": purposes, "paths": paths})
 
     found = check_diagram(parsed, merged_meta, cat.roles, meta_path=_rel(meta_path))
-    problems.extend(Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason) for p in found)
+    found = [Problem(shown(p.file) if p.file != _rel(meta_path) else p.file, p.element, p.reason) for p in found]
+    found += check_withdrawal(diagrams, meta.process_id, shown)
+    found += check_shapes(diagrams.roots[diagram.name], _rel(diagram))
+    problems.extend(found)
     if found:
         return None
 
@@ -316,15 +367,18 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
         file, element = spec.file, ts.bpmn_id
         if element is None:  # SpiffWorkflow's own start/end bookkeeping specs
             continue
-        if isinstance(ts, UserTask):
+        # an officer does both kinds: the engine gives each to the role its lane names (a manual
+        # task is a user task with no form, done when the officer says so)
+        if isinstance(ts, (UserTask, ManualTask)):
             user_tasks.add(element)
+            kind = "user task" if isinstance(ts, UserTask) else "manual task"
             if not ts.lane:
                 problems.append(
-                    Problem(file, element, "user task is not in a lane; put it in the lane of the role that does it")
+                    Problem(file, element, f"{kind} is not in a lane; put it in the lane of the role that does it")
                 )
             elif ts.lane not in roles:
                 problems.append(Problem(file, element, f"lane '{ts.lane}' is not a known role ({', '.join(roles)})"))
-            if element not in meta.tasks:
+            if isinstance(ts, UserTask) and element not in meta.tasks:
                 problems.append(
                     Problem(file, element, f"user task has no form fields declared in the metadata ({meta_path})")
                 )
@@ -363,12 +417,16 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
 
     for task_id in meta.tasks:
         if task_id not in user_tasks:
-            problems.append(Problem(meta_path, f"tasks.{task_id}", "no user task with this id in the diagram"))
+            problems.append(
+                Problem(meta_path, f"tasks.{task_id}", "no user task or manual task with this id in the diagram")
+            )
     for path in meta.paths.values():
         for i, step in enumerate(path.steps):
             where = f"paths.{path.name}.steps[{i}]"
             if step.kind == "task" and step.target not in user_tasks:
-                problems.append(Problem(meta_path, where, f"no user task '{step.target}' in the diagram"))
+                problems.append(
+                    Problem(meta_path, where, f"no user task or manual task '{step.target}' in the diagram")
+                )
             if step.kind == "message" and step.target not in messages:
                 problems.append(Problem(meta_path, where, f"the diagram waits for no message '{step.target}'"))
     return problems
