@@ -110,7 +110,7 @@ def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
     except etree.XMLSyntaxError as err:
         problems.append(Problem(_rel(path), f"line {err.lineno}", f"not well-formed XML: {err.msg}"))
         return False
-    ids = {el.get("id") for el in root.iter(etree.Element) if el.get("id")}  # (not comments)
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
     ok = True
     for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         for end in ("sourceRef", "targetRef"):
@@ -214,7 +214,7 @@ def _diagrams_for(files: list[Path], bpmn_dir: Path, workflows_dir: Path) -> lis
     return diagrams
 
 
-def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str], shared_meta: dict):
+def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str], shared_meta: dict, problems):
     """A draft outside bpmn/ may bring its own versions of the processes it calls (.bpmn, with
     their forms in a .yaml of the same name) and of its decision tables (.dmn) in its folder; they
     take the place of the shared ones with the same process or decision id. Other drafts of the same
@@ -224,10 +224,14 @@ def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str]
         if path.resolve() == diagram.resolve():
             continue
         text = path.read_text(encoding="utf-8")
-        if not _check_xml(path, text, []):
+        found: list[Problem] = []
+        if not _check_xml(path, text, found) and any(p.reason.startswith("not well-formed") for p in found):
             continue
         ids = set(decision_ids(text) if path.suffix == ".dmn" else process_ids(text))
         if not ids or process_id in ids:
+            continue
+        if found:  # one of the draft's own steps, broken
+            problems.extend(found)
             continue
         same = decision_ids if path.suffix == ".dmn" else process_ids
         for name in [n for n, t in sources.items() if n.endswith(path.suffix) and ids & set(same(t))]:
@@ -283,7 +287,9 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
         return None
     beside: dict[str, Path] = {}  # a draft's own called processes and decision tables, by source name
     if not in_catalogue:
-        shared_sources, shared_meta, beside = _beside_draft(diagram, meta.process_id, shared_sources, shared_meta)
+        shared_sources, shared_meta, beside = _beside_draft(
+            diagram, meta.process_id, shared_sources, shared_meta, problems
+        )
     all_sources = {**shared_sources, diagram.name: text}
 
     def shown(name: str | None) -> str:  # a source name as the path people see
