@@ -68,17 +68,30 @@ def procedures_deploy() -> None:
 @click.option("--all", "all_procedures", is_flag=True, help="Simulate every procedure.")
 @click.option("--database-url", help="Scratch database server (PostgreSQL URL); default a temporary SQLite file.")
 def simulate_command(code, path_name, all_paths, all_procedures, database_url) -> None:
-    """Run a procedure through the real engine along its declared paths, on a scratch database."""
+    """Run a procedure through the real engine along its declared paths, on a scratch database.
+    CODE is a procedure of the catalogue, or a draft's file (.bpmn with its .yaml beside it, and
+    any called process or decision table of its own in the same folder)."""
     settings = Settings.from_env()
-    catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
-    if all_procedures:
+    draft = Path(code) if code and code.endswith((".bpmn", ".yaml")) else None
+    if draft is not None:
+        if not draft.is_file():
+            raise click.ClickException(f"no file {code}")
+        catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir, [draft])
+        if catalogue.problems or not catalogue.procedures:
+            for problem in catalogue.problems:
+                click.echo(f"error: {problem}", err=True)
+            raise click.ClickException(f"{code} is not valid; fix the problems above first")
         codes = sorted(catalogue.procedures)
-    elif code:
-        if code not in catalogue.procedures:
-            raise click.ClickException(f"no valid procedure {code}; run `motcua procedures validate`")
-        codes = [code]
     else:
-        raise click.UsageError("name a procedure CODE or use --all")
+        catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
+        if all_procedures:
+            codes = sorted(catalogue.procedures)
+        elif code:
+            if code not in catalogue.procedures:
+                raise click.ClickException(f"no valid procedure {code}; run `motcua procedures validate`")
+            codes = [code]
+        else:
+            raise click.UsageError("name a procedure CODE (or a draft's .bpmn file) or use --all")
     if path_name and path_name not in catalogue.procedures[codes[0]].meta.paths:
         known = ", ".join(catalogue.procedures[codes[0]].meta.paths)
         raise click.ClickException(f"{codes[0]} declares no path '{path_name}' (paths: {known})")

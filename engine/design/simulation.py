@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import ManualClock
 from engine.config import Settings
@@ -17,6 +19,7 @@ from engine.errors import EngineError
 from engine.people.officers import Actor, add_user, grant
 from engine.runtime import Runtime
 from engine.statuses import DossierStatus
+from engine.workflow.bpmn_specs import event_definitions
 from engine.workflow.catalogue import Catalogue
 from engine.workflow.metadata import PathStep, Problem, SimulationPath
 
@@ -32,6 +35,8 @@ class PathResult:
     error: str | None = None
     # what the dossier's data held at the end that the path's expect_data did not
     data_differences: list[str] = field(default_factory=list)
+    # the element ids the dossier went through, in order (for colouring the path on the diagram)
+    visited: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,7 +79,8 @@ def simulate(
                 for name in path_names or list(meta.paths):
                     path = meta.paths[name]
                     result = PathResult(code, name, path.expect_status)
-                    _run_path(runtime, clock, code, path, officers, result, echo)
+                    names = {ts.bpmn_id: ts.bpmn_name for _s, ts in catalogue.procedures[code].parsed.iter_task_specs()}
+                    _run_path(runtime, clock, code, path, officers, result, echo, names)
                     results.append(result)
         finally:
             runtime.close()
@@ -95,7 +101,7 @@ def _status(code: int) -> str:
     return f"{code} {DossierStatus(code).label_en}"
 
 
-def _run_path(runtime, clock, code, path: SimulationPath, officers, result: PathResult, echo) -> None:
+def _run_path(runtime, clock, code, path: SimulationPath, officers, result: PathResult, echo, names=None) -> None:
     dossiers = runtime.dossiers
 
     def say(line: str) -> None:
@@ -113,7 +119,7 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
         result.dossier = dossier
         say(f"  start   {dossier} -> {situation(dossier)}")
         for number, step in enumerate(path.steps, 1):
-            label = apply_step(runtime, clock, dossier, step, officers, number)
+            label = apply_step(runtime, clock, dossier, step, officers, number, names or {})
             say(f"  {number:>2}. {label} -> {situation(dossier)}")
         result.final = dossiers.get(dossier).status
         if path.expect_data:
@@ -124,8 +130,13 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
                     say(f"  data    {key}: {_shown(data[key])}")
     except (EngineError, _Stop) as err:
         result.error = str(err)
-    except Exception as err:  # a broken diagram: report it and go on with the other paths
+    except Exception as err:  # a broken diagram (a script failing on its element): report it, go on
         result.error = f"{type(err).__name__}: {err}"
+    if result.dossier is not None:
+        try:
+            result.visited = visited(runtime, result.dossier)
+        except Exception as err:  # (the dossier's state is what failed: the error already says why)
+            say(f"  (the path taken is unknown: {type(err).__name__}: {err})")
     if result.ok:
         say(f"  ok: ended in status {_status(result.final)}" + (" with the data expected" if path.expect_data else ""))
     else:
@@ -172,6 +183,37 @@ def check_paths(catalogue: Catalogue, database_url: str | None = None) -> list[P
     return problems
 
 
+def visited(runtime: Runtime, dossier: str) -> list[str]:
+    """The element ids of the steps the dossier has completed (its own and those of the processes
+    it called), in the order it completed them."""
+    _state, wf = runtime.dossiers.load_workflow(dossier)
+    done = [
+        t
+        for workflow in (wf, *wf.subprocesses.values())
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.bpmn_id is not None
+    ]
+    done.sort(key=lambda t: t.last_state_change)
+    return [t.task_spec.bpmn_id for t in done]
+
+
+def waited_messages(runtime: Runtime, dossier: str) -> list[str]:
+    """The names of the messages the dossier waits for now."""
+    _state, wf = runtime.dossiers.load_workflow(dossier)
+    return sorted(
+        {
+            d.name
+            for t in wf.get_tasks(state=TaskState.WAITING)
+            for d in event_definitions(t.task_spec)
+            if isinstance(d, MessageEventDefinition)
+        }
+    )
+
+
+def _named(element: str, name: str | None) -> str:
+    return f"{element} ({name})" if name and name != element else element
+
+
 def apply_step(
     runtime: Runtime,
     clock: ManualClock | None,
@@ -179,19 +221,34 @@ def apply_step(
     step: PathStep,
     officers: dict[str, Actor],
     number: int = 0,
+    names: dict[str, str | None] | None = None,
 ) -> str:
-    """Do one declared step to a dossier as the officer of the task's role; returns a log label."""
+    """Do one declared step to a dossier as the officer of the task's role; returns a log label.
+    `names` (element id -> name) lets a failing step name the task it expected."""
     dossiers = runtime.dossiers
     if step.kind == "task":
-        open_tasks = [t for t in dossiers.open_tasks(dossier) if t.element_id == step.target]
+        now_open = dossiers.open_tasks(dossier)
+        open_tasks = [t for t in now_open if t.element_id == step.target]
         if not open_tasks:
-            raise _Stop(f"step {number}: no open task '{step.target}'")
+            listing = ", ".join(f"{_named(t.element_id, t.title)} [{t.role}]" for t in now_open) or "none"
+            raise _Stop(
+                f"step {number}: the path expects the task {_named(step.target, (names or {}).get(step.target))}, "
+                f"but no such task is open; open tasks: {listing}"
+            )
         task = open_tasks[0]
         actor = officers[task.role]
         dossiers.claim(task.id, actor)
         dossiers.complete_task(task.id, actor, step.data)
         return f"task    {step.target} by {actor.name} {step.data}"
     if step.kind == "message":
+        waiting = waited_messages(runtime, dossier)
+        if step.target not in waiting:
+            listing = ", ".join(f"'{m}'" for m in waiting) or "none"
+            open_now = ", ".join(_named(t.element_id, t.title) for t in dossiers.open_tasks(dossier)) or "none"
+            raise _Stop(
+                f"step {number}: the path sends the message '{step.target}', but the dossier does not wait for "
+                f"it; it waits for the messages: {listing}; open tasks: {open_now}"
+            )
         dossiers.deliver_message(dossier, step.target, step.data, Actor.system())
         return f"message {step.target}"
     if clock is None:

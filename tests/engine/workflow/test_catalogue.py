@@ -331,7 +331,10 @@ def test_declared_paths_are_run_to_their_end_and_a_wrong_one_is_reported(tmp_pat
 
     assert set(problems) == {"paths.approved", "paths.stuck"}
     assert "ended in status 10 Result returned, expected 3 Refused" in problems["paths.approved"].reason
-    assert "no open task 'leader_approval'" in problems["paths.stuck"].reason
+    assert (
+        "step 1: the path expects the task leader_approval (Xem xét, ký duyệt kết quả), but no such task is open; "
+        "open tasks: desk_check (Kiểm tra hồ sơ) [desk]"
+    ) in problems["paths.stuck"].reason
     assert problems["paths.stuck"].file.endswith("X01.yaml")
 
 
