@@ -187,12 +187,8 @@ def visited(runtime: Runtime, dossier: str) -> list[str]:
     """The element ids of the steps the dossier has completed (its own and those of the processes
     it called), in the order it completed them."""
     _state, wf = runtime.dossiers.load_workflow(dossier)
-    done = [
-        t
-        for workflow in (wf, *wf.subprocesses.values())
-        for t in workflow.get_tasks(state=TaskState.COMPLETED)
-        if t.task_spec.bpmn_id is not None
-    ]
+    # (a BpmnWorkflow's tasks include those of the processes it called)
+    done = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id is not None]
     done.sort(key=lambda t: t.last_state_change)
     return [t.task_spec.bpmn_id for t in done]
 
