@@ -431,7 +431,7 @@ def check_diagram(parsed: ParsedProcess, meta: ProcedureMeta, roles: dict, meta_
             where = f"paths.{path.name}.steps[{i}]"
             if step.kind == "task" and step.target not in user_tasks:
                 problems.append(
-                    Problem(meta_path, where, f"no user task or manual task '{step.target}' in the diagram")
+                    Problem(meta_path, where, f"no user task '{step.target}' in the diagram (nor a manual task)")
                 )
             if step.kind == "message" and step.target not in messages:
                 problems.append(Problem(meta_path, where, f"the diagram waits for no message '{step.target}'"))
