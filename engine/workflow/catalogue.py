@@ -26,8 +26,8 @@ from engine.workflow.diagram_checks import (
     check_shapes,
     check_withdrawal,
     decision_ids,
-    elements,
     process_ids,
+    unreachable_nodes,
 )
 from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
 from engine.workflow.scripting import check_source
@@ -125,58 +125,10 @@ def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
                 ok = False
     if ok:
         for container in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
-            for node_id in _unreachable_nodes(container):
+            for node_id in unreachable_nodes(container):
                 problems.append(Problem(_rel(path), node_id, "no path from the start event reaches this element"))
                 ok = False
     return ok
-
-
-FLOW_NODES = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "manualTask",
-    "scriptTask",
-    "serviceTask",
-    "sendTask",
-    "receiveTask",
-    "businessRuleTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "exclusiveGateway",
-    "inclusiveGateway",
-    "parallelGateway",
-    "eventBasedGateway",
-}
-
-
-def _unreachable_nodes(container) -> list[str]:
-    """Flow nodes of one process or subprocess that no path from its start events reaches."""
-    nodes, flows, boundary = {}, {}, {}
-    for child in elements(container):  # comments and processing instructions are legal BPMN
-        tag = etree.QName(child).localname
-        if tag in FLOW_NODES:
-            nodes[child.get("id")] = child
-            if tag == "boundaryEvent":
-                boundary.setdefault(child.get("attachedToRef"), []).append(child.get("id"))
-        elif tag == "sequenceFlow":
-            flows.setdefault(child.get("sourceRef"), []).append(child.get("targetRef"))
-    todo = [i for i, n in nodes.items() if etree.QName(n).localname == "startEvent"]
-    # event subprocesses start on their event, not from a flow
-    todo += [i for i, n in nodes.items() if n.get("triggeredByEvent") == "true"]
-    seen: set[str] = set()
-    while todo:
-        node_id = todo.pop()
-        if node_id in seen:
-            continue
-        seen.add(node_id)
-        todo += flows.get(node_id, []) + boundary.get(node_id, [])
-    return [i for i in nodes if i not in seen]
 
 
 def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):

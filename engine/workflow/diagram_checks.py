@@ -95,6 +95,30 @@ def decision_ids(text: str) -> list[str]:
     return [el.get("id") for el in parse(text) if isinstance(el.tag, str) and local(el) == "decision"]
 
 
+def unreachable_nodes(container) -> list[str]:
+    """Flow nodes of one process or subprocess that no path from its start events reaches."""
+    nodes, flows, boundary = {}, {}, {}
+    for child in elements(container):  # comments and processing instructions are legal BPMN
+        tag = local(child)
+        if tag in FLOW_NODES:
+            nodes[child.get("id")] = child
+            if tag == "boundaryEvent":
+                boundary.setdefault(child.get("attachedToRef"), []).append(child.get("id"))
+        elif tag == "sequenceFlow":
+            flows.setdefault(child.get("sourceRef"), []).append(child.get("targetRef"))
+    todo = [i for i, n in nodes.items() if local(n) == "startEvent"]
+    # event subprocesses start on their event, not from a flow
+    todo += [i for i, n in nodes.items() if n.get("triggeredByEvent") == "true"]
+    seen: set[str] = set()
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        todo += flows.get(node_id, []) + boundary.get(node_id, [])
+    return [i for i in nodes if i not in seen]
+
+
 # --- what the diagram calls ----------------------------------------------------------------------
 
 
