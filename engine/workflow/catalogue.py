@@ -176,16 +176,17 @@ def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str]
         if path.resolve() == diagram.resolve():
             continue
         text = path.read_text(encoding="utf-8")
-        found: list[Problem] = []
-        if not _check_xml(path, text, found) and any(p.reason.startswith("not well-formed") for p in found):
+        same = decision_ids if path.suffix == ".dmn" else process_ids
+        try:
+            ids = set(same(text))
+        except etree.XMLSyntaxError:
             continue
-        ids = set(decision_ids(text) if path.suffix == ".dmn" else process_ids(text))
         if not ids or process_id in ids:
             continue
-        if found:  # one of the draft's own steps, broken
+        found: list[Problem] = []
+        if not _check_xml(path, text, found):  # one of the draft's own steps, broken
             problems.extend(found)
             continue
-        same = decision_ids if path.suffix == ".dmn" else process_ids
         for name in [n for n, t in sources.items() if n.endswith(path.suffix) and ids & set(same(t))]:
             del sources[name]
         sources[path.name] = text

@@ -193,3 +193,16 @@ def test_other_drafts_of_the_same_procedure_beside_a_draft_are_left_alone(tmp_pa
     catalogue = load_draft(draft.bpmn)
 
     assert problems_of(catalogue) == []
+
+
+def test_a_broken_called_process_beside_a_draft_is_reported_on_its_own_file(tmp_path):
+    draft = Draft(tmp_path)
+    approval = (BPMN_DIR / "shared" / "approval.bpmn").read_text("utf-8")
+    approval = approval.replace(
+        '<bpmn:userTask id="leader_approval"', '<bpmn:task id="forgotten" />\n    <bpmn:userTask id="leader_approval"'
+    )
+    (tmp_path / "approval.bpmn").write_text(approval, encoding="utf-8")
+
+    problems = problems_of(load_draft(draft.bpmn))
+
+    assert ("approval.bpmn", "forgotten", "no path from the start event reaches this element") in problems
