@@ -132,6 +132,12 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
         result.error = str(err)
     except Exception as err:  # a broken diagram (a script failing on its element): report it, go on
         result.error = f"{type(err).__name__}: {err}"
+    except BaseException as err:
+        # a script stopped for running too long or too big is stopped by a BaseException (so that
+        # the script itself cannot catch it); should one get this far, it fails the path all the same
+        if isinstance(err, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        result.error = f"{type(err).__name__}: {getattr(err, 'reason', '') or err}"
     if result.dossier is not None:
         try:
             result.visited = visited(runtime, result.dossier)
