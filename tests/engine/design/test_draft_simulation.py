@@ -95,15 +95,15 @@ def test_a_script_failing_at_the_start_fails_the_path_on_its_element(tmp_path, s
 
     result = run(load_draft(draft), ["happy"], scratch_server)["happy"]
 
-    assert not result.ok and result.dossier is None
+    assert not result.ok and result.final is None
     assert "'set_submitted' (Ghi nhận hồ sơ nộp trực tuyến)" in result.reason
     assert "ZeroDivisionError: division by zero" in result.reason
     assert "Traceback" not in "\n".join(result.lines)
 
 
 @pytest.mark.skip(
-    reason="needs the bound on a script's CPU time (branch issue12 wt-scripts, engine/workflow/script_limits.py); "
-    "the lead unskips after merging"
+    reason="needs the bound on a script's CPU time (branch issue12-scripts, engine/workflow/script_limits.py); "
+    "the lead unskips after merging (it passed on a trial merge)"
 )
 def test_a_script_that_never_ends_fails_the_path_on_its_element(tmp_path, scratch_server):
     draft = Draft(tmp_path).replace(

@@ -34,8 +34,9 @@ def test_comments_and_processing_instructions_in_a_process_are_legal(tmp_path):
 
 
 @pytest.mark.skip(
-    reason="needs the safe XML parser (branch issue12 wt-import: parse_sources gives SpiffWorkflow trees without "
-    "comments); SpiffWorkflow's own parser fails on a comment inside a task. The lead unskips after merging."
+    reason="needs the safe XML parser (branch issue12-import: parse_sources gives SpiffWorkflow trees without "
+    "comments); SpiffWorkflow's own parser fails on a comment inside a task. The lead unskips after merging "
+    "(it passed on a trial merge)."
 )
 def test_a_comment_inside_a_task_is_legal(tmp_path):
     draft = Draft(tmp_path).replace(
