@@ -9,6 +9,7 @@ import click
 
 from cli.common import get_runtime
 from engine.config import Settings
+from engine.design.deployment import checked_deploy, procedure_codes
 from engine.design.simulation import check_paths, simulate
 from engine.workflow.catalogue import load_catalogue
 
@@ -55,10 +56,28 @@ def procedures_validate(files: tuple[str, ...], skip_paths: bool) -> None:
 
 
 @procedures.command("deploy")
-def procedures_deploy() -> None:
-    """Store the catalogue's current diagrams as new versions; running dossiers keep theirs."""
-    for d in get_runtime().deploy():
-        click.echo(f"{d.code}: version {d.version_id}{' (new)' if d.new else ' (unchanged)'}")
+@click.argument("codes", nargs=-1)
+@click.option("--skip-paths", is_flag=True, help="Do not run the declared paths of changed procedures.")
+def procedures_deploy(codes: tuple[str, ...], skip_paths: bool) -> None:
+    """Check, then store the catalogue's valid procedures (or only CODEs) as new versions and make
+    them live; running dossiers keep theirs. Exits non-zero naming every invalid procedure."""
+    runtime = get_runtime()
+    known = procedure_codes(runtime.settings.bpmn_dir)
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise click.ClickException(f"no procedure {', '.join(unknown)} in bpmn/ (there are: {', '.join(known)})")
+    outcome = checked_deploy(runtime, runtime.load_catalogue(), codes or known, run_paths=not skip_paths)
+    for deployed in outcome.deployed:
+        click.echo(deployed.describe())
+    for refused in outcome.refused:
+        stays = f"v{refused.live_number} stays live" if refused.live_number else "nothing is live for it"
+        click.echo(f"error: {refused.code} is not deployed ({stays}):", err=True)
+        for problem in refused.problems:
+            click.echo(f"  {problem}", err=True)
+    if outcome.refused:
+        names = ", ".join(r.code for r in outcome.refused)
+        click.echo(f"{len(outcome.deployed)} deployed, {len(outcome.refused)} invalid: {names}", err=True)
+        sys.exit(1)
 
 
 @click.command("simulate")
