@@ -22,6 +22,7 @@ from engine.workflow.metadata import ProcedureMeta, read_procedure
 class RunnableVersion:
     id: int
     code: str
+    number: int  # per procedure: what people see (v3)
     parsed: ParsedProcess
     meta: ProcedureMeta
 
@@ -48,7 +49,7 @@ class VersionCache:
                 f"Phiên bản {version_id} của {row.code} bị lỗi",
                 f"Version {version_id} of {row.code} is broken: {problems}",
             )
-        item = RunnableVersion(row.id, row.code, parse_sources(row.sources, row.process_id), meta)
+        item = RunnableVersion(row.id, row.code, row.number, parse_sources(row.sources, row.process_id), meta)
         with self._lock:
             self._items[version_id] = item
         return item
