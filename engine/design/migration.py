@@ -66,13 +66,13 @@ def plan_migration(
 ) -> MigrationPlan:
     """Dry run: each running dossier of version `from_number` (or each of `dossiers`), movable to
     `to_number` or not, with the reason. Nothing is written."""
-    source, target, codes = _versions_and_dossiers(runtime, code, from_number, to_number, dossiers)
+    _source, target, codes = _versions_and_dossiers(runtime, code, from_number, to_number, dossiers)
     plan = MigrationPlan(code, from_number, to_number)
     for dossier_code, problem in codes:
         if problem:
             plan.items.append(MigrationItem(dossier_code, False, problem))
             continue
-        state, wf = runtime.dossiers.load_workflow(dossier_code)
+        _state, wf = runtime.dossiers.load_workflow(dossier_code)
         item = MigrationItem(dossier_code, True, waiting_in=_waiting_in(wf))
         try:
             rebind(wf, target)

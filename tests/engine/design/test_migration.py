@@ -11,8 +11,8 @@ from engine.design.migration import CannotMove, migrate, plan_migration
 from engine.errors import NotFound
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
-from tests.engine.dossiers.test_dossiers import start_p02
 from tests.engine.design.versions_helpers import added_review_step, renamed_review, review_replaced
+from tests.engine.dossiers.test_dossiers import start_p02
 from tests.helpers import assert_state_roundtrips, do_task, open_task
 
 REVIEW = {

@@ -43,13 +43,15 @@ def added_review_step(catalogue: Catalogue) -> Catalogue:
     )
     text = _swap(
         text,
-        '    <bpmn:sequenceFlow id="flow_review_to_decision" sourceRef="collect_review" targetRef="review_decision_gateway" />\n',
+        '    <bpmn:sequenceFlow id="flow_review_to_decision" sourceRef="collect_review" '
+        'targetRef="review_decision_gateway" />\n',
         ADDED_STEP,
     )
     text = _swap(
         text,
         "<bpmn:flowNodeRef>collect_review</bpmn:flowNodeRef>",
-        "<bpmn:flowNodeRef>collect_review</bpmn:flowNodeRef>\n        <bpmn:flowNodeRef>second_review</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>collect_review</bpmn:flowNodeRef>\n"
+        "        <bpmn:flowNodeRef>second_review</bpmn:flowNodeRef>",
     )
     return with_p02(catalogue, text)
 
