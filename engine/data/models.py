@@ -80,7 +80,7 @@ class ProcedureVersion(Base):
     """One deployed version of a procedure: its diagrams and metadata, stored once by content hash."""
 
     __tablename__ = "procedure_versions"
-    __table_args__ = (UniqueConstraint("code", "number", name="uq_procedure_versions_code_number"),)
+    __table_args__ = (Index("uq_procedure_versions_code_number", "code", "number", unique=True),)
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(16), index=True)

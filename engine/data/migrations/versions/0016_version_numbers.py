@@ -20,8 +20,7 @@ _TIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("procedure_versions") as batch:
-        batch.add_column(sa.Column("number", sa.Integer(), nullable=True))
+    op.add_column("procedure_versions", sa.Column("number", sa.Integer(), nullable=True))
     op.create_table(
         "deployments",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -70,14 +69,17 @@ def upgrade() -> None:
         previous[code] = (number + 1, version_id)
     if log:
         connection.execute(deployments.insert(), log)
-    with op.batch_alter_table("procedure_versions") as batch:
-        batch.alter_column("number", existing_type=sa.Integer(), nullable=False)
-        batch.create_unique_constraint("uq_procedure_versions_code_number", ["code", "number"])
+    # SQLite cannot add NOT NULL to a column in place, and rebuilding procedure_versions (which
+    # dossiers point at) would break their foreign keys: there the column stays nullable, and the
+    # engine always writes it
+    if connection.dialect.name != "sqlite":
+        op.alter_column("procedure_versions", "number", existing_type=sa.Integer(), nullable=False)
+    op.create_index("uq_procedure_versions_code_number", "procedure_versions", ["code", "number"], unique=True)
 
 
 def downgrade() -> None:
     op.drop_index("ix_deployments_procedure_at", table_name="deployments")
     op.drop_table("deployments")
+    op.drop_index("uq_procedure_versions_code_number", table_name="procedure_versions")
     with op.batch_alter_table("procedure_versions") as batch:
-        batch.drop_constraint("uq_procedure_versions_code_number", type_="unique")
         batch.drop_column("number")
