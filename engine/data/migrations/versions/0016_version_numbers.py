@@ -20,7 +20,9 @@ _TIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    op.add_column("procedure_versions", sa.Column("number", sa.Integer(), nullable=True))
+    # NOT NULL from the start with a placeholder default, filled in below: SQLite cannot make a
+    # column NOT NULL later without rebuilding procedure_versions, which dossiers point at
+    op.add_column("procedure_versions", sa.Column("number", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "deployments",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -69,11 +71,8 @@ def upgrade() -> None:
         previous[code] = (number + 1, version_id)
     if log:
         connection.execute(deployments.insert(), log)
-    # SQLite cannot add NOT NULL to a column in place, and rebuilding procedure_versions (which
-    # dossiers point at) would break their foreign keys: there the column stays nullable, and the
-    # engine always writes it
-    if connection.dialect.name != "sqlite":
-        op.alter_column("procedure_versions", "number", existing_type=sa.Integer(), nullable=False)
+    if connection.dialect.name != "sqlite":  # (SQLite keeps the unused default: see above)
+        op.alter_column("procedure_versions", "number", existing_type=sa.Integer(), server_default=None)
     op.create_index("uq_procedure_versions_code_number", "procedure_versions", ["code", "number"], unique=True)
 
 
