@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from engine.data.audit import verify_database
-from engine.data.models import HumanTask, ProcedureVersion, TaskStatus
-from engine.design.migration import CannotMove, migrate, plan_migration
-from engine.errors import NotFound
+from engine.data.models import HumanTask, ProcedureVersion, TaskStatus, Timer
+from engine.design.migration import CannotMove, migrate, plan_migration, rebind
+from engine.errors import NotFound, TaskNotOpen
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
+from engine.workflow.version_log import version_row
 from tests.engine.design.versions_helpers import added_review_step, renamed_review, review_replaced
 from tests.engine.dossiers.test_dossiers import start_p02
 from tests.helpers import assert_state_roundtrips, do_task, open_task
@@ -115,3 +119,58 @@ def test_unknown_versions_are_named(runtime, office, catalogue):
         plan_migration(runtime, "P02", 1, 1)
     with pytest.raises(NotFound, match="No procedure P99"):
         plan_migration(runtime, "P99", 1, 2)
+
+
+def test_a_dossier_inside_a_changed_called_process_moves_and_runs_on(runtime, office, catalogue):
+    """Waiting at the desk's check inside the shared reception, which v2 renames, while v2 also
+    adds a step after the review: the move re-binds the called process too."""
+    code = start_p02(runtime)
+    changed = added_review_step(catalogue)
+    loaded = changed.procedures["P02"]
+    reception = loaded.sources["shared/reception.bpmn"].replace(
+        'name="Kiểm tra thành phần hồ sơ"', 'name="Kiểm tra hồ sơ tiếp nhận"', 1
+    )
+    changed.procedures["P02"] = replace(loaded, sources={**loaded.sources, "shared/reception.bpmn": reception})
+    runtime.deploy(changed)
+
+    (item,) = migrate(runtime, "P02", 1, 2, Actor.system()).items
+    assert item.outcome == "moved", item.reason
+    assert open_task(runtime, code, "reception_check").title == "Kiểm tra hồ sơ tiếp nhận"
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    do_task(runtime, office, code, "collect_review", **REVIEW)
+    do_task(runtime, office, code, "second_review")
+    do_task(runtime, office, code, "leader_approval", decision="approve")
+    assert runtime.dossiers.get(code).status == DossierStatus.RETURNED
+
+
+def test_a_running_timer_keeps_its_due_time_across_a_move(runtime, office, catalogue, clock):
+    code = start_p02(runtime)
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
+    with runtime.db.read() as session:
+        before = session.execute(select(Timer.spiff_task_id, Timer.due_at, Timer.status)).all()
+    clock.advance(timedelta(days=3))
+    runtime.deploy(renamed_review(catalogue))
+
+    (item,) = migrate(runtime, "P02", 1, 2, Actor.system()).items
+    assert item.moved
+    assert {"supplement_wait_gateway", "withdrawal_at_reception"} <= set(item.waiting_in)
+
+    with runtime.db.read() as session:
+        assert session.execute(select(Timer.spiff_task_id, Timer.due_at, Timer.status)).all() == before
+    clock.advance(timedelta(days=27, minutes=1))  # 30 days after the request, not 30 after the move
+    assert runtime.dossiers.fire_due_timers() == 1
+    assert runtime.dossiers.get(code).status == DossierStatus.STOPPED
+
+
+def test_a_move_from_a_version_the_dossier_no_longer_runs_on_changes_nothing(runtime, office, catalogue):
+    code = at_review(runtime, office)
+    runtime.deploy(renamed_review(catalogue))
+    migrate(runtime, "P02", 1, 2, Actor.system())
+    events = len(runtime.dossiers.history(code))
+    with runtime.db.read() as session:
+        v1, v2 = (version_row(session, "P02", n).id for n in (1, 2))
+
+    with pytest.raises(TaskNotOpen, match="no longer runs on that version"):
+        runtime.dossiers.move_to_version(code, v1, v2, Actor.system(), rebind)
+    assert len(runtime.dossiers.history(code)) == events
+    assert version_number(runtime, code) == 2
