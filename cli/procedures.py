@@ -131,7 +131,8 @@ def procedures_diff(code: str, a: int, b: int) -> None:
         element = changed.element
         click.echo(f"~ {element.id} ({element.type}) {element.name}".rstrip())
         for change in changed.changes:
-            click.echo(f"    {change.field}: {change.before or '(none)'} -> {change.after or '(none)'}")
+            before, after = (_one_line(v) for v in (change.before, change.after))
+            click.echo(f"    {change.field}: {before} -> {after}")
     if diff.metadata:
         click.echo("metadata:")
         for m in diff.metadata:
@@ -141,6 +142,11 @@ def procedures_diff(code: str, a: int, b: int) -> None:
                 click.echo(f"  - {m.path}: {m.before}")
             else:
                 click.echo(f"  ~ {m.path}: {m.before} -> {m.after}")
+
+
+def _one_line(text: str) -> str:
+    """A script's lines on one line of the diff (⏎ between them); (none) for nothing."""
+    return " ⏎ ".join(text.splitlines()) if text else "(none)"
 
 
 @procedures.command("migrate")
