@@ -174,3 +174,14 @@ def test_a_move_from_a_version_the_dossier_no_longer_runs_on_changes_nothing(run
         runtime.dossiers.move_to_version(code, v1, v2, Actor.system(), rebind)
     assert len(runtime.dossiers.history(code)) == events
     assert version_number(runtime, code) == 2
+
+
+def test_a_moved_dossier_can_still_be_withdrawn_where_it_waits(runtime, office, catalogue):
+    code = at_review(runtime, office)
+    runtime.deploy(added_review_step(catalogue))
+    migrate(runtime, "P02", 1, 2, Actor.system())
+
+    runtime.dossiers.deliver_message(code, "withdrawal_requested", {"reason": "Đã có việc làm"}, Actor.system())
+
+    assert runtime.dossiers.get(code).status == DossierStatus.WITHDRAWN
+    assert runtime.dossiers.open_tasks(code) == []
