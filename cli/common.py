@@ -63,3 +63,20 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+class _VersionNumber(click.ParamType):
+    """A version number as people write it: 3 or v3."""
+
+    name = "VERSION"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower().removeprefix("v")
+        if not text.isdigit() or int(text) < 1:
+            self.fail(f"'{value}' is not a version number (e.g. 2 or v2)", param, ctx)
+        return int(text)
+
+
+VERSION = _VersionNumber()

@@ -18,5 +18,5 @@ def db_upgrade() -> None:
     runtime = get_runtime()
     runtime.upgrade_database()
     for d in runtime.deploy():
-        click.echo(f"{d.code}: version {d.version_id}{' (new)' if d.new else ''}")
+        click.echo(d.describe())
     click.echo(f"database ready: {runtime.db.url.render_as_string(hide_password=True)}")

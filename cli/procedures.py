@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
-from cli.common import get_runtime
+from cli.common import VERSION, get_actor, get_runtime
 from engine.config import Settings
+from engine.design.deployment import checked_deploy, procedure_codes
+from engine.design.migration import migrate, plan_migration
 from engine.design.simulation import check_paths, simulate
 from engine.workflow.catalogue import load_catalogue
+from engine.workflow.version_diff import diff_versions
+from engine.workflow.version_log import deployment_log, list_versions
 
 
 @click.group()
@@ -55,10 +60,124 @@ def procedures_validate(files: tuple[str, ...], skip_paths: bool) -> None:
 
 
 @procedures.command("deploy")
-def procedures_deploy() -> None:
-    """Store the catalogue's current diagrams as new versions; running dossiers keep theirs."""
-    for d in get_runtime().deploy():
-        click.echo(f"{d.code}: version {d.version_id}{' (new)' if d.new else ' (unchanged)'}")
+@click.argument("codes", nargs=-1)
+@click.option("--skip-paths", is_flag=True, help="Do not run the declared paths of changed procedures.")
+def procedures_deploy(codes: tuple[str, ...], skip_paths: bool) -> None:
+    """Check, then store the catalogue's valid procedures (or only CODEs) as new versions and make
+    them live; running dossiers keep theirs. Exits non-zero naming every invalid procedure."""
+    runtime = get_runtime()
+    known = procedure_codes(runtime.settings.bpmn_dir)
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise click.ClickException(f"no procedure {', '.join(unknown)} in bpmn/ (there are: {', '.join(known)})")
+    outcome = checked_deploy(runtime, runtime.load_catalogue(), codes or known, run_paths=not skip_paths)
+    for deployed in outcome.deployed:
+        click.echo(deployed.describe())
+    for refused in outcome.refused:
+        stays = f"v{refused.live_number} stays live" if refused.live_number else "nothing is live for it"
+        click.echo(f"error: {refused.code} is not deployed ({stays}):", err=True)
+        for problem in refused.problems:
+            click.echo(f"  {problem}", err=True)
+    if outcome.refused:
+        names = ", ".join(r.code for r in outcome.refused)
+        click.echo(f"{len(outcome.deployed)} deployed, {len(outcome.refused)} invalid: {names}", err=True)
+        sys.exit(1)
+
+
+@procedures.command("versions")
+@click.argument("code")
+def procedures_versions(code: str) -> None:
+    """Every deployed version of a procedure: when and by whom, content hash, which is live, and
+    how many dossiers run on each (not finished) and were started on it in all."""
+    runtime = get_runtime()
+    with runtime.db.read() as session:
+        versions = list_versions(session, code)
+        log = deployment_log(session, code, limit=10)
+    zone = ZoneInfo(runtime.settings.timezone)
+    click.echo(f"{'':2}{'version':<8} {'deployed':<16} {'by':<28} {'hash':<12} {'running':>7} {'in all':>6}")
+    for v in versions:
+        at = v.deployed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        mark = "* " if v.live else "  "
+        click.echo(
+            f"{mark}{'v' + str(v.number):<8} {at:<16} {v.deployed_by[:28]:<28} {v.content_hash:<12} "
+            f"{v.running:>7} {v.dossiers:>6}"
+        )
+    click.echo("(* live: new dossiers start on it)")
+    click.echo("latest deploys:")
+    for d in log:
+        at = d.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        was = f" (was v{d.previous_number})" if d.previous_number and d.previous_number != d.number else ""
+        click.echo(f"  {at}  v{d.number} {d.kind}{was} by {d.by}")
+
+
+@procedures.command("diff")
+@click.argument("code")
+@click.argument("a", type=VERSION)
+@click.argument("b", type=VERSION)
+def procedures_diff(code: str, a: int, b: int) -> None:
+    """What changed from version A to version B (numbers, e.g. 2 or v2): elements added, removed
+    and changed in the diagrams, and the metadata by key path."""
+    with get_runtime().db.read() as session:
+        diff = diff_versions(session, code, a, b)
+    click.echo(f"{code} v{a} -> v{b}")
+    if diff.empty:
+        click.echo("no differences")
+        return
+    for element in diff.added:
+        click.echo(f"+ {element.id} ({element.type}) {element.name}".rstrip())
+    for element in diff.removed:
+        click.echo(f"- {element.id} ({element.type}) {element.name}".rstrip())
+    for changed in diff.changed:
+        element = changed.element
+        click.echo(f"~ {element.id} ({element.type}) {element.name}".rstrip())
+        for change in changed.changes:
+            before, after = (_one_line(v) for v in (change.before, change.after))
+            click.echo(f"    {change.field}: {before} -> {after}")
+    if diff.metadata:
+        click.echo("metadata:")
+        for m in diff.metadata:
+            if m.before is None:
+                click.echo(f"  + {m.path}: {m.after}")
+            elif m.after is None:
+                click.echo(f"  - {m.path}: {m.before}")
+            else:
+                click.echo(f"  ~ {m.path}: {m.before} -> {m.after}")
+
+
+def _one_line(text: str) -> str:
+    """A script's lines on one line of the diff (⏎ between them); (none) for nothing."""
+    return " ⏎ ".join(text.splitlines()) if text else "(none)"
+
+
+@procedures.command("migrate")
+@click.argument("code")
+@click.option("--from", "from_number", type=VERSION, required=True, help="The version the dossiers run on.")
+@click.option("--to", "to_number", type=VERSION, required=True, help="The version to move them to.")
+@click.option("--dossier", "dossiers", multiple=True, help="Only this dossier (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Only say which dossiers can move and why not.")
+@click.option("--as", "username", help="The officer moving them, as the history names them.")
+def procedures_migrate(code, from_number, to_number, dossiers, dry_run, username) -> None:
+    """Move running dossiers of a procedure from one version to another where the steps they
+    wait in exist in both; each move is one transaction and is written in the dossier's history."""
+    runtime = get_runtime()
+    if dry_run:
+        plan = plan_migration(runtime, code, from_number, to_number, dossiers or None)
+    else:
+        plan = migrate(runtime, code, from_number, to_number, get_actor(username), dossiers or None)
+    if not plan.items:
+        click.echo(f"no running dossier of {code} on v{from_number}")
+        return
+    for item in plan.items:
+        outcome = item.outcome if dry_run or item.moved else "not moved"
+        where = f" (waits in {', '.join(item.waiting_in)})" if item.waiting_in and item.movable else ""
+        reason = f": {item.reason}" if item.reason else ""
+        click.echo(f"{item.dossier}  {outcome}{where}{reason}")
+    moved = sum(1 for i in plan.items if i.moved)
+    movable = sum(1 for i in plan.items if i.movable)
+    if dry_run:
+        click.echo(f"{movable} of {len(plan.items)} dossier(s) can move from v{from_number} to v{to_number}")
+    else:
+        click.echo(f"{moved} of {len(plan.items)} dossier(s) moved from v{from_number} to v{to_number}")
 
 
 @click.command("simulate")

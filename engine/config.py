@@ -71,6 +71,9 @@ class Settings:
             "outbox_max_attempts": int(env.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts)),
             "outbox_lease_seconds": float(env.get("MOTCUA_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds)),
             "postal_fee": int(env.get("MOTCUA_POSTAL_FEE", cls.postal_fee)),
+            # the catalogue's folders: a designer may deploy from a checkout of their own
+            "bpmn_dir": Path(env.get("MOTCUA_BPMN_DIR", cls.bpmn_dir)),
+            "workflows_dir": Path(env.get("MOTCUA_WORKFLOWS_DIR", cls.workflows_dir)),
         }
         values.update(overrides)
         return cls(**values)

@@ -3,6 +3,7 @@ the scheduler and tests. Nothing here holds state of its own beyond what the par
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -44,13 +45,16 @@ class Runtime:
     def load_catalogue(self) -> Catalogue:
         return load_catalogue(self.settings.bpmn_dir, self.settings.workflows_dir)
 
-    def deploy(self, catalogue: Catalogue | None = None) -> list[Deployed]:
-        """Deploy the valid procedures of the catalogue and make sure the office unit exists."""
+    def deploy(
+        self, catalogue: Catalogue | None = None, *, by: str = "cli", only: Iterable[str] | None = None
+    ) -> list[Deployed]:
+        """Deploy the valid procedures of the catalogue (or only those named), as `by` (a username
+        or "cli"), and make sure the office unit exists."""
         catalogue = catalogue or self.load_catalogue()
         with self.db.write() as session:
             if session.get(Unit, self.settings.office_code) is None:
                 add_unit(session, self.settings.office_code, self.settings.office_name_vi, self.settings.office_name_en)
-            return deploy(session, catalogue, self.clock.now())
+            return deploy(session, catalogue, self.clock.now(), by=by, only=only)
 
     def close(self) -> None:
         self.db.dispose()

@@ -80,14 +80,33 @@ class ProcedureVersion(Base):
     """One deployed version of a procedure: its diagrams and metadata, stored once by content hash."""
 
     __tablename__ = "procedure_versions"
+    __table_args__ = (Index("uq_procedure_versions_code_number", "code", "number", unique=True),)
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(16), index=True)
+    number: Mapped[int]  # 1, 2, ... per procedure, in the order first deployed: what people see (P02 v3)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     process_id: Mapped[str] = mapped_column(String(200))
     sources: Mapped[dict[str, Any]]  # file name -> BPMN/DMN text, the main diagram and all it calls
     meta: Mapped[dict[str, Any]]  # the procedure's metadata, with shared-step metadata merged in
     deployed_at: Mapped[utc_time]
+
+
+class Deployment(Base):
+    """One act of deploying a procedure: which version it made live, what that was, who did it and
+    what was live before (the log a designer reads to see who put what live when)."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (Index("ix_deployments_procedure_at", "procedure_code", "at"),)
+
+    id: Mapped[intpk]
+    procedure_code: Mapped[str] = mapped_column(String(16))
+    version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    # new | unchanged (it was live already) | redeploy (an earlier version made live again)
+    kind: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str] = mapped_column(String(200))  # a username, or "cli"
+    at: Mapped[utc_time]
+    previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_versions.id"))
 
 
 class TaskPurpose(Base):

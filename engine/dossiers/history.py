@@ -157,6 +157,12 @@ def describe(
     if kind == "apology_issued":
         at = when("appointment_at")
         return Message(f"Đã gửi văn bản xin lỗi; ngày hẹn trả kết quả mới: {at}", f"Apology sent; new appointment {at}")
+    if kind == "version_moved":
+        old, new, by = data.get("from_version"), data.get("to_version"), data.get("by") or event.actor
+        return Message(
+            f"Chuyển từ phiên bản v{old} sang v{new} của quy trình, do {by} thực hiện",
+            f"Moved from v{old} to v{new} by {by}",
+        )
     if kind == "finished":
         return Message("Kết thúc xử lý hồ sơ", "Processing of the dossier ended")
     waybill, transfer = data.get("waybill") or "?", data.get("transfer_id") or "?"

@@ -30,7 +30,7 @@ from engine.data import store
 from engine.data.audit import GENESIS
 from engine.data.db import Database, rows_to_insert
 from engine.data.journal import link_events, record
-from engine.data.models import Dossier, Event, HumanTask, Timer, TimerStatus
+from engine.data.models import Dossier, Event, HumanTask, TaskStatus, Timer, TimerStatus
 from engine.data.store import DossierRow, TaskRow
 from engine.dossiers import cards, kept
 from engine.dossiers.codes import next_dossier_code
@@ -53,7 +53,7 @@ from engine.workflow.bpmn_specs import message_names
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
 from engine.workflow.state import dump_state, load_state
-from engine.workflow.versions import VersionCache
+from engine.workflow.versions import RunnableVersion, VersionCache
 
 
 class Delivery(str, enum.Enum):
@@ -222,6 +222,7 @@ class DossierService:
                 now,
                 procedure=procedure_code,
                 version=version.id,
+                version_number=version.number,
                 application=_jsonable(data),
                 documents=received,
             )
@@ -259,6 +260,42 @@ class DossierService:
             return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
 
         self._advance(lock, actor, step, missing=not_found("task", task_id))
+
+    def move_to_version(
+        self,
+        dossier_code: str,
+        from_version_id: int,
+        to_version_id: int,
+        actor: Actor,
+        rebind: Callable[[BpmnWorkflow, RunnableVersion], None],
+    ) -> None:
+        """Move a running dossier to another version of its procedure, in one transaction under
+        its lock: `rebind` re-binds the workflow to the new version's specs in place (raising
+        refuses the move and changes nothing); then the engine runs on and the dossier's rows (open
+        tasks, timers, due times) follow the new version. The history records the move."""
+
+        def step(session, dossier, wf, version, now, effects, _):
+            if dossier.version_id != from_version_id or dossier.finished_at is not None:
+                raise TaskNotOpen(
+                    f"Hồ sơ {dossier.code} không còn chạy trên phiên bản này",
+                    f"Dossier {dossier.code} no longer runs on that version",
+                )
+            target = self.versions.get(session, to_version_id)
+            rebind(wf, target)
+            dossier.version_id = target.id
+            _retitle_open_tasks(session, dossier, wf)
+            record(
+                session,
+                dossier.id,
+                actor,
+                "version_moved",
+                now,
+                from_version=version.number,
+                to_version=target.number,
+                by=actor.name,
+            )
+
+        self._advance(self._dossier_lock("code", dossier_code), actor, step, missing=not_found("dossier", dossier_code))
 
     def claim(self, task_id: int, actor: Actor) -> None:
         self._transition(task_id, "claim", actor)
@@ -455,6 +492,8 @@ class DossierService:
                     wf.do_engine_steps()
                 if step(session, dossier, wf, version, now, effects, extra) is False:
                     raise _NothingToDo
+                if dossier.version_id != version.id:  # the step moved it to another version
+                    version = self.versions.get(session, dossier.version_id)
                 wf.do_engine_steps()
                 if dossier.kept_messages:  # the advance may have reached a step a kept message waits for
                     kept.deliver_or_drop(session, dossier, wf, now, partial(self._take, session, dossier, wf))
@@ -530,6 +569,19 @@ class DossierService:
             store.save_dossier(conn, dossier)
 
 
+def _retitle_open_tasks(session: Session, dossier: DossierRow, wf: BpmnWorkflow) -> None:
+    """Open task rows of tasks that stay open across a version move take the new version's
+    element, title and role (a renamed step reads as renamed in the inbox)."""
+    for row in session.scalars(
+        select(HumanTask).where(HumanTask.dossier_id == dossier.id, HumanTask.status.in_(OPEN_STATUSES))
+    ):
+        task = find_task(wf, row.spiff_task_id)
+        if task is not None and task.state == TaskState.READY and task.task_spec.manual:
+            spec = task.task_spec
+            row.element_id, row.title = spec.bpmn_id, spec.bpmn_name or spec.bpmn_id
+            row.role_code = spec.lane or row.role_code
+
+
 def _applicant(data: dict[str, Any]) -> tuple[str, str]:
     """Whom a dossier is filed under (name, ID number): the organisation when one applies, also for
     an employee whose citizen ID the form holds; otherwise the person."""
@@ -542,6 +594,7 @@ def _applicant(data: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+OPEN_STATUSES = (TaskStatus.NEW, TaskStatus.CLAIMED)
 _PAST = {"claim": "task_claimed", "unclaim": "task_unclaimed", "reassign": "task_reassigned"}
 
 

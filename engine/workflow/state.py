@@ -81,3 +81,7 @@ def load_state(state: bytes, parsed: ParsedProcess, script_engine) -> BpmnWorkfl
     workflow = _SERIALIZER.from_dict(dct, parsed=parsed)
     workflow.script_engine = script_engine  # not part of the state: attach it again after loading
     return workflow
+
+
+# the serializer's converters, which SpiffWorkflow's spec diff (bpmn.util.diff) compares specs with
+REGISTRY = _SERIALIZER.registry

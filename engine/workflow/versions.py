@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.data.models import Procedure, ProcedureVersion, Role, TaskPurpose
+from engine.data.models import Deployment, Procedure, ProcedureVersion, Role, TaskPurpose
 from engine.errors import ProcedureUnavailable
 from engine.workflow.bpmn_specs import ParsedProcess, parse_sources
 from engine.workflow.catalogue import Catalogue
@@ -20,6 +22,7 @@ from engine.workflow.metadata import ProcedureMeta, read_procedure
 class RunnableVersion:
     id: int
     code: str
+    number: int  # per procedure: what people see (v3)
     parsed: ParsedProcess
     meta: ProcedureMeta
 
@@ -46,7 +49,7 @@ class VersionCache:
                 f"Phiên bản {version_id} của {row.code} bị lỗi",
                 f"Version {version_id} of {row.code} is broken: {problems}",
             )
-        item = RunnableVersion(row.id, row.code, parse_sources(row.sources, row.process_id), meta)
+        item = RunnableVersion(row.id, row.code, row.number, parse_sources(row.sources, row.process_id), meta)
         with self._lock:
             self._items[version_id] = item
         return item
@@ -63,28 +66,62 @@ def metadata_of(session: Session, version_id: int) -> ProcedureMeta:
     return meta
 
 
+class DeployKind(str, enum.Enum):
+    NEW = "new"  # content never deployed before: stored as the next number
+    UNCHANGED = "unchanged"  # already the live version
+    REDEPLOY = "redeploy"  # an earlier version made live again (a rollback)
+
+
 @dataclass(frozen=True)
 class Deployed:
+    """What one deploy did to one procedure."""
+
     code: str
     version_id: int
-    new: bool
+    number: int
+    kind: DeployKind
+    previous_number: int | None  # the version live before (None: the procedure was not deployed)
+
+    @property
+    def new(self) -> bool:
+        return self.kind is DeployKind.NEW
+
+    def describe(self) -> str:
+        """One line for people: "P02: v2 is live again (was v3; an earlier version redeployed)"."""
+        was = f"was v{self.previous_number}" if self.previous_number else "first version"
+        if self.kind is DeployKind.REDEPLOY:
+            return f"{self.code}: v{self.number} is live again ({was}; an earlier version redeployed)"
+        if self.kind is DeployKind.UNCHANGED:
+            return f"{self.code}: v{self.number} unchanged (already live)"
+        return f"{self.code}: v{self.number} is live (new; {was})"
 
 
-def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deployed]:
-    """Store each procedure's current diagrams and metadata as a version (once per content hash)
-    and make it the one new dossiers start on. Running dossiers keep the version they started on."""
+def deploy(
+    session: Session, catalogue: Catalogue, now: datetime, *, by: str = "cli", only: Iterable[str] | None = None
+) -> list[Deployed]:
+    """Store each procedure's current diagrams and metadata as a version (once per content hash,
+    numbered per procedure) and make it the one new dossiers start on; every act is logged in
+    `deployments`. Running dossiers keep the version they started on. With `only`, just those
+    procedures of the catalogue."""
     for code, names in catalogue.roles.items():
         role = session.get(Role, code) or Role(code=code, name_vi="", name_en="")
         role.name_vi, role.name_en = names["vi"], names["en"]
         session.add(role)
+    wanted = None if only is None else set(only)
     results = []
     for code, loaded in sorted(catalogue.procedures.items()):
+        if wanted is not None and code not in wanted:
+            continue
         digest = loaded.content_hash
         version = session.scalars(select(ProcedureVersion).where(ProcedureVersion.content_hash == digest)).one_or_none()
-        new = version is None
-        if new:
+        procedure = session.get(Procedure, code) or Procedure(code=code)
+        previous = session.get(ProcedureVersion, procedure.current_version_id) if procedure.current_version_id else None
+        if version is None:
+            kind = DeployKind.NEW
+            last = session.scalar(select(func.max(ProcedureVersion.number)).where(ProcedureVersion.code == code))
             version = ProcedureVersion(
                 code=code,
+                number=(last or 0) + 1,
                 content_hash=digest,
                 process_id=loaded.meta.process_id,
                 sources=loaded.sources,
@@ -97,11 +134,24 @@ def deploy(session: Session, catalogue: Catalogue, now: datetime) -> list[Deploy
                 TaskPurpose(version_id=version.id, element_id=task, purpose=purpose)
                 for task, purpose in loaded.meta.purposes.items()
             )
-        procedure = session.get(Procedure, code) or Procedure(code=code)
+        elif previous is not None and previous.id == version.id:
+            kind = DeployKind.UNCHANGED
+        else:
+            kind = DeployKind.REDEPLOY
         procedure.name_vi, procedure.name_en = loaded.meta.name.vi, loaded.meta.name.en
         procedure.current_version_id = version.id
         session.add(procedure)
-        results.append(Deployed(code, version.id, new))
+        session.add(
+            Deployment(
+                procedure_code=code,
+                version_id=version.id,
+                kind=kind.value,
+                by=by,
+                at=now,
+                previous_version_id=previous.id if previous else None,
+            )
+        )
+        results.append(Deployed(code, version.id, version.number, kind, previous.number if previous else None))
     session.flush()
     return results
 

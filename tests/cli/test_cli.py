@@ -116,7 +116,7 @@ def office(tmp_path, office_template) -> Motcua:
 
 def test_db_upgrade_deploys_the_catalogue_and_procedures_list_shows_p02(motcua):
     upgraded = motcua.ok("db", "upgrade")
-    assert re.search(r"^P02: version \d+ \(new\)$", upgraded, re.M), upgraded
+    assert re.search(r"^P02: v1 is live \(new; first version\)$", upgraded, re.M), upgraded
     assert f"database ready: sqlite:///{motcua.database}" in upgraded
 
     listing = motcua.ok("procedures", "list")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import DateTime, MetaData, column, insert, select, table
+from sqlalchemy.exc import IntegrityError
 
 from engine.data.audit import GENESIS, verify_database
 from engine.data.db import Database
@@ -15,6 +16,7 @@ from engine.data.journal import record
 from engine.data.migrate import upgrade
 from engine.data.models import (
     ConfirmedTransfer,
+    Deployment,
     Dossier,
     Event,
     ProcedureVersion,
@@ -25,6 +27,7 @@ from engine.data.models import (
 from engine.data.scratch import scratch_database
 from engine.integration.payouts import confirmed_transfers
 from engine.people.officers import Actor
+from engine.workflow.version_log import deployment_log, list_versions
 from engine.workflow.versions import metadata_of
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 
@@ -327,3 +330,48 @@ def test_events_stored_before_the_chain_get_one(fresh_database):
     assert verify_database(db).intact
     with db.read() as session:
         assert session.scalar(select(Event.seq).where(Event.kind == "note")) == 4
+
+
+_VERSIONS = ProcedureVersion.__table__
+
+
+def _stored(conn, code: str, digest: str, day: int) -> int:
+    return conn.execute(
+        insert(_VERSIONS)
+        .values(
+            code=code,
+            content_hash=digest * 64,
+            process_id=code,
+            sources={},
+            meta={},
+            deployed_at=datetime(2026, 11, day, 8, tzinfo=UTC),
+        )
+        .returning(_VERSIONS.c.id)
+    ).scalar_one()
+
+
+def test_versions_stored_before_get_numbers_per_procedure_and_a_log(fresh_database):
+    db = fresh_database
+    upgrade(db, "0014")
+    with db.engine.begin() as conn:
+        # stored out of deployment order: the numbers follow the deployed times, per procedure
+        p02_second = _stored(conn, "P02", "b", 20)
+        p02_first = _stored(conn, "P02", "a", 3)
+        p03_first = _stored(conn, "P03", "c", 10)
+
+    upgrade(db)
+
+    with db.read() as session:
+        numbers = dict(session.execute(select(ProcedureVersion.id, ProcedureVersion.number)).all())
+        assert numbers == {p02_first: 1, p02_second: 2, p03_first: 1}
+        assert [(v.number, v.deployed_by) for v in list_versions(session, "P02")] == [
+            (1, "(before the deployment log)"),
+            (2, "(before the deployment log)"),
+        ]
+        log = deployment_log(session, "P02")
+        assert [(d.number, d.kind, d.previous_number) for d in log] == [(2, "new", 1), (1, "new", None)]
+        assert session.scalar(select(Deployment.at).where(Deployment.version_id == p03_first)) == datetime(
+            2026, 11, 10, 8, tzinfo=UTC
+        )
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:  # one number once per procedure
+        conn.execute(_VERSIONS.update().where(_VERSIONS.c.id == p02_second).values(number=1))
