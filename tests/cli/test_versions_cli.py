@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.design.test_migration import at_review
-from tests.engine.design.versions_helpers import ADDED_STEP
+from tests.engine.design.versions_helpers import with_second_review
 
 PROJECT = Path(__file__).resolve().parents[2]
 MOTCUA = Path(sys.executable).parent / "motcua"
@@ -133,27 +133,8 @@ def test_unknown_codes_and_versions_are_refused_with_a_message(designer):
 
 def test_versions_diff_and_migrate_a_running_dossier(designer, runtime, office):
     waiting, later = at_review(runtime, office), at_review(runtime, office)
-    designer.edit(
-        "P02.bpmn",
-        "<bpmn:outgoing>flow_review_to_decision</bpmn:outgoing>",
-        "<bpmn:outgoing>flow_review_to_second</bpmn:outgoing>",
-    )
-    designer.edit(
-        "P02.bpmn",
-        "<bpmn:incoming>flow_review_to_decision</bpmn:incoming>",
-        "<bpmn:incoming>flow_second_to_decision</bpmn:incoming>",
-    )
-    designer.edit(
-        "P02.bpmn",
-        '    <bpmn:sequenceFlow id="flow_review_to_decision" sourceRef="collect_review" '
-        'targetRef="review_decision_gateway" />\n',
-        ADDED_STEP,
-    )
-    designer.edit(
-        "P02.bpmn",
-        "<bpmn:flowNodeRef>collect_review</bpmn:flowNodeRef>",
-        "<bpmn:flowNodeRef>collect_review</bpmn:flowNodeRef><bpmn:flowNodeRef>second_review</bpmn:flowNodeRef>",
-    )
+    p02 = designer.bpmn / "P02.bpmn"
+    p02.write_text(with_second_review(p02.read_text("utf-8")), "utf-8")
     designer.declare_task("second_review")
     assert designer.ok("procedures", "deploy", "P02", "--skip-paths") == "P02: v2 is live (new; was v1)\n"
 

@@ -59,11 +59,19 @@ def test_an_added_step_is_added_and_its_neighbours_changed(runtime, catalogue):
 
     assert [(e.id, e.type, e.name, e.file) for e in diff.added] == [
         ("second_review", "userTask", "Kiểm tra lại kết quả thẩm định", "P02.bpmn"),
+        ("withdrawal_at_second_review", "boundaryEvent", "", "P02.bpmn"),
+        ("flow_withdrawal_at_second_review", "sequenceFlow", "", "P02.bpmn"),
         ("flow_review_to_second", "sequenceFlow", "", "P02.bpmn"),
         ("flow_second_to_decision", "sequenceFlow", "", "P02.bpmn"),
     ]
     assert [e.id for e in diff.removed] == ["flow_review_to_decision"]
-    assert [e.id for e in back.removed] == ["second_review", "flow_review_to_second", "flow_second_to_decision"]
+    assert [e.id for e in back.removed] == [
+        "second_review",
+        "withdrawal_at_second_review",
+        "flow_withdrawal_at_second_review",
+        "flow_review_to_second",
+        "flow_second_to_decision",
+    ]
     changes = {c.element.id: {f.field: (f.before, f.after) for f in c.changes} for c in diff.changed}
     assert changes["collect_review"] == {"outgoing": ("flow_review_to_decision", "flow_review_to_second")}
     assert changes["review_decision_gateway"] == {"incoming": ("flow_review_to_decision", "flow_second_to_decision")}
