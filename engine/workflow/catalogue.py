@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
 
+from engine.workflow import safe_xml
 from engine.workflow.bpmn_specs import ParsedProcess, event_definitions, parse_sources
 from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
 from engine.workflow.scripting import check_source
@@ -97,9 +98,9 @@ def _read_roles(workflows_dir: Path, problems: list[Problem]) -> dict[str, dict[
 def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
     """Well-formed XML whose sequence flows connect elements that exist."""
     try:
-        root = etree.fromstring(text.encode("utf-8"))
-    except etree.XMLSyntaxError as err:
-        problems.append(Problem(_rel(path), f"line {err.lineno}", f"not well-formed XML: {err.msg}"))
+        root = safe_xml.parse(text)
+    except safe_xml.XMLRefused as err:
+        problems.append(Problem(_rel(path), err.where, err.reason))
         return False
     ids = {el.get("id") for el in root.iter() if el.get("id")}
     ok = True
@@ -175,7 +176,11 @@ def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
     metas: dict[str, tuple[SharedStepMeta, dict[str, Any]]] = {}
     for folder, pattern in ((SHARED_DIR, "*.bpmn"), (DMN_DIR, "*.dmn")):
         for path in sorted((bpmn_dir / folder).glob(pattern)):
-            text = path.read_text(encoding="utf-8")
+            try:
+                text = safe_xml.read_text(path)
+            except safe_xml.XMLRefused as err:
+                problems.append(Problem(_rel(path), err.where, err.reason))
+                continue
             if _check_xml(path, text, problems):
                 sources[f"{folder}/{path.name}"] = text
     for path in sorted((workflows_dir / SHARED_DIR).glob("*.yaml")):
@@ -240,7 +245,11 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
         )
         return None
 
-    text = diagram.read_text(encoding="utf-8")
+    try:
+        text = safe_xml.read_text(diagram)
+    except safe_xml.XMLRefused as err:
+        problems.append(Problem(_rel(diagram), err.where, err.reason))
+        return None
     if not _check_xml(diagram, text, problems):
         return None
     all_sources = {**shared_sources, diagram.name: text}
