@@ -21,7 +21,8 @@ from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
 
 from engine.workflow import safe_xml
 from engine.workflow.bpmn_specs import ParsedProcess, event_definitions, parse_sources
-from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
+from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta
+from engine.workflow.metadata_schema import read_procedure_file, read_shared_file
 from engine.workflow.scripting import check_source
 
 SHARED_DIR = "shared"  # call activities many procedures use
@@ -184,8 +185,7 @@ def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
             if _check_xml(path, text, problems):
                 sources[f"{folder}/{path.name}"] = text
     for path in sorted((workflows_dir / SHARED_DIR).glob("*.yaml")):
-        raw = _read_yaml(path, problems)
-        meta, found = read_shared_step(raw, _rel(path))
+        raw, meta, found = read_shared_file(path, _rel(path))  # the schema's and metadata.py's checks, with lines
         problems.extend(found)
         if meta is not None:
             metas[meta.process_id] = (meta, dict(raw.get("tasks") or {}))
@@ -231,8 +231,7 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     if not meta_path.exists():
         problems.append(Problem(_rel(diagram), "", f"no metadata: {_rel(meta_path)} is missing"))
         return None
-    raw = _read_yaml(meta_path, problems)
-    meta, found = read_procedure(raw, _rel(meta_path))
+    raw, meta, found = read_procedure_file(meta_path, _rel(meta_path))  # the schema's and metadata.py's checks
     problems.extend(found)
     if meta is None or found:
         return None

@@ -56,12 +56,11 @@ def _size_text(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{size / 1024:.0f} KB"
 
 
-def check_size(size: int, limit: int | None = None) -> None:
+def check_size(size: int, limit: int | None = None, what: str = "a diagram or decision table") -> None:
     limit = max_bytes() if limit is None else limit
     if size > limit:
         raise XMLRefused(
-            f"the file is {_size_text(size)}; a diagram or decision table may have at most {_size_text(limit)} "
-            "(MOTCUA_MAX_DIAGRAM_BYTES)"
+            f"the file is {_size_text(size)}; {what} may have at most {_size_text(limit)} (MOTCUA_MAX_DIAGRAM_BYTES)"
         )
 
 
