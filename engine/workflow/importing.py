@@ -289,10 +289,9 @@ class _Importer:
                 if called == self.code:
                     self.add(element, "the call activity calls its own process: a dossier would never end")
                 elif called not in self.known:
+                    shared = ", ".join(sorted(self.known - {self.code}))
                     self.add(
-                        element,
-                        f"calls process '{called}', which is neither a shared step ({', '.join(sorted(self.known - {self.code}))}) "
-                        "nor this procedure",
+                        element, f"calls process '{called}', which is neither a shared step ({shared}) nor this one"
                     )
             elif tag == "sequenceFlow":
                 condition = el.find(q("conditionExpression"))
@@ -468,7 +467,8 @@ class _Importer:
             "fee: 0",
             "documents: []",
             "application:",
-            '  - {name: full_name, type: text, required: true, max_length: 200, label: {vi: "Họ và tên", en: "Full name"}}',
+            "  - {name: full_name, type: text, required: true, max_length: 200,",
+            '     label: {vi: "Họ và tên", en: "Full name"}}',
             "tasks:" if self.forms else "tasks: {}",
         ]
         for task, fields in self.forms.items():
