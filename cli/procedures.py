@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import yaml
@@ -81,21 +82,21 @@ def procedures_import(file: Path, code: str, into: Path) -> None:
     settings = Settings.from_env()
     targets = [into / f"{code}.bpmn", into / f"{code}.yaml"]
     if into.resolve() in {settings.bpmn_dir.resolve(), settings.workflows_dir.resolve()}:
-        raise click.ClickException("a draft stays outside the catalogue: choose another --into folder")
+        _fail("a draft stays outside the catalogue: choose another --into folder")
     existing = [str(t) for t in targets if t.exists()]
     if existing:
-        raise click.ClickException(f"{', '.join(existing)} exists already; choose another --into folder or --code")
+        _fail(f"{', '.join(existing)} exists already; choose another --into folder or --code")
     try:
         safe_xml.check_size(file.stat().st_size)
         data = file.read_bytes()
     except safe_xml.XMLRefused as err:
-        raise click.ClickException(f"cannot import {file}: {err}") from err
+        _fail(f"cannot import {file}: {err}")
     except OSError as err:
-        raise click.ClickException(f"cannot read {file}: {err.strerror or err}") from err
+        _fail(f"cannot read {file}: {err.strerror or err}")
     roles = (yaml.safe_load((settings.workflows_dir / "roles.yaml").read_text("utf-8")) or {}).get("roles") or {}
     report = import_report(data, roles, code, shared_process_ids(settings.bpmn_dir))
     if report.draft_bpmn is None or report.draft_yaml is None:
-        raise click.ClickException(f"cannot import {file}: " + "; ".join(i.message for i in report.items))
+        _fail(f"cannot import {file}: " + "; ".join(i.message for i in report.items))
     for item in report.items:
         click.echo(f"{'changed' if item.changed else 'to change'}: {item.element or file.name}: {item.message}")
     into.mkdir(parents=True, exist_ok=True)
@@ -105,6 +106,11 @@ def procedures_import(file: Path, code: str, into: Path) -> None:
         f"wrote {targets[0]} and {targets[1]}: {len(report.to_change)} thing(s) to change, "
         f"{len(report.items) - len(report.to_change)} changed; then run `motcua procedures validate {targets[0]}`"
     )
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
 
 
 @click.command("simulate")

@@ -190,7 +190,7 @@ class _Importer:
                 shape.getparent().remove(shape)
 
     def _rename_process(self, known_processes: set[str]) -> None:
-        old = self.process.get("id")
+        old = self.original_id = self.process.get("id")
         self.known = known_processes | {old, self.code}
         if old == self.code:
             return
@@ -289,7 +289,7 @@ class _Importer:
                 if called == self.code:
                     self.add(element, "the call activity calls its own process: a dossier would never end")
                 elif called not in self.known:
-                    shared = ", ".join(sorted(self.known - {self.code}))
+                    shared = ", ".join(sorted(self.known - {self.code, self.original_id}))
                     self.add(
                         element, f"calls process '{called}', which is neither a shared step ({shared}) nor this one"
                     )
@@ -371,8 +371,8 @@ class _Importer:
             self.add(element, f"script refused: {reason}")
 
     def _check_expression(self, element: str, what: str, text: str) -> None:
-        if text.startswith(("${", "#{")):
-            self.add(element, f"{what} '{text}' is a Camunda (JUEL) expression; write it in Python, e.g. amount > 100")
+        if text.startswith(("${", "#{")) and text.endswith("}"):
+            self.add(element, f"{what} '{text}' is a Camunda (JUEL) expression; write it in Python: {text[2:-1]}")
             return
         reason = check_source(text, "eval")
         if reason:
@@ -407,8 +407,8 @@ class _Importer:
 
     def _strip_camunda(self) -> None:
         for el in list(self.root.iter()):
-            if not isinstance(el.tag, str):
-                continue
+            if not isinstance(el.tag, str) or etree.QName(el).namespace == CAMUNDA_NS:
+                continue  # (Camunda's own elements go with their parent)
             removed = [etree.QName(a).localname for a in el.attrib if etree.QName(a).namespace == CAMUNDA_NS]
             for attr in [a for a in el.attrib if etree.QName(a).namespace == CAMUNDA_NS]:
                 del el.attrib[attr]

@@ -111,7 +111,8 @@ def parse(data: bytes | str, limit: int | None = None) -> etree._Element:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as err:
-        raise XMLRefused(f"not well-formed XML: {err.msg}", err.lineno) from err
+        reason = re.sub(r", line \d+, column \d+$", "", err.msg or "")  # the line is said once, in front
+        raise XMLRefused(f"not well-formed XML: {reason}", err.lineno) from err
     # a DOCTYPE the prolog scan could not see (a document in another encoding) is refused all the same
     if root.getroottree().docinfo.doctype:
         raise XMLRefused(DOCTYPE_REFUSED, 1)
