@@ -40,9 +40,11 @@ def parse_sources(sources: Mapping[str, str], process_id: str) -> ParsedProcess:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for name, text in sources.items():
         # SpiffWorkflow's add_*_str parse with lxml's default parser, which reads DTDs and expands
-        # entities: it gets the tree parsed safely here instead (no DTD, no entities, bounded size)
+        # entities: it gets the tree parsed safely here instead (no DTD, no entities). The size was
+        # checked where the text came in (files, uploads, deploy), so a version stored before the
+        # limit was lowered still runs.
         try:
-            root = safe_xml.parse(text)
+            root = safe_xml.parse(text, sized=False)
         except safe_xml.XMLRefused as err:
             raise ValidationException(err.reason, file_name=name, line_number=err.line or "") from err
         if name.endswith(".dmn"):

@@ -50,6 +50,10 @@ def is_shared_step(label: str) -> bool:
 def check_metadata_text(text: str, label: str, shared: bool | None = None) -> list[Problem]:
     """Every problem of a metadata file's text (a procedure's, or with `shared` or a label in a
     shared/ folder a shared step's), each with its line: YAML syntax, the schema, metadata.py."""
+    try:
+        safe_xml.check_size(len(text.encode("utf-8")), what="a metadata file")
+    except safe_xml.XMLRefused as err:
+        return [Problem(label, "", err.reason)]
     return _check(text, label, is_shared_step(label) if shared is None else shared)[2]
 
 

@@ -98,11 +98,13 @@ DOCTYPE_REFUSED = (
 )
 
 
-def parse(data: bytes | str, limit: int | None = None) -> etree._Element:
-    """The root element of a diagram or decision table, or XMLRefused saying why and where."""
+def parse(data: bytes | str, limit: int | None = None, sized: bool = True) -> etree._Element:
+    """The root element of a diagram or decision table, or XMLRefused saying why and where;
+    `sized=False` for text whose size was checked where it came in (a stored version)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    check_size(len(data), limit)
+    if sized:
+        check_size(len(data), limit)
     line = _doctype_line(data)
     if line is not None:
         raise XMLRefused(DOCTYPE_REFUSED, line)

@@ -115,3 +115,9 @@ def test_yaml_that_cannot_be_read_names_the_line():
 
     assert problem.line == 3
     assert problem.reason.startswith("cannot read YAML:")
+
+
+def test_a_metadata_text_above_the_limit_is_refused_unread():
+    [problem] = check_metadata_text("# " + "x" * (2 * 1024 * 1024) + "\ncode: P02\n", "workflows/P02.yaml")
+
+    assert problem.reason.startswith("the file is 2.0 MB; a metadata file may have at most 2.0 MB")

@@ -151,3 +151,15 @@ def test_a_doctype_in_another_encoding_is_refused_too():
     text = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x [<!ENTITY e "a">]>\n<x>&e;</x>'
     with pytest.raises(safe_xml.XMLRefused, match="DOCTYPE"):
         safe_xml.parse(text.encode("utf-16"))
+
+
+def test_a_stored_version_larger_than_a_lowered_limit_still_runs(monkeypatch):
+    """Its size was checked when it was deployed; running dossiers must not stop on a new setting."""
+    monkeypatch.setenv("MOTCUA_MAX_DIAGRAM_BYTES", "1000")
+
+    text = (BPMN_DIR / "shared" / "withdrawal.bpmn").read_text("utf-8")
+    assert len(text.encode()) > 1000
+
+    parsed = parse_sources({"shared/withdrawal.bpmn": text}, "shared_withdrawal")
+
+    assert parsed.spec.name == "shared_withdrawal"
