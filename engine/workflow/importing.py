@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.config import Settings
 from engine.workflow import safe_xml
@@ -140,6 +142,7 @@ class _Importer:
         self._check_elements()
         self._check_shapes()
         self._strip_camunda()
+        self._check_spiffworkflow_reads_it()
 
     def add(self, element: str | None, message: str, changed: bool = False) -> None:
         self.items.append(ImportItem(element or "", message, changed))
@@ -427,6 +430,30 @@ class _Importer:
                     changed=True,
                 )
         etree.cleanup_namespaces(self.root)
+
+    def _check_spiffworkflow_reads_it(self) -> None:
+        """What SpiffWorkflow's own parser refuses in the draft (its BPMN schema, its rules), unless
+        the element is listed already; it stops at the first, so there is at most one."""
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        try:
+            parser.add_bpmn_xml(self.root, filename=f"{self.code}.bpmn")
+            parser.get_spec(self.code)
+        except ValidationException as err:
+            element = err.id or self._element_at(err.line_number)
+            if not any(i.element == element and element for i in self.items):
+                line = f" (line {err.line_number})" if err.line_number else ""
+                reason = str(err).splitlines()[0].replace(f"{{{BPMN_NS}}}", "bpmn:")
+                self.add(element, f"SpiffWorkflow cannot run it{line}: {reason}")
+        except Exception as err:  # a foreign diagram may break the parser in ways it does not name
+            self.add("", f"SpiffWorkflow cannot read it: {err}")
+
+    def _element_at(self, line) -> str:
+        """The id of the element written on this line of the file, or of the one holding it."""
+        for el in self.root.iter():
+            if isinstance(el.tag, str) and el.sourceline == line:
+                holder = next((a for a in (el, *el.iterancestors()) if a.get("id")), None)
+                return holder.get("id") if holder is not None else ""
+        return ""
 
     # --- the drafts -----------------------------------------------------------------------------
 

@@ -149,6 +149,15 @@ def test_no_lanes_and_a_call_to_itself_are_named():
     assert has(todo["approval"], "calls its own process: a dossier would never end")
 
 
+def test_what_spiffworkflows_parser_refuses_is_named_on_its_element():
+    text = (FOREIGN / "lanes.bpmn").read_text("utf-8")
+    text = text.replace('<bpmn:startEvent id="StartEvent_1">', '<bpmn:startEvent id="StartEvent_1"><bpmn:foo/>')
+
+    report = import_report(text.encode(), ROLES, "X20", SHARED)
+
+    assert has(items_of(report)["StartEvent_1"], "SpiffWorkflow cannot run it (line 25): Element 'bpmn:foo'")
+
+
 # --- what cannot be read --------------------------------------------------------------------------
 
 
