@@ -160,6 +160,31 @@ def test_what_spiffworkflows_parser_refuses_is_named_on_its_element():
     assert has(items_of(report)["StartEvent_1"], "SpiffWorkflow cannot run it (line 25): Element 'bpmn:foo'")
 
 
+def test_a_spiff_service_task_and_several_processes():
+    text = (FOREIGN / "lanes.bpmn").read_text("utf-8")
+    text = text.replace(
+        '<bpmn:manualTask id="Activity_1uksrqx" name="Send to testing">',
+        '<bpmn:serviceTask id="Activity_1uksrqx" name="Send to testing"><bpmn:extensionElements>'
+        '<spiffworkflow:serviceTaskOperator id="http/PostRequest" /></bpmn:extensionElements>',
+    ).replace("</bpmn:manualTask>\n    <bpmn:endEvent", "</bpmn:serviceTask>\n    <bpmn:endEvent")
+    text = text.replace(
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"',
+    )
+    text = text.replace(
+        "  <bpmndi:BPMNDiagram",
+        '  <bpmn:process id="helper" isExecutable="true"><bpmn:startEvent id="helper_start"/></bpmn:process>\n'
+        "  <bpmndi:BPMNDiagram",
+    )
+
+    report = import_report(text.encode(), ROLES, "X20", SHARED)
+    todo, changed = items_of(report, changed=False), items_of(report, changed=True)
+
+    assert has(todo["Activity_1uksrqx"], "serviceTask (operator 'http/PostRequest'): Motcua runs no service tasks")
+    assert has(changed["lanes"], "the file holds 2 processes", "helper dropped")
+    assert "helper" not in report.draft_bpmn
+
+
 # --- what cannot be read --------------------------------------------------------------------------
 
 
