@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import click
+import yaml
 
 from cli.common import VERSION, get_actor, get_runtime
 from engine.config import Settings
 from engine.design.deployment import checked_deploy, procedure_codes
 from engine.design.migration import migrate, plan_migration
 from engine.design.simulation import check_paths, simulate
+from engine.workflow import safe_xml
 from engine.workflow.catalogue import load_catalogue
+from engine.workflow.importing import import_report, shared_process_ids
 from engine.workflow.version_diff import diff_versions
 from engine.workflow.version_log import deployment_log, list_versions
 
@@ -178,6 +182,54 @@ def procedures_migrate(code, from_number, to_number, dossiers, dry_run, username
         click.echo(f"{movable} of {len(plan.items)} dossier(s) can move from v{from_number} to v{to_number}")
     else:
         click.echo(f"{moved} of {len(plan.items)} dossier(s) moved from v{from_number} to v{to_number}")
+
+
+@procedures.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--code", required=True, help="The procedure code of the draft (its file names and process id).")
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for the draft CODE.bpmn and CODE.yaml (not bpmn/ or workflows/).",
+)
+def procedures_import(file: Path, code: str, into: Path) -> None:
+    """Import a diagram written with another tool: list what must change for Motcua, element by
+    element, and write a draft CODE.bpmn with a skeleton CODE.yaml to check with `validate`."""
+    settings = Settings.from_env()
+    targets = [into / f"{code}.bpmn", into / f"{code}.yaml"]
+    if into.resolve() in {settings.bpmn_dir.resolve(), settings.workflows_dir.resolve()}:
+        _fail("a draft stays outside the catalogue: choose another --into folder")
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        _fail(f"{', '.join(existing)} exists already; choose another --into folder or --code")
+    try:
+        safe_xml.check_size(file.stat().st_size)
+        data = file.read_bytes()
+    except safe_xml.XMLRefused as err:
+        _fail(f"cannot import {file}: {err}")
+    except OSError as err:
+        _fail(f"cannot read {file}: {err.strerror or err}")
+    roles = (yaml.safe_load((settings.workflows_dir / "roles.yaml").read_text("utf-8")) or {}).get("roles") or {}
+    report = import_report(data, roles, code, shared_process_ids(settings.bpmn_dir))
+    if report.draft_bpmn is None or report.draft_yaml is None:
+        _fail(f"cannot import {file}: " + "; ".join(i.message for i in report.items))
+    for item in report.items:
+        click.echo(f"{'changed' if item.changed else 'to change'}: {item.element or file.name}: {item.message}")
+    into.mkdir(parents=True, exist_ok=True)
+    targets[0].write_text(report.draft_bpmn, encoding="utf-8")
+    targets[1].write_text(report.draft_yaml, encoding="utf-8")
+    click.echo(
+        f"wrote {targets[0]} and {targets[1]}: {len(report.to_change)} thing(s) to change, "
+        f"{len(report.items) - len(report.to_change)} changed; then run `motcua procedures validate {targets[0]}`"
+    )
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
 
 
 @click.command("simulate")

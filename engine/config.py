@@ -42,6 +42,8 @@ class Settings:
     outbox_lease_seconds: float = 60.0  # a killed worker's rows go back to the others after this
     # the fee on a result shipment's order, in đồng; 0: the post charges its tariff to the payer on delivery
     postal_fee: int = 0
+    # the largest diagram or decision table read (files, drafts, uploads), refused before parsing
+    max_diagram_bytes: int = 2 * 1024 * 1024
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     extra: dict = field(default_factory=dict)
@@ -71,10 +73,13 @@ class Settings:
             "outbox_max_attempts": int(env.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts)),
             "outbox_lease_seconds": float(env.get("MOTCUA_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds)),
             "postal_fee": int(env.get("MOTCUA_POSTAL_FEE", cls.postal_fee)),
-            # the catalogue's folders: a designer may deploy from a checkout of their own
-            "bpmn_dir": Path(env.get("MOTCUA_BPMN_DIR", cls.bpmn_dir)),
-            "workflows_dir": Path(env.get("MOTCUA_WORKFLOWS_DIR", cls.workflows_dir)),
+            "max_diagram_bytes": int(env.get("MOTCUA_MAX_DIAGRAM_BYTES", cls.max_diagram_bytes)),
         }
+        # another catalogue than the project's (a designer's copy; the tests')
+        if env.get("MOTCUA_BPMN_DIR"):
+            values["bpmn_dir"] = Path(env["MOTCUA_BPMN_DIR"])
+        if env.get("MOTCUA_WORKFLOWS_DIR"):
+            values["workflows_dir"] = Path(env["MOTCUA_WORKFLOWS_DIR"])
         values.update(overrides)
         return cls(**values)
 

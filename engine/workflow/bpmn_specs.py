@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -15,6 +16,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from engine.workflow import safe_xml
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,18 @@ def parse_sources(sources: Mapping[str, str], process_id: str) -> ParsedProcess:
     """Parse diagrams given as {file name: BPMN text}; raises SpiffWorkflow's ValidationException."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for name, text in sources.items():
+        # SpiffWorkflow's add_*_str parse with lxml's default parser, which reads DTDs and expands
+        # entities: it gets the tree parsed safely here instead (no DTD, no entities). The size was
+        # checked where the text came in (files, uploads, deploy), so a version stored before the
+        # limit was lowered still runs.
+        try:
+            root = safe_xml.parse(text, sized=False)
+        except safe_xml.XMLRefused as err:
+            raise ValidationException(err.reason, file_name=name, line_number=err.line or "") from err
         if name.endswith(".dmn"):
-            parser.add_dmn_str(text.encode("utf-8"), filename=name)
+            parser.add_dmn_xml(root, filename=name)
         else:
-            parser.add_bpmn_str(text.encode("utf-8"), filename=name)
+            parser.add_bpmn_xml(root, filename=name)
     spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
     used_dmn = frozenset(p.filename for p in parser.dmn_parsers.values() if p.decision is not None)
     parsed = ParsedProcess(spec, subprocess_specs, used_dmn)

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.specs.ExclusiveChoice import ExclusiveChoice
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, UserTask
 
+from engine.workflow import safe_xml
 from engine.workflow.bpmn_specs import ParsedProcess, event_definitions, parse_sources
 from engine.workflow.diagram_checks import (
     Diagrams,
@@ -29,7 +29,8 @@ from engine.workflow.diagram_checks import (
     process_ids,
     unreachable_nodes,
 )
-from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta, read_procedure, read_shared_step
+from engine.workflow.metadata import Problem, ProcedureMeta, SharedStepMeta
+from engine.workflow.metadata_schema import read_procedure_file, read_shared_file
 from engine.workflow.scripting import check_source
 
 SHARED_DIR = "shared"  # call activities many procedures use
@@ -106,9 +107,9 @@ def _read_roles(workflows_dir: Path, problems: list[Problem]) -> dict[str, dict[
 def _check_xml(path: Path, text: str, problems: list[Problem]) -> bool:
     """Well-formed XML whose sequence flows connect elements that exist."""
     try:
-        root = etree.fromstring(text.encode("utf-8"))
-    except etree.XMLSyntaxError as err:
-        problems.append(Problem(_rel(path), f"line {err.lineno}", f"not well-formed XML: {err.msg}"))
+        root = safe_xml.parse(text)
+    except safe_xml.XMLRefused as err:
+        problems.append(Problem(_rel(path), err.where, err.reason))
         return False
     ids = {el.get("id") for el in root.iter() if el.get("id")}
     ok = True
@@ -136,12 +137,15 @@ def _read_shared(bpmn_dir: Path, workflows_dir: Path, problems: list[Problem]):
     metas: dict[str, tuple[SharedStepMeta, dict[str, Any]]] = {}
     for folder, pattern in ((SHARED_DIR, "*.bpmn"), (DMN_DIR, "*.dmn")):
         for path in sorted((bpmn_dir / folder).glob(pattern)):
-            text = path.read_text(encoding="utf-8")
+            try:
+                text = safe_xml.read_text(path)
+            except safe_xml.XMLRefused as err:
+                problems.append(Problem(_rel(path), err.where, err.reason))
+                continue
             if _check_xml(path, text, problems):
                 sources[f"{folder}/{path.name}"] = text
     for path in sorted((workflows_dir / SHARED_DIR).glob("*.yaml")):
-        raw = _read_yaml(path, problems)
-        meta, found = read_shared_step(raw, _rel(path))
+        raw, meta, found = read_shared_file(path, _rel(path))  # the schema's and metadata.py's checks, with lines
         problems.extend(found)
         if meta is not None:
             metas[meta.process_id] = (meta, dict(raw.get("tasks") or {}))
@@ -175,11 +179,11 @@ def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str]
     for path in sorted(diagram.parent.glob("*.bpmn")) + sorted(diagram.parent.glob("*.dmn")):
         if path.resolve() == diagram.resolve():
             continue
-        text = path.read_text(encoding="utf-8")
         same = decision_ids if path.suffix == ".dmn" else process_ids
         try:
+            text = safe_xml.read_text(path)
             ids = set(same(text))
-        except etree.XMLSyntaxError:
+        except safe_xml.XMLRefused:
             continue
         if not ids or process_id in ids:
             continue
@@ -193,8 +197,7 @@ def _beside_draft(diagram: Path, process_id: str, shared_sources: dict[str, str]
         beside[path.name] = path
         yaml_path = path.with_suffix(".yaml")
         if path.suffix == ".bpmn" and yaml_path.exists():
-            raw = _read_yaml(yaml_path, [])
-            step, found = read_shared_step(raw, _rel(yaml_path))
+            raw, step, found = read_shared_file(yaml_path, _rel(yaml_path))
             if step is not None and not found:
                 metas[step.process_id] = (step, dict(raw.get("tasks") or {}))
     return sources, metas, beside
@@ -221,8 +224,7 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
     if not meta_path.exists():
         problems.append(Problem(_rel(diagram), "", f"no metadata: {_rel(meta_path)} is missing"))
         return None
-    raw = _read_yaml(meta_path, problems)
-    meta, found = read_procedure(raw, _rel(meta_path))
+    raw, meta, found = read_procedure_file(meta_path, _rel(meta_path))  # the schema's and metadata.py's checks
     problems.extend(found)
     if meta is None or found:
         return None
@@ -235,7 +237,11 @@ def _load_procedure(diagram, bpmn_dir, workflows_dir, shared_sources, shared_met
         )
         return None
 
-    text = diagram.read_text(encoding="utf-8")
+    try:
+        text = safe_xml.read_text(diagram)
+    except safe_xml.XMLRefused as err:
+        problems.append(Problem(_rel(diagram), err.where, err.reason))
+        return None
     if not _check_xml(diagram, text, problems):
         return None
     beside: dict[str, Path] = {}  # a draft's own called processes and decision tables, by source name

@@ -46,9 +46,13 @@ class Problem:
     file: str
     element: str
     reason: str
+    line: int | None = None  # in the file, where known (metadata: from the YAML; XML: the parser's)
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.element}" if self.element else self.file
+        if self.line:
+            where = f"{self.file} line {self.line}" + (f" ({self.element})" if self.element else "")
+        else:
+            where = f"{self.file}: {self.element}" if self.element else self.file
         return f"{where}: {self.reason}"
 
 
