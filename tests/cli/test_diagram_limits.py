@@ -58,5 +58,6 @@ def test_list_and_deploy_go_on_without_them(designer):
     designer.ok("db", "upgrade")
     deployed = designer.run("procedures", "deploy")
     assert "Traceback" not in deployed.stderr
-    stored = re.findall(r"^(P\d\d): version", deployed.stdout, re.M)
+    assert deployed.returncode == 1 and "invalid: P02, P03" in deployed.stderr, deployed.stderr
+    stored = re.findall(r"^(P\d\d): v\d+ ", deployed.stdout, re.M)
     assert "P02" not in stored and "P03" not in stored and len(stored) == OTHERS, deployed.stdout

@@ -7,8 +7,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from engine.workflow.catalogue import Catalogue, load_catalogue
 from tests.draft_diagrams import BPMN_DIR, WORKFLOWS_DIR, Draft
 
@@ -33,11 +31,6 @@ def test_comments_and_processing_instructions_in_a_process_are_legal(tmp_path):
     assert "P02" in catalogue.procedures
 
 
-@pytest.mark.skip(
-    reason="needs the safe XML parser (branch issue12-import: parse_sources gives SpiffWorkflow trees without "
-    "comments); SpiffWorkflow's own parser fails on a comment inside a task. The lead unskips after merging "
-    "(it passed on a trial merge)."
-)
 def test_a_comment_inside_a_task_is_legal(tmp_path):
     draft = Draft(tmp_path).replace(
         "<bpmn:script>set_status(9)</bpmn:script>", "<!-- done --><bpmn:script>set_status(9)</bpmn:script>"
