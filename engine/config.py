@@ -42,6 +42,9 @@ class Settings:
     outbox_lease_seconds: float = 60.0  # a killed worker's rows go back to the others after this
     # the fee on a result shipment's order, in đồng; 0: the post charges its tariff to the payer on delivery
     postal_fee: int = 0
+    # what one script, condition or timer expression of a diagram may spend before it is stopped
+    script_seconds: float = 2.0
+    script_memory_mb: float = 64.0
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     extra: dict = field(default_factory=dict)
@@ -71,6 +74,8 @@ class Settings:
             "outbox_max_attempts": int(env.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts)),
             "outbox_lease_seconds": float(env.get("MOTCUA_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds)),
             "postal_fee": int(env.get("MOTCUA_POSTAL_FEE", cls.postal_fee)),
+            "script_seconds": float(env.get("MOTCUA_SCRIPT_SECONDS", cls.script_seconds)),
+            "script_memory_mb": float(env.get("MOTCUA_SCRIPT_MEMORY_MB", cls.script_memory_mb)),
         }
         values.update(overrides)
         return cls(**values)

@@ -51,7 +51,7 @@ from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
 from engine.workflow.bpmn_specs import message_names
 from engine.workflow.rules import RULES
-from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
+from engine.workflow.scripting import Limits, RestrictedScriptEngine, ScriptError
 from engine.workflow.state import dump_state, load_state
 from engine.workflow.versions import VersionCache
 
@@ -124,6 +124,7 @@ class DossierService:
         self.versions = versions or VersionCache()
         self._cache = _WorkflowCache(cache_size)
         self._zone = ZoneInfo(settings.timezone)
+        self._limits = Limits.of(settings.script_seconds, settings.script_memory_mb)
         # what another part of the engine writes, in the same transaction, when a dossier takes a
         # message of this name (the composition root fills it in: the bank's confirmed transfers)
         self.when_taken: dict[str, Callable[[Session, DossierRow, dict[str, Any], datetime], None]] = {}
@@ -406,7 +407,9 @@ class DossierService:
     # --- internals -----------------------------------------------------------------------------
 
     def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:
-        engine = RestrictedScriptEngine(functions={**RULES, **effects.functions(), "working_days": self._working_days})
+        engine = RestrictedScriptEngine(
+            functions={**RULES, **effects.functions(), "working_days": self._working_days}, limits=self._limits
+        )
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
