@@ -77,6 +77,7 @@ class _Origin:
     kind: str
     retry_with: dict[str, Any]
     resolves: int | None = None
+    retried_by: Actor | None = None  # who retries it (the step is done as whoever was acting then)
 
 
 class _WorkflowCache:
@@ -260,9 +261,11 @@ class DossierService:
 
     # --- advancing -----------------------------------------------------------------------------
 
-    def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any], _resolves: int | None = None) -> None:
+    def complete_task(
+        self, task_id: int, actor: Actor, data: dict[str, Any], _resolves: tuple[int, Actor] | None = None
+    ) -> None:
         """Complete a human task with its form data; the dossier moves on to its next step."""
-        origin = _Origin("task", {"task_id": task_id, "data": data}, _resolves)
+        origin = _Origin("task", {"task_id": task_id, "data": data}, *(_resolves or ()))
 
         def step(session, dossier, wf, version, now, effects, task: TaskRow):
             conn = session.connection()
@@ -308,7 +311,7 @@ class DossierService:
         documents: Sequence[NewDocument] = (),
         keep_if_early: bool = False,
         also: Callable[[Session, datetime], None] | None = None,
-        _resolves: int | None = None,
+        _resolves: tuple[int, Actor] | None = None,
     ) -> Delivery:
         """Deliver a message from outside (the applicant's supplement, a postal update), with the
         documents it brings, stored only if the dossier takes the message.
@@ -318,7 +321,7 @@ class DossierService:
         that reaches the step waiting for it. `also` writes in the same transaction (the sender's
         receipt), so a message is taken and its receipt kept together or not at all."""
         outcome = [Delivery.DELIVERED]
-        origin = _Origin("message", {"name": name, "payload": payload}, _resolves)
+        origin = _Origin("message", {"name": name, "payload": payload}, *(_resolves or ()))
 
         def step(session, dossier, wf, version, now, effects, _):
             if kept.waits_for(wf, name):
@@ -371,7 +374,7 @@ class DossierService:
                 continue
         return fired
 
-    def _fire_timer(self, timer_id: int, dossier_id: int, resolves: int | None = None) -> int:
+    def _fire_timer(self, timer_id: int, dossier_id: int, resolves: tuple[int, Actor] | None = None) -> int:
         fired_here = []
 
         def step(session, dossier, wf, version, now, effects, _):
@@ -388,7 +391,7 @@ class DossierService:
             Actor.system(),
             step,
             missing=not_found("dossier", dossier_id),
-            origin=_Origin("timer", {"timer_id": timer_id}, resolves),
+            origin=_Origin("timer", {"timer_id": timer_id}, *(resolves or ())),
         )
         return len(fired_here)
 
@@ -415,13 +418,13 @@ class DossierService:
                 raise TaskNotOpen(f"Sự cố #{incident_id} đã được giải quyết", f"Incident #{incident_id} is resolved")
         try:
             if kind == "task":
-                self.complete_task(retry_with["task_id"], was, retry_with["data"], _resolves=incident_id)
+                self.complete_task(retry_with["task_id"], was, retry_with["data"], _resolves=(incident_id, actor))
             elif kind == "message":
                 self.deliver_message(
-                    dossier_code, retry_with["name"], retry_with["payload"], was, _resolves=incident_id
+                    dossier_code, retry_with["name"], retry_with["payload"], was, _resolves=(incident_id, actor)
                 )
             elif kind == "timer":
-                if not self._fire_timer(retry_with["timer_id"], dossier_id, resolves=incident_id):
+                if not self._fire_timer(retry_with["timer_id"], dossier_id, resolves=(incident_id, actor)):
                     raise TaskNotOpen("Hẹn giờ đã chạy", "The timer has fired")
             else:  # submit: run the dossier on from its start
                 self._advance(
@@ -429,7 +432,7 @@ class DossierService:
                     was,
                     lambda *args: None,
                     missing=not_found("dossier", dossier_id),
-                    origin=_Origin("submit", {}, incident_id),
+                    origin=_Origin("submit", {}, incident_id, actor),
                 )
         except (TaskNotOpen, NotWaitingForMessage):
             with self.db.write() as session:
@@ -566,7 +569,8 @@ class DossierService:
                 if dossier.kept_messages:  # the advance may have reached a step a kept message waits for
                     kept.deliver_or_drop(session, dossier, wf, now, partial(self._take, session, dossier, wf))
                 if origin is not None and origin.resolves is not None:
-                    incidents.resolve(session, incidents.row(session, origin.resolves), actor, now, "retried")
+                    incident = incidents.row(session, origin.resolves)
+                    incidents.resolve(session, incident, origin.retried_by or actor, now, "retried")
                 self._save(session, dossier, wf, effects, actor, now, version.meta)
         except _NothingToDo:
             wf = None

@@ -22,6 +22,7 @@ them; a bare ``except:`` is refused when scripts are compiled.
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import re
 import threading
@@ -239,7 +240,7 @@ def _add(a: Any, b: Any) -> Any:
 
 def _pow(a: Any, b: Any, modulo: Any = None) -> Any:
     if modulo is None and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-        _check(a.bit_length() * b / 8, "a ** b")
+        _check(math.log2(abs(a)) * b / 8, "a ** b")
     return pow(a, b, modulo)
 
 
