@@ -219,3 +219,20 @@ def test_retrying_an_unknown_or_resolved_incident_is_refused_plainly(runtime):
     with pytest.raises(NotFound) as missing:
         runtime.dossiers.retry_incident(999, Actor.system())
     assert missing.value.message.en == "No incident #999"
+
+
+# --- the designer's test runs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_simulate_stops_a_looping_script_within_the_limit_naming_its_element(settings, tmp_path):
+    from engine.design.simulation import simulate
+
+    catalogue = load_procedures(write_procedure(tmp_path, "X88", {"set_finished": "while True:\n    pass"}))
+
+    began = time.monotonic()
+    (result,) = simulate(catalogue, ["X88"], settings=settings)
+
+    assert time.monotonic() - began < 20  # a scratch database and three steps, the script 0.5 s
+    assert not result.ok
+    assert "Script in element 'set_finished' (Trả kết quả) ran longer than 0.5 s and was stopped" in result.reason
