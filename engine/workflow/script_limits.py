@@ -185,15 +185,25 @@ def bounded(limits: Limits, action: Callable[[], Any]) -> Any:
     thread_id = threading.get_ident()
     _local.run = run
     try:
-        try:
-            _watchdog.start(thread_id, run)
-            return action()
-        finally:
-            _watchdog.stop(thread_id)
-            _local.run = None
+        _watchdog.start(thread_id, run)
+        return action()
     except Overtime as stop:
         stop.reason = run.stopped_for or Overtime.reason
         raise
+    finally:
+        _finish(thread_id)
+        _local.run = None
+
+
+def _finish(thread_id: int) -> None:
+    """Leave the watchdog's watch. An Overtime sent just as the script ended may be raised here,
+    before the watch is left: leave it then; once left, none is pending and none will come."""
+    while True:
+        try:
+            _watchdog.stop(thread_id)
+            return
+        except Overtime:
+            continue
 
 
 # --------------------------------------------------------------------------- size guards
