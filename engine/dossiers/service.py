@@ -560,8 +560,14 @@ class DossierService:
                 else:
                     wf.script_engine = self._script_engine(effects)
                 effects.open_before = open_user_tasks(wf)  # before anything moves, timers included
-                if dossier.next_timer_at is not None and dossier.next_timer_at <= now:
-                    wf.refresh_timers()  # what fell due before this moment happens first
+                if (
+                    dossier.next_timer_at is not None
+                    and dossier.next_timer_at <= now
+                    and (origin is None or origin.kind == "timer" or not self._timer_failed(session, dossier.id))
+                ):
+                    # what fell due before this moment happens first, unless a timer of the dossier
+                    # failed: that waits for its incident's retry and does not block the others' work
+                    wf.refresh_timers()
                     wf.do_engine_steps()
                 if step(session, dossier, wf, version, now, effects, extra) is False:
                     raise _NothingToDo
@@ -587,6 +593,16 @@ class DossierService:
         finally:
             if wf is not None:
                 self._cache.put(dossier.id, dossier.state_version, wf)
+
+    @staticmethod
+    def _timer_failed(session: Session, dossier_id: int) -> bool:
+        return bool(
+            session.scalar(
+                select(Incident.id)
+                .where(Incident.dossier_id == dossier_id, Incident.kind == "timer", Incident.resolved_at.is_(None))
+                .limit(1)
+            )
+        )
 
     def _open_incident(self, dossier_id: int, origin: _Origin, err: ScriptError, actor: Actor) -> int:
         """After the failed step was rolled back: the incident, in a transaction of its own."""

@@ -213,6 +213,25 @@ def test_a_timer_whose_script_fails_is_not_fired_again_until_retried(runtime, tm
     assert runtime.dossiers.incidents(dossier)[0].attempts == 2
 
 
+def test_officers_go_on_with_a_dossier_whose_timer_failed_and_the_timer_incident_then_resolves(
+    runtime, office, tmp_path, clock
+):
+    deploy(runtime, tmp_path, "X89", {"set_stopped": "set_status(8)\nx = 1 / 0"}, base="X05")
+    dossier = submit(runtime, "X89")
+    clock.advance(timedelta(days=20))
+    assert runtime.dossiers.fire_due_timers() == 0
+    (incident,) = runtime.dossiers.incidents(dossier)
+
+    # the desk refuses the dossier: the failed timer does not stand in the way (nor fail again)
+    refuse_at_the_desk(runtime, office, dossier)
+
+    assert runtime.dossiers.get(dossier).status == DossierStatus.REFUSED
+    assert [i.id for i in runtime.dossiers.incidents(dossier)] == [incident.id]
+    retried = runtime.dossiers.retry_incident(incident.id, Actor.system())
+    assert (retried.is_open, retried.resolution) == (False, "the step was done meanwhile")
+    assert runtime.dossiers.get(dossier).status == DossierStatus.REFUSED
+
+
 def test_retrying_an_unknown_or_resolved_incident_is_refused_plainly(runtime):
     from engine.errors import NotFound
 
