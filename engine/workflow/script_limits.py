@@ -327,9 +327,10 @@ def _sorted(*args: Any, **kwargs: Any) -> list:
 
 def _range(*args: int) -> range:
     # a range is lazy, but what consumes it (list, sum, sorted) is one C call the watchdog cannot
-    # interrupt: ranges are limited to the items a list of the memory limit would hold
+    # interrupt: ranges are limited to the items a list of the memory limit would hold, counting
+    # each item's pointer and its int object (32 bytes)
     result = range(*args)
-    _check(len(result) * 8, f"range of {len(result):,} items")
+    _check(len(result) * 32, f"range of {len(result):,} items")
     return result
 
 

@@ -71,7 +71,7 @@ def test_a_looping_first_script_is_stopped_in_time_and_the_dossier_is_kept_with_
     "script, what",
     [
         ("x = 'a' * 10**10", "repeating a sequence (*) would make about 9.3 GB"),
-        ("y = list(range(10**9))", "range of 1,000,000,000 items would make about 7.5 GB"),
+        ("y = list(range(10**9))", "range of 1,000,000,000 items would make about 29.8 GB"),
         ("z = [0] * 10**9", "repeating a sequence (*) would make about 7.5 GB"),
         ("w = 2 ** 10**9", "a ** b would make about 119.2 MB"),
         ("v = 'x'.ljust(10**9)", "str.ljust(1000000000) would make about 953.7 MB"),
