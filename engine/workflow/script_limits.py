@@ -172,13 +172,14 @@ if hasattr(os, "register_at_fork"):  # a forked worker (Celery, gunicorn) starts
 _local = threading.local()
 
 
-def bounded(limits: Limits, action: Callable[[], Any]) -> Any:
-    """Run ``action`` (the script) under ``limits``; raises Overtime or Oversize with its reason."""
+def bounded(limits: Limits, action: Callable[..., Any], *args: Any) -> Any:
+    """``action(*args)`` (running the script) under ``limits``; raises Overtime or Oversize with its
+    reason."""
     current: _Run | None = getattr(_local, "run", None)
     if current is not None:  # a script calling something that evaluates another: one bound for both
         current.depth += 1
         try:
-            return action()
+            return action(*args)
         finally:
             current.depth -= 1
     run = _Run(limits)
@@ -186,7 +187,7 @@ def bounded(limits: Limits, action: Callable[[], Any]) -> Any:
     _local.run = run
     try:
         _watchdog.start(thread_id, run)
-        return action()
+        return action(*args)
     except Overtime as stop:
         stop.reason = run.stopped_for or Overtime.reason
         raise

@@ -446,7 +446,7 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
         code = _compile_or_refuse(expression, "eval")
         self._prepare_context(context)
         namespace = {**(external_context or {}), **context, "__builtins__": self.builtins}
-        return bounded(self.limits, lambda: eval(code, namespace))
+        return bounded(self.limits, eval, code, namespace)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         external_context = external_context or {}
@@ -457,7 +457,7 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
         context.update(external_context)
         context["__builtins__"] = self.builtins
         try:
-            bounded(self.limits, lambda: exec(code, context))
+            bounded(self.limits, exec, code, context)
         except ScriptRefused as err:  # refused while running, e.g. str.format
             err.line_number = err.line_number or _script_line(err)
             if err.line_number and len(script.strip().splitlines()) > 1:
