@@ -84,14 +84,13 @@ def _size(n: float) -> str:
 
 
 class _Run:
-    __slots__ = ("deadline", "depth", "limits", "rss_at_start", "stopped_for")
+    __slots__ = ("deadline", "limits", "rss_at_start", "stopped_for")
 
     def __init__(self, limits: Limits):
         self.limits = limits
         self.deadline = time.monotonic() + limits.seconds
         self.rss_at_start: int | None = None  # read by the watchdog, once the run lasts a tick
         self.stopped_for: str | None = None
-        self.depth = 1
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -175,13 +174,8 @@ _local = threading.local()
 def bounded(limits: Limits, action: Callable[..., Any], *args: Any) -> Any:
     """``action(*args)`` (running the script) under ``limits``; raises Overtime or Oversize with its
     reason."""
-    current: _Run | None = getattr(_local, "run", None)
-    if current is not None:  # a script calling something that evaluates another: one bound for both
-        current.depth += 1
-        try:
-            return action(*args)
-        finally:
-            current.depth -= 1
+    if getattr(_local, "run", None) is not None:  # a script calling something that runs another: one bound
+        return action(*args)
     run = _Run(limits)
     thread_id = threading.get_ident()
     _local.run = run
