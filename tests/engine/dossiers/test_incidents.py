@@ -255,3 +255,55 @@ def test_simulate_stops_a_looping_script_within_the_limit_naming_its_element(set
     assert time.monotonic() - began < 20  # a scratch database and three steps, the script 0.5 s
     assert not result.ok
     assert "Script in element 'set_finished' (Trả kết quả) ran longer than 0.5 s and was stopped" in result.reason
+
+
+# --- a message taken: the sender is told, the dossier still waits for it ---------------------------
+
+
+def test_a_message_whose_next_step_fails_is_kept_as_an_incident_and_retried_with_its_payload(
+    runtime, office, tmp_path, settings, clock
+):
+    from tests.engine.workflow.test_catalogue import copy_catalogue
+    from tests.helpers import P02_APPLICATION, do_task
+
+    # the desk's recheck after a supplement runs a script first (a spiffworkflow preScript) that
+    # needs more memory than scripts may use
+    bpmn, workflows = copy_catalogue(tmp_path)
+    reception = bpmn / "shared" / "reception.bpmn"
+    recheck = '<bpmn:userTask id="reception_recheck" name="Kiểm tra hồ sơ bổ sung">'
+    assert recheck in reception.read_text("utf-8")
+    reception.write_text(
+        reception.read_text("utf-8").replace(
+            recheck,
+            recheck + "<bpmn:extensionElements><spiffworkflow:preScript>size = len('a' * 80_000_000)"
+            "</spiffworkflow:preScript></bpmn:extensionElements>",
+        ),
+        "utf-8",
+    )
+    from engine.workflow.catalogue import load_catalogue
+
+    catalogue = load_catalogue(bpmn, workflows, only=[bpmn / "P02.bpmn"])
+    assert catalogue.problems == []
+    runtime.deploy(catalogue)
+    dossier = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("Nguyễn Văn An"))
+    do_task(runtime, office, dossier, "reception_check", decision="supplement", missing_documents="TK1-TS")
+    status = runtime.dossiers.get(dossier).status
+
+    with pytest.raises(StepFailed) as failed:
+        runtime.dossiers.deliver_message(dossier, "supplement_received", {"note": "đã bổ sung"}, Actor.system())
+
+    assert "Script in element 'reception_recheck'" in failed.value.message.en
+    (incident,) = runtime.dossiers.incidents(dossier)
+    assert incident.kind == "message" and incident.element_id == "reception_recheck"
+    assert runtime.dossiers.get(dossier).status == status and runtime.dossiers.open_tasks(dossier) == []
+
+    bigger = Runtime.create(dataclasses.replace(settings, script_memory_mb=128), clock)
+    try:
+        bigger.dossiers.retry_incident(incident.id, Actor.system())
+    finally:
+        bigger.close()
+
+    assert [t.element_id for t in runtime.dossiers.open_tasks(dossier)] == ["reception_recheck"]
+    taken = [e for e in runtime.dossiers.history(dossier) if e.kind == "message_received"]
+    assert [e.data["payload"] for e in taken] == [{"note": "đã bổ sung"}]
+    assert runtime.dossiers.incidents(dossier) == []
