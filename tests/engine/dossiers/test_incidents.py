@@ -307,3 +307,50 @@ def test_a_message_whose_next_step_fails_is_kept_as_an_incident_and_retried_with
     taken = [e for e in runtime.dossiers.history(dossier) if e.kind == "message_received"]
     assert [e.data["payload"] for e in taken] == [{"note": "đã bổ sung"}]
     assert runtime.dossiers.incidents(dossier) == []
+
+
+def test_a_postal_update_whose_next_step_fails_is_accepted_and_kept_by_the_incident(runtime, office, tmp_path):
+    import json
+    import uuid
+
+    from engine.integration import inbound
+    from engine.integration.webhooks import sign
+    from engine.workflow.catalogue import load_catalogue
+    from tests.engine.workflow.test_catalogue import copy_catalogue
+    from tests.web.test_api import at_postal_dispatch
+
+    bpmn, workflows = copy_catalogue(tmp_path)
+    returning = bpmn / "shared" / "result_return.bpmn"
+    text = returning.read_text("utf-8")
+    script = "<bpmn:script>set_status(10)</bpmn:script>"
+    where = text.index('<bpmn:scriptTask id="set_returned_post"')
+    returning.write_text(text[:where] + text[where:].replace(script, "<bpmn:script>x = 1 / 0</bpmn:script>", 1))
+    catalogue = load_catalogue(bpmn, workflows, only=[bpmn / "P02.bpmn"])
+    assert catalogue.problems == []
+    runtime.deploy(catalogue)
+    dossier = at_postal_dispatch(runtime, office)
+    task = open_task(runtime, dossier, "postal_dispatch")
+    runtime.dossiers.claim(task.id, office.desk)
+    runtime.dossiers.complete_task(task.id, office.desk, {"waybill": "EB123456789VN"})
+    update = {
+        "event_id": uuid.uuid4().hex,
+        "waybill": "EB123456789VN",
+        "dossier_code": dossier,
+        "status": "delivered",
+        "reason": None,
+        "at": "2026-03-02T09:00:00+07:00",
+    }
+    raw = json.dumps(update).encode()
+
+    def post() -> inbound.Answer:
+        headers = sign(runtime.settings.post_secret, raw, int(time.time()))
+        return inbound.postal_update(runtime.dossiers, headers, raw)
+
+    answer = post()
+
+    (incident,) = runtime.dossiers.incidents(dossier)
+    assert answer.status == 202 and answer.body["incident"] == incident.id
+    assert answer.body["note"].startswith("The step failed: Script in element 'set_returned_post'")
+    assert incident.kind == "message" and runtime.dossiers.get(dossier).status == DossierStatus.FINISHED
+    assert post().status == 409  # a replay is refused: the incident already keeps the update
+    assert runtime.dossiers.incidents(dossier)[0].attempts == 1
