@@ -28,10 +28,14 @@ def dossier() -> None:
 @click.option("--unit", help="Receiving unit (default: the office).")
 def dossier_start(code, values, json_text, unit) -> None:
     data = pairs(values, json_text)
-    dossier_code = get_runtime().dossiers.start(
-        code, data, Actor.applicant(str(data.get("full_name", "applicant"))), unit
-    )
+    runtime = get_runtime()
+    dossier_code = runtime.dossiers.start(code, data, Actor.applicant(str(data.get("full_name", "applicant"))), unit)
     click.echo(dossier_code)
+    for incident in runtime.dossiers.incidents(dossier_code):  # its first step failed: it waits, kept
+        click.echo(
+            f"warning: the dossier is stored but its first step failed (incident #{incident.id}): {incident.error}",
+            err=True,
+        )
 
 
 @dossier.command("show")

@@ -15,6 +15,7 @@ from cli import (
     database,
     deadlines,
     dossiers,
+    incidents,
     outbox,
     payouts,
     people,
@@ -68,6 +69,7 @@ cli.add_command(people.units)
 cli.add_command(people.users)
 cli.add_command(deadlines.calendar)
 cli.add_command(timers.timers)
+cli.add_command(incidents.incidents)
 cli.add_command(deadlines.flag_late)
 cli.add_command(serving.serve)
 cli.add_command(reports.report)

@@ -44,6 +44,9 @@ class Settings:
     postal_fee: int = 0
     # the largest diagram or decision table read (files, drafts, uploads), refused before parsing
     max_diagram_bytes: int = 2 * 1024 * 1024
+    # what one script, condition or timer expression of a diagram may spend before it is stopped
+    script_seconds: float = 2.0
+    script_memory_mb: float = 64.0
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
     workflows_dir: Path = PROJECT_ROOT / "workflows"
     extra: dict = field(default_factory=dict)
@@ -74,6 +77,8 @@ class Settings:
             "outbox_lease_seconds": float(env.get("MOTCUA_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds)),
             "postal_fee": int(env.get("MOTCUA_POSTAL_FEE", cls.postal_fee)),
             "max_diagram_bytes": int(env.get("MOTCUA_MAX_DIAGRAM_BYTES", cls.max_diagram_bytes)),
+            "script_seconds": float(env.get("MOTCUA_SCRIPT_SECONDS", cls.script_seconds)),
+            "script_memory_mb": float(env.get("MOTCUA_SCRIPT_MEMORY_MB", cls.script_memory_mb)),
         }
         # another catalogue than the project's (a designer's copy; the tests')
         if env.get("MOTCUA_BPMN_DIR"):

@@ -16,6 +16,7 @@ __all__ = [
     "NotWaitingForMessage",
     "ProcedureUnavailable",
     "RuleRefused",
+    "StepFailed",
     "TaskNotOpen",
     "not_found",
 ]
@@ -41,6 +42,7 @@ _THINGS = {
     "user": ("người dùng", "user"),
     "unit": ("đơn vị", "unit"),
     "role": ("vai trò", "role"),
+    "incident": ("sự cố", "incident"),
 }
 _CODES = ("dossier", "procedure")
 
@@ -73,3 +75,12 @@ class RuleRefused(EngineError, ValueError):
     """A rule the law sets refuses the values a step gave it (e.g. more survivors than the law
     pays an allowance to). Raised by the functions diagrams call (engine/workflow/benefits.py);
     the dossier service passes it on to the officer instead of the script error that wraps it."""
+
+
+class StepFailed(EngineError):
+    """A script, condition or timer expression of the diagram failed while a dossier moved on: the
+    step was rolled back (the dossier stays where it was) and an incident was opened."""
+
+    def __init__(self, vi: str, en: str, incident_id: int):
+        super().__init__(vi, en)
+        self.incident_id = incident_id

@@ -337,6 +337,7 @@ def dossier(code: str):
         history=history,
         open_tasks=[t for t in tasks if t.status in ("new", "claimed")],
         visible={t.id for t in tasks if officer.may_see_task(t.role_code, t.unit_code)},
+        incidents=runtime().dossiers.incidents(code),
     )
 
 

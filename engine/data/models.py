@@ -382,6 +382,35 @@ class Timer(Base):
     fired_at: Mapped[utc_time | None]
 
 
+class Incident(Base):
+    """A step of a live dossier whose script, condition or timer expression failed (as Camunda calls
+    it): the dossier stayed where it was; the incident is kept until a retry passes. ``kind`` says
+    what was being done ("submit", "task", "message", "timer") and ``retry_with`` what a retry
+    needs to do it again (the task and its form, the message and its payload, the timer)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_open", "resolved_at", "dossier_id"),)
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    element_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text)
+    retry_with: Mapped[dict[str, Any]]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who was acting when it failed
+    actor: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[utc_time]
+    failed_at: Mapped[utc_time]  # the last failure (a retry that fails again moves it)
+    attempts: Mapped[int] = mapped_column(default=1)
+    resolved_at: Mapped[utc_time | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(200))
+
+    dossier: Mapped[Dossier] = relationship()
+
+
 class OutboxMessage(Base):
     """A side effect to deliver (portal push, SMS, e-mail, postal order, payout), written in the
     same transaction as the change that causes it; a worker delivers it later."""

@@ -118,6 +118,8 @@ def _run_path(runtime, clock, code, path: SimulationPath, officers, result: Path
         dossier = dossiers.start(code, path.start, Actor.applicant(str(path.start.get("full_name", "applicant"))))
         result.dossier = dossier
         say(f"  start   {dossier} -> {situation(dossier)}")
+        for incident in dossiers.incidents(dossier):  # kept before its first step: the path cannot go on
+            raise _Stop(f"the first step failed: {incident.error}")
         for number, step in enumerate(path.steps, 1):
             label = apply_step(runtime, clock, dossier, step, officers, number, names or {})
             say(f"  {number:>2}. {label} -> {situation(dossier)}")

@@ -192,6 +192,15 @@ def describe(
             f"Đã lập lệnh chuyển khoản qua ngân hàng (giao dịch {transfer})",
             f"Transfer ordered from the bank (transfer {transfer})",
         )
+    if kind == "incident_opened":
+        element = data.get("element_name") or data.get("element") or "?"
+        return Message(
+            f"Sự cố #{data.get('incident')} ở bước “{element}”: {data.get('error')}",
+            f"Incident #{data.get('incident')} at the step “{element}”: {data.get('error')}",
+        )
+    if kind == "incident_resolved":
+        number = data.get("incident")
+        return Message(f"Sự cố #{number} đã được giải quyết", f"Incident #{number} resolved")
     return Message(kind, kind)
 
 

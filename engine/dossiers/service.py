@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,9 +30,9 @@ from engine.data import store
 from engine.data.audit import GENESIS
 from engine.data.db import Database, rows_to_insert
 from engine.data.journal import link_events, record
-from engine.data.models import Dossier, Event, HumanTask, TaskStatus, Timer, TimerStatus
+from engine.data.models import Dossier, Event, HumanTask, Incident, TaskStatus, Timer, TimerStatus
 from engine.data.store import DossierRow, TaskRow
-from engine.dossiers import cards, kept
+from engine.dossiers import cards, incidents, kept
 from engine.dossiers.codes import next_dossier_code
 from engine.dossiers.documents import NewDocument, attach, next_round
 from engine.dossiers.projection import Effects, find_task, open_user_tasks, project
@@ -41,6 +41,7 @@ from engine.errors import (
     NotWaitingForMessage,
     ProcedureUnavailable,
     RuleRefused,
+    StepFailed,
     TaskNotOpen,
     not_found,
 )
@@ -51,7 +52,7 @@ from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
 from engine.workflow.bpmn_specs import message_names
 from engine.workflow.rules import RULES
-from engine.workflow.scripting import RestrictedScriptEngine, ScriptError
+from engine.workflow.scripting import Limits, RestrictedScriptEngine, ScriptError
 from engine.workflow.state import dump_state, load_state
 from engine.workflow.versions import RunnableVersion, VersionCache
 
@@ -65,6 +66,18 @@ class Delivery(str, enum.Enum):
 
 class _NothingToDo(Exception):
     """A step found the work already done (say, by another scheduler): roll back quietly."""
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """What an advance does, for the incident opened if a script fails in it: its kind ("task",
+    "message", "timer", "submit"), what a retry needs to do it again, and the incident a retry
+    resolves when it passes."""
+
+    kind: str
+    retry_with: dict[str, Any]
+    resolves: int | None = None
+    retried_by: Actor | None = None  # who retries it (the step is done as whoever was acting then)
 
 
 class _WorkflowCache:
@@ -124,6 +137,7 @@ class DossierService:
         self.versions = versions or VersionCache()
         self._cache = _WorkflowCache(cache_size)
         self._zone = ZoneInfo(settings.timezone)
+        self._limits = Limits.of(settings.script_seconds, settings.script_memory_mb)
         # what another part of the engine writes, in the same transaction, when a dossier takes a
         # message of this name (the composition root fills it in: the bank's confirmed transfers)
         self.when_taken: dict[str, Callable[[Session, DossierRow, dict[str, Any], datetime], None]] = {}
@@ -178,10 +192,24 @@ class DossierService:
                 version.parsed.spec, version.parsed.subprocess_specs, script_engine=self._script_engine(effects)
             )
             start_task = wf.get_next_task(state=TaskState.READY)
-            start_task.set_data(
+            start_data = dict(
                 **data, dossier_code=code, procedure_code=procedure_code, submitted_on=now.astimezone(self._zone).date()
             )
-            wf.do_engine_steps()
+            start_task.set_data(**start_data)
+            failure = None
+            try:
+                wf.do_engine_steps()
+            except ScriptError as err:
+                if isinstance(err.__cause__, RuleRefused):  # the law refuses what the form says: say so
+                    raise err.__cause__ from err
+                # the applicant's dossier and papers are kept: it waits before its first step, with
+                # an incident a retry after the fix resolves
+                failure = err
+                effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])
+                wf = BpmnWorkflow(
+                    version.parsed.spec, version.parsed.subprocess_specs, script_engine=self._script_engine(effects)
+                )
+                wf.get_next_task(state=TaskState.READY).set_data(**start_data)
             values = {
                 "code": code,
                 "procedure_code": procedure_code,
@@ -226,14 +254,19 @@ class DossierService:
                 application=_jsonable(data),
                 documents=received,
             )
+            if failure is not None:
+                incidents.opened(session, dossier, version.id, failure, "submit", {}, actor, now)
             self._save(session, dossier, wf, effects, actor, now, version.meta)
         self._cache.put(dossier.id, dossier.state_version, wf)
         return code
 
     # --- advancing -----------------------------------------------------------------------------
 
-    def complete_task(self, task_id: int, actor: Actor, data: dict[str, Any]) -> None:
+    def complete_task(
+        self, task_id: int, actor: Actor, data: dict[str, Any], _resolves: tuple[int, Actor] | None = None
+    ) -> None:
         """Complete a human task with its form data; the dossier moves on to its next step."""
+        origin = _Origin("task", {"task_id": task_id, "data": data}, *(_resolves or ()))
 
         def step(session, dossier, wf, version, now, effects, task: TaskRow):
             conn = session.connection()
@@ -259,7 +292,7 @@ class DossierService:
         def lock(conn):
             return store.lock_task_and_dossier(conn, task_id, actor.user_id, for_update=not self.db.is_sqlite)
 
-        self._advance(lock, actor, step, missing=not_found("task", task_id))
+        self._advance(lock, actor, step, missing=not_found("task", task_id), origin=origin)
 
     def move_to_version(
         self,
@@ -315,6 +348,7 @@ class DossierService:
         documents: Sequence[NewDocument] = (),
         keep_if_early: bool = False,
         also: Callable[[Session, datetime], None] | None = None,
+        _resolves: tuple[int, Actor] | None = None,
     ) -> Delivery:
         """Deliver a message from outside (the applicant's supplement, a postal update), with the
         documents it brings, stored only if the dossier takes the message.
@@ -324,6 +358,7 @@ class DossierService:
         that reaches the step waiting for it. `also` writes in the same transaction (the sender's
         receipt), so a message is taken and its receipt kept together or not at all."""
         outcome = [Delivery.DELIVERED]
+        origin = _Origin("message", {"name": name, "payload": payload}, *(_resolves or ()))
 
         def step(session, dossier, wf, version, now, effects, _):
             if kept.waits_for(wf, name):
@@ -345,40 +380,107 @@ class DossierService:
             if also is not None:
                 also(session, now)
 
-        self._advance(self._dossier_lock("code", dossier_code), actor, step, missing=not_found("dossier", dossier_code))
+        self._advance(
+            self._dossier_lock("code", dossier_code),
+            actor,
+            step,
+            missing=not_found("dossier", dossier_code),
+            origin=origin,
+        )
         return outcome[0]
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
         now = self.clock.now()
+        # a dossier whose timer failed waits for a retry of its incident, not for the next pass
+        failed_timer = exists().where(
+            Incident.dossier_id == Timer.dossier_id, Incident.kind == "timer", Incident.resolved_at.is_(None)
+        )
         with self.db.read() as session:
             due = session.execute(
                 select(Timer.id, Timer.dossier_id)
-                .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now)
+                .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now, ~failed_timer)
                 .order_by(Timer.due_at)
                 .limit(limit)
             ).all()
         fired = 0
         for timer_id, dossier_id in due:
-            fired_here = []
-
-            def step(session, dossier, wf, version, now, effects, _, timer_id=timer_id, fired_here=fired_here):
-                timer = session.scalars(
-                    select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
-                ).one()
-                if timer.status != TimerStatus.PENDING:  # another scheduler or an officer got there first
-                    return False
-                wf.refresh_timers()
-                fired_here.append(timer_id)
-
-            self._advance(
-                self._dossier_lock("id", dossier_id),
-                Actor.system(),
-                step,
-                missing=not_found("dossier", dossier_id),
-            )
-            fired += len(fired_here)
+            try:
+                fired += self._fire_timer(timer_id, dossier_id)
+            except StepFailed:  # kept as an incident; the other timers still fire
+                continue
         return fired
+
+    def _fire_timer(self, timer_id: int, dossier_id: int, resolves: tuple[int, Actor] | None = None) -> int:
+        fired_here = []
+
+        def step(session, dossier, wf, version, now, effects, _):
+            timer = session.scalars(
+                select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
+            ).one()
+            if timer.status != TimerStatus.PENDING:  # another scheduler or an officer got there first
+                return False
+            wf.refresh_timers()
+            fired_here.append(timer_id)
+
+        self._advance(
+            self._dossier_lock("id", dossier_id),
+            Actor.system(),
+            step,
+            missing=not_found("dossier", dossier_id),
+            origin=_Origin("timer", {"timer_id": timer_id}, *(resolves or ())),
+        )
+        return len(fired_here)
+
+    # --- incidents -----------------------------------------------------------------------------
+
+    def incidents(
+        self, dossier_code: str | None = None, include_resolved: bool = False
+    ) -> list[incidents.IncidentView]:
+        """Incidents, oldest first: the open ones (all with `include_resolved`), of one dossier or all."""
+        with self.db.read() as session:
+            return incidents.all_incidents(session, dossier_code, include_resolved)
+
+    def retry_incident(self, incident_id: int, actor: Actor) -> incidents.IncidentView:
+        """Do the failed step of an open incident again, on the dossier's current data and version
+        (after a fix); the incident is resolved in the same transaction when the step passes, and
+        StepFailed (the incident counts another attempt) when it fails again. A step that was done
+        meanwhile (the officer completed the task again) resolves the incident as such."""
+        with self.db.read() as session:
+            incident = incidents.row(session, incident_id)
+            kind, retry_with, dossier_id = incident.kind, dict(incident.retry_with), incident.dossier_id
+            dossier_code = session.scalar(select(Dossier.code).where(Dossier.id == dossier_id))
+            was = incidents.acting_as(incident)
+            if incident.resolved_at is not None:
+                raise TaskNotOpen(f"Sự cố #{incident_id} đã được giải quyết", f"Incident #{incident_id} is resolved")
+        try:
+            if kind == "task":
+                self.complete_task(retry_with["task_id"], was, retry_with["data"], _resolves=(incident_id, actor))
+            elif kind == "message":
+                self.deliver_message(
+                    dossier_code, retry_with["name"], retry_with["payload"], was, _resolves=(incident_id, actor)
+                )
+            elif kind == "timer":
+                if not self._fire_timer(retry_with["timer_id"], dossier_id, resolves=(incident_id, actor)):
+                    raise TaskNotOpen("Hẹn giờ đã chạy", "The timer has fired")
+            else:  # submit: run the dossier on from its start
+                self._advance(
+                    self._dossier_lock("id", dossier_id),
+                    was,
+                    lambda *args: None,
+                    missing=not_found("dossier", dossier_id),
+                    origin=_Origin("submit", {}, incident_id, actor),
+                )
+        except (TaskNotOpen, NotWaitingForMessage):
+            with self.db.write() as session:
+                dossier = store.lock_dossier(session.connection(), "id", dossier_id, for_update=not self.db.is_sqlite)
+                incidents.resolve(
+                    session, incidents.row(session, incident_id), actor, self.clock.now(), "the step was done meanwhile"
+                )
+                link_events(session, dossier)
+                store.save_dossier(session.connection(), dossier)
+        with self.db.read() as session:
+            return next(i for i in incidents.all_incidents(session, dossier_code) if i.id == incident_id)
 
     def flag_late_dossiers(self) -> int:
         """Give the processing unit an apology task for each dossier that will miss its appointment
@@ -443,7 +545,9 @@ class DossierService:
     # --- internals -----------------------------------------------------------------------------
 
     def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:
-        engine = RestrictedScriptEngine(functions={**RULES, **effects.functions(), "working_days": self._working_days})
+        engine = RestrictedScriptEngine(
+            functions={**RULES, **effects.functions(), "working_days": self._working_days}, limits=self._limits
+        )
         engine.clock = self.clock  # timer events read the time from here (see bpmn_specs)
         return engine
 
@@ -467,10 +571,15 @@ class DossierService:
         actor: Actor,
         step: Callable[..., Any],
         missing: NotFound,
+        origin: _Origin | None = None,
     ) -> None:
         """Lock the dossier (`lock` returns it and whatever else the step needs), run `step` on its
-        workflow, run the engine on, save and project, all in one transaction."""
+        workflow, run the engine on, save and project, all in one transaction.
+
+        A script that fails (not a rule refusing what was entered) rolls it all back; then an
+        incident is opened for `origin` and StepFailed raised."""
         wf = None
+        locked_id = None
         try:
             with self.db.write() as session:
                 conn = session.connection()
@@ -478,6 +587,7 @@ class DossierService:
                 if locked is None:
                     raise missing
                 dossier, extra = locked
+                locked_id = dossier.id
                 now = self.clock.now()
                 version = self.versions.get(session, dossier.version_id)
                 effects = Effects()
@@ -487,8 +597,14 @@ class DossierService:
                 else:
                     wf.script_engine = self._script_engine(effects)
                 effects.open_before = open_user_tasks(wf)  # before anything moves, timers included
-                if dossier.next_timer_at is not None and dossier.next_timer_at <= now:
-                    wf.refresh_timers()  # what fell due before this moment happens first
+                if (
+                    dossier.next_timer_at is not None
+                    and dossier.next_timer_at <= now
+                    and (origin is None or origin.kind == "timer" or not self._timer_failed(session, dossier.id))
+                ):
+                    # what fell due before this moment happens first, unless a timer of the dossier
+                    # failed: that waits for its incident's retry and does not block the others' work
+                    wf.refresh_timers()
                     wf.do_engine_steps()
                 if step(session, dossier, wf, version, now, effects, extra) is False:
                     raise _NothingToDo
@@ -497,6 +613,9 @@ class DossierService:
                 wf.do_engine_steps()
                 if dossier.kept_messages:  # the advance may have reached a step a kept message waits for
                     kept.deliver_or_drop(session, dossier, wf, now, partial(self._take, session, dossier, wf))
+                if origin is not None and origin.resolves is not None:
+                    incident = incidents.row(session, origin.resolves)
+                    incidents.resolve(session, incident, origin.retried_by or actor, now, "retried")
                 self._save(session, dossier, wf, effects, actor, now, version.meta)
         except _NothingToDo:
             wf = None
@@ -504,13 +623,38 @@ class DossierService:
             wf = None  # possibly half-changed: never reuse it
             if isinstance(err.__cause__, RuleRefused):  # the law refuses what the step entered: say so
                 raise err.__cause__ from err
-            raise
+            if origin is None or locked_id is None:
+                raise
+            raise incidents.failed(err, self._open_incident(locked_id, origin, err, actor)) from err
         except BaseException:
             wf = None  # possibly half-changed: never reuse it
             raise
         finally:
             if wf is not None:
                 self._cache.put(dossier.id, dossier.state_version, wf)
+
+    @staticmethod
+    def _timer_failed(session: Session, dossier_id: int) -> bool:
+        return bool(
+            session.scalar(
+                select(Incident.id)
+                .where(Incident.dossier_id == dossier_id, Incident.kind == "timer", Incident.resolved_at.is_(None))
+                .limit(1)
+            )
+        )
+
+    def _open_incident(self, dossier_id: int, origin: _Origin, err: ScriptError, actor: Actor) -> int:
+        """After the failed step was rolled back: the incident, in a transaction of its own."""
+        with self.db.write() as session:
+            conn = session.connection()
+            dossier = store.lock_dossier(conn, "id", dossier_id, for_update=not self.db.is_sqlite)
+            now = self.clock.now()
+            incident = incidents.opened(
+                session, dossier, dossier.version_id, err, origin.kind, origin.retry_with, actor, now, origin.resolves
+            )
+            link_events(session, dossier)
+            store.save_dossier(conn, dossier)
+            return incident.id
 
     def _take(
         self, session: Session, dossier: DossierRow, wf: BpmnWorkflow, name: str, payload, actor, now, **noted

@@ -34,7 +34,7 @@ from engine.data.models import Dossier, WebhookReceipt, WebhookRefusalCount
 from engine.dossiers.documents import check_upload
 from engine.dossiers.inbox import Page
 from engine.dossiers.service import Delivery, DossierService
-from engine.errors import EngineError, NotFound, NotWaitingForMessage, not_found
+from engine.errors import EngineError, NotFound, NotWaitingForMessage, StepFailed, not_found
 from engine.forms import FormError, Message
 from engine.integration.payouts import MalformedAmount, check_amount
 from engine.integration.webhooks import BadSignature, verify
@@ -174,6 +174,11 @@ def _deliver(
         except NotWaitingForMessage as error:
             note = {**note, "note": error.message.en}
             answer["note"] = error.message.en
+        except StepFailed as failed:
+            # the step after the message failed: the incident keeps the message for its retry, the
+            # receipt keeps a replay from counting again; the sender need not send it again
+            _keep(service, source, payload)
+            return Answer(202, {**answer, "incident": failed.incident_id, "note": failed.message.en})
         except NotFound:
             raise _Refused(404, "unknown_dossier") from None
         except IntegrityError:  # the same update, taken by a copy that came at the same moment

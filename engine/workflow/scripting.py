@@ -38,7 +38,11 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.workflow import script_limits
+from engine.workflow.script_limits import Limits, ScriptLimit, bounded
+
 __all__ = [
+    "Limits",
     "RestrictedScriptEngine",
     "RestrictedScriptEnvironment",
     "ScriptError",
@@ -174,6 +178,34 @@ class _DiagramPolicy(RestrictingNodeTransformer):
             self.error(node, f"{node.func.id} is not allowed")
         return super().visit_Call(node)
 
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
+        # a bare except would catch the watchdog's stop and let a looping script run on
+        if node.type is None:
+            self.error(node, "a bare except: is not allowed; name the errors, e.g. except ValueError")
+        return super().visit_ExceptHandler(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        """``a * b``, ``a + b``, ``a ** b``, ``a << b``, ``a % b`` become calls of the size guards
+        (script_limits), which refuse a result past the memory limit before making it."""
+        node = super().visit_BinOp(node)
+        guard = script_limits.GUARDED_BINOPS.get(type(node.op).__name__)
+        if guard is None:
+            return node
+        return ast.copy_location(ast.Call(_guard_name(guard, node), [node.left, node.right], []), node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        """``f"{x:>{n}}"``: the width is checked by the ``_format_`` guard before formatting."""
+        node = super().visit_FormattedValue(node)
+        if node.format_spec is None:
+            return node
+        args = [node.value, node.format_spec, ast.copy_location(ast.Constant(node.conversion), node)]
+        value = ast.copy_location(ast.Call(_guard_name("_format_", node), args, []), node)
+        return ast.copy_location(ast.FormattedValue(value, -1, None), node)
+
+
+def _guard_name(name: str, where: ast.AST) -> ast.Name:
+    return ast.copy_location(ast.Name(name, ast.Load()), where)
+
 
 def _describe(refusals: list[_Refusal], multiline: bool) -> str:
     """One clause per kind of refusal, in source order, e.g. "names starting with '_' are
@@ -277,12 +309,15 @@ def _guarded_getattr(obj: Any, name: str) -> Any:
     if name in INSPECT_ATTRIBUTES:
         raise ScriptRefused(f"{name} is not allowed")
     try:
-        return safer_getattr_raise(obj, name)
+        value = safer_getattr_raise(obj, name)
     except NotImplementedError:
         # '{0.__class__}'.format(x) would reach private attributes through the format string.
         if name in ("format", "format_map"):
             raise ScriptRefused(f"str.{name} is not allowed; use an f-string or % formatting") from None
         raise ScriptRefused(f"{name} is not allowed") from None
+    if name in script_limits.STRING_METHODS and isinstance(obj, (str, bytes, bytearray)):
+        return script_limits.STRING_METHODS[name](obj)
+    return value
 
 
 def _getitem(obj: Any, index: Any) -> Any:
@@ -317,7 +352,7 @@ def _inplacevar(op: str, target: Any, value: Any) -> Any:
     item targets (``a.b += 1``, ``a[0] += 1``) are refused by the compiler.
     """
     try:
-        function = _INPLACE_OPERATORS[op]
+        function = script_limits.INPLACE.get(op) or _INPLACE_OPERATORS[op]
     except KeyError:
         raise ScriptRefused(f"the operator {op} is not allowed") from None
     return function(target, value)
@@ -344,6 +379,7 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "range": range,
     "enumerate": enumerate,
     "zip": zip,
+    **script_limits.BUILTINS,
 }
 
 # From RestrictedPython's safe_builtins, scripts do not get: classes (refused by the compiler),
@@ -366,6 +402,7 @@ _GUARDS: dict[str, Any] = {
     "_write_": full_write_guard,
     "_inplacevar_": _inplacevar,
     "_apply_": _apply,
+    **script_limits.GUARDS,
 }
 
 
@@ -388,11 +425,13 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
     namespace, so the variables it assigns land in the task data; the functions, builtins
     and guards are only reachable through ``__builtins__`` and never stay in the task data.
 
-    ``functions`` are the callables scripts may use, e.g. ``{"set_status": ...}``.
+    ``functions`` are the callables scripts may use, e.g. ``{"set_status": ...}``; ``limits``
+    bound the time and memory of each run (see script_limits).
     """
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None):
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None, limits: Limits | None = None):
         super().__init__(dict(functions or {}))
+        self.limits = limits or Limits()
         for name in self.globals:
             if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
                 raise ValueError(f"{name!r} cannot be the name of a script function")
@@ -407,7 +446,7 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
         code = _compile_or_refuse(expression, "eval")
         self._prepare_context(context)
         namespace = {**(external_context or {}), **context, "__builtins__": self.builtins}
-        return eval(code, namespace)
+        return bounded(self.limits, eval, code, namespace)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         external_context = external_context or {}
@@ -418,7 +457,7 @@ class RestrictedScriptEnvironment(BasePythonScriptEngineEnvironment):
         context.update(external_context)
         context["__builtins__"] = self.builtins
         try:
-            exec(code, context)
+            bounded(self.limits, exec, code, context)
         except ScriptRefused as err:  # refused while running, e.g. str.format
             err.line_number = err.line_number or _script_line(err)
             if err.line_number and len(script.strip().splitlines()) > 1:
@@ -485,6 +524,7 @@ class ScriptError(WorkflowTaskException):
         *,
         what: str = "Script",
         refused: bool = False,
+        stopped: bool = False,
         exception: BaseException | None = None,
         line_number: int | None = None,
         error_line: str | None = None,
@@ -494,8 +534,12 @@ class ScriptError(WorkflowTaskException):
         self.element_name: str | None = getattr(spec, "bpmn_name", None)
         self.reason = reason
         self.refused = refused
+        self.stopped = stopped
         where = f"'{self.element_id}'" + (f" ({self.element_name})" if self.element_name else "")
-        message = f"{what} in element {where} {'was refused' if refused else 'failed'}: {reason}"
+        if stopped:  # past a limit: the reason says how ("ran longer than 2 s and was stopped")
+            message = f"{what} in element {where} {reason}"
+        else:
+            message = f"{what} in element {where} {'was refused' if refused else 'failed'}: {reason}"
         super().__init__(message, task=task, exception=exception, line_number=line_number, error_line=error_line)
 
     def __str__(self) -> str:
@@ -503,8 +547,12 @@ class ScriptError(WorkflowTaskException):
         return ". ".join([self.args[0], *notes])
 
 
-def _script_error(task, source: str | None, err: Exception, what: str) -> ScriptError:
+def _script_error(task, source: str | None, err: BaseException, what: str) -> ScriptError:
     source = source or ""
+    if isinstance(err, ScriptLimit):
+        line = _script_line(err)
+        reason = err.reason + (f" (line {line})" if line and len(source.strip().splitlines()) > 1 else "")
+        return ScriptError(task, reason, what=what, stopped=True, exception=err, line_number=line)
     if isinstance(err, ScriptRefused):
         reason, refused, line = err.reason, True, err.line_number
     else:
@@ -520,22 +568,24 @@ def _script_error(task, source: str | None, err: Exception, what: str) -> Script
 class RestrictedScriptEngine(PythonScriptEngine):
     """The script engine for Motcua workflows: RestrictedPython, errors naming the element.
 
-    ``functions`` are the callables scripts may use, e.g. ``{"set_status": ...}``.
+    ``functions`` are the callables scripts may use, e.g. ``{"set_status": ...}``; ``limits`` bound
+    each script's time and memory.
     """
 
     def __init__(
         self,
         functions: Mapping[str, Callable[..., Any]] | None = None,
         environment: RestrictedScriptEnvironment | None = None,
+        limits: Limits | None = None,
     ):
-        super().__init__(environment=environment or RestrictedScriptEnvironment(functions))
+        super().__init__(environment=environment or RestrictedScriptEnvironment(functions, limits))
 
     def evaluate(self, task, expression, external_context=None):
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except ScriptError:
             raise
-        except Exception as err:
+        except (Exception, ScriptLimit) as err:
             text = (expression or "").strip()
             raise _script_error(task, expression, err, f"Expression '{text}'") from err
 
@@ -544,7 +594,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
             return self.environment.execute(script, task.data, external_context or {})
         except ScriptError:
             raise
-        except Exception as err:
+        except (Exception, ScriptLimit) as err:
             raise _script_error(task, script, err, "Script") from err
 
     def call_service(self, task, **kwargs):
@@ -552,5 +602,5 @@ class RestrictedScriptEngine(PythonScriptEngine):
             return self.environment.call_service(task.data, **kwargs)
         except ScriptError:
             raise
-        except Exception as err:
+        except (Exception, ScriptLimit) as err:
             raise _script_error(task, None, err, "Service call") from err

@@ -101,10 +101,6 @@ def test_a_script_failing_at_the_start_fails_the_path_on_its_element(tmp_path, s
     assert "Traceback" not in "\n".join(result.lines)
 
 
-@pytest.mark.skip(
-    reason="needs the bound on a script's CPU time (branch issue12-scripts, engine/workflow/script_limits.py); "
-    "the lead unskips after merging (it passed on a trial merge)"
-)
 def test_a_script_that_never_ends_fails_the_path_on_its_element(tmp_path, scratch_server):
     draft = Draft(tmp_path).replace(
         "<bpmn:script>set_status(4)</bpmn:script>", "<bpmn:script>while True:\n    pass</bpmn:script>"

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_version_numbers"
-down_revision = "0014"
+down_revision = "0015_incidents"
 branch_labels = None
 depends_on = None
 
