@@ -134,15 +134,14 @@ class Studio:
             counts = dict(
                 session.execute(select(Dossier.version_id, func.count(Dossier.id)).group_by(Dossier.version_id)).all()
             )
-            deployers = {
-                version_id: name
-                for version_id, name in session.execute(
+            deployers = dict(
+                session.execute(
                     select(Draft.deployed_version_id, User.full_name)
                     .join(User, User.id == Draft.deployed_by_id)
                     .where(Draft.deployed_version_id.is_not(None))
                     .order_by(Draft.deployed_at)
                 )
-            }
+            )
             for version in session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.id.desc())):
                 row = rows.setdefault(version.code, ProcedureRow(version.code, version.code, version.code, None))
                 row.versions.append(
@@ -442,15 +441,14 @@ def _diagram_text(data: bytes) -> str:
 
 
 def _shown(problem: Problem, diagram: Path, meta: Path) -> ShownProblem:
-    file = problem.file
-    if file == str(diagram) or file.endswith(diagram.name) and diagram.parent.name in file:
-        element = problem.element
-        return ShownProblem(
-            "diagram", "" if element.startswith("line ") else element, _with_line(problem), diagram.name
-        )
-    if file == str(meta) or file.endswith(meta.name) and meta.parent.name in file:
+    file = Path(problem.file)
+    in_draft = file.parent.name == diagram.parent.name  # the draft's own temp folder
+    if in_draft and file.name == diagram.name:
+        element = "" if problem.element.startswith("line ") else problem.element
+        return ShownProblem("diagram", element, _with_line(problem), diagram.name)
+    if in_draft and file.name == meta.name:
         return ShownProblem("metadata", problem.element, problem.reason, meta.name)
-    return ShownProblem("other", problem.element, problem.reason, file)
+    return ShownProblem("other", problem.element, problem.reason, problem.file)
 
 
 def _with_line(problem: Problem) -> str:
