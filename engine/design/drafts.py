@@ -140,7 +140,7 @@ class Studio:
                     .join(User, User.id == Draft.deployed_by_id)
                     .where(Draft.deployed_version_id.is_not(None))
                     .order_by(Draft.deployed_at)
-                )
+                ).all()
             )
             for version in session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.id.desc())):
                 row = rows.setdefault(version.code, ProcedureRow(version.code, version.code, version.code, None))
