@@ -220,7 +220,7 @@
       overlays.add(id, "motcua-problem", { position: { bottom: -6, left: 0 }, html: note });
     });
     if (!inMetadata.children.length) { inMetadata.appendChild(el("li", { "class": "ok" }, t.metadata_ok)); }
-    say(problems.length ? t.problems.replace("%(n)s", problems.length) : t.no_problems);
+    say(problems.length ? t.problems.replace("{n}", problems.length) : t.no_problems);
   }
 
   function showRuns(paths) {
@@ -293,7 +293,7 @@
         showRuns(data.paths);
         if (data.problems.length) { return; }
         var allOk = data.paths.every(function (p) { return p.ok; });
-        say(allOk ? (path ? t.passed : t.all_passed) : t.problems.replace("%(n)s", data.paths.filter(function (p) { return !p.ok; }).length));
+        say(allOk ? (path ? t.passed : t.all_passed) : t.problems.replace("{n}", data.paths.filter(function (p) { return !p.ok; }).length));
         if (data.deployable) { setDeployable(true, t.all_passed); }
       });
   }
