@@ -104,7 +104,9 @@ def test_save_check_and_deploy_gate(designer, runtime, catalogue):
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&#34;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return (
+        text.replace("&#34;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    )
 
 
 def test_save_without_the_csrf_token_is_refused(designer):
