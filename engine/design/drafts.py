@@ -292,8 +292,9 @@ class Studio:
                 shown.append(
                     ShownProblem("metadata", "code", f"code {other} differs from the draft's procedure {draft.code}")
                 )
-            if not shown:
-                shown += studio_checks(draft.bpmn, draft.base_bpmn)
+            if not any("not well-formed XML" in p.reason for p in shown):
+                found = studio_checks(draft.bpmn, draft.base_bpmn)
+                shown += [p for p in found if (p.element, p.reason) not in {(s.element, s.reason) for s in shown}]
         return shown, catalogue
 
     # --- rows ----------------------------------------------------------------------------------
@@ -441,6 +442,9 @@ def _diagram_text(data: bytes) -> str:
 
 
 def _shown(problem: Problem, diagram: Path, meta: Path) -> ShownProblem:
+    # the draft's temporary folder means nothing to the designer: name the files only
+    folder = str(diagram.parent) + "/"
+    problem = Problem(problem.file, problem.element, problem.reason.replace(folder, ""))
     file = Path(problem.file)
     in_draft = file.parent.name == diagram.parent.name  # the draft's own temp folder
     if in_draft and file.name == diagram.name:
