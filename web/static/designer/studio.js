@@ -56,9 +56,10 @@
   // --- properties panel ------------------------------------------------------------------------
   var fieldCount = 0;
 
-  function field(labelText, input) {
+  function field(labelText, input, key) {
     var id = "prop-" + (++fieldCount);
     input.id = id;
+    input.name = key;
     var wrap = el("div", { "class": "prop-field" });
     wrap.appendChild(el("label", { "for": id }, labelText));
     wrap.appendChild(input);
@@ -110,15 +111,15 @@
         if (bo.name === code) { option.selected = true; }
         select.appendChild(option);
       });
-      field(t.role, select).addEventListener("change", function () {
+      field(t.role, select, "role").addEventListener("change", function () {
         modeling.updateProperties(element, { name: select.value || undefined });
       });
       return;
     }
-    var name = field(t.name, textInput(bo.name));
+    var name = field(t.name, textInput(bo.name), "name");
     name.addEventListener("change", function () { modeling.updateLabel(element, name.value); });
     if (element.type === "bpmn:SequenceFlow") {
-      var condition = field(t.condition, textInput(bo.conditionExpression && bo.conditionExpression.body, true));
+      var condition = field(t.condition, textInput(bo.conditionExpression && bo.conditionExpression.body, true), "condition");
       condition.addEventListener("change", function () {
         modeling.updateProperties(element, {
           conditionExpression: condition.value.trim() ? expression(condition.value.trim()) : undefined,
@@ -126,7 +127,7 @@
       });
     }
     if (element.type === "bpmn:ScriptTask") {
-      var script = field(t.script, textInput(bo.script, true));
+      var script = field(t.script, textInput(bo.script, true), "script");
       script.addEventListener("change", function () {
         modeling.updateProperties(element, { scriptFormat: "python", script: script.value });
       });
@@ -142,9 +143,9 @@
         if (timer[pair[0]]) { option.selected = true; }
         kind.appendChild(option);
       });
-      field(t.timer_kind, kind);
+      field(t.timer_kind, kind, "timer_kind");
       var current = timer.timeDuration || timer.timeDate;
-      var value = field(t.expression, textInput(current && current.body));
+      var value = field(t.expression, textInput(current && current.body), "timer_expression");
       var setTimer = function () {
         var props = { timeDuration: undefined, timeDate: undefined };
         props[kind.value] = expression(value.value.trim());
@@ -155,7 +156,7 @@
     }
     var message = definitionOf(bo, "bpmn:MessageEventDefinition");
     if (message) {
-      var messageName = field(t.message, textInput(message.messageRef && message.messageRef.name));
+      var messageName = field(t.message, textInput(message.messageRef && message.messageRef.name), "message");
       messageName.addEventListener("change", function () {
         var text = messageName.value.trim();
         modeling.updateModdleProperties(element, message, { messageRef: text ? messageNamed(text) : undefined });
