@@ -14,6 +14,7 @@ from tests.helpers import P02_APPLICATION, do_task, open_task
 from tests.web.helpers import PASSWORD
 
 from .conftest import SCREENSHOTS, open_context
+from .test_accessibility import _violations
 
 NEW_TASK = "extra_review"
 
@@ -99,6 +100,7 @@ def test_a_designer_adds_a_step_fixes_it_tests_every_path_and_deploys(
         page.locator("main form button[type=submit]").click()
     page.goto(server + "/designer/")
     screens.shot(page, "overview-1280")
+    assert _violations(page) == []
     with page.expect_navigation():
         page.click("#new-draft-P02")
     page.wait_for_selector("#studio[data-ready=true]")
@@ -118,6 +120,7 @@ def test_a_designer_adds_a_step_fixes_it_tests_every_path_and_deploys(
     assert page.locator(f'.djs-element.motcua-problem[data-element-id="{NEW_TASK}"]').count() == 1
     assert page.locator(".motcua-problem-note").first.is_visible()
     screens.shot(page, "problems-1280")
+    assert _violations(page) == []  # the draft page with its problems listed and painted
 
     # fix: the form (and the path steps) in the metadata, the withdrawal boundary on the diagram
     yaml_text = page.input_value("#meta-yaml")
@@ -168,9 +171,11 @@ def test_the_studio_on_a_phone(server, browser, runtime, office, password_hash):
     page.goto(server + "/designer/")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "studio--overview-390.png"), full_page=True)
+    assert _violations(page) == []
     with page.expect_navigation():
         page.click("#new-draft-P02")
     page.wait_for_selector("#studio[data-ready=true]")
     page.screenshot(path=str(SCREENSHOTS / "studio--draft-390.png"), full_page=True)
+    assert _violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
