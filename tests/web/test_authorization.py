@@ -6,8 +6,8 @@ unit: {code} is applicant A's dossier (unit BHXH.QNI, waiting at the desk, with 
 one of A's where the desk asked for papers, {refused} one the desk refused, {returned} one whose result
 was returned, {withdrawable} one only the withdrawal row uses, {task} the desk's open task of {code};
 {new_task} is a fresh desk task made for each cell, so an action that succeeds changes nothing another
-cell sees; {missing} and {missing_task} exist nowhere; {proc} is P02 and {draft} a designer's draft of it (discarded by the last
-row that names it).
+cell sees; {missing} and {missing_task} exist nowhere; {proc} is P02 and {draft} a designer's draft of it
+(discarded by the last row that names it).
 
 Answers: a status, or L / O for a redirect to the applicants' / the officers' login. Columns:
 anon   nobody logged in               desk   one-stop desk (lan.desk)       lead   leader of the unit
