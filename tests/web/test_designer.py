@@ -191,3 +191,21 @@ def test_a_draft_can_be_started_from_a_version_and_discarded(designer, runtime):
     assert _ajax(designer, f"{draft_url}/validate").json["problems"] == []
     assert designer.post(f"{draft_url}/discard", page=draft_url).status_code == 302
     assert designer.get(draft_url).status_code == 404
+
+
+def test_the_forms_work_without_javascript(designer):
+    """Without the modeler: the page's own form saves the XML and YAML, and Check answers on the page."""
+    draft_id = _start(designer)
+    url = f"/designer/drafts/{draft_id}"
+    page = designer.text(url)
+    xml = _unescape(re.search(r'<textarea id="bpmn-xml"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    meta = _unescape(re.search(r'<textarea id="meta-yaml"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    broken = xml.replace(
+        '<bpmn:userTask id="collect_review"', '<bpmn:userTask id="lone" /><bpmn:userTask id="collect_review"'
+    )
+    response = designer.post(f"{url}/save", {"bpmn": broken, "meta_yaml": meta}, page=url)
+    assert response.status_code == 302
+    assert "Draft saved." in designer.text(url)
+    designer.post(f"{url}/validate", page=url)
+    flashes = re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', designer.text(url), re.S)
+    assert any(f.startswith("lone: ") for f in flashes), flashes

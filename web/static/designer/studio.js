@@ -254,6 +254,10 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, Accept: "application/json" },
     }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("json") < 0) { // an error page (an expired login, a refused token): say its status
+        throw new Error(response.status + " " + response.statusText);
+      }
       return response.json().then(function (data) {
         if (!response.ok) { throw new Error(data.error || response.statusText); }
         return data;
