@@ -7,6 +7,7 @@ only when that exact content passed both (the deploy gate, `Draft.checked_hash`)
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -203,7 +204,13 @@ class Studio:
             raise not_found("procedure", code)
         text = _diagram_text(data)
         meta_path = self.runtime.settings.workflows_dir / f"{code}.yaml"
-        meta = meta_path.read_text("utf-8") if meta_path.exists() else _skeleton(code, text)
+        if meta_path.exists():  # the procedure's metadata, pointed at the imported diagram's process
+            process_id = _process_id(text)
+            meta = meta_path.read_text("utf-8")
+            if process_id:
+                meta = re.sub(r"(?m)^process_id:.*$", f"process_id: {process_id}", meta, count=1)
+        else:
+            meta = _skeleton(code, text)
         return self._add(code, "import", None, text, meta, author_id, base_bpmn="")
 
     def save(self, draft_id: int, bpmn: str, meta_yaml: str) -> DraftDetail:
@@ -465,10 +472,15 @@ def _own_metadata(stored: dict, shared_tasks: set[str]) -> dict:
     return {**stored, "tasks": tasks}
 
 
+def _process_id(bpmn: str) -> str | None:
+    """The diagram's executable process (its first process when none says so)."""
+    processes = list(etree.fromstring(bpmn.encode("utf-8")).iter(f"{{{BPMN_NS}}}process"))
+    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
+    return executable[0].get("id") if executable else None
+
+
 def _skeleton(code: str, bpmn: str) -> str:
-    root = etree.fromstring(bpmn.encode("utf-8"))
-    process = next(root.iter(f"{{{BPMN_NS}}}process"), None)
-    process_id = process.get("id") if process is not None else code
+    process_id = _process_id(bpmn) or code
     return yaml.safe_dump(
         {"code": code, "process_id": process_id, "name": {"vi": code, "en": code}, "tasks": {}, "paths": {}},
         allow_unicode=True,

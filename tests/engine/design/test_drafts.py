@@ -118,3 +118,26 @@ def test_bad_input_is_refused_and_nothing_is_stored(studio, author, runtime):
     with pytest.raises(DraftRefused, match="not well-formed"):
         studio.save(draft_id, "<oops", before.meta_yaml)
     assert studio.get(draft_id).bpmn == before.bpmn
+
+
+FOREIGN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Definitions_1"
+    targetNamespace="http://bpmn.io/schema/bpmn" exporter="Camunda Modeler" exporterVersion="5.0.0">
+  <bpmn:process id="Process_1" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"/>
+    <bpmn:userTask id="Task_1" name="Review"/>
+    <bpmn:endEvent id="End_1"/>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_1"/>
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_1" targetRef="End_1"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_imported_diagram_gets_the_list_of_what_must_change(studio, author):
+    draft_id = studio.import_bpmn("P02", FOREIGN.encode(), author)
+    assert "process_id: Process_1" in studio.get(draft_id).meta_yaml  # the metadata points at its process
+    problems = studio.validate(draft_id)
+    on_task = {p.reason for p in problems if p.element == "Task_1"}
+    assert any("not in a lane" in r for r in on_task) and any("no form fields" in r for r in on_task)
+    assert any(p.where == "metadata" and p.element == "tasks.collect_review" for p in problems)
+    assert {p.element for p in problems if "no shape" in p.reason} >= {"StartEvent_1", "Task_1", "Flow_1"}
