@@ -255,8 +255,9 @@ class Studio:
         passed_all = path is None and bool(runs) and all(r.ok for r in runs)
         if passed_all:
             with self.runtime.db.write() as session:
-                row = self._open_draft(session, draft_id)
-                if content_hash(row.bpmn, row.meta_yaml) == draft.content_hash:  # not saved over meanwhile
+                row = self._draft(session, draft_id)
+                # not saved over meanwhile (a deployed draft was checked before it went live)
+                if row.deployed_version_id is None and content_hash(row.bpmn, row.meta_yaml) == draft.content_hash:
                     row.checked_hash = draft.content_hash
         return TestRun([], runs, passed_all or self.get(draft_id).tested)
 

@@ -113,7 +113,7 @@ def test_a_designer_adds_a_step_fixes_it_tests_every_path_and_deploys(
 
     assert page.evaluate(ADD_TASK, NEW_TASK) == NEW_TASK
     page.click("#validate-draft")
-    page.wait_for_selector(f'#diagram-problems button[data-element="{NEW_TASK}"]')
+    page.wait_for_selector("#studio:not([data-busy])")
     problems = page.locator("#diagram-problems").inner_text()
     assert "no form fields" in problems
     assert "withdrawal boundary" in problems
@@ -121,6 +121,10 @@ def test_a_designer_adds_a_step_fixes_it_tests_every_path_and_deploys(
     assert page.locator(".motcua-problem-note").first.is_visible()
     screens.shot(page, "problems-1280")
     assert _violations(page) == []  # the draft page with its problems listed and painted
+    # a problem in the list selects its element and shows its properties
+    page.click(f'#diagram-problems button[data-element="{NEW_TASK}"]')
+    page.wait_for_selector(f'#properties-body code:text-is("{NEW_TASK}")')
+    assert page.input_value("#properties-body [name=name]") == "Kiểm tra thêm"
 
     # fix: the form (and the path steps) in the metadata, the withdrawal boundary on the diagram
     yaml_text = page.input_value("#meta-yaml")
@@ -131,8 +135,14 @@ def test_a_designer_adds_a_step_fixes_it_tests_every_path_and_deploys(
     page.dispatch_event("#properties-body [name=message]", "change")
     page.evaluate(CONNECT_TO_WITHDRAWAL, boundary)
 
+    page.select_option("#path-name", "refusal")  # one path first: it never reaches the new step
+    page.click("#test-one")
+    page.wait_for_selector("#studio:not([data-busy])")
+    assert page.locator("#test-results details").count() == 1
+    assert page.locator("#deploy-draft").is_disabled()  # one path is not every path
+
     page.click("#test-all")
-    page.wait_for_selector("#test-results details", timeout=60_000)
+    page.wait_for_selector("#studio:not([data-busy])", timeout=60_000)
     results = page.locator("#test-results").inner_text()
     problems = page.locator("#diagram-problems").inner_text() + page.locator("#metadata-problems").inner_text()
     assert page.locator("#test-results details.failed").count() == 0, results + problems

@@ -282,7 +282,12 @@
     button.addEventListener("click", function () {
       button.setAttribute("aria-busy", "true");
       button.disabled = true;
-      work().catch(failed).then(function () { button.removeAttribute("aria-busy"); button.disabled = false; });
+      root.dataset.busy = "true";
+      work().catch(failed).then(function () {
+        button.removeAttribute("aria-busy");
+        button.disabled = false;
+        delete root.dataset.busy;
+      });
     });
   }
 
