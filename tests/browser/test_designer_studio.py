@@ -122,7 +122,7 @@ def test_a_designer_adds_a_step_fixes_it_tests_every_path_and_deploys(
     screens.shot(page, "problems-1280")
     assert _violations(page) == []  # the draft page with its problems listed and painted
     # a problem in the list selects its element and shows its properties
-    page.click(f'#diagram-problems button[data-element="{NEW_TASK}"]')
+    page.click(f'#diagram-problems a[data-element="{NEW_TASK}"]')
     page.wait_for_selector(f'#properties-body code:text-is("{NEW_TASK}")')
     assert page.input_value("#properties-body [name=name]") == "Kiểm tra thêm"
 

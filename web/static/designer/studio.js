@@ -208,9 +208,9 @@
       var text = (p.element ? p.element + ": " : "") + p.reason + (p.where === "other" ? " (" + t.other_file + " " + p.file + ")" : "");
       if (p.where === "diagram" && p.element && mark(p.element, "motcua-problem")) {
         (notes[p.element] = notes[p.element] || []).push(p.reason);
-        var button = el("button", { type: "button", "class": "link-button", "data-element": p.element }, text);
-        button.addEventListener("click", function () { focusElement(p.element); });
-        item.appendChild(button);
+        var link = el("a", { href: "#canvas", "class": "problem-link", "data-element": p.element }, text);
+        link.addEventListener("click", function (event) { event.preventDefault(); focusElement(p.element); });
+        item.appendChild(link);
       } else {
         item.textContent = text;
       }
