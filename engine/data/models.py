@@ -117,6 +117,7 @@ class Draft(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[utc_time]
     updated_at: Mapped[utc_time]
+    content_hash: Mapped[str] = mapped_column(String(64))  # of bpmn + meta_yaml, kept with them
     checked_hash: Mapped[str | None] = mapped_column(String(64))
     deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_versions.id"))
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

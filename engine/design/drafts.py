@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from lxml import etree
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from engine.data.models import Dossier, Draft, Procedure, ProcedureVersion, User
 from engine.design.simulation import simulate
@@ -28,6 +29,20 @@ from engine.workflow.metadata import Problem
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024  # an upload or a saved diagram; a bigger one is refused unread
 MAX_METADATA_BYTES = 256 * 1024
 WITHDRAWAL_MESSAGE = "withdrawal_requested"
+_SUMMARY_COLUMNS = (
+    "id",
+    "procedure_code",
+    "origin",
+    "base_version_id",
+    "author_id",
+    "created_at",
+    "updated_at",
+    "content_hash",
+    "checked_hash",
+    "deployed_version_id",
+    "deployed_by_id",
+    "deployed_at",
+)
 
 
 class DraftRefused(EngineError):
@@ -143,7 +158,13 @@ class Studio:
                     .order_by(Draft.deployed_at)
                 ).all()
             )
-            for version in session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.id.desc())):
+            # the columns a row shows, not the diagrams and metadata each version and draft holds
+            versions = session.execute(
+                select(ProcedureVersion.id, ProcedureVersion.code, ProcedureVersion.deployed_at).order_by(
+                    ProcedureVersion.id.desc()
+                )
+            )
+            for version in versions:
                 row = rows.setdefault(version.code, ProcedureRow(version.code, version.code, version.code, None))
                 row.versions.append(
                     VersionRow(
@@ -154,7 +175,12 @@ class Studio:
                         deployers.get(version.id),
                     )
                 )
-            for draft in session.scalars(select(Draft).order_by(Draft.updated_at.desc())):
+            light = (
+                load_only(*(getattr(Draft, c) for c in _SUMMARY_COLUMNS)),
+                selectinload(Draft.author),
+                selectinload(Draft.deployed_by),
+            )
+            for draft in session.scalars(select(Draft).options(*light).order_by(Draft.updated_at.desc())):
                 row = rows.setdefault(
                     draft.procedure_code, ProcedureRow(draft.procedure_code, draft.procedure_code, "", None)
                 )
@@ -223,6 +249,7 @@ class Studio:
         with self.runtime.db.write() as session:
             draft = self._open_draft(session, draft_id)
             draft.bpmn, draft.meta_yaml, draft.updated_at = text, meta_yaml, self.runtime.clock.now()
+            draft.content_hash = content_hash(text, meta_yaml)
             session.flush()
             return _detail(draft)
 
@@ -257,7 +284,7 @@ class Studio:
             with self.runtime.db.write() as session:
                 row = self._draft(session, draft_id)
                 # not saved over meanwhile (a deployed draft was checked before it went live)
-                if row.deployed_version_id is None and content_hash(row.bpmn, row.meta_yaml) == draft.content_hash:
+                if row.deployed_version_id is None and row.content_hash == draft.content_hash:
                     row.checked_hash = draft.content_hash
         return TestRun([], runs, passed_all or self.get(draft_id).tested)
 
@@ -317,6 +344,7 @@ class Studio:
                 base_bpmn=bpmn if base_bpmn is None else base_bpmn,
                 bpmn=bpmn,
                 meta_yaml=meta_yaml,
+                content_hash=content_hash(bpmn, meta_yaml),
                 author_id=author_id,
                 created_at=now,
                 updated_at=now,
@@ -398,7 +426,7 @@ def _summary(draft: Draft, cls=DraftSummary, **extra) -> DraftSummary:
         author=draft.author.full_name,
         created_at=draft.created_at,
         updated_at=draft.updated_at,
-        tested=draft.checked_hash is not None and draft.checked_hash == content_hash(draft.bpmn, draft.meta_yaml),
+        tested=draft.checked_hash is not None and draft.checked_hash == draft.content_hash,
         deployed_version_id=draft.deployed_version_id,
         deployed_by=draft.deployed_by.full_name if draft.deployed_by else None,
         deployed_at=draft.deployed_at,
@@ -412,7 +440,7 @@ def _detail(draft: Draft) -> DraftDetail:
         DraftDetail,
         bpmn=draft.bpmn,
         meta_yaml=draft.meta_yaml,
-        content_hash=content_hash(draft.bpmn, draft.meta_yaml),
+        content_hash=draft.content_hash,
         base_bpmn=draft.base_bpmn,
     )
     return detail

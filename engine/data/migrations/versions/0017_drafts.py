@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("created_at", _TIME, nullable=False),
         sa.Column("updated_at", _TIME, nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("checked_hash", sa.String(length=64), nullable=True),
         sa.Column("deployed_version_id", sa.Integer(), sa.ForeignKey("procedure_versions.id"), nullable=True),
         sa.Column("deployed_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
