@@ -203,14 +203,14 @@ def deploy(draft_id: int):
         return _refused(err, 409, back)
     if result.new:
         flash(
-            _("%(code)s version #%(id)s is live: new dossiers start on it.", code=result.code, id=result.version_id),
+            _("%(code)s version #%(id)s is live: new dossiers start on it.", code=result.code, id=result.number),
             "success",
         )
     else:
         flash(
             _(
                 "This content was deployed before as version #%(id)s; that version is live again.",
-                id=result.version_id,
+                id=result.number,
             ),
             "success",
         )

@@ -124,6 +124,7 @@ class DeployResult:
     code: str
     version_id: int
     new: bool  # False: the same content was deployed before, that version is live again
+    number: int  # the version's number as people see it (per procedure once versions are numbered so)
 
 
 def content_hash(bpmn: str, meta_yaml: str) -> str:
@@ -310,7 +311,9 @@ class Studio:
             row = self._draft(session, draft_id)
             row.deployed_version_id, row.deployed_by_id = deployed.version_id, user_id
             row.deployed_at = self.runtime.clock.now()
-        return DeployResult(deployed.code, deployed.version_id, deployed.new)
+        # per-procedure numbers (P02 v3) are coming to Deployed; until then the version id is its number
+        number = getattr(deployed, "number", deployed.version_id)
+        return DeployResult(deployed.code, deployed.version_id, deployed.new, number)
 
     def _check(self, draft: DraftDetail) -> tuple[list[ShownProblem], Catalogue]:
         settings = self.runtime.settings
