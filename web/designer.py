@@ -134,7 +134,12 @@ def declared_paths(meta_yaml: str) -> list[str]:
 @designer_required
 def diagram(draft_id: int):
     detail = _draft_or_404(draft_id)
-    return detail.bpmn, 200, {"Content-Type": "application/xml; charset=utf-8"}
+    # a download, never a page: a diagram is uploaded text, and XML could carry markup a browser would run
+    headers = {
+        "Content-Type": "application/xml; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{detail.code}-draft-{detail.id}.bpmn"',
+    }
+    return detail.bpmn, 200, headers
 
 
 @bp.post("/drafts/<int:draft_id>/save")

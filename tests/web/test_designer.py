@@ -63,6 +63,7 @@ def test_a_draft_page_loads_the_modeler_from_our_own_files(designer):
     assert "<script>" not in page  # no inline script: the policy allows only the site's files
     xml = designer.get(f"/designer/drafts/{draft_id}/diagram.bpmn")
     assert xml.status_code == 200 and b'<bpmn:process id="P02"' in xml.data
+    assert xml.headers["Content-Disposition"].startswith("attachment")  # never shown as a page
 
 
 def test_save_check_and_deploy_gate(designer, runtime, catalogue):
