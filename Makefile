@@ -19,7 +19,7 @@ UV_VERSION := 0.13.8
 LOCK_OPTIONS = --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: install lock translations translations-update run lint test bench clean
+.PHONY: install lock translations translations-update run lint test bench clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,20 @@ translations: install
 translations-update: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o web/translations/messages.pot .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --ignore-obsolete
+
+# The studio's bpmn-js (Modeler) and dmn-js, rebuilt from the npm registry at the exact versions of
+# package.json / package-lock.json into web/static/vendor/<name>-<version>/ (committed with their LICENSE).
+# Only to upgrade them: `make run` needs neither npm nor a CDN, the built files are in the repository.
+VENDOR := web/static/vendor
+vendor:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp package.json package-lock.json "$$tmp/" && (cd "$$tmp" && npm ci --no-audit --no-fund --ignore-scripts) && \
+	for name in bpmn-js dmn-js; do \
+	  mod="$$tmp/node_modules/$$name"; version=$$(node -p "require('$$mod/package.json').version"); \
+	  out="$(VENDOR)/$$name-$$version"; rm -rf "$$out"; mkdir -p "$$out"; \
+	  cp "$$mod"/dist/*-modeler.production.min.js "$$mod/LICENSE" "$$out/"; cp -r "$$mod/dist/assets/." "$$out/"; \
+	  rm -f "$$out"/*/css/*-embedded.css; \
+	done
 
 run: translations
 	$(BIN)/motcua db upgrade

@@ -22,6 +22,7 @@ OFFICERS = [
     ("ngoc.giamdinh", "Bùi Thị Ngọc", ["hi_assessment"]),
     ("tuan.taichinh", "Đặng Minh Tuấn", ["finance"]),
     ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership", "admin"]),
+    ("an.thietke", "Nguyễn Văn An", ["designer"]),  # the designers' studio, /designer/
 ]
 
 DEMO_PASSWORD = "demo1234"

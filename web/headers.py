@@ -4,6 +4,10 @@ The pages run no inline script or style (tests/web/test_headers.py checks every 
 policy allows only the site's own files; Pico's icons are data: images in its stylesheet. No page may
 be framed (clickjacking). Referrers stay on the site: tracking addresses carry dossier codes, and
 Flask-WTF checks a same-site Referer on forms sent over HTTPS, so `no-referrer` would refuse them.
+The designers' studio runs bpmn-js under this same policy, with nothing added: its scripts and
+fonts are the site's own files (web/static/vendor/), and it styles elements through the CSSOM
+(`element.style`), which `style-src` does not govern; tests/browser/test_designer_studio.py fails
+on any violation while drawing, checking and test-running.
 """
 
 from __future__ import annotations

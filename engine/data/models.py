@@ -120,6 +120,32 @@ class TaskPurpose(Base):
     purpose: Mapped[str] = mapped_column(String(40), index=True)
 
 
+class Draft(Base):
+    """A designer's working copy of one procedure (diagram and metadata), not live until deployed.
+    `checked_hash` is the content that last validated and passed every declared path: the deploy gate."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[intpk]
+    procedure_code: Mapped[str] = mapped_column(String(16), index=True)
+    origin: Mapped[str] = mapped_column(String(20))  # files (bpmn/ + workflows/), version, import
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_versions.id"))
+    base_bpmn: Mapped[str] = mapped_column(Text)  # what it started from (tells new elements from old)
+    bpmn: Mapped[str] = mapped_column(Text)
+    meta_yaml: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[utc_time]
+    updated_at: Mapped[utc_time]
+    content_hash: Mapped[str] = mapped_column(String(64))  # of bpmn + meta_yaml, kept with them
+    checked_hash: Mapped[str | None] = mapped_column(String(64))
+    deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_versions.id"))
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deployed_at: Mapped[utc_time | None]
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    deployed_by: Mapped[User | None] = relationship(foreign_keys=[deployed_by_id])
+
+
 # --- people --------------------------------------------------------------------------------------
 
 

@@ -135,7 +135,8 @@ def test_a_backup_restores_into_an_empty_database_whole(databases, tmp_path, cat
     # a database that holds dossiers is not replaced unless asked, and says why
     refused = restored.fails("restore", str(backup))
     assert refused == (
-        "error: The database to restore into already holds 8 dossier(s), 8 officer(s); a restore replaces all of it. "
+        f"error: The database to restore into already holds 8 dossier(s), {len(OFFICERS)} officer(s); a restore "
+        "replaces all of it. "
         "Add --force to overwrite it\n"
     )
     assert every_row(empty_url) == before

@@ -6,7 +6,8 @@ unit: {code} is applicant A's dossier (unit BHXH.QNI, waiting at the desk, with 
 one of A's where the desk asked for papers, {refused} one the desk refused, {returned} one whose result
 was returned, {withdrawable} one only the withdrawal row uses, {task} the desk's open task of {code};
 {new_task} is a fresh desk task made for each cell, so an action that succeeds changes nothing another
-cell sees; {missing} and {missing_task} exist nowhere.
+cell sees; {missing} and {missing_task} exist nowhere; {proc} is P02 and {draft} a designer's draft of it
+(discarded by the last row that names it).
 
 Answers: a status, or L / O for a redirect to the applicants' / the officers' login. Columns:
 anon   nobody logged in               desk   one-stop desk (lan.desk)       lead   leader of the unit
@@ -27,6 +28,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from engine.data.models import Account
+from engine.design.drafts import Studio
 from engine.people.officers import Actor, add_user, grant, user_by_name
 from tests.helpers import P02_APPLICATION, do_task, open_task
 
@@ -88,6 +90,16 @@ GET  /officer/dossiers/{returned}/handover.pdf    O   403 403 403 200 200 200 20
 GET  /officer/admin/outbox                        O   403 403 403 403 403 403 403 403 403 403 403 403 200
 POST /officer/admin/outbox/retry                  O   403 403 403 403 403 403 403 403 403 403 403 403 302
 GET  /officer/admin/webhooks                      O   403 403 403 403 403 403 403 403 403 403 403 403 200
+GET  /designer/                                   O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/procedures/{proc}/drafts           O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/procedures/{proc}/import           O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/drafts/{draft}                     O   403 403 403 403 403 403 403 403 403 403 403 200 403
+GET  /designer/drafts/{draft}/diagram.bpmn        O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/drafts/{draft}/save                O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/drafts/{draft}/validate            O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/drafts/{draft}/test-run            O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/drafts/{draft}/deploy              O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/drafts/{draft}/discard             O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /api/postal/updates                          401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/postal/intake                           401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/bank/updates                            401 401 401 401 401 401 401 401 401 401 401 401 401 401
@@ -172,6 +184,7 @@ def world(app, runtime, office, clock, catalogue, password_hash):
         session.execute(update(Account).values(password_hash=password_hash))
         for username, _roles, _unit in OFFICERS.values():
             user_by_name(session, username).password_hash = _CHEAP.hash(PASSWORD)
+        designer_id = user_by_name(session, "an.thietke").id
         account_a = session.scalars(select(Account).where(Account.id_number == APPLICANTS["A"][1])).one().id
     setup.login(APPLICANTS["A"][1])
     code = apply_p02(setup, full_name="Trần Thị Mai", citizen_id=APPLICANTS["A"][1])
@@ -202,6 +215,8 @@ def world(app, runtime, office, clock, catalogue, password_hash):
         "missing": "BHXH.QNI-260302-9999",
         "missing_task": "999999",
         "token": "no-such-reset-token",
+        "proc": "P02",
+        "draft": str(Studio(runtime).start_from_files("P02", designer_id)),
     }
 
 

@@ -1,0 +1,231 @@
+"""The designers' studio: every procedure with its versions and drafts; a draft opened in bpmn-js
+with a properties panel of our own, validated on the diagram, test-run along its declared paths,
+and deployed only when that exact content passed (engine.design.drafts does the work).
+
+Only officers holding the `designer` role come in; everyone else gets a 403. The actions answer
+JSON to the page's scripts (Accept: application/json) and redirect with a message otherwise, so
+every form also works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+
+import yaml
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.design.drafts import MAX_DIAGRAM_BYTES, DraftRefused, Studio
+from engine.errors import EngineError
+
+from .auth import officer_required
+from .context import runtime
+from .i18n import lang, pick
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+DESIGNER_ROLE = "designer"
+# a form around the diagram: its fields and boundary take a few KB more than the file itself
+UPLOAD_SLACK = 64 * 1024
+
+
+@bp.app_template_global()
+def is_designer() -> bool:
+    return any(role == DESIGNER_ROLE for role, _unit in g.get("officer_roles", ()))
+
+
+def designer_required(view: Callable) -> Callable:
+    @wraps(view)
+    @officer_required
+    def wrapped(*args, **kwargs):
+        if not is_designer():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _studio() -> Studio:
+    return Studio(runtime())
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _refused(error: EngineError, status: int = 400, back: str | None = None):
+    if _wants_json():
+        return jsonify(error=pick(error.message)), status
+    flash(pick(error.message), "error")
+    return redirect(back or url_for("designer.index"))
+
+
+@bp.get("/")
+@designer_required
+def index():
+    return render_template("designer/index.html", procedures=_studio().overview())
+
+
+@bp.post("/procedures/<code>/drafts")
+@designer_required
+def start(code: str):
+    version = request.form.get("version", "")
+    try:
+        if version.isdigit():
+            draft_id = _studio().start_from_version(int(version), g.officer.id)
+        else:
+            draft_id = _studio().start_from_files(code, g.officer.id)
+    except EngineError as err:
+        return _refused(err, 404)
+    return redirect(url_for("designer.draft", draft_id=draft_id))
+
+
+@bp.post("/procedures/<code>/import")
+@designer_required
+def import_diagram(code: str):
+    # refused on the announced length, before the body is read
+    if (request.content_length or 0) > MAX_DIAGRAM_BYTES + UPLOAD_SLACK:
+        return _refused(
+            DraftRefused(
+                f"Tệp quá lớn (tối đa {MAX_DIAGRAM_BYTES // 1048576} MB)",
+                f"The file is too large (at most {MAX_DIAGRAM_BYTES // 1048576} MB)",
+            ),
+            413,
+        )
+    upload = request.files.get("diagram")
+    if upload is None or not upload.filename:
+        return _refused(DraftRefused("Hãy chọn một tệp .bpmn", "Choose a .bpmn file"))
+    try:
+        draft_id = _studio().import_bpmn(code, upload.read(MAX_DIAGRAM_BYTES + 1), g.officer.id)
+    except EngineError as err:
+        return _refused(err)
+    flash(_("Diagram imported as a draft. Check it to see what must change."), "success")
+    return redirect(url_for("designer.draft", draft_id=draft_id))
+
+
+def _draft_or_404(draft_id: int):
+    try:
+        return _studio().get(draft_id)
+    except DraftRefused:
+        abort(404)
+
+
+@bp.get("/drafts/<int:draft_id>")
+@designer_required
+def draft(draft_id: int):
+    detail = _draft_or_404(draft_id)
+    roles = {code: names.get(lang()) or names.get("vi", code) for code, names in _studio().role_names().items()}
+    return render_template("designer/draft.html", draft=detail, roles=roles, paths=declared_paths(detail.meta_yaml))
+
+
+def declared_paths(meta_yaml: str) -> list[str]:
+    """The path names the metadata declares, for the page's picker (none while it does not parse)."""
+    try:
+        raw = yaml.safe_load(meta_yaml)
+    except yaml.YAMLError:
+        return []
+    paths = raw.get("paths") if isinstance(raw, dict) else None
+    return [str(name) for name in paths] if isinstance(paths, dict) else []
+
+
+@bp.get("/drafts/<int:draft_id>/diagram.bpmn")
+@designer_required
+def diagram(draft_id: int):
+    detail = _draft_or_404(draft_id)
+    # a download, never a page: a diagram is uploaded text, and XML could carry markup a browser would run
+    headers = {
+        "Content-Type": "application/xml; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{detail.code}-draft-{detail.id}.bpmn"',
+    }
+    return detail.bpmn, 200, headers
+
+
+@bp.post("/drafts/<int:draft_id>/save")
+@designer_required
+def save(draft_id: int):
+    back = url_for("designer.draft", draft_id=draft_id)
+    if (request.content_length or 0) > 2 * MAX_DIAGRAM_BYTES:
+        return _refused(DraftRefused("Bản nháp quá lớn", "The draft is too large"), 413, back)
+    _draft_or_404(draft_id)
+    try:
+        detail = _studio().save(draft_id, request.form.get("bpmn", ""), request.form.get("meta_yaml", ""))
+    except EngineError as err:
+        return _refused(err, 400, back)
+    if _wants_json():
+        return jsonify(saved=True, updated_at=detail.updated_at.isoformat(), tested=detail.tested)
+    flash(_("Draft saved."), "success")
+    return redirect(back)
+
+
+def _problems_json(problems) -> list[dict]:
+    return [asdict(p) for p in problems]
+
+
+@bp.post("/drafts/<int:draft_id>/validate")
+@designer_required
+def validate(draft_id: int):
+    _draft_or_404(draft_id)
+    problems = _studio().validate(draft_id)
+    if _wants_json():
+        return jsonify(problems=_problems_json(problems))
+    for p in problems:
+        flash(f"{p.element}: {p.reason}" if p.element else p.reason, "error")
+    if not problems:
+        flash(_("No problems found."), "success")
+    return redirect(url_for("designer.draft", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/test-run")
+@designer_required
+def test_run(draft_id: int):
+    _draft_or_404(draft_id)
+    path = request.form.get("path") or None
+    try:
+        run = _studio().test_run(draft_id, path)
+    except EngineError as err:
+        return _refused(err, 400, url_for("designer.draft", draft_id=draft_id))
+    if _wants_json():
+        return jsonify(
+            problems=_problems_json(run.problems), paths=[asdict(p) for p in run.paths], deployable=run.deployable
+        )
+    for p in run.problems:
+        flash(f"{p.element}: {p.reason}" if p.element else p.reason, "error")
+    for p in run.paths:
+        flash(f"{p.path}: " + (_("passed") if p.ok else p.reason), "success" if p.ok else "error")
+    return redirect(url_for("designer.draft", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/deploy")
+@designer_required
+def deploy(draft_id: int):
+    back = url_for("designer.draft", draft_id=draft_id)
+    _draft_or_404(draft_id)
+    try:
+        result = _studio().deploy(draft_id, g.officer.id)
+    except EngineError as err:
+        return _refused(err, 409, back)
+    if result.new:
+        flash(
+            _("%(code)s version #%(id)s is live: new dossiers start on it.", code=result.code, id=result.number),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "This content was deployed before as version #%(id)s; that version is live again.",
+                id=result.number,
+            ),
+            "success",
+        )
+    return redirect(url_for("designer.index"))
+
+
+@bp.post("/drafts/<int:draft_id>/discard")
+@designer_required
+def discard(draft_id: int):
+    _draft_or_404(draft_id)
+    _studio().discard(draft_id)
+    flash(_("Draft discarded."), "success")
+    return redirect(url_for("designer.index"))
