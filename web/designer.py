@@ -98,11 +98,14 @@ def import_diagram(code: str):
     if upload is None or not upload.filename:
         return _refused(DraftRefused("Hãy chọn một tệp .bpmn", "Choose a .bpmn file"))
     try:
-        draft_id = _studio().import_bpmn(code, upload.read(MAX_DIAGRAM_BYTES + 1), g.officer.id)
+        imported = _studio().import_bpmn(code, upload.read(MAX_DIAGRAM_BYTES + 1), g.officer.id)
     except EngineError as err:
         return _refused(err)
     flash(_("Diagram imported as a draft. Check it to see what must change."), "success")
-    return redirect(url_for("designer.draft", draft_id=draft_id))
+    # the importer's own list (lanes it matched to roles, attributes it dropped, what is left to do)
+    for item in imported.items:
+        flash(str(item), "info")
+    return redirect(url_for("designer.draft", draft_id=imported.id))
 
 
 def _draft_or_404(draft_id: int):
@@ -208,14 +211,14 @@ def deploy(draft_id: int):
         return _refused(err, 409, back)
     if result.new:
         flash(
-            _("%(code)s version #%(id)s is live: new dossiers start on it.", code=result.code, id=result.number),
+            _("%(code)s v%(number)s is live: new dossiers start on it.", code=result.code, number=result.number),
             "success",
         )
     else:
         flash(
             _(
-                "This content was deployed before as version #%(id)s; that version is live again.",
-                id=result.number,
+                "This content was deployed before as v%(number)s; that version is live again.",
+                number=result.number,
             ),
             "success",
         )

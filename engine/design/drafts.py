@@ -17,13 +17,14 @@ from pathlib import Path
 import yaml
 from lxml import etree
 from sqlalchemy import func, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import load_only, object_session, selectinload
 
-from engine.data.models import Dossier, Draft, Procedure, ProcedureVersion, User
+from engine.data.models import Deployment, Dossier, Draft, Procedure, ProcedureVersion, User
 from engine.design.simulation import simulate
 from engine.errors import EngineError, not_found
 from engine.runtime import Runtime
 from engine.workflow.catalogue import BPMN_NS, Catalogue, load_catalogue
+from engine.workflow.importing import ImportItem, import_report, shared_process_ids
 from engine.workflow.metadata import Problem
 
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024  # an upload or a saved diagram; a bigger one is refused unread
@@ -73,6 +74,8 @@ class DraftSummary:
     deployed_version_id: int | None
     deployed_by: str | None
     deployed_at: datetime | None
+    base_version_number: int | None = None  # the versions as people call them (P02 v3)
+    deployed_version_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,11 @@ class DraftDetail(DraftSummary):
 @dataclass(frozen=True)
 class VersionRow:
     id: int
+    number: int  # P02 v3: what people call it
     deployed_at: datetime
     dossiers: int
     live: bool
-    deployed_by: str | None  # known when it went live from a draft
+    deployed_by: str | None  # the designer's name when it went live from a draft, else who deployed it
 
 
 @dataclass
@@ -120,11 +124,18 @@ class TestRun:
 
 
 @dataclass(frozen=True)
+class ImportedDraft:
+    id: int
+    items: list[ImportItem]  # what the importer changed (`changed`) and what is left to change
+
+
+@dataclass(frozen=True)
 class DeployResult:
     code: str
     version_id: int
     new: bool  # False: the same content was deployed before, that version is live again
-    number: int  # the version's number as people see it (per procedure once versions are numbered so)
+    number: int  # the version's number as people see it (P02 v3)
+    summary: str  # what happened, as the deploy command says it ("P02: v3 is live (new; was v2)")
 
 
 def content_hash(bpmn: str, meta_yaml: str) -> str:
@@ -160,20 +171,28 @@ class Studio:
                 ).all()
             )
             # the columns a row shows, not the diagrams and metadata each version and draft holds
+            first_by = dict(  # who first made each version live (the log; "cli" for the command line)
+                session.execute(
+                    select(Deployment.version_id, Deployment.by)
+                    .where(Deployment.kind == "new")
+                    .order_by(Deployment.id.desc())  # the first act wins when the dict is built
+                ).all()
+            )
             versions = session.execute(
-                select(ProcedureVersion.id, ProcedureVersion.code, ProcedureVersion.deployed_at).order_by(
-                    ProcedureVersion.id.desc()
-                )
+                select(
+                    ProcedureVersion.id, ProcedureVersion.code, ProcedureVersion.number, ProcedureVersion.deployed_at
+                ).order_by(ProcedureVersion.code, ProcedureVersion.number.desc())
             )
             for version in versions:
                 row = rows.setdefault(version.code, ProcedureRow(version.code, version.code, version.code, None))
                 row.versions.append(
                     VersionRow(
                         version.id,
+                        version.number,
                         version.deployed_at,
                         counts.get(version.id, 0),
                         version.id == row.live_version_id,
-                        deployers.get(version.id),
+                        deployers.get(version.id) or first_by.get(version.id),
                     )
                 )
             light = (
@@ -224,21 +243,29 @@ class Studio:
         meta_text = yaml.safe_dump(_own_metadata(meta, self._shared_tasks()), allow_unicode=True, sort_keys=False)
         return self._add(code, "version", version_id, main, meta_text, author_id)
 
-    def import_bpmn(self, code: str, data: bytes, author_id: int) -> int:
-        """A draft from a diagram written with another tool, with the procedure's metadata file
-        (or an empty skeleton) beside it: validation then lists what must change."""
+    def import_bpmn(self, code: str, data: bytes, author_id: int) -> ImportedDraft:
+        """A draft from a diagram written with another tool, made as Motcua's importer makes it (process
+        id, Camunda attributes, manual tasks, lanes named like roles...), with the procedure's metadata
+        (or the importer's skeleton) beside it; what the importer changed and what is left to change
+        come back with it, and checking the draft then points at each element still wrong."""
         if not _is_code(code):
             raise not_found("procedure", code)
-        text = _diagram_text(data)
-        meta_path = self.runtime.settings.workflows_dir / f"{code}.yaml"
+        _diagram_text(data)  # the studio's own refusals first: size, UTF-8, XML, BPMN, DTDs
+        settings = self.runtime.settings
+        report = import_report(data, self.role_names(), code, shared_process_ids(settings.bpmn_dir))
+        if report.draft_bpmn is None:
+            reason = "; ".join(str(item) for item in report.items)
+            raise DraftRefused(f"Không đọc được sơ đồ: {reason}", f"The diagram cannot be read: {reason}")
+        meta_path = settings.workflows_dir / f"{code}.yaml"
         if meta_path.exists():  # the procedure's metadata, pointed at the imported diagram's process
-            process_id = _process_id(text)
             meta = meta_path.read_text("utf-8")
+            process_id = _process_id(report.draft_bpmn)
             if process_id:
                 meta = re.sub(r"(?m)^process_id:.*$", f"process_id: {process_id}", meta, count=1)
         else:
-            meta = _skeleton(code, text)
-        return self._add(code, "import", None, text, meta, author_id, base_bpmn="")
+            meta = report.draft_yaml or _skeleton(code, report.draft_bpmn)
+        draft_id = self._add(code, "import", None, report.draft_bpmn, meta, author_id, base_bpmn="")
+        return ImportedDraft(draft_id, report.items)
 
     def save(self, draft_id: int, bpmn: str, meta_yaml: str) -> DraftDetail:
         text = _diagram_text(bpmn.encode("utf-8"))
@@ -304,16 +331,16 @@ class Studio:
             raise DraftRefused(
                 "Bản nháp không còn hợp lệ; hãy kiểm tra lại", "The draft no longer validates; check it again"
             )
+        with self.runtime.db.read() as session:
+            by = session.get(User, user_id).username
         (deployed,) = self.runtime.deploy(
-            Catalogue({draft.code: catalogue.procedures[draft.code]}, [], catalogue.roles)
+            Catalogue({draft.code: catalogue.procedures[draft.code]}, [], catalogue.roles), by=by
         )
         with self.runtime.db.write() as session:
             row = self._draft(session, draft_id)
             row.deployed_version_id, row.deployed_by_id = deployed.version_id, user_id
             row.deployed_at = self.runtime.clock.now()
-        # per-procedure numbers (P02 v3) are coming to Deployed; until then the version id is its number
-        number = getattr(deployed, "number", deployed.version_id)
-        return DeployResult(deployed.code, deployed.version_id, deployed.new, number)
+        return DeployResult(deployed.code, deployed.version_id, deployed.new, deployed.number, deployed.describe())
 
     def _check(self, draft: DraftDetail) -> tuple[list[ShownProblem], Catalogue]:
         settings = self.runtime.settings
@@ -331,7 +358,7 @@ class Studio:
                     ShownProblem("metadata", "code", f"code {other} differs from the draft's procedure {draft.code}")
                 )
             if not any("not well-formed XML" in p.reason for p in shown):
-                found = studio_checks(draft.bpmn, draft.base_bpmn)
+                found = studio_checks(draft.bpmn)
                 shown += [p for p in found if (p.element, p.reason) not in {(s.element, s.reason) for s in shown}]
         return shown, catalogue
 
@@ -379,49 +406,37 @@ class Studio:
         return ids
 
 
-def studio_checks(bpmn: str, base_bpmn: str) -> list[ShownProblem]:
-    """What the catalogue does not check yet and the studio must: every flow element drawn on
-    the diagram, and a user task added to a procedure that can be withdrawn having the same
-    withdrawal boundary event as the others (else withdrawing a dossier waiting there fails)."""
-    problems: list[ShownProblem] = []
+def studio_checks(bpmn: str) -> list[ShownProblem]:
+    """What the catalogue leaves to the studio: a diagram with no drawing at all (written by hand or
+    by a tool that does not draw) passes the catalogue, but the modeler can show none of it."""
     root = etree.fromstring(bpmn.encode("utf-8"))
-    drawn = {el.get("bpmnElement") for el in root.iter("{*}BPMNShape", "{*}BPMNEdge")}
-    base_ids = set()
-    if base_bpmn:
-        try:
-            base_ids = {el.get("id") for el in etree.fromstring(base_bpmn.encode("utf-8")).iter() if el.get("id")}
-        except etree.XMLSyntaxError:
-            base_ids = set()
-    messages = {m.get("id"): m.get("name") for m in root.iter(f"{{{BPMN_NS}}}message")}
-    for process in root.iter(f"{{{BPMN_NS}}}process"):
-        withdrawable, guarded = False, set()
-        for boundary in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):
-            for definition in boundary.iter(f"{{{BPMN_NS}}}messageEventDefinition"):
-                if messages.get(definition.get("messageRef")) == WITHDRAWAL_MESSAGE:
-                    withdrawable = True
-                    guarded.add(boundary.get("attachedToRef"))
-        for element in process:
-            tag = etree.QName(element).localname
-            if not isinstance(element.tag, str) or tag in {"laneSet", "extensionElements", "documentation"}:
-                continue
-            element_id = element.get("id")
-            if element_id and element_id not in drawn and tag not in {"dataObject", "ioSpecification"}:
-                problems.append(ShownProblem("diagram", element_id, "this element has no shape on the diagram"))
-            new = bool(base_bpmn) and element_id not in base_ids
-            if tag == "userTask" and withdrawable and new and element_id not in guarded:
-                problems.append(
-                    ShownProblem(
-                        "diagram",
-                        element_id,
-                        f"new user task without the withdrawal boundary event (message '{WITHDRAWAL_MESSAGE}') "
-                        "the procedure's other steps have: withdrawing a dossier waiting here would fail",
-                    )
-                )
-    return problems
+    if any(True for _ in root.iter("{*}BPMNShape", "{*}BPMNEdge")):
+        return []  # drawn: the catalogue names each element left without its shape
+    return [
+        ShownProblem("diagram", element.get("id"), "this element has no shape on the diagram")
+        for process in root.iter(f"{{{BPMN_NS}}}process")
+        for element in process
+        if isinstance(element.tag, str)
+        and element.get("id")
+        and etree.QName(element).localname not in {"laneSet", "extensionElements", "documentation", "dataObject"}
+    ]
 
 
 def _summary(draft: Draft, cls=DraftSummary, **extra) -> DraftSummary:
+    session = object_session(draft)
+    ids = [i for i in (draft.base_version_id, draft.deployed_version_id) if i is not None]
+    numbers = (
+        dict(
+            session.execute(
+                select(ProcedureVersion.id, ProcedureVersion.number).where(ProcedureVersion.id.in_(ids))
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return cls(
+        base_version_number=numbers.get(draft.base_version_id),
+        deployed_version_number=numbers.get(draft.deployed_version_id),
         id=draft.id,
         code=draft.procedure_code,
         origin=draft.origin,

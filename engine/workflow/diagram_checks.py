@@ -237,6 +237,7 @@ def _leaves_withdrawable(script_task) -> bool:
 
 
 ADD_BOUNDARY = (
+    "it has no withdrawal boundary event; "
     f"attach an interrupting message boundary event for the message '{WITHDRAWAL_MESSAGE}' to it, with a flow "
     f"to the withdrawal step (a call activity of {WITHDRAWAL_PROCESS}), as P02's collect_review has"
 )

@@ -73,8 +73,13 @@ def list_versions(session: Session, code: str) -> list[VersionInfo]:
             .order_by(Deployment.id.desc())  # the first act wins when the dict is built
         ).all()
     )
-    rows = session.scalars(
-        select(ProcedureVersion).where(ProcedureVersion.code == code).order_by(ProcedureVersion.number)
+    # the columns shown, not the diagrams and metadata each version holds
+    rows = session.execute(
+        select(
+            ProcedureVersion.id, ProcedureVersion.number, ProcedureVersion.deployed_at, ProcedureVersion.content_hash
+        )
+        .where(ProcedureVersion.code == code)
+        .order_by(ProcedureVersion.number)
     ).all()
     if not rows:
         raise not_found("procedure", code)

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.data.models import Dossier, Draft, Procedure, ProcedureVersion
-from engine.design.drafts import MAX_DIAGRAM_BYTES, DraftRefused, Studio, studio_checks
+from engine.design.drafts import MAX_DIAGRAM_BYTES, DraftRefused, Studio
 from engine.errors import NotFound
 from engine.people.officers import Actor, add_user
+from tests.draft_diagrams import Draft as DraftFiles
 from tests.helpers import P02_APPLICATION
 
 
@@ -87,16 +88,18 @@ def test_redeploying_earlier_content_says_so_and_running_dossiers_keep_their_ver
         assert session.scalars(select(Dossier.version_id).where(Dossier.code == before)).one() == first
 
 
-def test_new_user_task_without_withdrawal_boundary_or_shape_is_pointed_at(studio, author):
+def test_new_user_task_without_withdrawal_boundary_or_shape_is_pointed_at(studio, author, tmp_path):
     draft_id = studio.start_from_files("P02", author)
     detail = studio.get(draft_id)
-    bpmn = detail.bpmn.replace(
-        '<bpmn:userTask id="collect_review"', '<bpmn:userTask id="extra_review" /><bpmn:userTask id="collect_review"', 1
-    )
-    found = studio_checks(bpmn, detail.base_bpmn)
-    assert {(p.element, p.reason.split(" ")[0]) for p in found} >= {("extra_review", "this"), ("extra_review", "new")}
-    # the task the catalogue already had is not new: no boundary complaint about it
-    assert not [p for p in found if p.element == "collect_review"]
+    edited = DraftFiles(tmp_path).insert_before_review("userTask", "extra_review", shapes=False, withdrawal=False)
+    studio.save(draft_id, edited.bpmn.read_text("utf-8"), detail.meta_yaml)
+
+    problems = studio.validate(draft_id)
+
+    on_new = " | ".join(p.reason for p in problems if p.element == "extra_review")
+    assert "no shape" in on_new and "no withdrawal boundary event" in on_new, on_new
+    # the task the catalogue already had keeps its boundary: no complaint about it
+    assert not [p for p in problems if p.element == "collect_review"]
 
 
 def test_bad_input_is_refused_and_nothing_is_stored(studio, author, runtime):
@@ -134,8 +137,11 @@ FOREIGN = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_an_imported_diagram_gets_the_list_of_what_must_change(studio, author):
-    draft_id = studio.import_bpmn("P02", FOREIGN.encode(), author)
-    assert "process_id: Process_1" in studio.get(draft_id).meta_yaml  # the metadata points at its process
+    imported = studio.import_bpmn("P02", FOREIGN.encode(), author)
+    draft_id = imported.id
+    # the importer's list comes back with the draft: here the task still needs a lane
+    assert any(i.element == "Task_1" and not i.changed for i in imported.items), imported.items
+    assert "process_id: P02" in studio.get(draft_id).meta_yaml  # the metadata points at its process
     problems = studio.validate(draft_id)
     on_task = {p.reason for p in problems if p.element == "Task_1"}
     assert any("not in a lane" in r for r in on_task) and any("no form fields" in r for r in on_task)
