@@ -17,7 +17,7 @@ import yaml
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.design.drafts import MAX_DIAGRAM_BYTES, DraftRefused, Studio
+from engine.design.drafts import DraftRefused, Studio
 from engine.errors import EngineError
 
 from .auth import officer_required
@@ -86,11 +86,12 @@ def start(code: str):
 @designer_required
 def import_diagram(code: str):
     # refused on the announced length, before the body is read
-    if (request.content_length or 0) > MAX_DIAGRAM_BYTES + UPLOAD_SLACK:
+    limit = _studio().max_bytes
+    if (request.content_length or 0) > limit + UPLOAD_SLACK:
         return _refused(
             DraftRefused(
-                f"Tệp quá lớn (tối đa {MAX_DIAGRAM_BYTES // 1048576} MB)",
-                f"The file is too large (at most {MAX_DIAGRAM_BYTES // 1048576} MB)",
+                f"Tệp quá lớn (tối đa {limit / 1048576:g} MB)",
+                f"The file is too large (at most {limit / 1048576:g} MB)",
             ),
             413,
         )
@@ -98,7 +99,7 @@ def import_diagram(code: str):
     if upload is None or not upload.filename:
         return _refused(DraftRefused("Hãy chọn một tệp .bpmn", "Choose a .bpmn file"))
     try:
-        imported = _studio().import_bpmn(code, upload.read(MAX_DIAGRAM_BYTES + 1), g.officer.id)
+        imported = _studio().import_bpmn(code, upload.read(limit + 1), g.officer.id)
     except EngineError as err:
         return _refused(err)
     flash(_("Diagram imported as a draft. Check it to see what must change."), "success")
@@ -149,7 +150,7 @@ def diagram(draft_id: int):
 @designer_required
 def save(draft_id: int):
     back = url_for("designer.draft", draft_id=draft_id)
-    if (request.content_length or 0) > 2 * MAX_DIAGRAM_BYTES:
+    if (request.content_length or 0) > 2 * _studio().max_bytes:
         return _refused(DraftRefused("Bản nháp quá lớn", "The draft is too large"), 413, back)
     _draft_or_404(draft_id)
     try:

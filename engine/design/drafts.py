@@ -23,11 +23,11 @@ from engine.data.models import Deployment, Dossier, Draft, Procedure, ProcedureV
 from engine.design.simulation import simulate
 from engine.errors import EngineError, not_found
 from engine.runtime import Runtime
+from engine.workflow import safe_xml
 from engine.workflow.catalogue import BPMN_NS, Catalogue, load_catalogue
 from engine.workflow.importing import ImportItem, import_report, shared_process_ids
 from engine.workflow.metadata import Problem
 
-MAX_DIAGRAM_BYTES = 2 * 1024 * 1024  # an upload or a saved diagram; a bigger one is refused unread
 MAX_METADATA_BYTES = 256 * 1024
 WITHDRAWAL_MESSAGE = "withdrawal_requested"
 _SUMMARY_COLUMNS = (
@@ -149,6 +149,11 @@ class Studio:
         self.runtime = runtime
         self._simulate = simulate_paths
 
+    @property
+    def max_bytes(self) -> int:
+        """The largest diagram an upload or a save may bring (MOTCUA_MAX_DIAGRAM_BYTES)."""
+        return self.runtime.settings.max_diagram_bytes
+
     # --- reading ---------------------------------------------------------------------------------
 
     def overview(self) -> list[ProcedureRow]:
@@ -250,7 +255,7 @@ class Studio:
         come back with it, and checking the draft then points at each element still wrong."""
         if not _is_code(code):
             raise not_found("procedure", code)
-        _diagram_text(data)  # the studio's own refusals first: size, UTF-8, XML, BPMN, DTDs
+        _diagram_text(data, self.max_bytes)  # the studio's own refusals first: size, UTF-8, XML, BPMN, DTDs
         settings = self.runtime.settings
         report = import_report(data, self.role_names(), code, shared_process_ids(settings.bpmn_dir))
         if report.draft_bpmn is None:
@@ -268,7 +273,7 @@ class Studio:
         return ImportedDraft(draft_id, report.items)
 
     def save(self, draft_id: int, bpmn: str, meta_yaml: str) -> DraftDetail:
-        text = _diagram_text(bpmn.encode("utf-8"))
+        text = _diagram_text(bpmn.encode("utf-8"), self.max_bytes)
         if len(meta_yaml.encode("utf-8")) > MAX_METADATA_BYTES:
             raise DraftRefused(
                 f"Siêu dữ liệu quá lớn (tối đa {MAX_METADATA_BYTES // 1024} KB)",
@@ -468,30 +473,33 @@ def _is_code(code: str) -> bool:
     return 0 < len(code) <= 16 and code.isascii() and code.replace("_", "").isalnum()
 
 
-def _diagram_text(data: bytes) -> str:
+def _diagram_text(data: bytes, limit: int) -> str:
     """The diagram as text, refused quickly when too big or not XML (nothing is stored then)."""
-    if len(data) > MAX_DIAGRAM_BYTES:
+    if len(data) > limit:
         raise DraftRefused(
-            f"Sơ đồ quá lớn: {len(data) / 1048576:.1f} MB (tối đa {MAX_DIAGRAM_BYTES // 1048576} MB)",
-            f"The diagram is too large: {len(data) / 1048576:.1f} MB (at most {MAX_DIAGRAM_BYTES // 1048576} MB)",
+            f"Sơ đồ quá lớn: {len(data) / 1048576:.1f} MB (tối đa {limit / 1048576:g} MB)",
+            f"The diagram is too large: {len(data) / 1048576:.1f} MB (at most {limit / 1048576:g} MB)",
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise DraftRefused("Tệp không phải văn bản UTF-8", "The file is not UTF-8 text") from None
-    # no DTDs, no entities, no network: a diagram needs none (another engineer's safe parser will take over)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as err:
+    try:  # no DTDs, no entities, no network: a diagram needs none
+        root = safe_xml.parse(data, limit=limit)
+    except safe_xml.XMLRefused as err:
+        where = f" (dòng {err.line})" if err.line else ""
+        where_en = f" (line {err.line})" if err.line else ""
+        if err.reason == safe_xml.DOCTYPE_REFUSED:
+            raise DraftRefused(
+                f"Sơ đồ không được chứa DTD hay thực thể{where}",
+                f"A diagram may not contain a DTD or entities{where_en}",
+            ) from None
         raise DraftRefused(
-            f"Tệp không phải XML hợp lệ (dòng {err.lineno}): {err.msg}",
-            f"The file is not well-formed XML (line {err.lineno}): {err.msg}",
+            f"Tệp không phải XML hợp lệ{where}: {err.reason}",
+            f"The file is not well-formed XML{where_en}: {err.reason}",
         ) from None
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise DraftRefused("Tệp không phải sơ đồ BPMN 2.0", "The file is not a BPMN 2.0 diagram (bpmn:definitions)")
-    if root.getroottree().docinfo.internalDTD is not None or "<!ENTITY" in text[:4096].upper():
-        raise DraftRefused("Sơ đồ không được chứa DTD hay thực thể", "A diagram may not contain a DTD or entities")
     return text
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.data.models import Dossier, Draft, Procedure, ProcedureVersion
-from engine.design.drafts import MAX_DIAGRAM_BYTES, DraftRefused, Studio
+from engine.design.drafts import DraftRefused, Studio
 from engine.errors import NotFound
 from engine.people.officers import Actor, add_user
 from tests.draft_diagrams import Draft as DraftFiles
@@ -104,7 +104,7 @@ def test_new_user_task_without_withdrawal_boundary_or_shape_is_pointed_at(studio
 
 def test_bad_input_is_refused_and_nothing_is_stored(studio, author, runtime):
     with pytest.raises(DraftRefused, match="too large"):
-        studio.import_bpmn("P02", b"<a>" + b" " * MAX_DIAGRAM_BYTES, author)
+        studio.import_bpmn("P02", b"<a>" + b" " * studio.max_bytes, author)
     with pytest.raises(DraftRefused, match="well-formed"):
         studio.import_bpmn("P02", b"<bpmn:definitions", author)
     with pytest.raises(DraftRefused, match="UTF-8"):
