@@ -2,8 +2,9 @@
 there, the overdue ones, and the mean / p90 time finished visits took (engine.design.live measures
 them); a table of the same beside it; an element's waiting dossiers on request.
 
-Designers see it, and so do leaders (they answer for the office's delays); a dossier in the list
-links to the officer's dossier page only where the viewer may open it.
+Designers see it, and so do leaders (they answer for the office's delays): the figures are the
+procedure's over every unit, while a leader's list of waiting dossiers holds only the units they
+lead; a dossier in the list links to the officer's dossier page only where the viewer may open it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from engine.people.assignment import LEADER_ROLE
 
 from .auth import officer_required
 from .context import runtime
-from .designer import DESIGNER_ROLE
+from .designer import DESIGNER_ROLE, is_designer
 from .i18n import pick
 
 bp = Blueprint("live", __name__, url_prefix="/designer")
@@ -138,14 +139,16 @@ def live_diagram(code: str):
 def waiting(code: str, element: str):
     number = _version_arg()
     page = request.args.get("page", "1")
+    officer = Officer(g.officer.id, tuple(g.officer_roles))
+    # designers see every unit's; a leader only the dossiers of the units they lead
+    units = None if is_designer() else officer.led_units
     try:
-        listing = waiting_at(runtime(), code, element, number, int(page) if page.isdigit() else 1)
+        listing = waiting_at(runtime(), code, element, number, int(page) if page.isdigit() else 1, units=units)
         view = live_view(runtime(), code, number)
     except NotFound as err:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error=pick(err.message)), 404
         abort(404)
-    officer = Officer(g.officer.id, tuple(g.officer_roles))
     link = {
         i.code: url_for("inbox.dossier", code=i.code) for i in listing.items if officer.may_see_dossier(i.unit_code)
     }

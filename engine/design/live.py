@@ -280,10 +280,17 @@ def live_view(runtime: Runtime, code: str, number: int | None = None) -> LiveVie
 
 
 def waiting_at(
-    runtime: Runtime, code: str, element: str, number: int | None = None, page: int = 1, per_page: int = 20
+    runtime: Runtime,
+    code: str,
+    element: str,
+    number: int | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    units: frozenset[str] | None = None,
 ) -> WaitingPage:
     """The dossiers of the version waiting at `element` (a call activity of the main diagram takes
-    in the elements of what it calls), oldest wait first, `per_page` at a time."""
+    in the elements of what it calls), oldest wait first, `per_page` at a time; only those of
+    `units` when given (a leader lists their own units' dossiers)."""
     page, per_page = max(1, page), min(max(1, per_page), 100)
     now = runtime.clock.now()
     with runtime.db.read() as session:
@@ -294,6 +301,7 @@ def waiting_at(
                 f"Phiên bản v{row.number} của {code} không có phần tử {element}",
                 f"Version v{row.number} of {code} has no element {element}",
             )
+        in_units = [] if units is None else [Dossier.unit_code.in_(sorted(units))]
         ids = sorted({element} | {e for e, (on, _n, _k) in places.items() if on == element})
         tasks = select(
             Dossier.code.label("code"),
@@ -309,6 +317,7 @@ def waiting_at(
             HumanTask.status.in_(OPEN),
             ~HumanTask.spiff_task_id.startswith(OFFICE_TASK_PREFIX),
             HumanTask.element_id.in_(ids),
+            *in_units,
         )
         timers = select(
             Dossier.code,
@@ -323,6 +332,7 @@ def waiting_at(
             Dossier.version_id == row.id,
             Timer.status == TimerStatus.PENDING,
             Timer.element_id.in_(ids),
+            *in_units,
         )
         both = union_all(tasks, timers).subquery()
         total = session.scalar(select(func.count()).select_from(both))

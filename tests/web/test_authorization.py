@@ -101,9 +101,9 @@ POST /designer/drafts/{draft}/validate            O   403 403 403 403 403 403 40
 POST /designer/drafts/{draft}/test-run            O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/deploy              O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/discard             O   403 403 403 403 403 403 403 403 403 403 403 302 403
-GET  /designer/procedures/{proc}/live             O   403 403 403 403 403 403 403 403 403 200 403 200 403
-GET  /designer/procedures/{proc}/live/diagram.bpmn O   403 403 403 403 403 403 403 403 403 200 403 200 403
-GET  /designer/procedures/{proc}/live/elements/reception O 403 403 403 403 403 403 403 403 403 200 403 200 403
+GET  /designer/procedures/{proc}/live             O   403 403 403 403 403 403 403 403 403 200 200 200 403
+GET  /designer/procedures/{proc}/live/diagram.bpmn O   403 403 403 403 403 403 403 403 403 200 200 200 403
+GET  /designer/procedures/{proc}/live/elements/reception O 403 403 403 403 403 403 403 403 403 200 200 200 403
 POST /api/postal/updates                          401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/postal/intake                           401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/bank/updates                            401 401 401 401 401 401 401 401 401 401 401 401 401 401

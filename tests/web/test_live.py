@@ -72,6 +72,12 @@ def test_a_leader_sees_it_with_links_to_the_dossiers(app, runtime, office):
     listing = web.client.get("/designer/procedures/P02/live/elements/reception", headers=JSON).get_json()
     assert [(i["code"], i["url"]) for i in listing["items"]] == [(code, f"/officer/dossiers/{code}")]
 
+    other = Web(app.test_client())
+    other.officer_login("khac.huyen")  # leads another unit: the figures, but none of this unit's dossiers
+    assert painted(other.text("/designer/procedures/P02/live"))["reception"]["waiting"] == 1
+    listing = other.client.get("/designer/procedures/P02/live/elements/reception", headers=JSON).get_json()
+    assert (listing["total"], listing["items"]) == (0, [])
+
 
 @pytest.mark.parametrize(
     "url",
