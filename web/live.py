@@ -15,7 +15,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.design.live import ElementFigures, live_view, waiting_at
+from engine.design.live import ElementFigures, live_overview, live_view, waiting_at
 from engine.dossiers.inbox import Officer
 from engine.errors import NotFound
 from engine.people.assignment import LEADER_ROLE
@@ -107,6 +107,17 @@ def _painted(view) -> dict[str, dict]:
             ),
         }
     return painted
+
+
+@bp.app_template_global()
+def may_watch() -> bool:
+    return _may_watch()
+
+
+@bp.get("/live")
+@watcher_required
+def index():
+    return render_template("designer/live_index.html", procedures=live_overview(runtime()))
 
 
 @bp.get("/procedures/<code>/live")

@@ -34,9 +34,11 @@ from sqlalchemy.orm import Session
 from engine.data.models import Dossier, HumanTask, Procedure, ProcedureVersion, TaskStatus, Timer, TimerStatus
 from engine.design.simulation import visited
 from engine.errors import NotFound, not_found
+from engine.forms import Message
 from engine.runtime import Runtime
 from engine.sla.late import OFFICE_TASK_PREFIX
 from engine.workflow.version_log import version_row
+from engine.workflow.versions import current_versions
 
 P90_SAMPLE = 1000  # latest finished visits per element the p90 is taken over
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
@@ -377,3 +379,36 @@ def dossier_path(runtime: Runtime, dossier_code: str) -> DossierPath:
     steps = [(e, places.get(e, (e, None, ""))[1], "done") for e in done if places.get(e, ("", None, ""))[1]]
     steps += [(e, places.get(e, (e, None, ""))[1], "current") for e in current]
     return DossierPath(dossier_code, row.number, diagram, done, current, steps)
+
+
+@dataclass(frozen=True)
+class ProcedureLive:
+    code: str
+    name: Message
+    number: int  # the live version
+    waiting: int  # open human tasks of its running dossiers, every version
+    overdue: int
+
+
+def live_overview(runtime: Runtime) -> list[ProcedureLive]:
+    """Every deployed procedure with its live version and how many of its dossiers wait at a
+    human step now (and how many of those are overdue): the way into the live diagrams."""
+    now = runtime.clock.now()
+    with runtime.db.read() as session:
+        live = current_versions(session, runtime.versions)
+        counts = {
+            code: (waiting, int(overdue or 0))
+            for code, waiting, overdue in session.execute(
+                select(Dossier.procedure_code, func.count(), func.sum(case((_task_overdue(now), 1), else_=0)))
+                .where(
+                    HumanTask.dossier_id == Dossier.id,
+                    HumanTask.status.in_(OPEN),
+                    ~HumanTask.spiff_task_id.startswith(OFFICE_TASK_PREFIX),
+                )
+                .group_by(Dossier.procedure_code)
+            )
+        }
+    return [
+        ProcedureLive(code, version.meta.name, version.number, *counts.get(code, (0, 0)))
+        for code, version in live.items()
+    ]

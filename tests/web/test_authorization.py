@@ -101,6 +101,7 @@ POST /designer/drafts/{draft}/validate            O   403 403 403 403 403 403 40
 POST /designer/drafts/{draft}/test-run            O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/deploy              O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/discard             O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/live                               O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live             O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live/diagram.bpmn O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live/elements/reception O 403 403 403 403 403 403 403 403 403 200 200 200 403

@@ -45,6 +45,9 @@ def test_the_live_page_counts_where_dossiers_wait(designer, runtime, office):
     reviewed = start_p02(runtime)
     do_task(runtime, office, reviewed, "reception_check", decision="accept")
 
+    assert 'href="/designer/procedures/P02/live"' in designer.text("/designer/")
+    overview = designer.text("/designer/live")
+    assert re.search(r'id="live-P02".*?</th>\s*<td>v1</td>\s*<td>3</td>', overview, re.S)
     page = designer.text("/designer/procedures/P02/live")
     assert "Live diagram of P02 v1" in page and "bpmn-modeler.production.min.js" in page
     shown = painted(page)
