@@ -376,7 +376,8 @@ def dossier_path(runtime: Runtime, dossier_code: str) -> DossierPath:
     # a call activity still running is current, not done; a boundary event waiting is not a step
     current = [e for e in main(waiting) if places.get(e, ("", None, ""))[2] != "BoundaryEvent"]
     done = [e for e in main(done_inner) if e not in current]
-    steps = [(e, places.get(e, (e, None, ""))[1], "done") for e in done if places.get(e, ("", None, ""))[1]]
+    # the list names the steps a person recognises: not the gateways, nor unnamed elements
+    steps = [(e, places[e][1], "done") for e in done if e in places and places[e][1] and "Gateway" not in places[e][2]]
     steps += [(e, places.get(e, (e, None, ""))[1], "current") for e in current]
     return DossierPath(dossier_code, row.number, diagram, done, current, steps)
 
