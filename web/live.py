@@ -15,6 +15,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.design.drafts import Studio
 from engine.design.live import ElementFigures, live_overview, live_view, waiting_at
 from engine.dossiers.inbox import Officer
 from engine.errors import NotFound
@@ -23,7 +24,7 @@ from engine.people.assignment import LEADER_ROLE
 from .auth import officer_required
 from .context import runtime
 from .designer import DESIGNER_ROLE, is_designer
-from .i18n import pick
+from .i18n import lang, pick
 
 bp = Blueprint("live", __name__, url_prefix="/designer")
 
@@ -127,7 +128,12 @@ def live(code: str):
         view = live_view(runtime(), code, _version_arg())
     except NotFound:
         abort(404)
-    return render_template("designer/live.html", view=view, painted=_painted(view))
+    return render_template("designer/live.html", view=view, painted=_painted(view), roles=_role_names())
+
+
+def _role_names() -> dict[str, str]:
+    """Lane codes -> the role's name in the page's language (lanes read "Phòng Thu", not "collection")."""
+    return {code: names.get(lang()) or names.get("vi", code) for code, names in Studio(runtime()).role_names().items()}
 
 
 @bp.get("/procedures/<code>/live/diagram.bpmn")

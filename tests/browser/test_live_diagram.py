@@ -57,6 +57,7 @@ def test_the_live_diagram_shows_where_dossiers_wait(
         ".live-badge", "(bs) => bs.map((b) => [b.dataset.element, b.childNodes[0].textContent])"
     )
     assert {element: int(count) for element, count in badges} == expected
+    assert page.locator(".motcua-lane-label", has_text="Phòng Thu").count() == 1  # the role's name, not "collection"
     screens.shot(page, "live-1280")
     assert _violations(page) == []
 

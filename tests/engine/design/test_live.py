@@ -91,3 +91,14 @@ def test_a_dossier_path_marks_done_and_current_steps(runtime, office):
     assert "collect_review" not in path.done and "approval" not in path.done
     assert ("collect_review", "Thẩm định đăng ký, xác định mức hỗ trợ", "current") in path.steps
     assert 'id="P02"' in path.diagram and path.number == 1
+
+
+def test_p90_is_the_nearest_rank_of_ten_visits(runtime, office, clock):
+    codes = [start_p02(runtime) for _ in range(10)]
+    for code in codes:  # the n-th waited n hours at the desk
+        clock.advance(HOUR)
+        do_task(runtime, office, code, "reception_check", decision="accept")
+    check = figures(runtime)["reception_check"]
+    assert check.visits == 10
+    assert check.mean_seconds == pytest.approx(5.5 * 3600, abs=1)
+    assert check.p90_seconds == pytest.approx(9 * 3600, abs=1)  # not the slowest (10 h): the 9th of 10

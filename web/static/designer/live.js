@@ -66,6 +66,17 @@
     .then(function () {
       var canvas = viewer.get("canvas"), overlays = viewer.get("overlays");
       canvas.zoom("fit-viewport");
+      // lanes show their role's name in the page's language, as in the studio (the XML keeps the code)
+      var roles = JSON.parse(root.dataset.roles || "{}");
+      registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
+        var name = roles[lane.businessObject.name];
+        if (!name) { return; }
+        canvas.addMarker(lane, "motcua-role-lane");
+        var label = el("div", name, "motcua-lane-label");
+        label.title = lane.businessObject.name;
+        label.style.height = lane.height + "px";  // CSSOM, which the policy allows
+        overlays.add(lane, "motcua-role", { position: { top: 0, left: 0 }, html: label });
+      });
       Object.keys(painted).forEach(function (id) {
         var figures = painted[id];
         if (!registry.get(id)) { return; }
@@ -77,7 +88,7 @@
           badge.setAttribute("aria-label", figures.label);
           if (figures.overdue) { badge.appendChild(el("span", " (" + figures.overdue + ")", "live-badge-late")); }
           badge.addEventListener("click", function (event) { event.stopPropagation(); showDossiers(id); });
-          overlays.add(id, "motcua-live", { position: { top: -14, right: 14 }, html: badge });
+          overlays.add(id, "motcua-live", { position: { top: -14, right: 14 }, scale: { min: 1 }, html: badge });
           canvas.addMarker(id, figures.overdue ? "live-late" : "live-waiting");
         }
         if (figures.times) {
