@@ -4,10 +4,12 @@ the officer's dossier page draws the dossier's diagram with its current step hig
 
 from __future__ import annotations
 
+from engine.data.models import Account
 from engine.demo import DOSSIERS
 from engine.design.live import live_view
 from engine.design.simulation import apply_step
-from engine.people.officers import add_user, grant
+from engine.people.officers import Actor, add_user, grant
+from tests.helpers import P02_APPLICATION, do_task
 from tests.web.helpers import PASSWORD
 
 from .conftest import open_context
@@ -93,4 +95,39 @@ def test_the_officer_dossier_page_highlights_the_current_step(server, browser, r
     assert page.locator('#dossier-path li[aria-current="step"]').inner_text().startswith("Thẩm định")
     screens.shot(page, "dossier-path-1280")
     assert _violations(page) == []
+    context.close()
+
+
+def test_the_applicant_sees_where_the_dossier_is_on_a_phone(server, browser, runtime, office, password_hash, screens):
+    with runtime.db.write() as session:
+        account = Account(
+            kind="individual",
+            id_number=P02_APPLICATION["citizen_id"],
+            full_name=P02_APPLICATION["full_name"],
+            phone=P02_APPLICATION["phone"],
+            password_hash=password_hash,
+            created_at=runtime.clock.now(),
+        )
+        session.add(account)
+        session.flush()
+        account_id = account.id
+    code = runtime.dossiers.start(
+        "P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]), account_id=account_id
+    )
+    do_task(runtime, office, code, "reception_check", decision="accept")
+
+    context = open_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#field-identifier", P02_APPLICATION["citizen_id"])
+    page.fill("#field-password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.goto(server + f"/dossiers/{code}")
+    assert page.locator('#dossier-stages li[aria-current="step"]').get_attribute("data-stage") == "processing"
+    assert page.locator("#dossier-stages li").count() == 5
+    assert page.locator(".djs-container").count() == 0  # no BPMN for citizens
+    assert page.evaluate(WIDER_THAN_SCREEN) == []
+    assert _violations(page) == []
+    screens.shot(page, "where-is-my-dossier-390")
     context.close()
