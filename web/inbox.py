@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.design.live import DossierPath, dossier_path
 from engine.dossiers import inbox
 from engine.dossiers.documents import content_of
 from engine.dossiers.history import describe
@@ -338,7 +339,32 @@ def dossier(code: str):
         open_tasks=[t for t in tasks if t.status in ("new", "claimed")],
         visible={t.id for t in tasks if officer.may_see_task(t.role_code, t.unit_code)},
         incidents=runtime().dossiers.incidents(code),
+        path=_path(code),
     )
+
+
+def _path(code: str) -> DossierPath | None:
+    """The dossier on its own diagram; None when its version cannot be read (the page still shows
+    everything else, and the incident banner says what failed)."""
+    try:
+        return dossier_path(runtime(), code)
+    except EngineError:
+        return None
+
+
+@bp.get("/dossiers/<code>/diagram.bpmn")
+@officer_required
+def dossier_diagram(code: str):
+    _dossier_or_404(code)
+    path = _path(code)
+    if path is None:
+        abort(404)
+    # a download, never a page: XML could carry markup a browser would run
+    headers = {
+        "Content-Type": "application/xml; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{code}-v{path.number}.bpmn"',
+    }
+    return path.diagram, 200, headers
 
 
 @bp.get("/dossiers/<code>/documents/<int:doc_id>")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from engine.dossiers import applicants
 from engine.dossiers.documents import BadDocument, NewDocument, check_upload
+from engine.dossiers.stages import stages
 from engine.dossiers.views import DossierView, dossiers_of_account
 from engine.errors import EngineError, NotFound
 from engine.forms import Field, FormError
@@ -220,6 +221,7 @@ def _dossier_page(view: DossierView, status: int = 200, **forms: Any):
         view=view,
         application=_application_shown(view),
         late=applicants.is_late(view, now),
+        stages=stages(view),
         awaits_supplement=applicants.awaits_supplement(view),
         can_withdraw=view.status in _WITHDRAWABLE,
         can_rate=view.status == DossierStatus.RETURNED and view.rating is None,

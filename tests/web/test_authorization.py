@@ -82,6 +82,7 @@ POST /officer/tasks/{new_task}/reassign           O   403 403 403 302 403 403 40
 POST /officer/tasks/{new_task}/complete           O   403 403 403 302 403 403 403 403 403 403 404 404 404
 GET  /officer/dossiers/{code}                     O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{missing}                  O   403 403 403 404 404 404 404 404 404 404 404 404 404
+GET  /officer/dossiers/{code}/diagram.bpmn        O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{code}/documents/{doc}     O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{code}/form-01.pdf         O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{asked}/form-02.pdf        O   403 403 403 200 200 200 200 200 200 200 404 404 404
@@ -100,6 +101,10 @@ POST /designer/drafts/{draft}/validate            O   403 403 403 403 403 403 40
 POST /designer/drafts/{draft}/test-run            O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/deploy              O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/discard             O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/live                               O   403 403 403 403 403 403 403 403 403 200 200 200 403
+GET  /designer/procedures/{proc}/live             O   403 403 403 403 403 403 403 403 403 200 200 200 403
+GET  /designer/procedures/{proc}/live/diagram.bpmn O   403 403 403 403 403 403 403 403 403 200 200 200 403
+GET  /designer/procedures/{proc}/live/elements/reception O 403 403 403 403 403 403 403 403 403 200 200 200 403
 POST /api/postal/updates                          401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/postal/intake                           401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/bank/updates                            401 401 401 401 401 401 401 401 401 401 401 401 401 401
