@@ -157,7 +157,32 @@ def rebind(wf: BpmnWorkflow, target: RunnableVersion) -> None:
     for workflow, diff, new, _called in diffs:
         alignment = {task: diff.alignment.get(task.task_spec) for task in workflow.get_tasks(skip_subprocesses=True)}
         migrate_workflow(_Alignment(alignment), workflow, new, reset_mask=TaskState.READY)
+        _predict_again(workflow, [task for task, spec in alignment.items() if spec is None])
     wf.subprocess_specs = subprocess_specs
+
+
+def _predict_again(workflow, unaligned) -> None:
+    """Predict again the branches that still hold a predicted task of A that B lacks.
+
+    migrate_workflow re-predicts only below the tasks it resets (READY); a dossier waiting inside a
+    called process (the reception, STARTED) keeps the predicted tasks of A after it, and one of
+    them missing in B could not be stored against B. Its predictions are dropped and made from B."""
+    predicted = TaskState.PREDICTED_MASK
+    frontier = {}
+    for task in unaligned:
+        if task.id not in workflow.tasks or not task.has_state(predicted):
+            continue
+        while task.parent is not None and task.parent.has_state(predicted):
+            task = task.parent
+        if task.parent is not None:
+            frontier[task.parent.id] = task.parent
+    for task in frontier.values():
+        for child in [c for c in task.children if c.has_state(predicted)]:
+            workflow._remove_task(child.id)
+        task.task_spec._predict_hook(task)  # a definite task's outputs come back as FUTURE
+        for child in task.children:
+            if child.has_state(predicted):
+                child.task_spec._predict(child)
 
 
 class _Alignment:
