@@ -63,7 +63,8 @@ def test_a_designer_compares_two_versions_and_moves_a_dossier(
     for side in "ab":  # the first review now leads to the second one: changed, on both diagrams
         changed = page.locator(f'#canvas-{side} .djs-element[data-element-id="collect_review"]')
         assert "diff-changed" in changed.get_attribute("class")
-    assert "Kiểm tra lại kết quả thẩm định" in page.locator('#added-list button[data-element="second_review"]').inner_text()
+    listed = page.locator('#added-list button[data-element="second_review"]')
+    assert "Kiểm tra lại kết quả thẩm định" in listed.inner_text()
     page.click('#added-list button[data-element="second_review"]')
     assert "selected" in added.get_attribute("class")
     screens.shot(page, "diff-1280")

@@ -135,6 +135,9 @@ def test_a_dry_run_lists_movable_dossiers_and_why_others_are_not(designer, runti
     assert "not movable" in review_row and "it waits in collect_review" in review_row
     assert 'name="dossier"' not in review_row  # nothing to tick
     assert runtime.dossiers.get(at_desk).version_id == runtime.dossiers.get(at_review).version_id  # a dry run
+    designer.post("/language", {"lang": "vi", "next": "/designer/"}, page="/designer/")
+    page = _text(designer.get("/designer/procedures/P02/migrate?from=1&to=2"))
+    assert "không thể chuyển" in page and "hồ sơ đang chờ ở collect_review" in page
 
 
 def test_a_move_is_written_in_the_dossiers_history_and_the_others_stay(designer, runtime, catalogue, office):
