@@ -299,3 +299,16 @@ def test_a_retry_without_the_csrf_token_is_refused(designer, runtime, failing_in
     dossier, incident_id = failing_incident
     assert designer.client.post(f"/designer/incidents/{incident_id}/retry").status_code == 400
     assert runtime.dossiers.incidents(dossier)[0].attempts == 1
+
+
+def test_every_link_of_the_version_pages_opens_for_the_designer(timer_incident, designer, runtime, catalogue, office):
+    _at_review(runtime, office)
+    runtime.deploy(added_review_step(catalogue))
+    pages = [*PAGES, "/designer/procedures/P02/migrate?from=1&to=2", "/designer/incidents?resolved=1"]
+    links = set()
+    for url in pages:
+        links |= set(re.findall(r'href="(/[^"]*)"', designer.text(url)))
+    links = {html.unescape(link) for link in links if not link.startswith("/static/")}
+    assert any("/migrate?" in link for link in links) and any("/diff?" in link for link in links)
+    answers = {link: designer.get(link).status_code for link in sorted(links)}
+    assert {link: code for link, code in answers.items() if code not in (200, 302)} == {}
