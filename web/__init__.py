@@ -18,7 +18,22 @@ from engine.dossiers.documents import MAX_BYTES
 from engine.people.sessions import IDLE_LIMIT
 from engine.runtime import Runtime
 
-from . import admin, api, auth, designer, errors, headers, https, i18n, inbox, limits, live, portal, tracking
+from . import (
+    admin,
+    api,
+    auth,
+    designer,
+    designer_versions,
+    errors,
+    headers,
+    https,
+    i18n,
+    inbox,
+    limits,
+    live,
+    portal,
+    tracking,
+)
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -66,7 +81,17 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp, designer.bp, live.bp):
+    for blueprint in (
+        auth.bp,
+        portal.bp,
+        tracking.bp,
+        inbox.bp,
+        api.bp,
+        admin.bp,
+        designer.bp,
+        designer_versions.bp,
+        live.bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
     limits.init_app(app)  # on the views registered above

@@ -41,7 +41,8 @@ class CannotMove(EngineError):
 class MigrationItem:
     dossier: str
     movable: bool
-    reason: str = ""  # why not (empty when movable)
+    reason: str = ""  # why not (empty when movable), in English as the CLI prints it
+    reason_vi: str = ""  # the same in Vietnamese, for the studio's page
     waiting_in: list[str] = field(default_factory=list)  # the elements it waits in now
     moved: bool = False  # set by migrate()
 
@@ -70,7 +71,7 @@ def plan_migration(
     plan = MigrationPlan(code, from_number, to_number)
     for dossier_code, problem in codes:
         if problem:
-            plan.items.append(MigrationItem(dossier_code, False, problem))
+            plan.items.append(MigrationItem(dossier_code, False, problem[1], problem[0]))
             continue
         _state, wf = runtime.dossiers.load_workflow(dossier_code)
         item = MigrationItem(dossier_code, True, waiting_in=_waiting_in(wf))
@@ -78,9 +79,10 @@ def plan_migration(
             rebind(wf, target)
             load_state(dump_state(wf), target.parsed, wf.script_engine)  # it must restore against B
         except CannotMove as err:
-            item.movable, item.reason = False, str(err)
+            item.movable, item.reason, item.reason_vi = False, str(err), err.message.vi
         except Exception as err:  # SpiffWorkflow refused the re-binding: say how, move nothing
             item.movable, item.reason = False, f"cannot re-bind its state: {type(err).__name__}: {err}"
+            item.reason_vi = f"không gắn lại được trạng thái: {type(err).__name__}: {err}"
         plan.items.append(item)
     return plan
 
@@ -106,9 +108,10 @@ def migrate(
             runtime.dossiers.move_to_version(item.dossier, source_id, target_id, actor, rebind)
             item.moved = True
         except EngineError as err:
-            item.movable, item.reason = False, str(err)
+            item.movable, item.reason, item.reason_vi = False, str(err), err.message.vi
         except Exception as err:  # reported with the others: the remaining dossiers still move
             item.movable, item.reason = False, f"{type(err).__name__}: {err}"
+            item.reason_vi = item.reason
     return plan
 
 
@@ -157,7 +160,32 @@ def rebind(wf: BpmnWorkflow, target: RunnableVersion) -> None:
     for workflow, diff, new, _called in diffs:
         alignment = {task: diff.alignment.get(task.task_spec) for task in workflow.get_tasks(skip_subprocesses=True)}
         migrate_workflow(_Alignment(alignment), workflow, new, reset_mask=TaskState.READY)
+        _predict_again(workflow, [task for task, spec in alignment.items() if spec is None])
     wf.subprocess_specs = subprocess_specs
+
+
+def _predict_again(workflow, unaligned) -> None:
+    """Predict again the branches that still hold a predicted task of A that B lacks.
+
+    migrate_workflow re-predicts only below the tasks it resets (READY); a dossier waiting inside a
+    called process (the reception, STARTED) keeps the predicted tasks of A after it, and one of
+    them missing in B could not be stored against B. Its predictions are dropped and made from B."""
+    predicted = TaskState.PREDICTED_MASK
+    frontier = {}
+    for task in unaligned:
+        if task.id not in workflow.tasks or not task.has_state(predicted):
+            continue
+        while task.parent is not None and task.parent.has_state(predicted):
+            task = task.parent
+        if task.parent is not None:
+            frontier[task.parent.id] = task.parent
+    for task in frontier.values():
+        for child in [c for c in task.children if c.has_state(predicted)]:
+            workflow._remove_task(child.id)
+        task.task_spec._predict_hook(task)  # a definite task's outputs come back as FUTURE
+        for child in task.children:
+            if child.has_state(predicted):
+                child.task_spec._predict(child)
 
 
 class _Alignment:
@@ -191,7 +219,7 @@ def _waiting_in(wf: BpmnWorkflow) -> list[str]:
 
 
 def _versions_and_dossiers(runtime, code, from_number, to_number, dossiers):
-    """The two versions, and the dossiers to look at with a reason to skip each (None: look)."""
+    """The two versions, and the dossiers to look at with a reason to skip each ((vi, en); None: look)."""
     if from_number == to_number:
         raise CannotMove(
             f"v{from_number} và v{to_number} là cùng một phiên bản", f"v{from_number} and v{to_number} are one version"
@@ -219,15 +247,37 @@ def _versions_and_dossiers(runtime, code, from_number, to_number, dossiers):
         for dossier_code in dossiers:
             row = found.get(dossier_code)
             if row is None:
-                result.append((dossier_code, "no such dossier"))
+                result.append((dossier_code, ("không có hồ sơ này", "no such dossier")))
             elif row.procedure_code != code:
-                result.append((dossier_code, f"a dossier of {row.procedure_code}, not {code}"))
+                result.append(
+                    (
+                        dossier_code,
+                        (
+                            f"hồ sơ của {row.procedure_code}, không phải {code}",
+                            f"a dossier of {row.procedure_code}, not {code}",
+                        ),
+                    )
+                )
             elif row.finished_at is not None:
-                result.append((dossier_code, "finished: only running dossiers move"))
+                result.append(
+                    (
+                        dossier_code,
+                        ("đã kết thúc: chỉ hồ sơ đang xử lý mới chuyển được", "finished: only running dossiers move"),
+                    )
+                )
             elif row.version_id != source_id:
                 if row.version_id not in numbers:
                     numbers[row.version_id] = runtime.versions.get(session, row.version_id).number
-                result.append((dossier_code, f"runs on v{numbers[row.version_id]}, not v{from_number}"))
+                number = numbers[row.version_id]
+                result.append(
+                    (
+                        dossier_code,
+                        (
+                            f"đang chạy trên v{number}, không phải v{from_number}",
+                            f"runs on v{number}, not v{from_number}",
+                        ),
+                    )
+                )
             else:
                 result.append((dossier_code, None))
         return source_id, target, result

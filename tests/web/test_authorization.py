@@ -101,6 +101,13 @@ POST /designer/drafts/{draft}/validate            O   403 403 403 403 403 403 40
 POST /designer/drafts/{draft}/test-run            O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/deploy              O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/discard             O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/procedures/{proc}                  O   403 403 403 403 403 403 403 403 403 403 403 200 403
+GET  /designer/procedures/{proc}/versions/1/diagram.bpmn O  403 403 403 403 403 403 403 403 403 403 403 200 403
+GET  /designer/procedures/{proc}/diff             O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/procedures/{proc}/migrate          O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/procedures/{proc}/migrate          O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/incidents                          O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/incidents/{missing_task}/retry     O   403 403 403 403 403 403 403 403 403 403 403 302 403
 GET  /designer/live                               O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live             O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live/diagram.bpmn O   403 403 403 403 403 403 403 403 403 200 200 200 403

@@ -185,3 +185,19 @@ def test_a_moved_dossier_can_still_be_withdrawn_where_it_waits(runtime, office, 
 
     assert runtime.dossiers.get(code).status == DossierStatus.WITHDRAWN
     assert runtime.dossiers.open_tasks(code) == []
+
+
+def test_a_dossier_waiting_in_the_reception_moves_when_a_later_task_is_replaced(runtime, office, catalogue):
+    # it waits inside the called reception process: what follows it was predicted from v1's
+    # collect_review, which v2 replaces; the move predicts it again from v2
+    at_desk = start_p02(runtime)
+    (deployed,) = runtime.deploy(review_replaced(catalogue))
+
+    (item,) = plan_migration(runtime, "P02", 1, 2, [at_desk]).items
+    assert (item.outcome, item.reason) == ("movable", "")
+
+    (item,) = migrate(runtime, "P02", 1, 2, Actor.system(), [at_desk]).items
+    assert item.outcome == "moved" and runtime.dossiers.get(at_desk).version_id == deployed.version_id
+    assert_state_roundtrips(runtime, at_desk)
+    do_task(runtime, office, at_desk, "reception_check", decision="accept")
+    assert open_task(runtime, at_desk, "collect_check")  # v2's task
