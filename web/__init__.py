@@ -18,7 +18,7 @@ from engine.dossiers.documents import MAX_BYTES
 from engine.people.sessions import IDLE_LIMIT
 from engine.runtime import Runtime
 
-from . import admin, api, auth, designer, errors, headers, https, i18n, inbox, limits, portal, tracking
+from . import admin, api, auth, decisions, designer, errors, headers, https, i18n, inbox, limits, portal, tracking
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
