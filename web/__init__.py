@@ -66,7 +66,8 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp, designer.bp):
+    # decisions adds its routes to the designer blueprint
+    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp, decisions.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
     limits.init_app(app)  # on the views registered above

@@ -139,4 +139,6 @@ def decision_evaluate(file: str):
 
 def _plain(outputs: dict) -> dict:
     """Outputs as JSON can carry them (a date as its ISO text)."""
-    return {k: v if isinstance(v, str | int | float | bool | list | dict | None) else str(v) for k, v in outputs.items()}
+    return {
+        k: v if isinstance(v, str | int | float | bool | list | dict | None) else str(v) for k, v in outputs.items()
+    }

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from engine.data.models import DecisionDraft
-from engine.errors import EngineError, not_found
+from engine.errors import EngineError
 from engine.runtime import Runtime
 from engine.workflow import safe_xml
 from engine.workflow.catalogue import DMN_DIR, SHARED_DIR
@@ -123,7 +123,9 @@ class Decisions:
                 if isinstance(el.tag, str) and etree.QName(el).localname == "calledDecisionId" and el.text:
                     task = next((a for a in el.iterancestors() if etree.QName(a).localname == "businessRuleTask"), None)
                     code = path.stem if path.parent == bpmn_dir else f"{SHARED_DIR}/{path.stem}"
-                    found.setdefault(el.text.strip(), []).append(Usage(code, task.get("id", "") if task else ""))
+                    found.setdefault(el.text.strip(), []).append(
+                        Usage(code, task.get("id", "") if task is not None else "")
+                    )
         return found
 
     def get(self, file: str) -> TableView:
@@ -181,7 +183,9 @@ class Decisions:
         seed_id, draft_id = _decision_id(seed), _decision_id(view.text)
         if view.used_by and draft_id and draft_id != seed_id:
             callers = ", ".join(sorted({u.code for u in view.used_by}))
-            problems.append(TableProblem(f"the decision id changed from '{seed_id}' to '{draft_id}'; {callers} call(s) '{seed_id}'"))
+            problems.append(
+                TableProblem(f"the decision id changed from '{seed_id}' to '{draft_id}'; {callers} call(s) '{seed_id}'")
+            )
         return problems + check_table(view.text, self._expected_outputs(seed, view.used_by))
 
     def evaluate(self, file: str, raw: dict[str, str]) -> Evaluation:
@@ -259,7 +263,8 @@ def typed_value(name: str, type_ref: str, text: str) -> Any:
             return date.fromisoformat(text)
     except ValueError:
         raise DecisionRefused(
-            f"'{name}' phải là {_TYPE_VI.get(kind, kind)}: '{text}'", f"'{name}' must be {_TYPE_EN.get(kind, kind)}: '{text}'"
+            f"'{name}' phải là {_TYPE_VI.get(kind, kind)}: '{text}'",
+            f"'{name}' must be {_TYPE_EN.get(kind, kind)}: '{text}'",
         ) from None
     return text
 

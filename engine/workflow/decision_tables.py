@@ -18,6 +18,7 @@ These are plain comparisons, so SpiffWorkflow's DMN engine honours them with no 
 from __future__ import annotations
 
 import ast
+from itertools import pairwise
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -256,7 +257,9 @@ def check_table(text: str, expected_outputs: dict[str, list[str]] | None = None)
         elif not all(part.isidentifier() for part in column.expression.split(".")):
             problems.append(
                 TableProblem(
-                    f"output name '{column.expression}' is not a variable name", column=column.label, column_id=column.id
+                    f"output name '{column.expression}' is not a variable name",
+                    column=column.label,
+                    column_id=column.id,
                 )
             )
         elif names.count(column.expression) > 1:
@@ -268,7 +271,9 @@ def check_table(text: str, expected_outputs: dict[str, list[str]] | None = None)
     for name, users in sorted((expected_outputs or {}).items()):
         if name not in names:
             problems.append(
-                TableProblem(f"no output '{name}', which {', '.join(sorted(users))} read(s) after the business rule task")
+                TableProblem(
+                    f"no output '{name}', which {', '.join(sorted(users))} read(s) after the business rule task"
+                )
             )
     for rule in table.rules:
         problems += _rule_problems(table, rule)
@@ -372,7 +377,9 @@ def _validity_problems(table: Table) -> list[TableProblem]:
             try:
                 start, end = _period(cell.text) or (None, None)
             except ValueError as err:
-                problems.append(TableProblem(f"not a date: {err}", rule.number, rule.id, column.label, column.id, cell.id))
+                problems.append(
+                    TableProblem(f"not a date: {err}", rule.number, rule.id, column.label, column.id, cell.id)
+                )
                 continue
             if start and end and end <= start:
                 problems.append(
@@ -397,7 +404,7 @@ def _validity_problems(table: Table) -> list[TableProblem]:
 def _series_problems(table: Table, column: Column, periods: list[_Period]) -> list[TableProblem]:
     problems: list[TableProblem] = []
     ordered = sorted(periods, key=lambda p: (p.start or date.min, p.end or date.max))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         before_end, after_start = before.end or date.max, after.start or date.min
         where = (after.rule.number, after.rule.id, column.label, column.id, after.cell.id)
         if after_start < before_end and table.hit_policy == "UNIQUE":
