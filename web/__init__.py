@@ -18,7 +18,21 @@ from engine.dossiers.documents import MAX_BYTES
 from engine.people.sessions import IDLE_LIMIT
 from engine.runtime import Runtime
 
-from . import admin, api, auth, decisions, designer, errors, headers, https, i18n, inbox, limits, portal, tracking
+from . import (
+    admin,
+    api,
+    auth,
+    decisions,  # noqa: F401  (its routes join the designer blueprint when imported)
+    designer,
+    errors,
+    headers,
+    https,
+    i18n,
+    inbox,
+    limits,
+    portal,
+    tracking,
+)
 
 HERE = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -66,8 +80,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    # decisions adds its routes to the designer blueprint
-    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp, decisions.bp):
+    for blueprint in (auth.bp, portal.bp, tracking.bp, inbox.bp, api.bp, admin.bp, designer.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
     limits.init_app(app)  # on the views registered above

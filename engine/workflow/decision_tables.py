@@ -18,10 +18,10 @@ These are plain comparisons, so SpiffWorkflow's DMN engine honours them with no 
 from __future__ import annotations
 
 import ast
-from itertools import pairwise
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from lxml import etree
