@@ -15,6 +15,7 @@ from engine.errors import EngineError
 
 from .context import runtime
 from .designer import bp, designer_required
+from .headers import DECISION_TABLE_POLICY
 from .i18n import pick
 
 
@@ -64,7 +65,8 @@ def _page(file: str, result=None, values=None, status: int = 200):
 @bp.get("/decisions/<file>")
 @designer_required
 def decision(file: str):
-    return _page(file)
+    body, status = _page(file)
+    return body, status, {"Content-Security-Policy": DECISION_TABLE_POLICY}
 
 
 @bp.get("/decisions/<file>/table.dmn")
@@ -131,10 +133,10 @@ def decision_evaluate(file: str):
         if _wants_json():
             return jsonify(error=pick(err.message)), 400
         flash(pick(err.message), "error")
-        return _page(file, values=values, status=400)
+        return (*_page(file, values=values, status=400), {"Content-Security-Policy": DECISION_TABLE_POLICY})
     if _wants_json():
         return jsonify(matched=result.matched, matched_ids=result.matched_ids, outputs=_plain(result.outputs))
-    return _page(file, result=result, values=values)
+    return (*_page(file, result=result, values=values), {"Content-Security-Policy": DECISION_TABLE_POLICY})
 
 
 def _plain(outputs: dict) -> dict:

