@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from engine.data.models import DecisionDraft
 from engine.errors import EngineError
+from engine.forms import Message
 from engine.runtime import Runtime
 from engine.workflow import safe_xml
 from engine.workflow.catalogue import DMN_DIR, SHARED_DIR
@@ -37,7 +38,7 @@ from engine.workflow.script_limits import Limits
 from engine.workflow.scripting import RestrictedScriptEngine
 
 _FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,110}\.dmn$")
-NOT_YET_DEPLOYABLE = (
+NOT_YET_DEPLOYABLE = Message(
     "Chưa thể triển khai bảng quyết định từ xưởng thiết kế: bản nháp được lưu, kiểm tra và tính thử; "
     "phiên bản mới của thủ tục vẫn lấy bảng trong bpmn/dmn/.",
     "Deploying a decision table from the studio is not available yet: the draft is saved, checked and "
