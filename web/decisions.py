@@ -1,7 +1,8 @@
 """Decision tables in the designers' studio: the list of bpmn/dmn/ tables with the procedures
-calling each, a table opened in dmn-js, its draft saved or discarded, checked, and evaluated on
-inputs typed on the page (engine.design.decisions does the work). Routes of the `designer`
-blueprint, behind the same role; JSON to the page's scripts, a page or redirect otherwise."""
+calling each, a table opened in dmn-js, its draft saved or discarded, checked, evaluated on inputs
+typed on the page, and deployed with the procedures calling it (engine.design.decisions does the
+work). Routes of the `designer` blueprint, behind the same role; JSON to the page's scripts, a page
+or redirect otherwise."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import asdict
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.design.decisions import NOT_YET_DEPLOYABLE, DecisionRefused, Decisions
+from engine.design.decisions import DecisionRefused, Decisions
 from engine.errors import EngineError
 
 from .context import runtime
@@ -56,7 +57,6 @@ def _page(file: str, result=None, values=None, status: int = 200):
             variables=view.table.input_variables() if view.table else [],
             result=result,
             values=values or {},
-            not_yet=pick(NOT_YET_DEPLOYABLE),
         ),
         status,
     )
@@ -119,6 +119,18 @@ def decision_validate(file: str):
         flash(str(p), "error")
     if not problems:
         flash(_("No problems found."), "success")
+    return redirect(url_for("designer.decision", file=file))
+
+
+@bp.post("/decisions/<file>/deploy")
+@designer_required
+def decision_deploy(file: str):
+    _view_or_404(file)
+    try:
+        result = _decisions().deploy(file, g.officer.id)
+    except EngineError as err:
+        return _refused(err, file, 409)
+    flash(_("Deployed with the procedures calling it: %(versions)s.", versions=result.describe()), "success")
     return redirect(url_for("designer.decision", file=file))
 
 

@@ -1,13 +1,19 @@
 """Decision tables in the studio: every table in bpmn/dmn/ with the procedures whose business rule
-tasks call it, one draft per table stored in the database (author, time), checked, and evaluated
-on inputs typed on the page through the engine's own business rule task under the script limits.
+tasks call it, one draft per table stored in the database (author, time), checked, evaluated on
+inputs typed on the page through the engine's own business rule task under the script limits, and
+deployed: as part of a new version of each procedure calling it, once the table checks clean and
+every declared path of those procedures passes with it in place. Running dossiers keep theirs.
 
-Deploying a table draft is not built yet: the files in bpmn/dmn/ stay what new versions take.
+The files in bpmn/dmn/ stay the catalogue's seed: `motcua procedures deploy` from the files after a
+table was deployed here makes versions with the file's table again (copy the draft's text over the
+file to keep it: the page offers it as a download).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,12 +23,12 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from engine.data.models import DecisionDraft
+from engine.data.models import DecisionDraft, User
+from engine.design.simulation import check_paths
 from engine.errors import EngineError
-from engine.forms import Message
 from engine.runtime import Runtime
 from engine.workflow import safe_xml
-from engine.workflow.catalogue import DMN_DIR, SHARED_DIR
+from engine.workflow.catalogue import DMN_DIR, SHARED_DIR, Catalogue, load_catalogue
 from engine.workflow.decision_tables import (
     Evaluation,
     EvaluationFailed,
@@ -38,12 +44,6 @@ from engine.workflow.script_limits import Limits
 from engine.workflow.scripting import RestrictedScriptEngine
 
 _FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,110}\.dmn$")
-NOT_YET_DEPLOYABLE = Message(
-    "Chưa thể triển khai bảng quyết định từ xưởng thiết kế: bản nháp được lưu, kiểm tra và tính thử; "
-    "phiên bản mới của thủ tục vẫn lấy bảng trong bpmn/dmn/.",
-    "Deploying a decision table from the studio is not available yet: the draft is saved, checked and "
-    "evaluated here; new versions of the procedures still take the table in bpmn/dmn/.",
-)
 
 
 class DecisionRefused(EngineError):
@@ -78,6 +78,18 @@ class TableView:
     draft_author: str | None
     draft_updated_at: datetime | None
     used_by: list[Usage]
+    deployed: str | None = None  # "P02 v3" when this draft's content was deployed, by whom and when
+    deployed_by: str | None = None
+    deployed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TableDeploy:
+    file: str
+    versions: list[tuple[str, int, bool]]  # (procedure, version number, new version?)
+
+    def describe(self) -> str:
+        return ", ".join(f"{code} v{number}" for code, number, _new in self.versions)
 
 
 class Decisions:
@@ -136,12 +148,18 @@ class Decisions:
             text = draft.dmn if draft else safe_xml.read_text(path)
             author = draft.author.full_name if draft else None
             updated = draft.updated_at if draft else None
+            deployed = (
+                (draft.deployed_versions, draft.deployed_by.full_name, draft.deployed_at)
+                if draft and draft.deployed_by
+                else (None, None, None)
+            )
         try:
             table = read_table(text)
         except TableRefused:
             table = None
         decision_id = _decision_id(safe_xml.read_text(path))
-        return TableView(file, text, table, draft is not None, author, updated, self.usage().get(decision_id, []))
+        usage = self.usage().get(decision_id, [])
+        return TableView(file, text, table, draft is not None, author, updated, usage, *deployed)
 
     # --- drafts ---------------------------------------------------------------------------------
 
@@ -160,8 +178,9 @@ class Decisions:
             draft = self._draft(session, file)
             if draft is None:
                 session.add(DecisionDraft(file=file, dmn=dmn, author_id=author_id, created_at=now, updated_at=now))
-            else:
+            elif draft.dmn != dmn:  # changed since a deploy: that deploy no longer describes it
                 draft.dmn, draft.author_id, draft.updated_at = dmn, author_id, now
+                draft.deployed_at = draft.deployed_by_id = draft.deployed_versions = None
         return self.get(file)
 
     def discard(self, file: str) -> bool:
@@ -203,6 +222,57 @@ class Decisions:
             return evaluate_table(view.text, data, self.script_engine())
         except (EvaluationFailed, TableRefused) as err:
             raise DecisionRefused(f"Không tính được bảng: {err}", f"The table could not be evaluated: {err}") from err
+
+    def deploy(self, file: str, user_id: int) -> TableDeploy:
+        """Deploy the table's draft as part of a new version of each procedure calling it. Refused,
+        changing nothing, unless the draft checks clean and every declared path of each of those
+        procedures passes with it in place (on a scratch database)."""
+        view = self.get(file)
+        if not view.is_draft:
+            raise DecisionRefused("Bảng này chưa có bản nháp", "This table has no draft")
+        problems = self.check(file)
+        if problems:
+            raise DecisionRefused(
+                f"Bảng còn {len(problems)} lỗi; hãy kiểm tra và sửa trước khi triển khai",
+                f"The table has {len(problems)} problem(s); check it and fix them before deploying",
+            )
+        if any("/" in u.code for u in view.used_by):  # a shared step calls it: every procedure may
+            codes = sorted(p.stem for p in self.runtime.settings.bpmn_dir.glob("*.bpmn"))
+        else:
+            codes = sorted({u.code for u in view.used_by})
+        if not codes:
+            raise DecisionRefused(
+                "Không thủ tục nào dùng bảng này: không có gì để triển khai",
+                "No procedure calls this table: there is nothing to deploy",
+            )
+        catalogue = self._catalogue_with(file, view.text, codes)
+        failed = [f"{p.element}: {p.reason}" for p in catalogue.problems]
+        failed += [f"{p.file} {p.element}: {p.reason}" for p in check_paths(catalogue)]
+        missing = [code for code in codes if code not in catalogue.procedures]
+        if failed or missing:
+            listed = "; ".join(failed + [f"{code} does not load" for code in missing])
+            raise DecisionRefused(
+                f"Với bảng này, thủ tục dùng nó không còn chạy đúng: {listed}",
+                f"With this table, the procedures calling it no longer pass: {listed}",
+            )
+        with self.runtime.db.read() as session:
+            by = session.get(User, user_id).username
+        deployed = self.runtime.deploy(Catalogue(catalogue.procedures, [], catalogue.roles), by=by)
+        result = TableDeploy(file, [(d.code, d.number, d.new) for d in deployed])
+        with self.runtime.db.write() as session:
+            draft = self._draft(session, file)
+            draft.deployed_at, draft.deployed_by_id = self.runtime.clock.now(), user_id
+            draft.deployed_versions = result.describe()[:400]
+        return result
+
+    def _catalogue_with(self, file: str, text: str, codes: list[str]) -> Catalogue:
+        """The catalogue of ``codes`` loaded from a copy of bpmn/ with the draft table in place of the file."""
+        settings = self.runtime.settings
+        with tempfile.TemporaryDirectory(prefix="motcua-table-") as folder:
+            copy = Path(folder) / "bpmn"
+            shutil.copytree(settings.bpmn_dir, copy, ignore=shutil.ignore_patterns(".*"))
+            (copy / DMN_DIR / file).write_text(text, encoding="utf-8")
+            return load_catalogue(copy, settings.workflows_dir, only=[copy / f"{code}.bpmn" for code in codes])
 
     def script_engine(self) -> RestrictedScriptEngine:
         """The functions a diagram's expressions have (the rules and date()) under the configured limits."""

@@ -105,6 +105,7 @@ GET  /designer/decisions/p02_state_support.dmn    O   403 403 403 403 403 403 40
 GET  /designer/decisions/p02_state_support.dmn/table.dmn O   403 403 403 403 403 403 403 403 403 403 403 200 403
 POST /designer/decisions/p02_state_support.dmn/save O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/decisions/p02_state_support.dmn/validate O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/decisions/p02_state_support.dmn/deploy O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/decisions/p02_state_support.dmn/evaluate O   403 403 403 403 403 403 403 403 403 403 403 200 403
 POST /designer/decisions/p02_state_support.dmn/discard O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /api/postal/updates                          401 401 401 401 401 401 401 401 401 401 401 401 401 401

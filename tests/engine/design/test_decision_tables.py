@@ -9,10 +9,12 @@ import time
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from engine.config import PROJECT_ROOT
+from engine.data.models import Dossier, ProcedureVersion
 from engine.design.decisions import DecisionRefused, Decisions
-from engine.people.officers import add_user
+from engine.people.officers import Actor, add_user
 from engine.workflow.decision_tables import (
     EvaluationFailed,
     check_table,
@@ -22,6 +24,7 @@ from engine.workflow.decision_tables import (
 )
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import Limits, RestrictedScriptEngine
+from tests.helpers import P02_APPLICATION
 
 P02 = (PROJECT_ROOT / "bpmn" / "dmn" / "p02_state_support.dmn").read_text("utf-8")
 
@@ -176,3 +179,49 @@ def test_bad_saves_and_inputs_are_refused_and_change_nothing(runtime, author):
         decisions.evaluate("p02_state_support.dmn", {"household_category": "poor", "submitted_on": "soon"})
     with pytest.raises(DecisionRefused, match="Enter a value for 'household_category'"):
         decisions.evaluate("p02_state_support.dmn", {"submitted_on": "2026-01-01"})
+
+
+# --- deploying a table with the procedures calling it ---------------------------------------------
+
+
+def _versions(runtime, code: str = "P02") -> list[tuple[int, str]]:
+    with runtime.db.read() as session:
+        rows = session.scalars(select(ProcedureVersion).where(ProcedureVersion.code == code))
+        return sorted((v.number, v.sources.get("dmn/p02_state_support.dmn", "")) for v in rows)
+
+
+def test_a_table_that_passes_every_path_becomes_part_of_a_new_version(runtime, author):
+    decisions = Decisions(runtime)
+    before = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
+    old = _versions(runtime)
+    decisions.save("p02_state_support.dmn", _cell(P02, "p02_state_support_r05_o1", "55"), author)
+    result = decisions.deploy("p02_state_support.dmn", author)
+    assert result.describe() == f"P02 v{old[-1][0] + 1}"
+    numbers = _versions(runtime)
+    assert len(numbers) == len(old) + 1 and "<text>55</text>" in numbers[-1][1]
+    with runtime.db.read() as session:  # the dossier started before keeps its version
+        version_id = session.scalars(select(Dossier.version_id).where(Dossier.code == before)).one()
+        assert session.get(ProcedureVersion, version_id).number == old[-1][0]
+    view = decisions.get("p02_state_support.dmn")
+    assert (view.deployed, view.deployed_by) == (result.describe(), "Nguyễn Văn An")
+
+
+def test_a_table_that_breaks_a_path_is_not_deployed(runtime, author):
+    decisions = Decisions(runtime)
+    old = _versions(runtime)
+    # a text where the contribution needs a number: the table checks clean, P02's paths fail
+    decisions.save("p02_state_support.dmn", P02.replace("<text>50</text>", "<text>'fifty'</text>"), author)
+    assert decisions.check("p02_state_support.dmn") == []
+    with pytest.raises(DecisionRefused, match=r"With this table, the procedures calling it no longer pass: .*paths"):
+        decisions.deploy("p02_state_support.dmn", author)
+    assert _versions(runtime) == old
+    assert decisions.get("p02_state_support.dmn").deployed is None
+
+
+def test_a_table_with_problems_or_no_draft_is_not_deployed(runtime, author):
+    decisions = Decisions(runtime)
+    with pytest.raises(DecisionRefused, match="This table has no draft"):
+        decisions.deploy("p02_state_support.dmn", author)
+    decisions.save("p02_state_support.dmn", P02.replace('hitPolicy="UNIQUE"', 'hitPolicy="PRIORITY"'), author)
+    with pytest.raises(DecisionRefused, match=re.escape("The table has 1 problem(s)")):
+        decisions.deploy("p02_state_support.dmn", author)

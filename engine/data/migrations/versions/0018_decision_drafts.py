@@ -25,6 +25,9 @@ def upgrade() -> None:
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("created_at", _TIME, nullable=False),
         sa.Column("updated_at", _TIME, nullable=False),
+        sa.Column("deployed_at", _TIME, nullable=True),
+        sa.Column("deployed_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("deployed_versions", sa.String(length=400), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("file", name="uq_decision_drafts_file"),
     )
