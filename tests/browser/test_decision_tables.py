@@ -1,6 +1,7 @@
 """Decision tables in a real Chromium: the designer opens P02's support table in dmn-js, edits a
-cell, saves, checks, and evaluates it with typed inputs; the matched row is marked and the
-outputs listed; at 1280 and 390 px."""
+cell, saves, checks, and evaluates it with typed inputs (the matched row is marked and the outputs
+listed), deploys it with P02, then breaks a dated row and sees the problem on its cell; at 1280
+and 390 px."""
 
 from __future__ import annotations
 
@@ -66,6 +67,13 @@ def test_a_designer_edits_saves_checks_and_evaluates_a_table(server, browser, ru
     screens.shot(page, "evaluated-1280")
     assert _violations(page) == []
 
+    # deployed with P02: its paths pass with the table, a new version takes it
+    with page.expect_navigation():
+        page.click("#deploy-table")
+    assert page.locator("#table-deployed").inner_text().startswith(("Deployed as P02 v2", "Đã triển khai thành P02 v2"))
+    page.wait_for_selector("#decision-studio.loaded")
+    screens.shot(page, "deployed-1280")
+
     # a dated rule broken on purpose: the problem is listed and marked on its cell
     overlap = "#dmn-editor td[data-row-id='p02_state_support_r06'][data-col-id='submitted_on']"
     page.locator(overlap).click()
@@ -82,7 +90,7 @@ def test_a_designer_edits_saves_checks_and_evaluates_a_table(server, browser, ru
     from engine.design.decisions import Decisions  # the engine's view, after the browser is done
 
     view = Decisions(runtime).get("p02_state_support.dmn")
-    assert view.is_draft and view.draft_author == "Nguyễn Văn An"
+    assert view.is_draft and view.draft_author == "Nguyễn Văn An" and view.deployed is None  # changed since
     assert "&gt;= date(2025, 1, 1)" in view.text and "\r" not in view.text
 
 

@@ -42,7 +42,7 @@ def test_the_table_page_loads_dmn_js_from_our_own_files(designer):
     page = designer.get(TABLE).get_data(as_text=True)
     assert "vendor/dmn-js-17.10.2/dmn-modeler.production.min.js" in page
     assert 'name="submitted_on"' in page and 'type="date"' in page
-    assert 'id="deploy-table"' not in page  # nothing to deploy before a draft
+    assert '<div id="draft-actions" hidden>' in page  # nothing to deploy before a draft
 
 
 def test_the_table_text_is_a_download(designer):

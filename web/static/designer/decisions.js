@@ -76,7 +76,11 @@
       var body = new FormData();
       body.set("dmn", result.xml);
       return post(root.dataset.saveUrl, body);
-    }).then(function () { changed = false; say(t.saved); });
+    }).then(function () {
+      changed = false;
+      say(t.saved);
+      document.getElementById("draft-actions").hidden = false; // a draft now: it may be deployed or discarded
+    });
   }
 
   function check() {
