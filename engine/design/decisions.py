@@ -21,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from engine.data.models import DecisionDraft, User
@@ -174,6 +175,13 @@ class Decisions:
         except TableRefused as err:
             raise DecisionRefused(f"Không lưu được bảng: {err}", f"The table cannot be saved: {err}") from err
         now = self.runtime.clock.now()
+        try:
+            self._store(file, dmn, author_id, now)
+        except IntegrityError:  # another designer's first save of this table came first: save over it
+            self._store(file, dmn, author_id, now)
+        return self.get(file)
+
+    def _store(self, file: str, dmn: str, author_id: int, now: datetime) -> None:
         with self.runtime.db.write() as session:
             draft = self._draft(session, file)
             if draft is None:
@@ -181,7 +189,6 @@ class Decisions:
             elif draft.dmn != dmn:  # changed since a deploy: that deploy no longer describes it
                 draft.dmn, draft.author_id, draft.updated_at = dmn, author_id, now
                 draft.deployed_at = draft.deployed_by_id = draft.deployed_versions = None
-        return self.get(file)
 
     def discard(self, file: str) -> bool:
         """Drop the table's draft; False when it had none."""
@@ -261,8 +268,9 @@ class Decisions:
         result = TableDeploy(file, [(d.code, d.number, d.new) for d in deployed])
         with self.runtime.db.write() as session:
             draft = self._draft(session, file)
-            draft.deployed_at, draft.deployed_by_id = self.runtime.clock.now(), user_id
-            draft.deployed_versions = result.describe()[:400]
+            if draft is not None and draft.dmn == view.text:  # not saved over meanwhile
+                draft.deployed_at, draft.deployed_by_id = self.runtime.clock.now(), user_id
+                draft.deployed_versions = result.describe()[:400]
         return result
 
     def _catalogue_with(self, file: str, text: str, codes: list[str]) -> Catalogue:
