@@ -79,6 +79,7 @@
     }).then(function () {
       changed = false;
       say(t.saved);
+      document.getElementById("draft-state").textContent = t.draft_saved;
       document.getElementById("draft-actions").hidden = false; // a draft now: it may be deployed or discarded
     });
   }
