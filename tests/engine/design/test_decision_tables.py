@@ -24,7 +24,7 @@ from engine.workflow.decision_tables import (
 )
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import Limits, RestrictedScriptEngine
-from tests.helpers import P02_APPLICATION
+from tests.helpers import P02_APPLICATION, do_task
 
 P02 = (PROJECT_ROOT / "bpmn" / "dmn" / "p02_state_support.dmn").read_text("utf-8")
 
@@ -190,7 +190,15 @@ def _versions(runtime, code: str = "P02") -> list[tuple[int, str]]:
         return sorted((v.number, v.sources.get("dmn/p02_state_support.dmn", "")) for v in rows)
 
 
-def test_a_table_that_passes_every_path_becomes_part_of_a_new_version(runtime, author):
+def _support_after_review(runtime, office, code: str) -> int:
+    """The support percent P02's business rule task sets once the dossier is accepted and reviewed."""
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    review = {"household_category": "poor", "monthly_income": "1500000", "support_checked": "true"}
+    do_task(runtime, office, code, "collect_review", **review, decision="approve_request")
+    return runtime.dossiers.workflow_data(code)["support_percent"]
+
+
+def test_a_table_that_passes_every_path_becomes_part_of_a_new_version(runtime, office, author):
     decisions = Decisions(runtime)
     before = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
     old = _versions(runtime)
@@ -204,6 +212,10 @@ def test_a_table_that_passes_every_path_becomes_part_of_a_new_version(runtime, a
         assert session.get(ProcedureVersion, version_id).number == old[-1][0]
     view = decisions.get("p02_state_support.dmn")
     assert (view.deployed, view.deployed_by) == (result.describe(), "Nguyễn Văn An")
+    # a new dossier runs the deployed table; the one started before, its own version's
+    after = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]))
+    assert _support_after_review(runtime, office, after) == 55
+    assert _support_after_review(runtime, office, before) == 50
 
 
 def test_a_table_that_breaks_a_path_is_not_deployed(runtime, author):
