@@ -22,6 +22,7 @@ from . import (
     admin,
     api,
     auth,
+    decisions,  # noqa: F401  (its routes join the designer blueprint when imported)
     designer,
     designer_versions,
     errors,

@@ -28,6 +28,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+# The decision-table page only: dmn-js 17 builds parts of its table (and bpmn.io's logo) from HTML
+# strings carrying style="..." attributes, which the policy above blocks. Style *attributes* are
+# allowed there and nothing else: no <style> element (CodeMirror's is moved into a constructed
+# stylesheet by decisions.js), no inline script; images and fonts stay the site's own, so an
+# attribute can load nothing from elsewhere.
+DECISION_TABLE_POLICY = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it

@@ -146,6 +146,28 @@ class Draft(Base):
     deployed_by: Mapped[User | None] = relationship(foreign_keys=[deployed_by_id])
 
 
+class DecisionDraft(Base):
+    """A designer's working copy of one decision table (bpmn/dmn/<file>), one per table: not used
+    by any dossier until deployed, as part of new versions of the procedures that call it."""
+
+    __tablename__ = "decision_drafts"
+    __table_args__ = (UniqueConstraint("file", name="uq_decision_drafts_file"),)
+
+    id: Mapped[intpk]
+    file: Mapped[str] = mapped_column(String(120))  # e.g. p02_state_support.dmn
+    dmn: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # who saved it last
+    created_at: Mapped[utc_time]
+    updated_at: Mapped[utc_time]
+    # the last deploy of this content with the procedures calling it ("P02 v3, P08 v2"); cleared on save
+    deployed_at: Mapped[utc_time | None]
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deployed_versions: Mapped[str | None] = mapped_column(String(400))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    deployed_by: Mapped[User | None] = relationship(foreign_keys=[deployed_by_id])
+
+
 # --- people --------------------------------------------------------------------------------------
 
 

@@ -112,6 +112,14 @@ GET  /designer/live                               O   403 403 403 403 403 403 40
 GET  /designer/procedures/{proc}/live             O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live/diagram.bpmn O   403 403 403 403 403 403 403 403 403 200 200 200 403
 GET  /designer/procedures/{proc}/live/elements/reception O 403 403 403 403 403 403 403 403 403 200 200 200 403
+GET  /designer/decisions                          O   403 403 403 403 403 403 403 403 403 403 403 200 403
+GET  /designer/decisions/p02_state_support.dmn    O   403 403 403 403 403 403 403 403 403 403 403 200 403
+GET  /designer/decisions/p02_state_support.dmn/table.dmn O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/decisions/p02_state_support.dmn/save O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/decisions/p02_state_support.dmn/validate O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/decisions/p02_state_support.dmn/deploy O   403 403 403 403 403 403 403 403 403 403 403 302 403
+POST /designer/decisions/p02_state_support.dmn/evaluate O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/decisions/p02_state_support.dmn/discard O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /api/postal/updates                          401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/postal/intake                           401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/bank/updates                            401 401 401 401 401 401 401 401 401 401 401 401 401 401
@@ -261,6 +269,10 @@ def _form(route: str, who: str, world: dict, task_id: str | None) -> dict:
         "POST /officer/tasks/{new_task}/reassign": lambda: {"to": "minh.desk"},
         "POST /officer/tasks/{new_task}/complete": lambda: {"decision": "accept"},
         "POST /officer/admin/outbox/retry": lambda: {"all": "1"},
+        "POST /designer/decisions/p02_state_support.dmn/evaluate": lambda: {
+            "household_category": "poor",
+            "submitted_on": "2026-01-01",
+        },
     }
     return forms.get(route, dict)()
 
