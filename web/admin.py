@@ -6,15 +6,12 @@ Only officers holding the `admin` role in some unit come in; everyone else gets 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.integration import inbound, outbox
 
-from .auth import officer_required
+from .auth import holds_role, role_required
 from .context import page_number, runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/officer/admin")
@@ -24,18 +21,10 @@ ADMIN_ROLE = "admin"
 
 @bp.app_template_global()
 def is_admin() -> bool:
-    return any(role == ADMIN_ROLE for role, _unit in g.get("officer_roles", ()))
+    return holds_role(ADMIN_ROLE)
 
 
-def admin_required(view: Callable) -> Callable:
-    @wraps(view)
-    @officer_required
-    def wrapped(*args, **kwargs):
-        if not is_admin():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+admin_required = role_required(ADMIN_ROLE)
 
 
 def _worker() -> outbox.OutboxWorker:

@@ -71,6 +71,28 @@ def officer_required(view: Callable) -> Callable:
     return wrapped
 
 
+def holds_role(*roles: str) -> bool:
+    """Whether the logged-in officer holds one of these roles in some unit."""
+    return any(role in roles for role, _unit in g.get("officer_roles", ()))
+
+
+def role_required(*roles: str) -> Callable[[Callable], Callable]:
+    """A view for officers holding one of these roles in some unit: others get a 403, anonymous
+    visitors the officer login."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @officer_required
+        def wrapped(*args, **kwargs):
+            if not holds_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
 def _start_session(**who: int) -> None:
     """Log the browser in as an account (account_id=) or an officer (user_id=): a new login on the
     server, a new token in the cookie (a token planted before cannot be carried over)."""

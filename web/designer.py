@@ -9,9 +9,7 @@ every form also works without JavaScript.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
-from functools import wraps
 
 import yaml
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -20,7 +18,7 @@ from flask_babel import gettext as _
 from engine.design.drafts import DraftRefused, Studio
 from engine.errors import EngineError
 
-from .auth import officer_required
+from .auth import holds_role, role_required
 from .context import runtime
 from .i18n import lang, pick
 
@@ -33,18 +31,10 @@ UPLOAD_SLACK = 64 * 1024
 
 @bp.app_template_global()
 def is_designer() -> bool:
-    return any(role == DESIGNER_ROLE for role, _unit in g.get("officer_roles", ()))
+    return holds_role(DESIGNER_ROLE)
 
 
-def designer_required(view: Callable) -> Callable:
-    @wraps(view)
-    @officer_required
-    def wrapped(*args, **kwargs):
-        if not is_designer():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+designer_required = role_required(DESIGNER_ROLE)
 
 
 def _studio() -> Studio:

@@ -9,9 +9,6 @@ lead; a dossier in the list links to the officer's dossier page only where the v
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -21,7 +18,7 @@ from engine.dossiers.inbox import Officer
 from engine.errors import NotFound
 from engine.people.assignment import LEADER_ROLE
 
-from .auth import officer_required
+from .auth import holds_role, role_required
 from .context import runtime
 from .designer import DESIGNER_ROLE, is_designer
 from .i18n import lang, pick
@@ -29,19 +26,9 @@ from .i18n import lang, pick
 bp = Blueprint("live", __name__, url_prefix="/designer")
 
 
-def _may_watch() -> bool:
-    return any(role in (DESIGNER_ROLE, LEADER_ROLE) for role, _unit in g.get("officer_roles", ()))
-
-
-def watcher_required(view: Callable) -> Callable:
-    @wraps(view)
-    @officer_required
-    def wrapped(*args, **kwargs):
-        if not _may_watch():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+# designers watch their procedures run; leaders watch their units' work
+WATCHERS = (DESIGNER_ROLE, LEADER_ROLE)
+watcher_required = role_required(*WATCHERS)
 
 
 def _version_arg() -> int | None:
@@ -112,7 +99,7 @@ def _painted(view) -> dict[str, dict]:
 
 @bp.app_template_global()
 def may_watch() -> bool:
-    return _may_watch()
+    return holds_role(*WATCHERS)
 
 
 @bp.get("/live")
