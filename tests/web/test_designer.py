@@ -3,7 +3,9 @@ checked, test-run and deployed, and every bad input answered plainly with nothin
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 from io import BytesIO
 
 import pytest
@@ -15,6 +17,12 @@ from engine.workflow.catalogue import BPMN_NS
 from .helpers import PASSWORD, Web
 
 JSON = {"Accept": "application/json"}
+SCRIPT_SECONDS = 1.0  # the studio runs its test paths under the office's script bounds
+
+
+@pytest.fixture
+def settings(settings):
+    return dataclasses.replace(settings, script_seconds=SCRIPT_SECONDS)
 
 
 @pytest.fixture
@@ -98,10 +106,31 @@ def test_save_check_and_deploy_gate(designer, runtime, catalogue):
     assert run["deployable"] is True
     deployed = designer.post(f"{url}/deploy", page=url)
     assert deployed.status_code == 302
-    assert "is live again" in designer.text("/designer/") or "live" in designer.text("/designer/")
+    assert "deployed before as v1; that version is live again" in designer.text("/designer/")
     # a deployed draft does not change any more
     again = _ajax(designer, f"{url}/save", {"bpmn": detail, "meta_yaml": "x: 1"})
     assert again.status_code == 400
+
+
+def test_a_script_that_never_ends_fails_its_test_run_naming_the_element(designer):
+    draft_id = _start(designer)
+    url = f"/designer/drafts/{draft_id}"
+    diagram = designer.get(f"{url}/diagram.bpmn").get_data(as_text=True)
+    meta = re.search(r'<textarea id="meta-yaml"[^>]*>(.*?)</textarea>', designer.text(url), re.S).group(1)
+    looping = diagram.replace(
+        "<bpmn:script>set_status(4)</bpmn:script>", "<bpmn:script>while True:\n    pass</bpmn:script>", 1
+    )
+    assert looping != diagram
+    assert _ajax(designer, f"{url}/save", {"bpmn": looping, "meta_yaml": _unescape(meta)}).json["saved"] is True
+
+    started = time.monotonic()
+    run = _ajax(designer, f"{url}/test-run", {"path": "happy"}).json
+
+    assert time.monotonic() - started < 30  # one path, stopped at its limit: not a hung request
+    (path,) = run["paths"]
+    assert path["ok"] is False
+    assert "set_in_processing" in path["reason"] and "ran longer than 1 s" in path["reason"], path
+    assert run["deployable"] is False
 
 
 def _unescape(text: str) -> str:
