@@ -9,6 +9,7 @@ every form also works without JavaScript.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import wraps
@@ -18,6 +19,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 
 from engine.design.drafts import DraftRefused, Studio
+from engine.design.task_forms import STUB_FIELD, read_task_form, set_step_limits, set_task_fields
 from engine.errors import EngineError
 
 from .auth import officer_required
@@ -233,3 +235,73 @@ def discard(draft_id: int):
     _studio().discard(draft_id)
     flash(_("Draft discarded."), "success")
     return redirect(url_for("designer.index"))
+
+
+# --- the properties panel's form fields and step limits: edits of the YAML text the page holds ---
+
+
+def _meta_text(draft_id: int) -> str:
+    """The metadata text the page sent (its unsaved edits), or the saved draft's."""
+    if (request.content_length or 0) > 2 * _studio().max_bytes:
+        raise DraftRefused("Siêu dữ liệu quá lớn", "The metadata is too large")
+    text = request.form.get("meta_yaml")
+    return _draft_or_404(draft_id).meta_yaml if text is None else text
+
+
+def _json_field(name: str):
+    text = request.form.get(name, "")
+    if text == "":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DraftRefused(f"Trường {name} phải là JSON", f"{name} must be JSON") from None
+
+
+def _form_json(form) -> dict:
+    return {**asdict(form), "stub": STUB_FIELD}
+
+
+@bp.route("/drafts/<int:draft_id>/task-form/read", methods=["GET", "POST"])
+@designer_required
+def task_form_read(draft_id: int):
+    """A user task's fields and the limit's split, read from the page's YAML (GET: the saved one)."""
+    _draft_or_404(draft_id)
+    try:
+        text = _meta_text(draft_id) if request.method == "POST" else _draft_or_404(draft_id).meta_yaml
+        form = read_task_form(text, request.values.get("task", ""))
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(_form_json(form))
+
+
+@bp.post("/drafts/<int:draft_id>/task-form")
+@designer_required
+def task_form(draft_id: int):
+    """The page's YAML with the task's form replaced: answered with the new text (nothing saved)."""
+    _draft_or_404(draft_id)
+    task = request.form.get("task", "")
+    try:
+        text = _meta_text(draft_id)
+        edit = set_task_fields(
+            text, task, _json_field("fields"), label=f"workflows/{_draft_or_404(draft_id).code}.yaml"
+        )
+        form = read_task_form(edit.text, task)
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(meta_yaml=edit.text, problems=_problems_json(edit.problems), form=_form_json(form))
+
+
+@bp.post("/drafts/<int:draft_id>/step-limits")
+@designer_required
+def step_limits(draft_id: int):
+    """The page's YAML with the limit's split over the steps set (or cleared: the default split)."""
+    _draft_or_404(draft_id)
+    task = request.form.get("task", "")
+    try:
+        text = _meta_text(draft_id)
+        edit = set_step_limits(text, _json_field("steps"), label=f"workflows/{_draft_or_404(draft_id).code}.yaml")
+        form = read_task_form(edit.text, task)
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(meta_yaml=edit.text, problems=_problems_json(edit.problems), form=_form_json(form))

@@ -48,7 +48,7 @@ class Edit:
 
 
 def read_task_form(text: str, task: str) -> TaskForm:
-    root, raw = _parse(text)
+    _root, raw = _parse(text)
     _check_task_id(task)
     tasks = raw.get("tasks") if isinstance(raw.get("tasks"), dict) else {}
     spec = tasks.get(task)
