@@ -19,8 +19,9 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 
 from engine.design.drafts import DraftRefused, Studio
-from engine.design.task_forms import STUB_FIELD, read_task_form, set_step_limits, set_task_fields
+from engine.design.task_forms import STUB_CHOICE, STUB_FIELD, read_task_form, set_step_limits, set_task_fields
 from engine.errors import EngineError
+from engine.forms import FIELD_TYPES
 
 from .auth import officer_required
 from .context import runtime
@@ -123,7 +124,13 @@ def _draft_or_404(draft_id: int):
 def draft(draft_id: int):
     detail = _draft_or_404(draft_id)
     roles = {code: names.get(lang()) or names.get("vi", code) for code, names in _studio().role_names().items()}
-    return render_template("designer/draft.html", draft=detail, roles=roles, paths=declared_paths(detail.meta_yaml))
+    return render_template(
+        "designer/draft.html",
+        draft=detail,
+        roles=roles,
+        paths=declared_paths(detail.meta_yaml),
+        field_types=list(FIELD_TYPES),
+    )
 
 
 def declared_paths(meta_yaml: str) -> list[str]:
@@ -259,7 +266,7 @@ def _json_field(name: str):
 
 
 def _form_json(form) -> dict:
-    return {**asdict(form), "stub": STUB_FIELD}
+    return {**asdict(form), "stub": STUB_FIELD, "stub_choice": STUB_CHOICE}
 
 
 @bp.route("/drafts/<int:draft_id>/task-form/read", methods=["GET", "POST"])

@@ -22,6 +22,8 @@ from engine.workflow.metadata_schema import check_metadata_text
 
 # what "add form" puts on a user task that has none: one text field to rename
 STUB_FIELD = {"name": "note", "type": "text", "required": False, "label": {"vi": "Ghi chú", "en": "Note"}}
+# and what a field turned into a choice starts with (a choice field needs one)
+STUB_CHOICE = {"value": "option_1", "label": {"vi": "Lựa chọn 1", "en": "Option 1"}}
 MAX_FIELDS = 100
 
 
