@@ -269,14 +269,24 @@ def _form_json(form) -> dict:
     return {**asdict(form), "stub": STUB_FIELD, "stub_choice": STUB_CHOICE}
 
 
-@bp.route("/drafts/<int:draft_id>/task-form/read", methods=["GET", "POST"])
+@bp.get("/drafts/<int:draft_id>/task-form/<task>")
+@designer_required
+def task_form_saved(draft_id: int, task: str):
+    """A user task's fields and the limit's split, read from the draft's saved metadata."""
+    try:
+        form = read_task_form(_draft_or_404(draft_id).meta_yaml, task)
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(_form_json(form))
+
+
+@bp.post("/drafts/<int:draft_id>/task-form/read")
 @designer_required
 def task_form_read(draft_id: int):
-    """A user task's fields and the limit's split, read from the page's YAML (GET: the saved one)."""
+    """The same, read from the YAML the page holds (its unsaved edits)."""
     _draft_or_404(draft_id)
     try:
-        text = _meta_text(draft_id) if request.method == "POST" else _draft_or_404(draft_id).meta_yaml
-        form = read_task_form(text, request.values.get("task", ""))
+        form = read_task_form(_meta_text(draft_id), request.form.get("task", ""))
     except EngineError as err:
         return jsonify(error=pick(err.message)), 400
     return jsonify(_form_json(form))
