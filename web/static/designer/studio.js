@@ -199,28 +199,40 @@
       .catch(function (error) { box.textContent = ""; box.appendChild(el("p", { role: "alert", "class": "form-error" }, error.message)); });
   }
 
-  function applyEdit(box, url, fields, working) {
+  // one edit at a time, each on the text the one before it left (a change event can come twice)
+  var pendingEdits = 0;
+  var editChain = Promise.resolve();
+
+  function applyEdit(box, url, fields, working, where) {
+    pendingEdits += 1;
     root.dataset.busy = "true";
-    return post(url, fields).then(function (data) {
-      yamlArea.value = data.meta_yaml;
-      setDeployable(false, t.changed);
-      say(t.form_updated);
-      renderTaskForm(box, data.form, copy(data.form.fields), null);
-    }).catch(function (error) {
-      say(t.not_changed);
-      renderTaskForm(box, box.form, working, error.message); // the designer's entry kept, to correct it
-    }).then(function () { delete root.dataset.busy; });
+    editChain = editChain.then(function () {
+      return post(url, Object.assign({ meta_yaml: yamlArea.value }, fields())).then(function (data) {
+        yamlArea.value = data.meta_yaml;
+        setDeployable(false, t.changed);
+        say(t.form_updated);
+        renderTaskForm(box, data.form, copy(data.form.fields), null);
+      }).catch(function (error) {
+        say(t.not_changed);
+        // the designer's entry kept, to correct it; the reason shown where the edit was made
+        renderTaskForm(box, box.form, working, error.message, where);
+      });
+    }).then(function () {
+      pendingEdits -= 1;
+      if (!pendingEdits) { delete root.dataset.busy; }
+    });
+    return editChain;
   }
 
-  function renderTaskForm(box, form, working, error) {
+  function renderTaskForm(box, form, working, error, where) {
     var task = form.task;
     box.form = form;
     box.textContent = "";
     var focusId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
     box.appendChild(el("h3", { id: "task-form-title" }, t.form_fields));
-    if (error) { box.appendChild(el("p", { role: "alert", "class": "form-error" }, error)); }
+    if (error && where !== "limits") { box.appendChild(el("p", { role: "alert", "class": "form-error" }, error)); }
     var sendFields = function () {
-      applyEdit(box, root.dataset.taskFormUrl, { meta_yaml: yamlArea.value, task: task, fields: JSON.stringify(working) }, working);
+      applyEdit(box, root.dataset.taskFormUrl, function () { return { task: task, fields: JSON.stringify(working) }; }, working);
     };
     if (!working.length) {
       box.appendChild(el("p", { "class": "hint" }, t.no_form));
@@ -305,17 +317,18 @@
         sendFields();
       }));
     }
-    renderStepLimits(box, form);
+    renderStepLimits(box, form, where === "limits" ? error : null);
     if (focusId) {
       var again = box.querySelector('[data-key="' + focusId + '"]');
       if (again) { again.focus(); }
     }
   }
 
-  function renderStepLimits(box, form) {
+  function renderStepLimits(box, form, error) {
     var limits = el("fieldset", { "class": "step-limits" });
     box.appendChild(limits);
     limits.appendChild(el("legend", {}, t.step_limits));
+    if (error) { limits.appendChild(el("p", { role: "alert", "class": "form-error" }, error)); }
     limits.appendChild(el("p", { "class": "hint" }, form.limit_days
       ? t.step_limits_hint.replace("{days}", form.limit_days) : t.no_limit));
     if (!form.limit_days) { return; }
@@ -327,7 +340,9 @@
       inputs[name] = labelled(limits, t["step_" + name], node);
     });
     var send = function (steps) {
-      applyEdit(box, root.dataset.stepLimitsUrl, { meta_yaml: yamlArea.value, task: form.task, steps: steps === null ? "" : JSON.stringify(steps) }, copy(form.fields));
+      applyEdit(box, root.dataset.stepLimitsUrl, function () {
+        return { task: form.task, steps: steps === null ? "" : JSON.stringify(steps) };
+      }, copy(form.fields), "limits");
     };
     var actions = el("div", { "class": "field-moves" });
     limits.appendChild(actions);
