@@ -245,7 +245,8 @@ def _replace_task(text: str, root, task: str, entry: dict) -> str:
             return text[:at] + block + "\n" + text[at:]
         return text.rstrip("\n") + "\n\n" + block
     key, tasks_node = tasks_pair
-    if isinstance(tasks_node, yaml.ScalarNode) and tasks_node.value in ("", "~", "null"):
+    empty = isinstance(tasks_node, yaml.MappingNode) and not tasks_node.value  # tasks: {}
+    if empty or (isinstance(tasks_node, yaml.ScalarNode) and tasks_node.value in ("", "~", "null")):
         start, end = key.start_mark.index, _end(tasks_node)
         return (
             text[:start]

@@ -148,3 +148,23 @@ def test_wrong_step_limits_are_refused(steps, reason):
     with pytest.raises(FormEditRefused) as refused:
         set_step_limits(P02, steps, LABEL)
     assert reason in refused.value.message.en
+
+
+@pytest.mark.parametrize("empty", ["tasks:\n", "tasks: {}\n", "tasks: ~  # none yet\n"])
+def test_an_empty_tasks_section_gets_the_first_task(empty):
+    text = P02[: P02.index("tasks:\n")] + empty + "\n" + P02[P02.index("\npaths:\n") + 1 :]
+    edit = set_task_fields(text, "collect_review", [STUB_FIELD], LABEL)
+    assert list(yaml.safe_load(edit.text)["tasks"]) == ["collect_review"]
+    assert edit.text.index("\ntasks:\n") < edit.text.index("\npaths:\n")
+
+
+def test_a_task_written_on_one_line_is_rewritten_as_a_block_and_a_flow_tasks_section_is_refused():
+    one_line = (
+        P02[: P02.index("tasks:\n")] + "tasks:\n  collect_review: {fields: []}\n\n" + P02[P02.index("\npaths:\n") + 1 :]
+    )
+    edit = set_task_fields(one_line, "collect_review", [STUB_FIELD], LABEL)
+    assert "    fields:\n      - name: note\n" in edit.text
+    flow = one_line.replace("tasks:\n  collect_review: {fields: []}\n", "tasks: {collect_review: {fields: []}}\n")
+    with pytest.raises(FormEditRefused) as refused:
+        set_task_fields(flow, "collect_review", [STUB_FIELD], LABEL)
+    assert "as a block" in refused.value.message.en
