@@ -9,6 +9,7 @@ every form also works without JavaScript.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import yaml
@@ -16,7 +17,9 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 
 from engine.design.drafts import DraftRefused, Studio
+from engine.design.task_forms import STUB_CHOICE, STUB_FIELD, read_task_form, set_step_limits, set_task_fields
 from engine.errors import EngineError
+from engine.forms import FIELD_TYPES
 
 from .auth import holds_role, role_required
 from .context import runtime
@@ -111,7 +114,13 @@ def _draft_or_404(draft_id: int):
 def draft(draft_id: int):
     detail = _draft_or_404(draft_id)
     roles = {code: names.get(lang()) or names.get("vi", code) for code, names in _studio().role_names().items()}
-    return render_template("designer/draft.html", draft=detail, roles=roles, paths=declared_paths(detail.meta_yaml))
+    return render_template(
+        "designer/draft.html",
+        draft=detail,
+        roles=roles,
+        paths=declared_paths(detail.meta_yaml),
+        field_types=list(FIELD_TYPES),
+    )
 
 
 def declared_paths(meta_yaml: str) -> list[str]:
@@ -223,3 +232,83 @@ def discard(draft_id: int):
     _studio().discard(draft_id)
     flash(_("Draft discarded."), "success")
     return redirect(url_for("designer.index"))
+
+
+# --- the properties panel's form fields and step limits: edits of the YAML text the page holds ---
+
+
+def _meta_text(draft_id: int) -> str:
+    """The metadata text the page sent (its unsaved edits), or the saved draft's."""
+    if (request.content_length or 0) > 2 * _studio().max_bytes:
+        raise DraftRefused("Siêu dữ liệu quá lớn", "The metadata is too large")
+    text = request.form.get("meta_yaml")
+    return _draft_or_404(draft_id).meta_yaml if text is None else text
+
+
+def _json_field(name: str):
+    text = request.form.get(name, "")
+    if text == "":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DraftRefused(f"Trường {name} phải là JSON", f"{name} must be JSON") from None
+
+
+def _form_json(form) -> dict:
+    return {**asdict(form), "stub": STUB_FIELD, "stub_choice": STUB_CHOICE}
+
+
+@bp.get("/drafts/<int:draft_id>/task-form/<task>")
+@designer_required
+def task_form_saved(draft_id: int, task: str):
+    """A user task's fields and the limit's split, read from the draft's saved metadata."""
+    try:
+        form = read_task_form(_draft_or_404(draft_id).meta_yaml, task)
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(_form_json(form))
+
+
+@bp.post("/drafts/<int:draft_id>/task-form/read")
+@designer_required
+def task_form_read(draft_id: int):
+    """The same, read from the YAML the page holds (its unsaved edits)."""
+    _draft_or_404(draft_id)
+    try:
+        form = read_task_form(_meta_text(draft_id), request.form.get("task", ""))
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(_form_json(form))
+
+
+@bp.post("/drafts/<int:draft_id>/task-form")
+@designer_required
+def task_form(draft_id: int):
+    """The page's YAML with the task's form replaced: answered with the new text (nothing saved)."""
+    _draft_or_404(draft_id)
+    task = request.form.get("task", "")
+    try:
+        text = _meta_text(draft_id)
+        edit = set_task_fields(
+            text, task, _json_field("fields"), label=f"workflows/{_draft_or_404(draft_id).code}.yaml"
+        )
+        form = read_task_form(edit.text, task)
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(meta_yaml=edit.text, problems=_problems_json(edit.problems), form=_form_json(form))
+
+
+@bp.post("/drafts/<int:draft_id>/step-limits")
+@designer_required
+def step_limits(draft_id: int):
+    """The page's YAML with the limit's split over the steps set (or cleared: the default split)."""
+    _draft_or_404(draft_id)
+    task = request.form.get("task", "")
+    try:
+        text = _meta_text(draft_id)
+        edit = set_step_limits(text, _json_field("steps"), label=f"workflows/{_draft_or_404(draft_id).code}.yaml")
+        form = read_task_form(edit.text, task)
+    except EngineError as err:
+        return jsonify(error=pick(err.message)), 400
+    return jsonify(meta_yaml=edit.text, problems=_problems_json(edit.problems), form=_form_json(form))

@@ -100,6 +100,10 @@ POST /designer/drafts/{draft}/save                O   403 403 403 403 403 403 40
 POST /designer/drafts/{draft}/validate            O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/test-run            O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/drafts/{draft}/deploy              O   403 403 403 403 403 403 403 403 403 403 403 302 403
+GET  /designer/drafts/{draft}/task-form/collect_review O 403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/drafts/{draft}/task-form/read      O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/drafts/{draft}/task-form           O   403 403 403 403 403 403 403 403 403 403 403 200 403
+POST /designer/drafts/{draft}/step-limits         O   403 403 403 403 403 403 403 403 403 403 403 200 403
 POST /designer/drafts/{draft}/discard             O   403 403 403 403 403 403 403 403 403 403 403 302 403
 GET  /designer/procedures/{proc}                  O   403 403 403 403 403 403 403 403 403 403 403 200 403
 GET  /designer/procedures/{proc}/versions/1/diagram.bpmn O  403 403 403 403 403 403 403 403 403 403 403 200 403
@@ -262,6 +266,10 @@ def _form(route: str, who: str, world: dict, task_id: str | None) -> dict:
         "POST /password/forgot": lambda: {"identifier": f"nobody{n}@example.vn"},
         "POST /password/reset/{token}": lambda: {"password": "a-new-password", "password_confirm": "a-new-password"},
         "POST /language": lambda: {"lang": "vi", "next": "/"},
+        # the panel's edits answer the new text and save nothing, so every cell may succeed
+        "POST /designer/drafts/{draft}/task-form/read": lambda: {"task": "collect_review"},
+        "POST /designer/drafts/{draft}/task-form": lambda: {"task": "extra_review", "fields": "[]"},
+        "POST /designer/drafts/{draft}/step-limits": lambda: {"task": "collect_review", "steps": ""},
         "POST /dossiers/{asked}/supplement": lambda: {"files": (BytesIO(PDF), "giay-to.pdf"), "note": "Gửi bổ sung"},
         "POST /dossiers/{withdrawable}/withdraw": lambda: {"reason": "Không cần nữa"},
         "POST /dossiers/{returned}/rating": lambda: {"rating": "satisfied"},

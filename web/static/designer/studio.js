@@ -133,7 +133,7 @@
       });
     }
     if (element.type === "bpmn:UserTask") {
-      panel.appendChild(el("p", { "class": "hint" }, t.user_task_hint + bo.id));
+      showTaskForm(bo.id);
     }
     var timer = definitionOf(bo, "bpmn:TimerEventDefinition");
     if (timer) {
@@ -162,6 +162,196 @@
         modeling.updateModdleProperties(element, message, { messageRef: text ? messageNamed(text) : undefined });
       });
     }
+  }
+
+  // --- a user task's form fields and the limit's split over the steps -------------------------
+  // The metadata textarea stays the one source the Save button sends: every edit here posts the
+  // text the page holds and puts the server's answer (the same text with only that part
+  // rewritten, comments kept) back in the textarea. A refused edit leaves the text as it was.
+  var fieldTypes = JSON.parse(root.dataset.fieldTypes);
+  var STEP_NAMES = ["processing", "approval", "payout", "return"];
+
+  function copy(value) { return JSON.parse(JSON.stringify(value)); }
+
+  function labelled(container, text, input, extra) {
+    var id = "prop-" + (++fieldCount);
+    input.id = id;
+    var wrap = el("div", { "class": "prop-field" + (extra ? " " + extra : "") });
+    var label = el("label", { "for": id }, text);
+    if (input.type === "checkbox") { label.prepend(input); wrap.appendChild(label); } else { wrap.appendChild(label); wrap.appendChild(input); }
+    container.appendChild(wrap);
+    return input;
+  }
+
+  function button(text, cls, onClick, description) {
+    var b = el("button", { type: "button", "class": "secondary outline small " + (cls || "") }, text);
+    if (description) { b.setAttribute("aria-label", description); b.title = description; }
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function showTaskForm(task) {
+    var box = el("section", { id: "task-form", "class": "task-form", "aria-labelledby": "task-form-title" });
+    panel.appendChild(box);
+    box.appendChild(el("p", {}, t.loading));
+    post(root.dataset.taskFormReadUrl, { meta_yaml: yamlArea.value, task: task })
+      .then(function (form) { renderTaskForm(box, form, copy(form.fields), null); })
+      .catch(function (error) { box.textContent = ""; box.appendChild(el("p", { role: "alert", "class": "form-error" }, error.message)); });
+  }
+
+  // one edit at a time, each on the text the one before it left (a change event can come twice)
+  var pendingEdits = 0;
+  var editChain = Promise.resolve();
+
+  function applyEdit(box, url, fields, working, where) {
+    pendingEdits += 1;
+    root.dataset.busy = "true";
+    editChain = editChain.then(function () {
+      return post(url, Object.assign({ meta_yaml: yamlArea.value }, fields())).then(function (data) {
+        yamlArea.value = data.meta_yaml;
+        setDeployable(false, t.changed);
+        say(t.form_updated);
+        renderTaskForm(box, data.form, copy(data.form.fields), null);
+      }).catch(function (error) {
+        say(t.not_changed);
+        // the designer's entry kept, to correct it; the reason shown where the edit was made
+        renderTaskForm(box, box.form, working, error.message, where);
+      });
+    }).then(function () {
+      pendingEdits -= 1;
+      if (!pendingEdits) { delete root.dataset.busy; }
+    });
+    return editChain;
+  }
+
+  function renderTaskForm(box, form, working, error, where) {
+    var task = form.task;
+    box.form = form;
+    box.textContent = "";
+    var focusId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+    box.appendChild(el("h3", { id: "task-form-title" }, t.form_fields));
+    if (error && where !== "limits") { box.appendChild(el("p", { role: "alert", "class": "form-error" }, error)); }
+    var sendFields = function () {
+      applyEdit(box, root.dataset.taskFormUrl, function () { return { task: task, fields: JSON.stringify(working) }; }, working);
+    };
+    if (!working.length) {
+      box.appendChild(el("p", { "class": "hint" }, t.no_form));
+      box.appendChild(button(t.add_form, "add-form", function () { working.push(copy(form.stub)); sendFields(); }));
+    }
+    var list = el("ol", { "class": "form-field-list" });
+    box.appendChild(list);
+    working.forEach(function (f, i) {
+      var item = el("li", { "class": "form-field" });
+      list.appendChild(item);
+      var set = el("fieldset");
+      item.appendChild(set);
+      set.appendChild(el("legend", {}, t.field + " " + (i + 1) + (f.name ? ": " + f.name : "")));
+      var input = function (key, text, value, type) {
+        var node = el("input", { type: type || "text", "data-key": i + "." + key });
+        node.value = value === undefined || value === null ? "" : value;
+        return labelled(set, text, node);
+      };
+      var onChange = function (node, apply) { node.addEventListener("change", function () { apply(node); sendFields(); }); };
+      onChange(input("name", t.field_name, f.name), function (n) { f.name = n.value.trim(); });
+      var kind = el("select", { "data-key": i + ".type" });
+      fieldTypes.forEach(function (code) {
+        var option = el("option", { value: code }, t["type_" + code] || code);
+        if (f.type === code) { option.selected = true; }
+        kind.appendChild(option);
+      });
+      onChange(labelled(set, t.field_type, kind), function (n) {
+        f.type = n.value;
+        if (f.type === "choice" && !(f.choices && f.choices.length)) { f.choices = [copy(form.stub_choice)]; }
+      });
+      var label = f.label || {};
+      onChange(input("label.vi", t.label_vi, label.vi), function (n) { f.label = Object.assign({}, f.label, { vi: n.value }); });
+      onChange(input("label.en", t.label_en, label.en), function (n) { f.label = Object.assign({}, f.label, { en: n.value }); });
+      var required = el("input", { type: "checkbox", "data-key": i + ".required" });
+      required.checked = !!f.required;
+      onChange(labelled(set, t.required, required, "checkbox"), function (n) { f.required = n.checked; });
+      var number = function (key, text) {
+        onChange(input(key, text, f[key], "number"), function (n) { f[key] = n.value === "" ? null : Number(n.value); });
+      };
+      if (f.type === "integer" || f.type === "money") { number("min", t.min); number("max", t.max); }
+      if (f.type === "text") { number("max_length", t.max_length); }
+      if (f.type === "choice") {
+        var choices = el("fieldset", { "class": "choices" });
+        set.appendChild(choices);
+        choices.appendChild(el("legend", {}, t.choices));
+        (f.choices || []).forEach(function (c, j) {
+          if (typeof c !== "object") { c = f.choices[j] = { value: c }; }
+          var cl = c.label || {};
+          var part = function (key, text, value, apply) {
+            var node = el("input", { type: "text", "data-key": i + ".choices." + j + "." + key });
+            node.value = value === undefined || value === null ? "" : value;
+            onChange(labelled(choices, text + " " + (j + 1), node), apply);
+          };
+          part("value", t.choice_value, c.value, function (n) { c.value = n.value.trim(); });
+          part("vi", t.label_vi, cl.vi, function (n) { c.label = Object.assign({}, c.label, { vi: n.value }); });
+          part("en", t.label_en, cl.en, function (n) { c.label = Object.assign({}, c.label, { en: n.value }); });
+          choices.appendChild(button(t.remove_choice, "", function () { f.choices.splice(j, 1); sendFields(); },
+            t.remove_choice + " " + (j + 1)));
+        });
+        choices.appendChild(button(t.add_choice, "", function () {
+          var n = (f.choices || []).length + 1;
+          f.choices = (f.choices || []).concat([{ value: "option_" + n, label: { vi: "Lựa chọn " + n, en: "Option " + n } }]);
+          sendFields();
+        }));
+      }
+      var moves = el("div", { "class": "field-moves" });
+      set.appendChild(moves);
+      var name = f.name || String(i + 1);
+      if (i > 0) {
+        moves.appendChild(button("↑", "move-up", function () { working.splice(i - 1, 0, working.splice(i, 1)[0]); sendFields(); }, t.move_up + " " + name));
+      }
+      if (i < working.length - 1) {
+        moves.appendChild(button("↓", "move-down", function () { working.splice(i + 1, 0, working.splice(i, 1)[0]); sendFields(); }, t.move_down + " " + name));
+      }
+      moves.appendChild(button(t.remove_field, "remove-field", function () { working.splice(i, 1); sendFields(); }, t.remove_field + " " + name));
+    });
+    if (working.length) {
+      box.appendChild(button(t.add_field, "add-field", function () {
+        var stub = copy(form.stub);
+        stub.name = "field_" + (working.length + 1);
+        working.push(stub);
+        sendFields();
+      }));
+    }
+    renderStepLimits(box, form, where === "limits" ? error : null);
+    if (focusId) {
+      var again = box.querySelector('[data-key="' + focusId + '"]');
+      if (again) { again.focus(); }
+    }
+  }
+
+  function renderStepLimits(box, form, error) {
+    var limits = el("fieldset", { "class": "step-limits" });
+    box.appendChild(limits);
+    limits.appendChild(el("legend", {}, t.step_limits));
+    if (error) { limits.appendChild(el("p", { role: "alert", "class": "form-error" }, error)); }
+    limits.appendChild(el("p", { "class": "hint" }, form.limit_days
+      ? t.step_limits_hint.replace("{days}", form.limit_days) : t.no_limit));
+    if (!form.limit_days) { return; }
+    if (!form.steps) { limits.appendChild(el("p", { "class": "hint default-split" }, t.default_split)); }
+    var inputs = {};
+    STEP_NAMES.forEach(function (name) {
+      var node = el("input", { type: "number", min: "0", step: "1", "data-key": "steps." + name, "class": "step-days" });
+      node.value = form.steps ? (form.steps[name] || 0) : "";
+      inputs[name] = labelled(limits, t["step_" + name], node);
+    });
+    var send = function (steps) {
+      applyEdit(box, root.dataset.stepLimitsUrl, function () {
+        return { task: form.task, steps: steps === null ? "" : JSON.stringify(steps) };
+      }, copy(form.fields), "limits");
+    };
+    var actions = el("div", { "class": "field-moves" });
+    limits.appendChild(actions);
+    actions.appendChild(button(t.set_limits, "set-limits", function () {
+      var steps = {};
+      STEP_NAMES.forEach(function (name) { steps[name] = inputs[name].value === "" ? 0 : Number(inputs[name].value); });
+      send(steps);
+    }));
+    if (form.steps) { actions.appendChild(button(t.clear_limits, "clear-limits", function () { send(null); })); }
   }
 
   // --- problems and test runs painted on the diagram ------------------------------------------
