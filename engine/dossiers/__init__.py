@@ -1,5 +1,6 @@
 """Dossiers: the service that starts and advances them, one locked transaction per advance
-(`service`); what an advance writes besides the state (`projection`, `cards`); outside messages
+(`service`); what an advance writes besides the state (`projection`, `cards`); steps that failed and
+wait to be retried (`incidents`); outside messages
 that come before the step waiting for them (`kept`); dossier codes
 (`codes`) and uploaded documents (`documents`); and the read models pages use: a dossier's
 application, timeline and documents (`views`), an applicant's own dossiers (`applicants`) and
