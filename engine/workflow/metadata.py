@@ -441,7 +441,7 @@ def _read_path(r: _Reader, name: str, raw: Any) -> SimulationPath | None:
 
 def _read_limit(r: _Reader, raw: Any, where: str) -> Limit | None:
     if not isinstance(raw, dict) or set(raw) - {"days", "unit", "source"}:
-        r.problem(where, "a limit is {days: N, unit: ..., source: \"law, article, clause\"}")
+        r.problem(where, 'a limit is {days: N, unit: ..., source: "law, article, clause"}')
         return None
     days, unit, source = raw.get("days"), raw.get("unit"), raw.get("source", "")
     if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
