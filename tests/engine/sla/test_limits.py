@@ -4,14 +4,17 @@ holidays and Tết, and the limits that depend on the application."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.people.officers import Actor
 from engine.sla.workdays import WorkCalendar
+from engine.workflow.metadata import read_procedure
 from tests.helpers import do_task
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -167,3 +170,24 @@ def test_a_pension_claim_is_due_20_days_not_counting_tet_2027(runtime, office, c
 )
 def test_the_limit_follows_who_files_and_the_cause(runtime, office, clock, catalogue, code, path, changes, due):
     assert _accept(runtime, office, clock, catalogue, code, path, "2026-03-02 09:00", **changes) == at(due)
+
+
+# ---------------------------------------------------------------- bad metadata
+
+
+def _problems(**limit) -> list[str]:
+    raw = yaml.safe_load(Path("workflows/P02.yaml").read_text("utf-8"))
+    raw["limit"] = {"days": 5, "unit": "working", **limit}
+    _, problems = read_procedure(raw, "P02.yaml")
+    return [str(p) for p in problems]
+
+
+def test_a_limit_case_whose_condition_cannot_run_is_a_problem_named_where_it_is():
+    [problem] = _problems(when=[{"if": "import os", "days": 3, "unit": "working"}])
+    assert "limit.when[0].if" in problem
+
+
+def test_an_unknown_unit_names_the_units_there_are():
+    [problem] = _problems(legal={"days": 10, "unit": "weeks", "source": "x"})
+    assert "limit.legal.unit" in problem and "working, calendar, calendar_no_holidays" in problem
+    assert _problems(when=[{"if": "submitted_by == 'individual'", "days": 3, "unit": "working"}]) == []
