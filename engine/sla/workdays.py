@@ -135,5 +135,5 @@ class WorkCalendar:
                 last = self.next_working_day(last)
         return datetime.combine(last, self.hours.closes, self.zone)
 
-    def deadline(self, moment: datetime, days: int, working: bool = True) -> datetime:
+    def deadline(self, moment: datetime, days: int, working: bool | str = True) -> datetime:
         return self.due(self.received_day(moment), days, working)

@@ -21,3 +21,12 @@ def test_procedures_list_shows_units_sources_legal_limits_and_cases(tmp_path):
     assert "3 working days (the office's; the law's: 5 working days, Luật BHXH 41/2024 Điều 82 khoản 2" in lines["P18"]
     assert "; 5 working days if submitted_by == 'individual' (Luật BHXH 41/2024 Điều 62 khoản 3" in lines["P11"]
     assert "; 10 calendar days if after_regime == 'work_accident' (Luật ATVSLĐ 84/2015 Điều 60 khoản 2" in lines["P12"]
+
+
+def test_calendar_deadline_counts_days_not_counting_tet(tmp_path):
+    motcua = Motcua(tmp_path / "motcua.db")
+    motcua.ok("db", "upgrade")
+    args = ("calendar", "deadline", "--from", "2027-01-25 09:00", "--days", "20")
+    # 20 days from 25 January 2027 skipping Tết (4-10 February): Sunday 21 -> Monday 22 February
+    assert motcua.ok(*args, "--no-holidays").strip() == "2027-02-22 17:00"
+    assert motcua.ok(*args, "--calendar-days").strip() == "2027-02-15 17:00"  # Sunday 14 -> Monday 15
