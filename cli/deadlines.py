@@ -19,7 +19,12 @@ def calendar() -> None:
 @click.option("--from", "start", required=True, help='When the dossier was accepted: "YYYY-MM-DD HH:MM" (office time).')
 @click.option("--days", type=click.IntRange(min=0), required=True, help="The time limit.")
 @click.option("--calendar-days", is_flag=True, help="The limit counts calendar days, not working days.")
-def calendar_deadline(start, days, calendar_days) -> None:
+@click.option(
+    "--no-holidays",
+    is_flag=True,
+    help="The limit counts calendar days but not public holidays and Tết (unit calendar_no_holidays, e.g. P08).",
+)
+def calendar_deadline(start, days, calendar_days, no_holidays) -> None:
     """Print when a limit falls due, as YYYY-MM-DD HH:MM in office time."""
     try:
         accepted = datetime.strptime(start, "%Y-%m-%d %H:%M")
@@ -28,7 +33,8 @@ def calendar_deadline(start, days, calendar_days) -> None:
     runtime = get_runtime()
     with runtime.db.read() as session:
         cal = load_calendar(session, runtime.settings)
-    due = cal.deadline(accepted.replace(tzinfo=cal.zone), days, working=not calendar_days)
+    unit = "calendar_no_holidays" if no_holidays else "calendar" if calendar_days else "working"
+    due = cal.deadline(accepted.replace(tzinfo=cal.zone), days, working=unit)
     click.echo(due.strftime("%Y-%m-%d %H:%M"))
 
 

@@ -15,6 +15,7 @@ from engine.config import Settings
 from engine.design.deployment import checked_deploy, procedure_codes
 from engine.design.migration import migrate, plan_migration
 from engine.design.simulation import check_paths, simulate
+from engine.sla.limits import describe
 from engine.workflow import safe_xml
 from engine.workflow.catalogue import load_catalogue
 from engine.workflow.importing import import_report, shared_process_ids
@@ -34,7 +35,13 @@ def procedures_list() -> None:
     catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
     for code, loaded in sorted(catalogue.procedures.items()):
         m = loaded.meta
-        limit = f"{m.limit_days} {'working days' if m.limit_unit == 'working' else 'calendar days'}"
+        limit = describe(m.limit)
+        if m.legal_limit is not None:
+            limit += f" (the office's; the law's: {describe(m.legal_limit)}, {m.legal_limit.source})"
+        elif m.limit_source:
+            limit += f" ({m.limit_source})"
+        for case in m.limit_cases:
+            limit += f"; {describe(case.limit)} if {case.condition} ({case.limit.source or 'no source'})"
         units = ", ".join(
             f"{catalogue.roles[r]['vi']} ({catalogue.roles[r]['en']})" if r in catalogue.roles else r
             for r in m.processing_units

@@ -25,8 +25,8 @@ def receipt_response(view: DossierView, tracking_url: str) -> Response:
     slip = slips.receipt(
         _facts(view),
         documents=_documents(view),
-        limit_days=view.meta.limit_days,
-        limit_unit=view.meta.limit_unit,
+        limit_days=view.limit.days,
+        limit_unit=view.limit.unit,
         received_at=view.submitted_at,
         appointment_at=view.appointment_at,
         channel=view.result_channel,

@@ -66,6 +66,7 @@ def labels(lang: str) -> dict:
         "limit": pgettext("slip", "Legal time limit"),
         "working_days": pgettext("slip", "{n} working days"),
         "calendar_days": pgettext("slip", "{n} days"),
+        "calendar_no_holidays_days": pgettext("slip", "{n} days not counting public holidays and Tết"),
         "received_at": pgettext("slip", "Received"),
         "appointment_at": pgettext("slip", "Result due"),
         "appointment_pending": pgettext("slip", "Set when the dossier is accepted"),
@@ -170,7 +171,8 @@ def receipt(
     """Form 01. `documents`: (name, number of files) for each kind of document received."""
     t = labels(facts.lang)
     files = tuple(f"{name} ({t['files'](n)})" for name, n in documents)
-    days = t["working_days" if limit_unit == "working" else "calendar_days"].format(n=limit_days)
+    unit_key = {"working": "working_days", "calendar_no_holidays": "calendar_no_holidays_days"}
+    days = t[unit_key.get(limit_unit, "calendar_days")].format(n=limit_days)
     rows = [
         *_applicant_rows(t, facts, with_contact=True),
         (t["documents"], files or t["no_documents"]),

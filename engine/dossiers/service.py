@@ -673,10 +673,15 @@ class DossierService:
         calendar = None
         if moved_to:
             calendar = current_calendar(session, self.settings)
-            deadlines.follow_status(session, dossier, moved_to, meta, calendar, now)
+            deadlines.follow_status(session, dossier, moved_to, meta, calendar, now, _application(wf, meta))
         if rows_to_insert(session, HumanTask):  # new tasks: their due times
             deadlines.set_task_due_times(
-                session, dossier, meta, calendar or current_calendar(session, self.settings), now
+                session,
+                dossier,
+                meta,
+                calendar or current_calendar(session, self.settings),
+                now,
+                _application(wf, meta),
             )
         dossier.state_version += 1
         link_events(session, dossier)
@@ -752,3 +757,14 @@ def _record_completion(session, dossier: DossierRow, task: TaskRow, actor: Actor
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Event data is JSON: dates as ISO text."""
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def _application(wf: BpmnWorkflow, meta) -> dict[str, Any]:
+    """The application's data as submitted (the start task's), for limits that depend on it;
+    read only for procedures that have such limits."""
+    if not meta.limit_cases:
+        return {}
+    for task in wf.get_tasks():
+        if "dossier_code" in task.data:
+            return dict(task.data)
+    return {}

@@ -18,7 +18,8 @@ from engine.data.models import Document, Dossier, Event, HumanTask, Rating, Task
 from engine.dossiers.history import SupplementAsked, refusal_reason, supplement_asked
 from engine.errors import NotFound, not_found
 from engine.forms import Field, Message
-from engine.workflow.metadata import ProcedureMeta
+from engine.sla.limits import limit_for
+from engine.workflow.metadata import Limit, ProcedureMeta
 from engine.workflow.versions import VersionCache
 
 
@@ -84,6 +85,11 @@ class DossierView:
     @property
     def application_fields(self) -> tuple[Field, ...]:
         return self.meta.application
+
+    @property
+    def limit(self) -> Limit:
+        """This dossier's limit: the procedure's, or the one its application's data chooses."""
+        return limit_for(self.meta, self.application)
 
     @property
     def last_supplement(self) -> SupplementAsked | None:

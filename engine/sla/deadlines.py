@@ -3,7 +3,9 @@ for papers during processing, and moved when they arrive."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from engine.data.models import HumanTask
 from engine.data.store import DossierRow
 from engine.people.officers import Actor
 from engine.sla import late
+from engine.sla.limits import limit_for
 from engine.sla.workdays import WorkCalendar
 from engine.statuses import DossierStatus
 from engine.workflow.metadata import STEPS, ProcedureMeta
@@ -25,16 +28,18 @@ def follow_status(
     meta: ProcedureMeta,
     calendar: WorkCalendar,
     now: datetime,
+    application: Mapping[str, Any] | None = None,
 ) -> None:
-    """Keep the clock in step with the statuses an advance moved the dossier through."""
+    """Keep the clock in step with the statuses an advance moved the dossier through;
+    `application` (the applicant's data) chooses the limit where it depends on it."""
     for status in moved_to:
         if status == DossierStatus.ACCEPTED and dossier.received_on is None:
-            _set_appointment(session, dossier, meta, calendar, now)
+            _set_appointment(session, dossier, meta, calendar, now, application or {})
         elif status == DossierStatus.SUPPLEMENT_REQUESTED and dossier.appointment_at is not None:
             dossier.paused_at = now
             record(session, dossier.id, Actor.system(), "clock_paused", now)
         elif dossier.paused_at is not None and status == DossierStatus.PROCESSING:
-            _resume(session, dossier, meta, calendar, now)
+            _resume(session, dossier, meta, calendar, now, application or {})
         elif status == DossierStatus.FINISHED and dossier.processed_at is None:
             dossier.processed_at = now  # the limit covers processing, not the result's way back
             late.drop_open_apologies(session, dossier, now)  # the result is out: nothing to apologise for
@@ -43,9 +48,10 @@ def follow_status(
         late.drop_open_apologies(session, dossier, now)
 
 
-def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
+def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now, data) -> None:
+    limit = limit_for(meta, data)
     dossier.received_on = calendar.received_day(now)
-    dossier.appointment_at = calendar.due(dossier.received_on, meta.limit_days, meta.limit_unit == "working")
+    dossier.appointment_at = calendar.due(dossier.received_on, limit.days, limit.unit)
     record(
         session,
         dossier.id,
@@ -54,24 +60,27 @@ def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar
         now,
         received_on=dossier.received_on.isoformat(),
         appointment_at=dossier.appointment_at.isoformat(),
-        limit_days=meta.limit_days,
-        limit_unit=meta.limit_unit,
+        limit_days=limit.days,
+        limit_unit=limit.unit,
     )
 
 
-def _resume(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now) -> None:
+def _resume(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now, data) -> None:
     """The papers arrived: the clock resumes (the appointment moves by the days it was stopped) or
     restarts from zero, as the procedure's metadata says; the applicant is told the new date."""
     stopped_on, resumed_on = calendar.received_day(dossier.paused_at), calendar.received_day(now)
     old = dossier.appointment_at
+    limit = limit_for(meta, data)
     if meta.on_supplement == "restart":
-        new = calendar.due(resumed_on, meta.limit_days, meta.limit_unit == "working")
-    elif meta.limit_unit == "working":
+        new = calendar.due(resumed_on, limit.days, limit.unit)
+    elif limit.unit == "working":
         paused = _working_days_between(calendar, stopped_on, resumed_on)
         new = calendar.due(old.astimezone(calendar.zone).date(), paused)
     else:
         paused = (resumed_on - stopped_on).days
-        new = calendar.due(old.astimezone(calendar.zone).date(), paused, working=False)
+        if limit.unit == "calendar_no_holidays":  # the holidays while stopped were not counted anyway
+            paused -= sum(calendar.is_holiday(stopped_on + timedelta(days=i)) for i in range(paused))
+        new = calendar.due(old.astimezone(calendar.zone).date(), paused, limit.unit)
     dossier.paused_at, dossier.appointment_at = None, new
     record(
         session,
@@ -105,11 +114,17 @@ def _working_days_between(calendar: WorkCalendar, start, end) -> int:
 
 
 def set_task_due_times(
-    session: Session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now: datetime
+    session: Session,
+    dossier: DossierRow,
+    meta: ProcedureMeta,
+    calendar: WorkCalendar,
+    now: datetime,
+    application: Mapping[str, Any] | None = None,
 ) -> None:
     """Give the dossier's new human tasks their due times: reception is due the day the dossier
     counts as received; a later step is due when the appointment is, less the days the procedure
     gives to the steps after it (so pauses and apologies that move the appointment move it too)."""
+    unit = limit_for(meta, application or {}).unit
     for row in rows_to_insert(session, HumanTask):
         if row["dossier_id"] != dossier.id or row["due_at"] is not None:
             continue
@@ -119,7 +134,7 @@ def set_task_due_times(
             continue
         after = sum(days for name, days in meta.steps.items() if STEPS.index(name) > STEPS.index(step))
         last = dossier.appointment_at.astimezone(calendar.zone).date()
-        if meta.limit_unit == "working":
+        if unit == "working":
             day = calendar.subtract_working_days(last, after)
         else:
             day = last - timedelta(days=after)

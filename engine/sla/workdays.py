@@ -15,6 +15,9 @@ The rules, in plain words (also in the README):
   after the day the dossier counts as received.
 - A limit of N calendar days falls due at the end of office hours of the Nth calendar day after
   that day; if that day is not a working day, on the next working day.
+- A limit of N calendar days "not counting public holidays and Tết" (unit `calendar_no_holidays`,
+  Law 41/2024 art. 79(3), 107(3)) counts weekends but skips the national holidays and the office's
+  own days off that are not weekends; then as a calendar limit.
 """
 
 from __future__ import annotations
@@ -96,17 +99,41 @@ class WorkCalendar:
             return self.next_working_day(day)
         return day
 
-    def due(self, received: date, days: int, working: bool = True) -> datetime:
-        """When a limit of `days` counted from the day a dossier counts as received falls due."""
+    def is_holiday(self, day: date) -> bool:
+        """A public holiday or Tết (or the office's own day off on a weekday): not counted by a
+        `calendar_no_holidays` limit; an ordinary weekend is."""
+        if day in self.office_workdays:
+            return False
+        if day in self.office_holidays:
+            return day.weekday() < 5
+        return day in _national(day.year)
+
+    def add_days_not_holidays(self, day: date, count: int) -> date:
+        """The `count`-th day after `day` that is not a holiday."""
+        if count < 0:
+            raise ValueError("a number of days cannot be negative")
+        for _ in range(count):
+            day += timedelta(days=1)
+            while self.is_holiday(day):
+                day += timedelta(days=1)
+        return day
+
+    def due(self, received: date, days: int, working: bool | str = True) -> datetime:
+        """When a limit of `days` counted from the day a dossier counts as received falls due;
+        `working` is True/False or a limit unit ('working', 'calendar', 'calendar_no_holidays')."""
         if days < 0:
             raise ValueError("a time limit cannot be negative")
-        if working:
+        unit = working if isinstance(working, str) else ("working" if working else "calendar")
+        if unit == "working":
             last = self.add_working_days(received, days)
         else:
-            last = received + timedelta(days=days)
+            if unit == "calendar_no_holidays":
+                last = self.add_days_not_holidays(received, days)
+            else:
+                last = received + timedelta(days=days)
             if not self.is_working_day(last):
                 last = self.next_working_day(last)
         return datetime.combine(last, self.hours.closes, self.zone)
 
-    def deadline(self, moment: datetime, days: int, working: bool = True) -> datetime:
+    def deadline(self, moment: datetime, days: int, working: bool | str = True) -> datetime:
         return self.due(self.received_day(moment), days, working)

@@ -11,8 +11,11 @@ from typing import Any
 
 from engine.forms import FIELD_TYPES, Choice, Field, Message
 from engine.statuses import DossierStatus
+from engine.workflow.scripting import check_source
 
-LIMIT_UNITS = ("working", "calendar")
+# working days of the office calendar; calendar days; calendar days not counting public holidays
+# and Tết (Law 41/2024 art. 79(3), 107(3)): weekends count, national and office holidays do not
+LIMIT_UNITS = ("working", "calendar", "calendar_no_holidays")
 ON_SUPPLEMENT = ("resume", "restart")
 # the steps a dossier's time limit is split over, in order; the desk's reception comes before
 # the clock starts and is due the day the dossier counts as received
@@ -112,6 +115,24 @@ class SharedPath:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A time limit: days in a unit, and where the law sets it (law, article, clause)."""
+
+    days: int
+    unit: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LimitCase:
+    """A limit that applies instead of the procedure's when `condition` (an expression on the
+    application's data) holds; the first case that holds wins (P11 by who files, P12 by cause)."""
+
+    condition: str
+    limit: Limit
+
+
+@dataclass(frozen=True)
 class ProcedureMeta:
     code: str
     process_id: str
@@ -132,6 +153,14 @@ class ProcedureMeta:
     tasks: dict[str, tuple[Field, ...]]
     paths: dict[str, SimulationPath]
     purposes: dict[str, str] = field(default_factory=dict)  # user task id -> what it is for (PURPOSES)
+    limit_source: str = ""  # the law, article and clause the limit comes from
+    # the law's limit where the office keeps a stricter one (the office's is limit_days/limit_unit)
+    legal_limit: Limit | None = None
+    limit_cases: tuple[LimitCase, ...] = ()  # limits that depend on the application
+
+    @property
+    def limit(self) -> Limit:
+        return Limit(self.limit_days, self.limit_unit, self.limit_source)
 
     def tasks_for(self, *purposes: str) -> tuple[str, ...]:
         """The ids of this procedure's user tasks that serve these purposes."""
@@ -297,7 +326,13 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
     if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
         r.problem("limit.days", f"the time limit must be a positive whole number of days, not {days!r}")
     if unit not in LIMIT_UNITS:
-        r.problem("limit.unit", f"the limit unit must be 'working' or 'calendar', not {unit!r}")
+        r.problem("limit.unit", f"the limit unit must be one of {', '.join(LIMIT_UNITS)}, not {unit!r}")
+    source = limit.get("source", "")
+    if not isinstance(source, str):
+        r.problem("limit.source", "the source is text: the law, article and clause")
+        source = ""
+    legal = _read_limit(r, limit["legal"], "limit.legal") if limit.get("legal") is not None else None
+    cases = _read_cases(r, limit.get("when"))
     on_supplement = limit.get("on_supplement", "resume")
     if on_supplement not in ON_SUPPLEMENT:
         r.problem(
@@ -337,6 +372,9 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         limit_days=days if isinstance(days, int) else 0,
         limit_unit=unit or "",
         on_supplement=on_supplement,
+        limit_source=source,
+        legal_limit=legal,
+        limit_cases=cases,
         steps=steps,
         processing_units=tuple(raw.get("processing_units") or ()),
         fee=fee if isinstance(fee, int) else 0,
@@ -399,6 +437,46 @@ def _read_path(r: _Reader, name: str, raw: Any) -> SimulationPath | None:
                 f"an expected value is a whole number, text, true/false or a date in quotes, not {value!r}",
             )
     return SimulationPath(name, description, dict(raw.get("start") or {}), tuple(steps), expect, dict(expect_data))
+
+
+def _read_limit(r: _Reader, raw: Any, where: str) -> Limit | None:
+    if not isinstance(raw, dict) or set(raw) - {"days", "unit", "source"}:
+        r.problem(where, 'a limit is {days: N, unit: ..., source: "law, article, clause"}')
+        return None
+    days, unit, source = raw.get("days"), raw.get("unit"), raw.get("source", "")
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+        r.problem(f"{where}.days", f"the time limit must be a positive whole number of days, not {days!r}")
+        return None
+    if unit not in LIMIT_UNITS:
+        r.problem(f"{where}.unit", f"the limit unit must be one of {', '.join(LIMIT_UNITS)}, not {unit!r}")
+        return None
+    if not isinstance(source, str):
+        r.problem(f"{where}.source", "the source is text: the law, article and clause")
+        return None
+    return Limit(days, unit, source)
+
+
+def _read_cases(r: _Reader, raw: Any) -> tuple[LimitCase, ...]:
+    """`when: [{if: "<expression on the application>", days: N, unit: ..., source: ...}]`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        r.problem("limit.when", "'when' is a list of {if: ..., days: ..., unit: ...}")
+        return ()
+    cases = []
+    for i, item in enumerate(raw):
+        where = f"limit.when[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("if"), str) or not item["if"].strip():
+            r.problem(where, "a case needs a condition on the application ('if') and its days and unit")
+            continue
+        refused = check_source(item["if"], "eval")
+        if refused:
+            r.problem(f"{where}.if", refused)
+            continue
+        limit = _read_limit(r, {k: v for k, v in item.items() if k != "if"}, where)
+        if limit is not None:
+            cases.append(LimitCase(item["if"], limit))
+    return tuple(cases)
 
 
 def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:

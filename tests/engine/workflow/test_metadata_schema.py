@@ -35,7 +35,10 @@ def test_the_schema_knows_what_metadata_py_knows():
     procedure = schemas()["procedure.schema.json"]["properties"]
     assert tuple(common["field"]["properties"]["type"]["enum"]) == FIELD_TYPES
     assert set(common["purpose"]["enum"]) == set(PURPOSES)
-    assert tuple(procedure["limit"]["properties"]["unit"]["enum"]) == LIMIT_UNITS
+    limit_unit = {"$ref": "#/$defs/limit_unit"}  # one list of units for the limit, the legal one and the cases
+    assert tuple(schemas()["procedure.schema.json"]["$defs"]["limit_unit"]["enum"]) == LIMIT_UNITS
+    assert procedure["limit"]["properties"]["unit"] == limit_unit
+    assert procedure["limit"]["properties"]["when"]["items"]["properties"]["unit"] == limit_unit
     assert tuple(procedure["limit"]["properties"]["on_supplement"]["enum"]) == ON_SUPPLEMENT
     assert tuple(procedure["limit"]["properties"]["steps"]["properties"]) == STEPS
     status = procedure["paths"]["additionalProperties"]["properties"]["expect_status"]
