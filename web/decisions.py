@@ -16,6 +16,7 @@ from engine.errors import EngineError
 
 from .context import runtime
 from .designer import bp, designer_required
+from .files import xml_download
 from .headers import DECISION_TABLE_POLICY
 from .i18n import pick
 
@@ -73,12 +74,7 @@ def decision(file: str):
 @designer_required
 def decision_text(file: str):
     view = _view_or_404(file)
-    # a download, never a page: the text is the designer's, and XML could carry markup a browser would run
-    headers = {
-        "Content-Type": "application/xml; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{view.file}"',
-    }
-    return view.text, 200, headers
+    return xml_download(view.file, view.text)
 
 
 @bp.post("/decisions/<file>/save")

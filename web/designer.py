@@ -23,6 +23,7 @@ from engine.forms import FIELD_TYPES
 
 from .auth import holds_role, role_required
 from .context import runtime
+from .files import xml_download
 from .i18n import lang, pick
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -137,12 +138,7 @@ def declared_paths(meta_yaml: str) -> list[str]:
 @designer_required
 def diagram(draft_id: int):
     detail = _draft_or_404(draft_id)
-    # a download, never a page: a diagram is uploaded text, and XML could carry markup a browser would run
-    headers = {
-        "Content-Type": "application/xml; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{detail.code}-draft-{detail.id}.bpmn"',
-    }
-    return detail.bpmn, 200, headers
+    return xml_download(f"{detail.code}-draft-{detail.id}.bpmn", detail.bpmn)
 
 
 @bp.post("/drafts/<int:draft_id>/save")

@@ -14,6 +14,7 @@ from engine.people.officers import Actor
 
 from .context import runtime
 from .designer import _studio, designer_required
+from .files import xml_download
 from .i18n import pick
 
 bp = Blueprint("designer_versions", __name__, url_prefix="/designer")
@@ -66,12 +67,7 @@ def version_diagram(code: str, number: int):
         text = version_pages.main_diagram(runtime(), code, number)
     except NotFound:
         abort(404)
-    # a download, never a page (see designer.diagram)
-    headers = {
-        "Content-Type": "application/xml; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{code}-v{number}.bpmn"',
-    }
-    return text, 200, headers
+    return xml_download(f"{code}-v{number}.bpmn", text)
 
 
 @bp.get("/procedures/<code>/diff")

@@ -31,7 +31,7 @@ from engine.workflow.versions import current_versions
 from . import printouts
 from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
-from .files import download
+from .files import download, xml_download
 from .i18n import pick
 from .links import public_url_for
 from .redirects import local_target
@@ -359,12 +359,7 @@ def dossier_diagram(code: str):
     path = _path(code)
     if path is None:
         abort(404)
-    # a download, never a page: XML could carry markup a browser would run
-    headers = {
-        "Content-Type": "application/xml; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{code}-v{path.number}.bpmn"',
-    }
-    return path.diagram, 200, headers
+    return xml_download(f"{code}-v{path.number}.bpmn", path.diagram)
 
 
 @bp.get("/dossiers/<code>/documents/<int:doc_id>")

@@ -21,6 +21,7 @@ from engine.people.assignment import LEADER_ROLE
 from .auth import holds_role, role_required
 from .context import runtime
 from .designer import DESIGNER_ROLE, is_designer
+from .files import xml_download
 from .i18n import lang, pick
 
 bp = Blueprint("live", __name__, url_prefix="/designer")
@@ -130,12 +131,7 @@ def live_diagram(code: str):
         view = live_view(runtime(), code, _version_arg())
     except NotFound:
         abort(404)
-    # a download, never a page (as the studio's drafts): XML could carry markup a browser would run
-    headers = {
-        "Content-Type": "application/xml; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{code}-v{view.number}.bpmn"',
-    }
-    return view.diagram, 200, headers
+    return xml_download(f"{code}-v{view.number}.bpmn", view.diagram)
 
 
 @bp.get("/procedures/<code>/live/elements/<element>")
