@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from engine.data.models import User
+from engine.people.officers import add_user, grant
 from web import create_app
 
-from .helpers import Web
+from .helpers import PASSWORD, Web
 
 
 @pytest.fixture
@@ -29,3 +30,16 @@ def web(app) -> Web:
 def other_web(app) -> Web:
     """A second browser: another person, with their own session."""
     return Web(app.test_client())
+
+
+@pytest.fixture
+def designer(app, runtime, office, password_hash) -> Web:
+    """The demo designer logged in, reading the studio in English."""
+    with runtime.db.write() as session:
+        user = add_user(session, "an.thietke", "Nguyễn Văn An")
+        user.password_hash = password_hash
+        grant(session, user, "designer", office.unit)
+    web = Web(app.test_client())
+    assert web.officer_login("an.thietke", PASSWORD).status_code == 302
+    web.post("/language", {"lang": "en", "next": "/designer/"}, page="/designer/")  # messages read in English
+    return web

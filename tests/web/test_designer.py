@@ -11,10 +11,9 @@ from io import BytesIO
 import pytest
 
 from engine.data.models import Procedure
-from engine.people.officers import add_user, grant
 from engine.workflow.catalogue import BPMN_NS
 
-from .helpers import PASSWORD, Web
+from .helpers import Web
 
 JSON = {"Accept": "application/json"}
 SCRIPT_SECONDS = 1.0  # the studio runs its test paths under the office's script bounds
@@ -23,18 +22,6 @@ SCRIPT_SECONDS = 1.0  # the studio runs its test paths under the office's script
 @pytest.fixture
 def settings(settings):
     return dataclasses.replace(settings, script_seconds=SCRIPT_SECONDS)
-
-
-@pytest.fixture
-def designer(app, runtime, office, password_hash) -> Web:
-    with runtime.db.write() as session:
-        user = add_user(session, "an.thietke", "Nguyễn Văn An")
-        user.password_hash = password_hash
-        grant(session, user, "designer", office.unit)
-    web = Web(app.test_client())
-    assert web.officer_login("an.thietke", PASSWORD).status_code == 302
-    web.post("/language", {"lang": "en", "next": "/designer/"}, page="/designer/")  # messages read in English
-    return web
 
 
 def _start(web: Web, code: str = "P02") -> int:

@@ -10,23 +10,10 @@ import re
 import pytest
 
 from engine.design.task_forms import STUB_FIELD
-from engine.people.officers import add_user, grant
 from tests.draft_diagrams import Draft
 
-from .helpers import PASSWORD, Web
+from .helpers import Web
 from .test_designer import JSON, _ajax, _start, _unescape
-
-
-@pytest.fixture
-def designer(app, runtime, office, password_hash) -> Web:
-    with runtime.db.write() as session:
-        user = add_user(session, "an.thietke", "Nguyễn Văn An")
-        user.password_hash = password_hash
-        grant(session, user, "designer", office.unit)
-    web = Web(app.test_client())
-    assert web.officer_login("an.thietke", PASSWORD).status_code == 302
-    web.post("/language", {"lang": "en", "next": "/designer/"}, page="/designer/")  # messages read in English
-    return web
 
 
 def _page_yaml(web: Web, draft_id: int) -> str:

@@ -10,25 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine.people.officers import add_user, grant
 from tests.engine.design.versions_helpers import added_review_step, review_replaced
 from tests.engine.dossiers.test_dossiers import start_p02
 from tests.helpers import do_task, open_task
 from tests.scripted import load_procedures, write_procedure
-
-from .helpers import PASSWORD, Web
-
-
-@pytest.fixture
-def designer(app, runtime, office, password_hash) -> Web:
-    with runtime.db.write() as session:
-        user = add_user(session, "an.thietke", "Nguyễn Văn An")
-        user.password_hash = password_hash
-        grant(session, user, "designer", office.unit)
-    web = Web(app.test_client())
-    assert web.officer_login("an.thietke", PASSWORD).status_code == 302
-    web.post("/language", {"lang": "en", "next": "/designer/"}, page="/designer/")  # messages read in English
-    return web
 
 
 def _text(response) -> str:
