@@ -76,6 +76,19 @@ MESSAGES = {
     "bank_rejected": Message("thông báo của ngân hàng: chuyển khoản bị từ chối", "the bank: transfer rejected"),
     "cash_paid": Message("thông báo của bưu điện: đã thu tiền mặt", "the post office: paid in cash"),
 }
+# what the post says of a shipment (engine/integration/inbound.py POSTAL_MESSAGES), in words
+POSTAL_STATUSES = {
+    "picked_up": Message("đã nhận bưu gửi từ cơ quan BHXH", "picked up the parcel from the office"),
+    "in_transit": Message("bưu gửi đang được vận chuyển", "the parcel is on its way"),
+    "delivered": Message("đã phát thành công cho người nhận", "delivered to the addressee"),
+    "failed": Message("phát không thành công", "could not deliver"),
+    "returned": Message("bưu gửi bị chuyển hoàn", "the parcel was sent back"),
+}
+# what the bank says of a transfer (BANK_MESSAGES), in words
+BANK_OUTCOMES = {
+    "confirmed": Message("chuyển khoản thành công", "the transfer went through"),
+    "rejected": Message("chuyển khoản bị từ chối", "the transfer was rejected"),
+}
 
 
 def describe(
@@ -168,9 +181,12 @@ def describe(
     waybill, transfer = data.get("waybill") or "?", data.get("transfer_id") or "?"
     if kind == "postal_tracking":
         status = data.get("status") or ""
+        said = POSTAL_STATUSES.get(status, Message(status, status))
+        why = data.get("reason")
+        because = Message(f" — lý do: {why}", f" — reason: {why}") if why and why != status else Message("", "")
         return Message(
-            f"Bưu điện báo: {status} (số hiệu bưu gửi {waybill})",
-            f"The post office reports: {status} (waybill {waybill})",
+            f"Bưu điện báo: {said.vi}{because.vi} (số hiệu bưu gửi {waybill})",
+            f"The post office reports: {said.en}{because.en} (waybill {waybill})",
         )
     if kind == "received_by_post":
         return Message(
@@ -179,8 +195,9 @@ def describe(
         )
     if kind == "bank_update":
         outcome = data.get("outcome") or ""
+        said = BANK_OUTCOMES.get(outcome, Message(outcome, outcome))
         return Message(
-            f"Ngân hàng báo: {outcome} (giao dịch {transfer})", f"The bank reports: {outcome} (transfer {transfer})"
+            f"Ngân hàng báo: {said.vi} (giao dịch {transfer})", f"The bank reports: {said.en} (transfer {transfer})"
         )
     if kind == "postal_order_placed":
         return Message(

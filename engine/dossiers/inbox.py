@@ -88,7 +88,7 @@ class TaskItem:
     created_at: datetime
     due_at: datetime | None
     finished_at: datetime | None
-    sla: str | None  # on_time | due_today | late (open tasks with a due time)
+    sla: str | None  # on_time | due_today | due_next | late (open tasks with a due time)
 
 
 @dataclass(frozen=True)
@@ -146,13 +146,16 @@ def current_working_day(now: datetime, calendar: WorkCalendar) -> date:
 
 
 def sla(due_at: datetime | None, now: datetime, calendar: WorkCalendar) -> str | None:
-    """late: past its due time; due_today: due by the end of the current working day; on_time."""
+    """late: past its due time; due_today: due by the end of today, a working day; due_next: on a
+    day off, due by the end of the next working day (never "today" on a Sunday for Monday's work);
+    on_time."""
     if due_at is None:
         return None
     if due_at < now:
         return "late"
+    today = now.astimezone(calendar.zone).date()
     if due_at.astimezone(calendar.zone).date() <= current_working_day(now, calendar):
-        return "due_today"
+        return "due_today" if calendar.is_working_day(today) else "due_next"
     return "on_time"
 
 

@@ -57,13 +57,16 @@ def project(
 ) -> list[int]:
     """Bring the dossier's rows in line with its workflow; returns the statuses it moved to."""
     ready, waiting = _open_work(wf)
+    # What the engine does next (a status, the end) is the office's doing, not an outside
+    # system's: the post's "delivered" does not sign the dossier off; the history says the system.
+    moved_by = Actor.system() if actor.kind == "system" else actor
     _sync_human_tasks(session, dossier, effects, ready, now)
     _sync_timers(session, dossier, wf, waiting, now)
     moved_to = []
     for code in effects.statuses:
         if code != dossier.status:
             moved_to.append(code)
-            record(session, dossier.id, actor, "status_changed", now, old=dossier.status, new=code)
+            record(session, dossier.id, moved_by, "status_changed", now, old=dossier.status, new=code)
             # every status change goes to the national portal and to the applicant
             queue(session, dossier.id, "portal.status", now, dossier_code=dossier.code, status=code, at=now.isoformat())
             queue(session, dossier.id, "notify.status", now, dossier_code=dossier.code, status=code)
@@ -74,7 +77,7 @@ def project(
     effects.messages.clear()
     if wf.is_completed() and dossier.finished_at is None:
         dossier.finished_at = now
-        record(session, dossier.id, actor, "finished", now, status=dossier.status)
+        record(session, dossier.id, moved_by, "finished", now, status=dossier.status)
     dossier.updated_at = now
     return moved_to
 

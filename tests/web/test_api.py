@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import time
 import uuid
 from collections import Counter
@@ -152,6 +153,40 @@ def test_a_delivered_shipment_returns_the_result(product, runtime, office):
     received = events(runtime, code, "message_received")
     assert received[-1]["message"] == "postal_delivered" and received[-1]["payload"]["waybill"] == waybill
     assert count(runtime, WebhookReceipt) == 3 and refusals(runtime) == Counter()
+
+
+def test_the_history_tells_the_posts_news_in_words_and_does_not_credit_the_end_to_the_post(
+    product, runtime, office, web
+):
+    """Found in use: the history showed the post's raw codes ("Bưu điện báo: picked_up") and the
+    post as the one who ended the dossier."""
+    code = at_postal_dispatch(runtime, office)
+    waybill = ship(product, runtime, office, code)
+    for step in ("picked_up", "in_transit", "delivered"):
+        advance(product, waybill, step)
+
+    web.officer_login("lan.desk")
+    history = history_lines(web.text(f"/officer/dossiers/{code}"))
+    assert any("Bưu điện: Bưu điện báo: đã nhận bưu gửi từ cơ quan BHXH" in line for line in history)
+    assert any("Bưu điện: Bưu điện báo: bưu gửi đang được vận chuyển" in line for line in history)
+    assert not any("picked_up" in line or "in_transit" in line for line in history)
+    assert any("Bưu điện: Đã nhận thông báo của bưu điện: đã phát thành công" in line for line in history)
+    assert not any("Bưu điện: Kết thúc xử lý hồ sơ" in line for line in history)
+    assert any("Hệ thống: Kết thúc xử lý hồ sơ" in line for line in history), "\n".join(history)
+
+    english(web)
+    history = history_lines(web.text(f"/officer/dossiers/{code}"))
+    assert any("The post office reports: the parcel is on its way" in line for line in history)
+    assert any("System: Processing of the dossier ended" in line for line in history)
+
+
+def history_lines(page: str) -> list[str]:
+    """The officer's history, one line of text per event."""
+    section = page[page.index('id="history-heading"') :]
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split()).replace(" :", ":")
+        for item in re.findall(r"<li>(.*?)</li>", section, re.S)
+    ]
 
 
 def test_a_failed_delivery_becomes_the_desks_task_and_is_sent_again(product, runtime, office, web):

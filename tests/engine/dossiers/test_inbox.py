@@ -126,7 +126,9 @@ def test_sla_badge_counts_on_the_office_calendar():
     friday, saturday = at(2026, 3, 6, 9), at(2026, 3, 7, 10)
     assert inbox.sla(at(2026, 3, 6, 17), friday, cal) == "due_today"
     assert inbox.sla(at(2026, 3, 9, 17), friday, cal) == "on_time"
-    assert inbox.sla(at(2026, 3, 9, 17), saturday, cal) == "due_today"  # Monday is the next day worked
+    # on a Saturday, Monday's work is not "due today": it is due on the next working day
+    assert inbox.sla(at(2026, 3, 9, 17), saturday, cal) == "due_next"
+    assert inbox.sla(at(2026, 3, 10, 17), saturday, cal) == "on_time"
     assert inbox.sla(at(2026, 3, 6, 17), saturday, cal) == "late"
     assert inbox.sla(None, friday, cal) is None
     # due soon: by the end of the next working day (Friday -> Monday)
