@@ -324,6 +324,8 @@ def convalescence_paid_days(
     days_used_this_year: int,
     return_to_work_date: date,
     convalescence_from: date,
+    after_regime: str | None = None,
+    sickness_leave_days_in_year: int | None = None,
 ) -> dict[str, Any]:
     """The convalescence days paid (procedure P12), on the rules of its first day
     ``convalescence_from`` (figure ``convalescence``).
@@ -331,12 +333,26 @@ def convalescence_paid_days(
     ``max_days`` by case (tier_10, tier_7, tier_5); ``paid_days`` = the days decided, at most
     max_days and what is left of days_per_year (10); ``days_after_return`` = days from the return
     to work to the first day; ``within_time``: that is 0 to under within_days_of_return (30).
+    ``enough_sickness_leave``: after sickness (``after_regime`` 'sickness'), the days of sickness
+    leave in the year reach min_sickness_days_in_year (30 from 1 July 2025, Law 41/2024/QH15 art.
+    46(1); no such condition before); a missing count does not reach it. Always true after
+    maternity or a work accident.
     """
     start = _day(convalescence_from, "convalescence_from")
     back = _day(return_to_work_date, "return_to_work_date")
     days = _not_negative(convalescence_days, "convalescence_days", "Số ngày nghỉ dưỡng sức")
     used = _not_negative(days_used_this_year, "days_used_this_year", "Số ngày đã nghỉ trong năm")
     rule = _figure("convalescence", start)
+    least_sickness = int(rule.get("min_sickness_days_in_year", 0))
+    enough_sickness = True
+    if after_regime == "sickness" and least_sickness > 0:
+        if sickness_leave_days_in_year is None:
+            enough_sickness = False
+        else:
+            sick = _not_negative(
+                sickness_leave_days_in_year, "sickness_leave_days_in_year", "Số ngày nghỉ ốm trong năm"
+            )
+            enough_sickness = sick >= least_sickness
     if severity_tier not in rule["tier_days"]:
         raise RuleRefused(
             f"Trường hợp nghỉ dưỡng sức không rõ: {severity_tier!r}",
@@ -349,6 +365,7 @@ def convalescence_paid_days(
         "paid_days": min(days, most, max(0, int(rule["days_per_year"]) - used)),
         "days_after_return": after,
         "within_time": 0 <= after < int(rule["within_days_of_return"]),
+        "enough_sickness_leave": enough_sickness,
     }
 
 

@@ -448,7 +448,38 @@ def test_convalescence_days(tier, days, used, back, start, most, paid, after, wi
         "paid_days": paid,
         "days_after_return": after,
         "within_time": within,
+        "enough_sickness_leave": True,
     }
+
+
+@pytest.mark.parametrize(
+    "regime, sick_days, start, enough",
+    [
+        # Law 41/2024 art. 46(1), from 1 July 2025: after sickness, 30 days or more of sickness
+        # leave in the year
+        ("sickness", 30, date(2025, 7, 1), True),
+        ("sickness", 29, date(2025, 7, 1), False),
+        ("sickness", None, date(2026, 11, 9), False),
+        # no such condition after maternity or a work accident
+        ("maternity", None, date(2026, 11, 9), True),
+        ("work_accident", 0, date(2026, 11, 9), True),
+        # Law 58/2014 art. 29 before 1 July 2025: any sickness leave
+        ("sickness", 3, date(2025, 6, 30), True),
+        ("sickness", None, date(2025, 6, 30), True),
+    ],
+)
+def test_convalescence_after_sickness_needs_30_days_of_sickness_leave_from_1_july_2025(
+    regime, sick_days, start, enough
+):
+    back = start - timedelta(days=3)
+    result = convalescence_paid_days("tier_5", 5, 0, back, start, regime, sick_days)
+    assert result["enough_sickness_leave"] is enough
+    assert result["paid_days"] == 5  # the days stay; the condition decides eligibility
+
+
+def test_a_negative_count_of_sickness_leave_days_is_refused():
+    with pytest.raises(RuleRefused, match="sickness_leave_days_in_year cannot be negative"):
+        convalescence_paid_days("tier_5", 5, 0, date(2026, 11, 2), date(2026, 11, 9), "sickness", -1)
 
 
 @pytest.mark.parametrize(
