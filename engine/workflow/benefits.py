@@ -1,4 +1,4 @@
-"""Benefit arithmetic of procedures P08-P16, written once and tested, with the law's figures as
+"""Benefit arithmetic of procedures P08-P16 and P20, written once and tested, with the law's figures as
 dated data in ``workflows/rates.yaml`` (read through :func:`engine.workflow.contributions.figure`).
 
 Each function takes the day the law looks at (the retirement date, the first day of the leave,
@@ -32,6 +32,7 @@ __all__ = [
     "convalescence_allowance",
     "convalescence_paid_days",
     "device_payment",
+    "emigration_allowance",
     "maternity_benefit",
     "one_time_benefit",
     "pension_benefit",
@@ -501,6 +502,48 @@ def device_payment(
         "replacement_months": replacement,
         "due": due,
         "amount": min(invoice, ceiling) if due else 0,
+    }
+
+
+# --------------------------------------------------------------------------- P20 emigration
+
+
+def emigration_allowance(
+    months_before_2014: int, months_from_2014: int, monthly_pension: int, months_received: int, on: date
+) -> dict[str, int]:
+    """The one-time allowance of a pensioner who settles abroad (procedure P20), on the rules of
+    the day ``on`` (figure ``emigration_allowance``; the law in force when it is due, Law
+    41/2024/QH15 art. 5(7)).
+
+    Each year of contributions before 2014 is months_per_year_before_2014 (1.5) months of the
+    current pension, each from 2014 months_per_year_from_2014 (2); odd months count in half-years
+    (1-6 half a year, 7-11 a year, art. 5(6)); then less_per_month_received (0.5) month of pension
+    for each month already received; at least min_months (3) months of pension (Law 41 art.
+    76(2)). ``amount`` is rounded once. Returns the counted half-years and ``amount``.
+    Refused: no month of contributions, a pension of 0.
+    """
+    on = _day(on, "on")
+    before = _not_negative(months_before_2014, "months_before_2014", "Số tháng đóng trước năm 2014")
+    after = _not_negative(months_from_2014, "months_from_2014", "Số tháng đóng từ năm 2014")
+    pension = _not_negative(monthly_pension, "monthly_pension", "Mức lương hưu đang hưởng")
+    received = _not_negative(months_received, "months_received", "Số tháng đã hưởng lương hưu")
+    if before + after == 0 or pension == 0:
+        raise RuleRefused(
+            "Cần thời gian đóng BHXH và mức lương hưu đang hưởng để tính trợ cấp một lần",
+            "the allowance needs the months of contributions and the current pension",
+        )
+    rule = _figure("emigration_allowance", on)
+    half_before, half_after = _half_years(before), _half_years(after)
+    months = (
+        Fraction(half_before, 2) * _exact(rule["months_per_year_before_2014"], "months_per_year_before_2014")
+        + Fraction(half_after, 2) * _exact(rule["months_per_year_from_2014"], "months_per_year_from_2014")
+        - received * _exact(rule["less_per_month_received"], "less_per_month_received")
+    )
+    months = max(months, _exact(rule["min_months"], "min_months"))
+    return {
+        "half_years_before_2014": half_before,
+        "half_years_from_2014": half_after,
+        "amount": round_half_up(months * pension),
     }
 
 
