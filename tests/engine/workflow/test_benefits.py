@@ -687,12 +687,6 @@ def test_emigration_allowance(before, after, pension, received, amount, on):
     assert emigration_allowance(before, after, pension, received, on)["amount"] == amount
 
 
-def test_the_old_48_months_formula_is_not_the_law():
-    # 48 months after one month received, 0.5 less a month, at least 24: what P20 used to pay;
-    # both laws count the years of contributions instead (28 years, 96 months received: the least)
-    assert emigration_allowance(336, 30, 7_020_000, 96, date(2026, 12, 6))["amount"] == 3 * 7_020_000
-
-
 def test_an_emigration_allowance_without_contributions_or_pension_is_refused():
     with pytest.raises(RuleRefused, match="months of contributions"):
         emigration_allowance(0, 0, 5_000_000, 10, date(2026, 12, 6))
