@@ -1,4 +1,4 @@
-"""Benefit arithmetic of procedures P08-P16, written once and tested, with the law's figures as
+"""Benefit arithmetic of procedures P08-P16 and P20, written once and tested, with the law's figures as
 dated data in ``workflows/rates.yaml`` (read through :func:`engine.workflow.contributions.figure`).
 
 Each function takes the day the law looks at (the retirement date, the first day of the leave,
@@ -32,6 +32,7 @@ __all__ = [
     "convalescence_allowance",
     "convalescence_paid_days",
     "device_payment",
+    "emigration_allowance",
     "maternity_benefit",
     "one_time_benefit",
     "pension_benefit",
@@ -324,6 +325,8 @@ def convalescence_paid_days(
     days_used_this_year: int,
     return_to_work_date: date,
     convalescence_from: date,
+    after_regime: str | None = None,
+    sickness_leave_days_in_year: int | None = None,
 ) -> dict[str, Any]:
     """The convalescence days paid (procedure P12), on the rules of its first day
     ``convalescence_from`` (figure ``convalescence``).
@@ -331,12 +334,26 @@ def convalescence_paid_days(
     ``max_days`` by case (tier_10, tier_7, tier_5); ``paid_days`` = the days decided, at most
     max_days and what is left of days_per_year (10); ``days_after_return`` = days from the return
     to work to the first day; ``within_time``: that is 0 to under within_days_of_return (30).
+    ``enough_sickness_leave``: after sickness (``after_regime`` 'sickness'), the days of sickness
+    leave in the year reach min_sickness_days_in_year (30 from 1 July 2025, Law 41/2024/QH15 art.
+    46(1); no such condition before); a missing count does not reach it. Always true after
+    maternity or a work accident.
     """
     start = _day(convalescence_from, "convalescence_from")
     back = _day(return_to_work_date, "return_to_work_date")
     days = _not_negative(convalescence_days, "convalescence_days", "Số ngày nghỉ dưỡng sức")
     used = _not_negative(days_used_this_year, "days_used_this_year", "Số ngày đã nghỉ trong năm")
     rule = _figure("convalescence", start)
+    least_sickness = int(rule.get("min_sickness_days_in_year", 0))
+    enough_sickness = True
+    if after_regime == "sickness" and least_sickness > 0:
+        if sickness_leave_days_in_year is None:
+            enough_sickness = False
+        else:
+            sick = _not_negative(
+                sickness_leave_days_in_year, "sickness_leave_days_in_year", "Số ngày nghỉ ốm trong năm"
+            )
+            enough_sickness = sick >= least_sickness
     if severity_tier not in rule["tier_days"]:
         raise RuleRefused(
             f"Trường hợp nghỉ dưỡng sức không rõ: {severity_tier!r}",
@@ -349,6 +366,7 @@ def convalescence_paid_days(
         "paid_days": min(days, most, max(0, int(rule["days_per_year"]) - used)),
         "days_after_return": after,
         "within_time": 0 <= after < int(rule["within_days_of_return"]),
+        "enough_sickness_leave": enough_sickness,
     }
 
 
@@ -484,6 +502,48 @@ def device_payment(
         "replacement_months": replacement,
         "due": due,
         "amount": min(invoice, ceiling) if due else 0,
+    }
+
+
+# --------------------------------------------------------------------------- P20 emigration
+
+
+def emigration_allowance(
+    months_before_2014: int, months_from_2014: int, monthly_pension: int, months_received: int, on: date
+) -> dict[str, int]:
+    """The one-time allowance of a pensioner who settles abroad (procedure P20), on the rules of
+    the day ``on`` (figure ``emigration_allowance``; the law in force when it is due, Law
+    41/2024/QH15 art. 5(7)).
+
+    Each year of contributions before 2014 is months_per_year_before_2014 (1.5) months of the
+    current pension, each from 2014 months_per_year_from_2014 (2); odd months count in half-years
+    (1-6 half a year, 7-11 a year, art. 5(6)); then less_per_month_received (0.5) month of pension
+    for each month already received; at least min_months (3) months of pension (Law 41 art.
+    76(2)). ``amount`` is rounded once. Returns the counted half-years and ``amount``.
+    Refused: no month of contributions, a pension of 0.
+    """
+    on = _day(on, "on")
+    before = _not_negative(months_before_2014, "months_before_2014", "Số tháng đóng trước năm 2014")
+    after = _not_negative(months_from_2014, "months_from_2014", "Số tháng đóng từ năm 2014")
+    pension = _not_negative(monthly_pension, "monthly_pension", "Mức lương hưu đang hưởng")
+    received = _not_negative(months_received, "months_received", "Số tháng đã hưởng lương hưu")
+    if before + after == 0 or pension == 0:
+        raise RuleRefused(
+            "Cần thời gian đóng BHXH và mức lương hưu đang hưởng để tính trợ cấp một lần",
+            "the allowance needs the months of contributions and the current pension",
+        )
+    rule = _figure("emigration_allowance", on)
+    half_before, half_after = _half_years(before), _half_years(after)
+    months = (
+        Fraction(half_before, 2) * _exact(rule["months_per_year_before_2014"], "months_per_year_before_2014")
+        + Fraction(half_after, 2) * _exact(rule["months_per_year_from_2014"], "months_per_year_from_2014")
+        - received * _exact(rule["less_per_month_received"], "less_per_month_received")
+    )
+    months = max(months, _exact(rule["min_months"], "min_months"))
+    return {
+        "half_years_before_2014": half_before,
+        "half_years_from_2014": half_after,
+        "amount": round_half_up(months * pension),
     }
 
 

@@ -21,6 +21,7 @@ from engine.workflow.benefits import (
     convalescence_allowance,
     convalescence_paid_days,
     device_payment,
+    emigration_allowance,
     maternity_benefit,
     one_time_benefit,
     pension_benefit,
@@ -47,7 +48,7 @@ RULES["figure"] = figure
 RULES["age_in_months"] = age_in_months
 RULES["health_insurance_contribution"] = health_insurance_contribution
 
-# benefits of P08-P16 (engine/workflow/benefits.py)
+# benefits of P08-P16 and P20 (engine/workflow/benefits.py)
 RULES["pension_benefit"] = pension_benefit
 RULES["one_time_benefit"] = one_time_benefit
 RULES["sickness_paid_days"] = sickness_paid_days
@@ -59,3 +60,4 @@ RULES["work_accident_benefit"] = work_accident_benefit
 RULES["reassessed_accident_benefit"] = reassessed_accident_benefit
 RULES["device_payment"] = device_payment
 RULES["survivor_benefits"] = survivor_benefits
+RULES["emigration_allowance"] = emigration_allowance

@@ -21,6 +21,7 @@ from engine.workflow.benefits import (
     convalescence_allowance,
     convalescence_paid_days,
     device_payment,
+    emigration_allowance,
     maternity_benefit,
     one_time_benefit,
     pension_benefit,
@@ -84,6 +85,7 @@ def test_the_benefit_functions_are_offered_to_diagrams():
         reassessed_accident_benefit,
         device_payment,
         survivor_benefits,
+        emigration_allowance,
     ):
         assert RULES[function.__name__] is function
 
@@ -448,7 +450,38 @@ def test_convalescence_days(tier, days, used, back, start, most, paid, after, wi
         "paid_days": paid,
         "days_after_return": after,
         "within_time": within,
+        "enough_sickness_leave": True,
     }
+
+
+@pytest.mark.parametrize(
+    "regime, sick_days, start, enough",
+    [
+        # Law 41/2024 art. 46(1), from 1 July 2025: after sickness, 30 days or more of sickness
+        # leave in the year
+        ("sickness", 30, date(2025, 7, 1), True),
+        ("sickness", 29, date(2025, 7, 1), False),
+        ("sickness", None, date(2026, 11, 9), False),
+        # no such condition after maternity or a work accident
+        ("maternity", None, date(2026, 11, 9), True),
+        ("work_accident", 0, date(2026, 11, 9), True),
+        # Law 58/2014 art. 29 before 1 July 2025: any sickness leave
+        ("sickness", 3, date(2025, 6, 30), True),
+        ("sickness", None, date(2025, 6, 30), True),
+    ],
+)
+def test_convalescence_after_sickness_needs_30_days_of_sickness_leave_from_1_july_2025(
+    regime, sick_days, start, enough
+):
+    back = start - timedelta(days=3)
+    result = convalescence_paid_days("tier_5", 5, 0, back, start, regime, sick_days)
+    assert result["enough_sickness_leave"] is enough
+    assert result["paid_days"] == 5  # the days stay; the condition decides eligibility
+
+
+def test_a_negative_count_of_sickness_leave_days_is_refused():
+    with pytest.raises(RuleRefused, match="sickness_leave_days_in_year cannot be negative"):
+        convalescence_paid_days("tier_5", 5, 0, date(2026, 11, 2), date(2026, 11, 9), "sickness", -1)
 
 
 @pytest.mark.parametrize(
@@ -628,3 +661,34 @@ def test_property_survivor_allowance_is_paid_at_the_level_of_the_month_after_the
     first_month = (died.replace(day=1) + timedelta(days=32)).replace(day=1)
     assert got["funeral_grant"] == 10 * reference_on(died)
     assert got["monthly_allowance"] == whole(Decimal(50 * plain + 70 * alone) / 100 * reference_on(first_month))
+
+
+# --------------------------------------------------------------------------- P20 emigration
+
+
+@pytest.mark.parametrize("on", [date(2025, 6, 30), date(2025, 7, 1), date(2026, 12, 6)])
+@pytest.mark.parametrize(
+    "before, after, pension, received, amount",
+    [
+        # Law 41/2024 art. 76(2) (Law 58/2014 art. 65(2) before 1 July 2025, the same figures):
+        # 1.5 months of pension a year before 2014, 2 a year from 2014, less 0.5 month for each
+        # month received: 20 years + 10.5 years - 30 months = 30 + 21 - 15 = 36 months
+        (240, 126, 7_250_000, 30, 36 * 7_250_000),
+        # odd months in half-years (art. 5(6)): 16 years 5 months count 16.5 years, 24.75 months;
+        # + 22 - 10 = 36.75 months, rounded once to the đồng
+        (197, 132, 5_436_907, 20, 199_806_332),
+        # 7 odd months count a whole year: 1.5 + 2 x 1 = 3.5 months, nothing received
+        (12, 7, 4_000_000, 0, 14_000_000),
+        # at least 3 months of pension: 46.5 - 66 months
+        (348, 18, 6_120_000, 132, 3 * 6_120_000),
+    ],
+)
+def test_emigration_allowance(before, after, pension, received, amount, on):
+    assert emigration_allowance(before, after, pension, received, on)["amount"] == amount
+
+
+def test_an_emigration_allowance_without_contributions_or_pension_is_refused():
+    with pytest.raises(RuleRefused, match="months of contributions"):
+        emigration_allowance(0, 0, 5_000_000, 10, date(2026, 12, 6))
+    with pytest.raises(RuleRefused, match="months of contributions"):
+        emigration_allowance(120, 0, 0, 10, date(2026, 12, 6))

@@ -299,21 +299,62 @@ def test_one_time_withdrawal(inputs, eligible, reason):
 # --------------------------------------------------------------------------- maternity_leave_days
 
 
-@pytest.mark.parametrize("weeks, days", [(1, 10), (4, 10), (5, 20), (12, 20), (13, 40), (21, 40), (22, 50), (30, 50)])
-def test_maternity_leave_after_a_miscarriage_by_weeks(weeks, days):
-    assert decide("maternity_leave_days", event="miscarriage", children=0, gestation_weeks=weeks) == {
-        "leave_days": days
-    }
+def maternity_leave(event, children, weeks, on, months=6, rest=False):
+    return decide(
+        "maternity_leave_days",
+        event=event,
+        children=children,
+        gestation_weeks=weeks,
+        event_date=on,
+        contribution_months_12=months,
+        pregnancy_rest=rest,
+    )
+
+
+@pytest.mark.parametrize(
+    "weeks, before, after",
+    # Law 58/2014 art. 33(1) before 1 July 2025: 13 to under 25 weeks 40 days, 25 or more 50; Law
+    # 41/2024 art. 52(1): 13 to under 22 weeks 40 days, 22 or more 50 (here with 2 months of
+    # contributions, too few for the leave of a birth of art. 52(2))
+    [
+        (1, 10, 10),
+        (4, 10, 10),
+        (5, 20, 20),
+        (12, 20, 20),
+        (13, 40, 40),
+        (21, 40, 40),
+        (22, 40, 50),
+        (24, 40, 50),
+        (25, 50, 50),
+        (30, 50, 50),
+    ],
+)
+def test_maternity_leave_after_a_miscarriage_by_weeks_before_and_from_1_july_2025(weeks, before, after):
+    assert maternity_leave("miscarriage", 0, weeks, JUNE_2025, months=2) == {"leave_days": before}
+    assert maternity_leave("miscarriage", 0, weeks, JULY_2025, months=2) == {"leave_days": after}
+
+
+@pytest.mark.parametrize(
+    "months, rest, days",
+    # Law 41/2024 art. 52(2): from 22 weeks, a woman meeting art. 50(2) (6 months in 12) or 50(3)
+    # (3 months, after 12 in all, resting on a doctor's order) has the leave of a birth
+    [(6, False, 180), (12, False, 180), (3, True, 180), (5, True, 180), (5, False, 50), (2, True, 50), (0, False, 50)],
+)
+def test_a_miscarriage_from_22_weeks_has_the_leave_of_a_birth_from_1_july_2025(months, rest, days):
+    assert maternity_leave("miscarriage", 0, 30, JULY_2025, months=months, rest=rest) == {"leave_days": days}
+    # before that day Law 58 gave 50 days whatever the months
+    assert maternity_leave("miscarriage", 0, 30, JUNE_2025, months=months, rest=rest) == {"leave_days": 50}
 
 
 @pytest.mark.parametrize("children, days", [(1, 180), (2, 210), (3, 240)])
-def test_maternity_leave_after_a_birth_by_children(children, days):
-    assert decide("maternity_leave_days", event="birth", children=children, gestation_weeks=39) == {"leave_days": days}
+@pytest.mark.parametrize("on", [JUNE_2025, JULY_2025])
+def test_maternity_leave_after_a_birth_by_children(children, days, on):
+    assert maternity_leave("birth", children, 39, on) == {"leave_days": days}
 
 
 def test_maternity_leave_sets_nothing_for_an_unknown_event_or_no_child():
-    assert decide("maternity_leave_days", event="adoption", children=1, gestation_weeks=0) == {}
-    assert decide("maternity_leave_days", event="birth", children=0, gestation_weeks=39) == {}
+    assert maternity_leave("adoption", 1, 0, JULY_2025) == {}
+    assert maternity_leave("birth", 0, 39, JULY_2025) == {}
 
 
 # --------------------------------------------------------------------------- hi_reimbursement
