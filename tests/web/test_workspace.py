@@ -181,7 +181,7 @@ def test_the_inbox_sorts_by_due_date_received_date_or_procedure(web, runtime, of
 
     def order(sort: str) -> list[str]:
         page = web.text(f"/officer/?view=offered&sort={sort}")
-        found = re.findall(r'href="/officer/dossiers/([^"]+)">', page)
+        found = re.findall(r'href="/officer/dossiers/([^"]+)"', page)
         return [c for c in found if c in (early, company, late)]
 
     assert order("due") == [company, late, early]
