@@ -47,6 +47,8 @@ def test_a_reception_task_completed_with_complete_and_open_next(server, browser,
     context, page = _officer(browser, server, DESKTOP)
     assert page.locator("#tabs-mine").text_content() == "Việc của tôi"
     assert page.locator("nav[aria-labelledby=tabs-desk] #tabs-desk").text_content() == "Theo dõi hồ sơ"
+    wrap = "document.querySelector('.table-wrap')"
+    assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")  # the table fits the screen's width
     screens.shot(page, "inbox-1280")
     problems = {"inbox": _violations(page)}
     with page.expect_navigation():
