@@ -51,8 +51,21 @@ def test_a_reception_task_completed_with_complete_and_open_next(server, browser,
     assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")  # the table fits the screen's width
     screens.shot(page, "inbox-1280")
     problems = {"inbox": _violations(page)}
+    # sorted by received date, saved under a name, and shown as a link
+    page.locator("details summary").first.click()
+    page.select_option("#field-sort", "received")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Áp dụng").click()
+    assert page.locator("details").first.get_attribute("open") is not None  # open while filters are set
+    page.fill("#field-filter-name", "Theo ngày nhận")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu bộ lọc").click()
+    assert page.locator(".saved-filters a", has_text="Theo ngày nhận").get_attribute("aria-current") == "page"
+    screens.shot(page, "inbox-saved-filter-1280")
+    problems["inbox with a saved filter"] = _violations(page)
     with page.expect_navigation():
         page.locator(f"tr:has-text('{first}') a[href*='/officer/tasks/']").first.click()
+    assert "sort%3Dreceived" in page.url
 
     # documents beside the form: two columns on a wide screen, the PDF previewed in a frame
     docs, work = page.locator(".task-documents").bounding_box(), page.locator(".task-work").bounding_box()
