@@ -129,3 +129,23 @@ def test_the_inbox_and_the_task_page_on_a_phone(server, browser, runtime, screen
     problems["task"] = _violations(page)
     context.close()
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_without_javascript_every_decisions_fields_show_under_their_decision(server, browser, runtime, screens):
+    code = _start(runtime)
+    context, page = _officer(browser, server, DESKTOP, java_script_enabled=False)
+    with page.expect_navigation():
+        page.locator(f"tr:has-text('{code}') a[href*='/officer/tasks/']").first.click()
+    assert (
+        page.locator("#group-decision-supplement").is_visible() and page.locator("#group-decision-refuse").is_visible()
+    )
+    assert "Từ chối tiếp nhận" in page.locator("#group-decision-refuse legend").inner_text()
+    assert page.locator("#shortcuts").is_hidden()  # the shortcuts need JavaScript: not offered
+    page.check("input[name=decision][value=refuse]")
+    with page.expect_navigation():
+        page.locator("#complete-button").click()
+    assert "Vui lòng nhập Lý do từ chối" in page.locator("#error-summary").inner_text()
+    assert page.locator("#group-decision-refuse").is_visible()
+    screens.shot(page, "task-without-javascript-1280")
+    context.close()
+    assert runtime.dossiers.get(code).status == 1  # nothing changed

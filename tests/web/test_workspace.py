@@ -35,6 +35,7 @@ def test_the_task_page_groups_fields_under_their_decision_and_requires_only_the_
     assert 'name="missing_documents"' in group(page, "supplement") and "Only for “Request a supplement”" in page
     assert 'name="refusal_reason"' in group(page, "refuse") and 'name="refusal_reason"' not in group(page, "supplement")
     assert 'id="group-decision-accept"' not in page  # accepting needs no field of its own
+    assert "hidden" not in group(page, "refuse").split(">")[0]  # without JavaScript every group shows
     assert page.index('name="decision"') < page.index('id="group-decision-supplement"')  # the choice comes first
 
     # a refusal needs its reason, nothing else
