@@ -43,6 +43,7 @@ _THINGS = {
     "unit": ("đơn vị", "unit"),
     "role": ("vai trò", "role"),
     "incident": ("sự cố", "incident"),
+    "filter": ("bộ lọc", "saved filter"),
 }
 _CODES = ("dossier", "procedure")
 

@@ -2,7 +2,8 @@
 
 The pages run no inline script or style (tests/web/test_headers.py checks every template), so the
 policy allows only the site's own files; Pico's icons are data: images in its stylesheet. No page may
-be framed (clickjacking). Referrers stay on the site: tracking addresses carry dossier codes, and
+be framed (clickjacking), except a document's inline preview, which the task page frames
+(web/files.py sets its own, narrower policy). Referrers stay on the site: tracking addresses carry dossier codes, and
 Flask-WTF checks a same-site Referer on forms sent over HTTPS, so `no-referrer` would refuse them.
 The designers' studio runs bpmn-js under this same policy, with nothing added: its scripts and
 fonts are the site's own files (web/static/vendor/), and it styles elements through the CSSOM

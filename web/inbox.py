@@ -9,13 +9,14 @@ still checks every action itself.
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.design.live import DossierPath, dossier_path
-from engine.dossiers import inbox
+from engine.dossiers import inbox, saved_filters
 from engine.dossiers.documents import content_of
 from engine.dossiers.history import describe
 from engine.dossiers.views import DossierView, dossier_view
@@ -28,10 +29,10 @@ from engine.statuses import DossierStatus
 from engine.workflow.metadata import RECEPTION
 from engine.workflow.versions import current_versions
 
-from . import printouts
+from . import printouts, task_form
 from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
-from .files import download, xml_download
+from .files import PREVIEWABLE, download, preview, xml_download
 from .i18n import pick
 from .links import public_url_for
 from .redirects import local_target
@@ -50,12 +51,15 @@ def _actor() -> Actor:
 # --- the inbox -----------------------------------------------------------------------------------
 
 
+def _view_name(args) -> str:
+    view = args.get("view", "offered")
+    return view if view in inbox.VIEWS else "offered"
+
+
 @bp.get("/")
 @officer_required
 def index():
-    view = request.args.get("view", "offered")
-    if view not in inbox.VIEWS:
-        view = "offered"
+    view = _view_name(request.args)
     errors: dict[str, str] = {}
     filters = _filters(request.args, errors)
     page = page_number(request.args.get("page"))
@@ -68,9 +72,12 @@ def index():
         listed = inbox.list_view(db, officer, view, filters, now, calendar, page, current_app.config["PAGE_SIZE"])
         counts = inbox.counts(db, officer, filters, now, calendar)
         channels = inbox.channel_counts(db, officer, filters, now, calendar) if view == "return" else {}
+        saved = saved_filters.saved_filters(db, officer.user_id)
     return render_template(
         "inbox/index.html",
         view=view,
+        saved=saved,
+        here=_inbox_query(view, filters),
         filters=filters,
         page=listed,
         counts=counts,
@@ -115,6 +122,70 @@ def _filter_args(filters: inbox.Filters) -> dict[str, str]:
         "sort": filters.sort if filters.sort != "due" else None,
     }
     return {k: v for k, v in args.items() if v}
+
+
+def _inbox_query(view: str, filters: inbox.Filters) -> str:
+    """Where in the inbox the officer is (view, filters, order) as a query string: saved as a filter,
+    and carried to a task page so that "complete and open next" and "back" return to it."""
+    args = {"view": view, **({"channel": filters.channel} if filters.channel else {}), **_filter_args(filters)}
+    return urlencode(args)
+
+
+def _origin(raw: str | None) -> tuple[str, inbox.Filters, str]:
+    """The inbox place a task page was opened from (the `inbox` argument): view, filters, and the
+    same as a clean query string; anything unknown in it is dropped."""
+    args = dict(parse_qsl(raw or "")) if raw and len(raw) <= 1000 else {}
+    view, filters = _view_name(args), _filters(args, {})
+    return view, filters, _inbox_query(view, filters)
+
+
+@bp.get("/counts.json")
+@officer_required
+def counts_json():
+    """How many rows each tab has, with the page's filters: the inbox refreshes its badges with it."""
+    filters = _filters(request.args, {})
+    officer, rt = _officer(), runtime()
+    with rt.db.read() as db:
+        calendar = current_calendar(db, rt.settings)
+        now = rt.clock.now()
+        counts = inbox.counts(db, officer, filters, now, calendar)
+        channels = inbox.channel_counts(db, officer, filters, now, calendar)
+    response = jsonify({"views": counts, "channels": channels})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- saved filters -------------------------------------------------------------------------------
+
+
+@bp.post("/filters")
+@officer_required
+def save_filter():
+    query = _origin(request.form.get("query"))[2]
+    try:
+        with runtime().db.write() as db:
+            saved = saved_filters.save_filter(
+                db, g.officer.id, request.form.get("name", ""), query, runtime().clock.now()
+            )
+    except FormError as e:
+        flash(field_errors(e)["name"], "error")
+    except EngineError as e:
+        flash_error(e)
+    else:
+        flash(_("Filter saved: %(name)s", name=saved.name), "success")
+    return redirect(url_for("inbox.index") + "?" + query)
+
+
+@bp.post("/filters/<int:filter_id>/delete")
+@officer_required
+def delete_filter(filter_id: int):
+    try:
+        with runtime().db.write() as db:
+            name = saved_filters.delete_filter(db, g.officer.id, filter_id)
+    except NotFound:
+        abort(404)
+    flash(_("Filter deleted: %(name)s", name=name), "success")
+    return redirect(_back())
 
 
 # --- claiming ------------------------------------------------------------------------------------
@@ -231,7 +302,8 @@ def complete(task_id: int):
         view = dossier_view(db, rt.versions, info.dossier_code)
     fields = inbox.task_fields(view.meta, info.element_id)
     try:
-        rt.dossiers.complete_task(task_id, _actor(), _task_data(fields, view, request.form))
+        data = task_form.drop_other_choices(fields, _task_data(fields, view, request.form))
+        rt.dossiers.complete_task(task_id, _actor(), data)
     except FormError as e:
         return _task_page(info, field_errors(e), request.form), 400
     except RuleRefused as e:  # the law does not allow what was entered: say why, keep what was typed
@@ -241,7 +313,27 @@ def complete(task_id: int):
         flash_error(e)
         return redirect(url_for("inbox.task", task_id=task_id))
     flash(_("Done: %(task)s (dossier %(code)s).", task=info.title, code=info.dossier_code), "success")
+    if request.form.get("then") == "next":
+        return _open_next(task_id, request.form.get("inbox"))
     return redirect(url_for("inbox.dossier", code=info.dossier_code))
+
+
+def _open_next(done_id: int, origin: str | None):
+    """After "complete and open next": the next task of the inbox view the officer came from, claimed
+    for them if it was offered; the view itself when nothing is left in it."""
+    view, filters, query = _origin(origin)
+    officer, rt = _officer(), runtime()
+    with rt.db.read() as db:
+        found = inbox.next_task(db, officer, view, filters, rt.clock.now(), current_calendar(db, rt.settings), done_id)
+    if found is None:
+        flash(_("Nothing else is waiting in this view."), "success")
+        return redirect(url_for("inbox.index") + "?" + query)
+    if found.status == "new":
+        try:
+            rt.dossiers.claim(found.id, _actor())
+        except EngineError as e:  # a colleague was quicker: the page shows who has it
+            flash_error(e)
+    return redirect(url_for("inbox.task", task_id=found.id, inbox=query))
 
 
 def _task_data(fields, view: DossierView, form) -> dict:
@@ -270,6 +362,7 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
             else []
         )
     fields = inbox.task_fields(view.meta, info.element_id)
+    origin = _origin(request.values.get("inbox"))[2]
     can_complete = is_open and works and (info.status == "new" or info.assignee_id == g.officer.id)
     context = (
         rt.dossiers.workflow_data(info.dossier_code)
@@ -296,7 +389,11 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         context=context,
         colleagues=colleagues,
         registry=registry.check(rt.settings, person) if person.get("citizen_id") else None,
-        sla=inbox.sla(info.due_at, rt.clock.now(), calendar) if is_open else None,
+        sla=inbox.sla_clock(info.due_at, rt.clock.now(), calendar) if is_open else None,
+        layout=task_form.layout(fields, context),
+        origin=origin,
+        previewable=PREVIEWABLE,
+        documents_shown=True,
         can_claim=is_open and works and info.status == "new",
         can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
         can_complete=can_complete,
@@ -371,6 +468,8 @@ def document(code: str, doc_id: int):
             doc, content = content_of(db, dossier_id, doc_id)
         except NotFound:
             abort(404)
+    if request.args.get("preview") and doc.content_type in PREVIEWABLE:
+        return preview(doc.filename, doc.content_type, content)
     return download(doc.filename, doc.content_type, content)
 
 

@@ -218,6 +218,20 @@ class RoleAssignment(Base):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
+class SavedFilter(Base):
+    """An officer's named inbox filter: the view, filters and order as a query string, shown as a
+    link above their inbox."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(400))  # e.g. view=overdue&procedure=P02&sort=received
+    created_at: Mapped[utc_time]
+
+
 class Account(Base):
     """An applicant's own login: a person (by citizen ID) or an organisation (by tax code)."""
 

@@ -30,7 +30,7 @@ TASK_VIEWS = ("offered", "mine", "done", "intake", "due_soon", "overdue", "retur
 DOSSIER_VIEWS = ("supplement", "withdrawn")
 VIEWS = TASK_VIEWS + DOSSIER_VIEWS
 CHANNELS = ("electronic", "counter", "post")
-SORTS = ("due", "newest")
+SORTS = ("due", "received", "procedure", "newest")
 WITHDRAWN_RECENT_DAYS = 30
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
 
@@ -68,7 +68,9 @@ class Filters:
     status: int | None = None
     due_before: date | None = None  # due on that day or earlier
     channel: str | None = None  # for the result-return view
-    sort: str = "due"  # due: earliest due first, no due time last | newest: newest first
+    # due: earliest due first, no due time last | received: the dossier received first |
+    # procedure: by procedure code, then due | newest: newest first
+    sort: str = "due"
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,37 @@ def sla(due_at: datetime | None, now: datetime, calendar: WorkCalendar) -> str |
     if due_at.astimezone(calendar.zone).date() <= current_working_day(now, calendar):
         return "due_today" if calendar.is_working_day(today) else "due_next"
     return "on_time"
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """An open task's clock as the task page shows it: the badge, the due day, and how many
+    working days are left after today (0: due today) or have passed since the due day."""
+
+    state: str  # as sla()
+    due_day: date
+    days_left: int
+    days_late: int
+
+
+def sla_clock(due_at: datetime | None, now: datetime, calendar: WorkCalendar) -> SlaClock | None:
+    state = sla(due_at, now, calendar)
+    if due_at is None or state is None:
+        return None
+    due_day = due_at.astimezone(calendar.zone).date()
+    today = now.astimezone(calendar.zone).date()
+    if state == "late":
+        return SlaClock(state, due_day, 0, _working_days_between(due_day, today, calendar))
+    return SlaClock(state, due_day, _working_days_between(current_working_day(now, calendar), due_day, calendar), 0)
+
+
+def _working_days_between(first: date, last: date, calendar: WorkCalendar) -> int:
+    """Working days after `first`, up to and including `last` (0 when last <= first)."""
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        count += calendar.is_working_day(day)
+    return count
 
 
 def _start_of(day: date, calendar: WorkCalendar) -> datetime:
@@ -299,12 +332,20 @@ def list_view(
     return Page(items, total, page, size)
 
 
-def _task_page(session, where, view, filters, now, calendar, page, size) -> list[TaskItem]:
+def _task_order(view: str, filters: Filters) -> list:
+    by_due = [HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id]
     if filters.sort == "newest":
         newest = HumanTask.finished_at if view == "done" else HumanTask.created_at
-        order = [newest.desc(), HumanTask.id.desc()]
-    else:
-        order = [HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id]
+        return [newest.desc(), HumanTask.id.desc()]
+    if filters.sort == "received":
+        return [Dossier.submitted_at, HumanTask.id]
+    if filters.sort == "procedure":
+        return [Dossier.procedure_code, *by_due]
+    return by_due
+
+
+def _task_page(session, where, view, filters, now, calendar, page, size) -> list[TaskItem]:
+    order = _task_order(view, filters)
     rows = session.execute(
         select(
             HumanTask.id,
@@ -337,10 +378,12 @@ def _task_page(session, where, view, filters, now, calendar, page, size) -> list
 
 
 def _dossier_page(session, where, filters, page, size) -> list[DossierItem]:
-    if filters.sort == "newest":
-        order = [Dossier.updated_at.desc(), Dossier.id.desc()]
-    else:
-        order = [Dossier.next_timer_at.asc().nulls_last(), Dossier.updated_at, Dossier.id]
+    by_due = [Dossier.next_timer_at.asc().nulls_last(), Dossier.updated_at, Dossier.id]
+    order = {
+        "newest": [Dossier.updated_at.desc(), Dossier.id.desc()],
+        "received": [Dossier.submitted_at, Dossier.id],
+        "procedure": [Dossier.procedure_code, *by_due],
+    }.get(filters.sort, by_due)
     rows = session.execute(
         select(
             Dossier.code,
@@ -359,6 +402,29 @@ def _dossier_page(session, where, filters, page, size) -> list[DossierItem]:
         .offset((page - 1) * size)
     ).all()
     return [DossierItem(*row) for row in rows]
+
+
+def next_task(
+    session: Session,
+    officer: Officer,
+    view: str,
+    filters: Filters,
+    now: datetime,
+    calendar: WorkCalendar,
+    after: int,
+) -> TaskItem | None:
+    """The task to open after completing `after`: the first of the view, in its order, that the
+    officer can work on (offered to a role they hold in its unit, or claimed by them). Views of
+    dossiers and of done work have no next task: the officer's offered tasks are used instead."""
+    if view not in TASK_VIEWS or view == "done":
+        view = "offered"
+    workable = or_(
+        and_(HumanTask.status == TaskStatus.NEW, _pairs(officer, False)),
+        and_(HumanTask.status == TaskStatus.CLAIMED, HumanTask.assignee_id == officer.user_id),
+    )
+    where = [*_task_conditions(view, officer, filters, now, calendar), workable, HumanTask.id != after]
+    found = _task_page(session, where, view, filters, now, calendar, 1, 1)
+    return found[0] if found else None
 
 
 # --- one task, one dossier's tasks ---------------------------------------------------------------

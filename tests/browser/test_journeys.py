@@ -137,7 +137,7 @@ def test_an_officer_claims_and_accepts_a_dossier(server, browser, runtime, scree
     page.check("input[name=decision][value=accept]")
     screens.shot(page, "task-claimed")
     with page.expect_navigation():
-        page.locator("form[action$='/complete'] button[type=submit]").click()
+        page.locator("#complete-button").click()
     page.wait_for_url(re.compile(rf"/officer/dossiers/{re.escape(code)}$"))
     screens.shot(page, "officer-dossier")
     assert runtime.dossiers.get(code).status in (2, 4)  # accepted, and on to processing
@@ -158,7 +158,7 @@ def test_a_supplement_goes_to_the_applicant_and_comes_back(server, browser, page
     desk.fill("#field-missing_documents", "Bản sao CCCD còn hạn")
     screens.shot(desk, "supplement-request")
     with desk.expect_navigation():
-        desk.locator("form[action$='/complete'] button[type=submit]").click()
+        desk.locator("#complete-button").click()
     assert runtime.dossiers.get(code).status == 5
 
     page.goto(server + f"/dossiers/{code}")

@@ -74,6 +74,9 @@ POST /dossiers/{withdrawable}/withdraw            L   302 404 404 L   L   L   L 
 POST /dossiers/{returned}/rating                  L   302 404 404 L   L   L   L   L   L   L   L   L   L
 GET  /officer/                                    O   403 403 403 200 200 200 200 200 200 200 200 200 200
 POST /officer/tasks/claim                         O   403 403 403 302 302 302 302 302 302 302 302 302 302
+GET  /officer/counts.json                         O   403 403 403 200 200 200 200 200 200 200 200 200 200
+POST /officer/filters                            O   403 403 403 302 302 302 302 302 302 302 302 302 302
+POST /officer/filters/{missing_task}/delete      O   403 403 403 404 404 404 404 404 404 404 404 404 404
 GET  /officer/tasks/{task}                        O   403 403 403 200 403 403 403 403 403 200 404 404 404
 GET  /officer/tasks/{missing_task}                O   403 403 403 404 404 404 404 404 404 404 404 404 404
 POST /officer/tasks/{new_task}/claim              O   403 403 403 302 403 403 403 403 403 403 404 404 404
@@ -274,6 +277,7 @@ def _form(route: str, who: str, world: dict, task_id: str | None) -> dict:
         "POST /dossiers/{withdrawable}/withdraw": lambda: {"reason": "Không cần nữa"},
         "POST /dossiers/{returned}/rating": lambda: {"rating": "satisfied"},
         "POST /officer/tasks/claim": lambda: {"task_id": task_id},
+        "POST /officer/filters": lambda: {"name": "Của tôi", "query": "view=mine"},
         "POST /officer/tasks/{new_task}/reassign": lambda: {"to": "minh.desk"},
         "POST /officer/tasks/{new_task}/complete": lambda: {"decision": "accept"},
         "POST /officer/admin/outbox/retry": lambda: {"all": "1"},

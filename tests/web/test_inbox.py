@@ -52,8 +52,8 @@ def test_the_inbox_shows_offered_tasks_with_counts_badges_and_pages(app, web, ru
     page = web.text("/officer/")
     assert made[0] in page and made[1] in page and made[2] not in page
     assert "Page 1 of 2" in page and "Due today" in page
-    assert re.search(r"Offered to me\s*<span class=\"count\">3</span>", page)
-    assert re.search(r"Awaiting intake\s*<span class=\"count\">3</span>", page)
+    assert re.search(r"Offered to me\s*<span class=\"count\" data-view=\"offered\">3</span>", page)
+    assert re.search(r"Awaiting intake\s*<span class=\"count\" data-view=\"intake\">3</span>", page)
     second = web.text("/officer/?page=2")
     assert made[2] in second and made[0] not in second
     newest = web.text("/officer/?sort=newest")

@@ -137,6 +137,20 @@ def test_sla_badge_counts_on_the_office_calendar():
     assert inbox.due_soon_limit(at(2026, 4, 29, 9), cal) == at(2026, 5, 5, 0)
 
 
+def test_the_sla_clock_counts_working_days_left_and_late():
+    cal = WorkCalendar(VN)
+    friday, saturday = at(2026, 3, 6, 9), at(2026, 3, 7, 10)
+    assert inbox.sla_clock(at(2026, 3, 6, 17), friday, cal) == inbox.SlaClock("due_today", date(2026, 3, 6), 0, 0)
+    # Friday to Tuesday: Monday and Tuesday are left, the weekend is not counted
+    assert inbox.sla_clock(at(2026, 3, 10, 17), friday, cal).days_left == 2
+    # on Saturday, Tuesday's work has one working day left after Monday
+    assert inbox.sla_clock(at(2026, 3, 10, 17), saturday, cal).days_left == 1
+    # due Wednesday 29 April; on Tuesday 5 May it is two working days late (30 April and 1 May are holidays)
+    late = inbox.sla_clock(at(2026, 4, 29, 17), at(2026, 5, 5, 9), cal)
+    assert late.state == "late" and late.days_late == 2
+    assert inbox.sla_clock(None, friday, cal) is None
+
+
 def test_supplement_and_withdrawal_views_list_dossiers(runtime, office, clock):
     waiting, withdrawn = start(runtime, clock), start(runtime, clock)
     start(runtime, clock)  # one still awaiting intake
