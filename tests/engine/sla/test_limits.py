@@ -82,7 +82,10 @@ def test_the_limits_that_depend_on_the_application(catalogue):
     assert p11.limit_cases[0].limit.source == "Luật BHXH 41/2024 Điều 62 khoản 3"
     assert p12.limit_cases[0].limit.source == "Luật ATVSLĐ 84/2015 Điều 60 khoản 2"
     # each case, and the limit beside them, says in words which applications it is for
-    assert (p11.limit_label.en, p11.limit_cases[0].label.en) == ("the employer files it", "the worker files it themselves")
+    assert (p11.limit_label.en, p11.limit_cases[0].label.en) == (
+        "the employer files it",
+        "the worker files it themselves",
+    )
     assert (p12.limit_label.vi, p12.limit_cases[0].label.vi) == (
         "sau ốm đau, thai sản",
         "sau tai nạn lao động, bệnh nghề nghiệp",
