@@ -4,8 +4,11 @@ the documents of Decree 146/2018 art. 16(1), no practitioner or price list."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from engine.config import PROJECT_ROOT
 from engine.design.simulation import simulate
 
 
@@ -57,3 +60,20 @@ def test_p25_asks_for_the_documents_of_decree_146_article_16_1(catalogue):
     names = " ".join(f"{d.name.vi} {d.name.en}" for d in documents).lower()
     for absent in ("người hành nghề", "practitioner", "giá dịch vụ", "price"):
         assert absent not in names
+
+
+def test_every_form_code_still_to_check_against_decision_2222_says_so(catalogue):
+    """Decision 2222/QĐ-BHXH of 29 July 2025 replaced Decision 166/QĐ-BHXH; no copy of it was found,
+    so each procedure whose documents name a form code keeps the code and says it is unverified."""
+    named = {
+        code
+        for code, loaded in catalogue.procedures.items()
+        if any(
+            re.search(r"\b(Mẫu|form) [0-9A-Z]{2,3}[A-Z]?-[A-Z]{2,3}\b", f"{d.name.vi} {d.name.en}")
+            for d in loaded.meta.documents
+        )
+    }
+    assert {"P02", "P08", "P09", "P10", "P11", "P16", "P18"} <= named
+    for code in sorted(named):
+        text = (PROJECT_ROOT / "workflows" / f"{code}.yaml").read_text("utf-8")
+        assert "Decision 2222/QĐ-BHXH of" in text and "(verify)" in text, code
