@@ -470,11 +470,12 @@ def _read_limit(r: _Reader, raw: Any, where: str) -> Limit | None:
 
 
 def _read_cases(r: _Reader, raw: Any) -> tuple[LimitCase, ...]:
-    """`when: [{if: "<expression on the application>", days: N, unit: ..., source: ...}]`."""
+    """`when: [{if: "<expression on the application>", days: N, unit: ..., source: ..., label: {vi, en}}]`;
+    the label, required, is what applicants see instead of the condition."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        r.problem("limit.when", "'when' is a list of {if: ..., days: ..., unit: ...}")
+        r.problem("limit.when", "'when' is a list of {if: ..., days: ..., unit: ..., label: {vi: ..., en: ...}}")
         return ()
     cases = []
     for i, item in enumerate(raw):
