@@ -35,13 +35,13 @@ def procedures_list() -> None:
     catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
     for code, loaded in sorted(catalogue.procedures.items()):
         m = loaded.meta
-        limit = describe(m.limit)
+        limit = describe(m.limit) + _for_whom(m.limit.label)
         if m.legal_limit is not None:
             limit += f" (the office's; the law's: {describe(m.legal_limit)}, {m.legal_limit.source})"
         elif m.limit_source:
             limit += f" ({m.limit_source})"
-        for case in m.limit_cases:
-            limit += f"; {describe(case.limit)} if {case.condition} ({case.limit.source or 'no source'})"
+        for case in m.limit_cases:  # in words, never the condition
+            limit += f"; {describe(case.limit)}{_for_whom(case.label)} ({case.limit.source or 'no source'})"
         units = ", ".join(
             f"{catalogue.roles[r]['vi']} ({catalogue.roles[r]['en']})" if r in catalogue.roles else r
             for r in m.processing_units
@@ -49,6 +49,11 @@ def procedures_list() -> None:
         click.echo(f"{code}  {m.name.vi} | {m.name.en} | {limit} | {units}")
     if catalogue.problems:
         click.echo(f"({len(catalogue.problems)} problem(s): run `motcua procedures validate`)", err=True)
+
+
+def _for_whom(label) -> str:
+    """' [the worker files it themselves / người lao động tự nộp hồ sơ]', or nothing."""
+    return f" [{label.en} / {label.vi}]" if label is not None else ""
 
 
 @procedures.command("validate")

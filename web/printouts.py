@@ -27,6 +27,7 @@ def receipt_response(view: DossierView, tracking_url: str) -> Response:
         documents=_documents(view),
         limit_days=view.limit.days,
         limit_unit=view.limit.unit,
+        limit_label=view.limit.label,
         received_at=view.submitted_at,
         appointment_at=view.appointment_at,
         channel=view.result_channel,

@@ -22,6 +22,8 @@ from babel.support import Translations
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from engine.forms import Message
+
 FONTS = Path(__file__).resolve().parent / "static" / "fonts"
 BLANK = "." * 60  # a line left to fill in by hand
 
@@ -161,6 +163,7 @@ def receipt(
     documents: Sequence[tuple[str, int]],
     limit_days: int,
     limit_unit: str,
+    limit_label: Message | None = None,
     received_at: datetime,
     appointment_at: datetime | None,
     channel: str | None,
@@ -173,6 +176,8 @@ def receipt(
     files = tuple(f"{name} ({t['files'](n)})" for name, n in documents)
     unit_key = {"working": "working_days", "calendar_no_holidays": "calendar_no_holidays_days"}
     days = t[unit_key.get(limit_unit, "calendar_days")].format(n=limit_days)
+    if limit_label is not None:  # a limit that depends on the application: which case this one is
+        days += f" ({limit_label.vi if facts.lang == 'vi' else limit_label.en})"
     rows = [
         *_applicant_rows(t, facts, with_contact=True),
         (t["documents"], files or t["no_documents"]),

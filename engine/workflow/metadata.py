@@ -116,20 +116,27 @@ class SharedPath:
 
 @dataclass(frozen=True)
 class Limit:
-    """A time limit: days in a unit, and where the law sets it (law, article, clause)."""
+    """A time limit: days in a unit, and where the law sets it (law, article, clause); `label` says
+    in words which applications it is for, where the limit depends on the application."""
 
     days: int
     unit: str
     source: str = ""
+    label: Message | None = None
 
 
 @dataclass(frozen=True)
 class LimitCase:
     """A limit that applies instead of the procedure's when `condition` (an expression on the
-    application's data) holds; the first case that holds wins (P11 by who files, P12 by cause)."""
+    application's data) holds; the first case that holds wins (P11 by who files, P12 by cause).
+    Applicants see the limit's label, never the condition."""
 
     condition: str
     limit: Limit
+
+    @property
+    def label(self) -> Message | None:
+        return self.limit.label
 
 
 @dataclass(frozen=True)
@@ -157,10 +164,12 @@ class ProcedureMeta:
     # the law's limit where the office keeps a stricter one (the office's is limit_days/limit_unit)
     legal_limit: Limit | None = None
     limit_cases: tuple[LimitCase, ...] = ()  # limits that depend on the application
+    # which applications the procedure's own limit is for, beside the cases (P11: the employer files)
+    limit_label: Message | None = None
 
     @property
     def limit(self) -> Limit:
-        return Limit(self.limit_days, self.limit_unit, self.limit_source)
+        return Limit(self.limit_days, self.limit_unit, self.limit_source, self.limit_label)
 
     def tasks_for(self, *purposes: str) -> tuple[str, ...]:
         """The ids of this procedure's user tasks that serve these purposes."""
@@ -333,6 +342,9 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         source = ""
     legal = _read_limit(r, limit["legal"], "limit.legal") if limit.get("legal") is not None else None
     cases = _read_cases(r, limit.get("when"))
+    limit_label = r.message(limit["label"], "limit.label") if limit.get("label") is not None else None
+    if cases and limit_label is None:
+        r.problem("limit.label", "with limits by application ('when'), the procedure's own limit needs a label too")
     on_supplement = limit.get("on_supplement", "resume")
     if on_supplement not in ON_SUPPLEMENT:
         r.problem(
@@ -375,6 +387,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         limit_source=source,
         legal_limit=legal,
         limit_cases=cases,
+        limit_label=limit_label,
         steps=steps,
         processing_units=tuple(raw.get("processing_units") or ()),
         fee=fee if isinstance(fee, int) else 0,
@@ -457,11 +470,12 @@ def _read_limit(r: _Reader, raw: Any, where: str) -> Limit | None:
 
 
 def _read_cases(r: _Reader, raw: Any) -> tuple[LimitCase, ...]:
-    """`when: [{if: "<expression on the application>", days: N, unit: ..., source: ...}]`."""
+    """`when: [{if: "<expression on the application>", days: N, unit: ..., source: ..., label: {vi, en}}]`;
+    the label, required, is what applicants see instead of the condition."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        r.problem("limit.when", "'when' is a list of {if: ..., days: ..., unit: ...}")
+        r.problem("limit.when", "'when' is a list of {if: ..., days: ..., unit: ..., label: {vi: ..., en: ...}}")
         return ()
     cases = []
     for i, item in enumerate(raw):
@@ -473,9 +487,17 @@ def _read_cases(r: _Reader, raw: Any) -> tuple[LimitCase, ...]:
         if refused:
             r.problem(f"{where}.if", refused)
             continue
-        limit = _read_limit(r, {k: v for k, v in item.items() if k != "if"}, where)
+        if "label" not in item:
+            r.problem(
+                f"{where}.label",
+                "a case needs a label saying in words which applications it is for ({vi: ..., en: ...}): "
+                "applicants see it, not the condition",
+            )
+            continue
+        label = r.message(item["label"], f"{where}.label")
+        limit = _read_limit(r, {k: v for k, v in item.items() if k not in ("if", "label")}, where)
         if limit is not None:
-            cases.append(LimitCase(item["if"], limit))
+            cases.append(LimitCase(item["if"], Limit(limit.days, limit.unit, limit.source, label)))
     return tuple(cases)
 
 

@@ -19,8 +19,20 @@ def test_procedures_list_shows_units_sources_legal_limits_and_cases(tmp_path):
         in lines["P03"]
     )
     assert "3 working days (the office's; the law's: 5 working days, Luật BHXH 41/2024 Điều 82 khoản 2" in lines["P18"]
-    assert "; 5 working days if submitted_by == 'individual' (Luật BHXH 41/2024 Điều 62 khoản 3" in lines["P11"]
-    assert "; 10 calendar days if after_regime == 'work_accident' (Luật ATVSLĐ 84/2015 Điều 60 khoản 2" in lines["P12"]
+    # limits by application: each case in words in both languages, never the condition
+    assert (
+        "| 7 working days [the employer files it / đơn vị sử dụng lao động nộp hồ sơ] (Luật BHXH 41/2024 Điều 62 "
+        "khoản 3); 5 working days [the worker files it themselves / người lao động tự nộp hồ sơ] (Luật BHXH 41/2024 "
+        "Điều 62 khoản 3) |" in lines["P11"]
+    )
+    assert (
+        "; 10 calendar days [after a work accident or occupational disease / sau tai nạn lao động, bệnh nghề "
+        "nghiệp] (Luật ATVSLĐ 84/2015 Điều 60 khoản 2) |" in lines["P12"]
+    )
+    assert "submitted_by" not in result.stdout and "after_regime" not in result.stdout
+    # sources as checked against the texts
+    assert "| 5 working days (Luật BHXH 41/2024 Điều 28 khoản 4) |" in lines["P04"]
+    assert "Điều 141" not in lines["P18"] and "5 working days (Law 41/2024/QH15 art. 97(2))" in lines["P27"]
 
 
 def test_calendar_deadline_counts_days_not_counting_tet(tmp_path):
