@@ -6,6 +6,7 @@ what it could read and a list of problems, so one bad file does not stop the oth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,17 @@ class Document:
     name: Message
     required: bool
     original: bool
+    # required only when the application has these answers (the paper a ground needs)
+    required_if: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""  # where the law lists it: law, article, clause
+
+    def is_required(self, application: Mapping[str, Any]) -> bool:
+        """Whether the applicant must attach it, given the application's answers."""
+        if self.required:
+            return True
+        return bool(self.required_if) and all(
+            str(application.get(k, "")).strip() == str(v) for k, v in self.required_if.items()
+        )
 
 
 @dataclass(frozen=True)
@@ -348,16 +360,30 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         if not isinstance(d, dict) or not d.get("id"):
             r.problem(f"documents[{i}]", "a document needs an id and a name")
             continue
+        required_if = d.get("required_if") or {}
+        if not isinstance(required_if, dict):
+            r.problem(f"documents[{i}]", "required_if must map an application field to a value")
+            required_if = {}
         documents.append(
             Document(
                 str(d["id"]),
                 r.message(d.get("name"), f"documents[{i}]"),
                 bool(d.get("required", False)),
                 bool(d.get("original", True)),
+                required_if,
+                str(d.get("source") or ""),
             )
         )
 
     application = r.fields(raw.get("application"), "application")
+    answers = {f.name: f for f in application}
+    for i, doc in enumerate(documents):
+        for name, value in doc.required_if.items():
+            asked = answers.get(name)
+            if asked is None:
+                r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if unknown application field '{name}'")
+            elif asked.choices and str(value) not in {c.value for c in asked.choices}:
+                r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if {name} = '{value}', not one of its choices")
     paths = {}
     for name, p in (raw.get("paths") or {}).items():
         path = _read_path(r, str(name), p)
