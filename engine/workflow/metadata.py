@@ -75,8 +75,13 @@ class Document:
         if self.required:
             return True
         return bool(self.required_if) and all(
-            str(application.get(k, "")).strip() == str(v) for k, v in self.required_if.items()
+            str(application.get(k, "")).strip() in _answers(v) for k, v in self.required_if.items()
         )
+
+
+def _answers(wanted: Any) -> set[str]:
+    """The answers a document's required_if accepts: one value, or a list of them (any of)."""
+    return {str(v) for v in wanted} if isinstance(wanted, list) else {str(wanted)}
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,17 @@ class LimitCase:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """An application the law does not allow: when `condition` (an expression on the application's
+    data) holds, the submission is refused with `message` on `field` (engine/workflow/refusals.py)."""
+
+    condition: str
+    field: str
+    message: Message
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ProcedureMeta:
     code: str
     process_id: str
@@ -169,6 +185,7 @@ class ProcedureMeta:
     # the law's limit where the office keeps a stricter one (the office's is limit_days/limit_unit)
     legal_limit: Limit | None = None
     limit_cases: tuple[LimitCase, ...] = ()  # limits that depend on the application
+    refusals: tuple[Refusal, ...] = ()  # applications refused at submission (refuse_if)
 
     @property
     def limit(self) -> Limit:
@@ -382,8 +399,9 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
             asked = answers.get(name)
             if asked is None:
                 r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if unknown application field '{name}'")
-            elif asked.choices and str(value) not in {c.value for c in asked.choices}:
+            elif asked.choices and not _answers(value) <= {c.value for c in asked.choices}:
                 r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if {name} = '{value}', not one of its choices")
+    refusals = _read_refusals(r, raw.get("refuse_if"), {f.name for f in application})
     paths = {}
     for name, p in (raw.get("paths") or {}).items():
         path = _read_path(r, str(name), p)
@@ -401,6 +419,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         limit_source=source,
         legal_limit=legal,
         limit_cases=cases,
+        refusals=refusals,
         steps=steps,
         processing_units=tuple(raw.get("processing_units") or ()),
         fee=fee if isinstance(fee, int) else 0,
@@ -503,6 +522,30 @@ def _read_cases(r: _Reader, raw: Any) -> tuple[LimitCase, ...]:
         if limit is not None:
             cases.append(LimitCase(item["if"], limit))
     return tuple(cases)
+
+
+def _read_refusals(r: _Reader, raw: Any, fields: set[str]) -> tuple[Refusal, ...]:
+    """`refuse_if: [{if: "<expression on the application>", field: ..., message: {vi, en}, source: ...}]`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        r.problem("refuse_if", "'refuse_if' is a list of {if: ..., field: ..., message: ...}")
+        return ()
+    refusals = []
+    for i, item in enumerate(raw):
+        where = f"refuse_if[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("if"), str) or not item["if"].strip():
+            r.problem(where, "a refusal needs a condition on the application ('if'), a field and a message")
+            continue
+        refused = check_source(item["if"], "eval")
+        if refused:
+            r.problem(f"{where}.if", refused)
+            continue
+        if item.get("field") not in fields:
+            r.problem(f"{where}.field", f"'{item.get('field')}' is not a field of the application")
+            continue
+        refusals.append(Refusal(item["if"], item["field"], r.message(item.get("message"), f"{where}.message"), str(item.get("source") or "")))
+    return tuple(refusals)
 
 
 def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:
