@@ -400,7 +400,9 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
             if asked is None:
                 r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if unknown application field '{name}'")
             elif asked.choices and not _answers(value) <= {c.value for c in asked.choices}:
-                r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if {name} = '{value}', not one of its choices")
+                r.problem(
+                    f"documents[{i}]", f"document '{doc.id}' is required_if {name} = '{value}', not one of its choices"
+                )
     refusals = _read_refusals(r, raw.get("refuse_if"), {f.name for f in application})
     paths = {}
     for name, p in (raw.get("paths") or {}).items():
@@ -544,7 +546,8 @@ def _read_refusals(r: _Reader, raw: Any, fields: set[str]) -> tuple[Refusal, ...
         if item.get("field") not in fields:
             r.problem(f"{where}.field", f"'{item.get('field')}' is not a field of the application")
             continue
-        refusals.append(Refusal(item["if"], item["field"], r.message(item.get("message"), f"{where}.message"), str(item.get("source") or "")))
+        message = r.message(item.get("message"), f"{where}.message")
+        refusals.append(Refusal(item["if"], item["field"], message, str(item.get("source") or "")))
     return tuple(refusals)
 
 

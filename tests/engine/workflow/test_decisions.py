@@ -241,7 +241,8 @@ def test_pension_without_a_retirement_date_fails_naming_it():
     with pytest.raises(ScriptError, match="retirement_date"):
         run_decision(
             "pension_eligibility",
-            {"pension_case": "normal", "sex": "male", "age_months": 800, "contribution_years": 30, "retirement_year": 2026},
+            {"pension_case": "normal", "sex": "male", "age_months": 800, "contribution_years": 30}
+            | {"retirement_year": 2026},
         )
 
 
