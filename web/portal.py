@@ -66,7 +66,10 @@ def procedure(code: str):
     meta = _meta(code)
     account = g.get("account")
     return render_template(
-        "portal/procedure.html", meta=meta, may_apply=account is not None and applicants.may_apply(account, meta)
+        "portal/procedure.html",
+        meta=meta,
+        may_apply=account is not None and applicants.may_apply(account, meta),
+        document_hints=_document_conditions(meta),
     )
 
 
@@ -84,7 +87,7 @@ def apply(code: str):
     values: dict[str, Any] = applicants.prefill(account, meta.application)
     if request.method == "POST":
         values = {f.name: request.form.get(f.name, "") for f in meta.application}
-        documents, document_errors = _documents_of_application(meta)
+        documents, document_errors = _documents_of_application(meta, values)
         try:
             applicants.check_application(account, meta, values)
         except FormError as e:
@@ -132,6 +135,7 @@ def _apply_page(meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, s
         labels=labels,
         submission=submission,
         hints=_conditions(meta.application),
+        document_hints=_document_conditions(meta),
         accept=ACCEPT,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
     )
@@ -149,12 +153,29 @@ def _conditions(fields: tuple[Field, ...]) -> dict[str, str]:
     return hints
 
 
+def _document_conditions(meta: ProcedureMeta) -> dict[str, str]:
+    """'Required when ...' for the documents required only with some answer of the application."""
+    by_name = {f.name: f for f in meta.application}
+    hints = {}
+    for doc in meta.documents:
+        if doc.required or not doc.required_if:
+            continue
+        parts = []
+        for other, wanted in doc.required_if.items():
+            source = by_name[other]
+            answer = next((pick(c.label) for c in source.choices if c.value == str(wanted)), str(wanted))
+            parts.append(_("“%(field)s” is “%(answer)s”", field=pick(source.label), answer=answer))
+        hints[doc.id] = _("Required when %(conditions)s.", conditions=_(" and ").join(parts))
+    return hints
+
+
 def _document_field(doc_id: str) -> str:
     return f"doc-{doc_id}"
 
 
-def _documents_of_application(meta: ProcedureMeta) -> tuple[list[NewDocument], dict[str, str]]:
-    """The files chosen for each document of the procedure, checked by content and size."""
+def _documents_of_application(meta: ProcedureMeta, values: dict[str, Any]) -> tuple[list[NewDocument], dict[str, str]]:
+    """The files chosen for each document of the procedure, checked by content and size; a document
+    required only with some answer (the paper a ground needs) is asked for with that answer."""
     documents, errors = [], {}
     for doc in meta.documents:
         name = _document_field(doc.id)
@@ -163,7 +184,7 @@ def _documents_of_application(meta: ProcedureMeta) -> tuple[list[NewDocument], d
         except BadDocument as e:
             errors[name] = pick(e.message)
             continue
-        if doc.required and not files:
+        if doc.is_required(values) and not files:
             errors[name] = _("Attach at least one file for this document.")
         documents.extend(files)
     return documents, errors

@@ -26,6 +26,7 @@ from engine.errors import EngineError, NotAllowed, NotFound, not_found
 from engine.forms import Choice, Field, FormError, Message
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
+from engine.workflow import refusals
 from engine.workflow.metadata import ProcedureMeta
 from engine.workflow.versions import RunnableVersion, VersionCache
 
@@ -144,6 +145,8 @@ def check_application(account: Account, meta: ProcedureMeta, values: Mapping[str
         cleaned = forms.validate(meta.application, values)
     except FormError as e:
         errors.update(e.errors)
+    else:
+        errors.update(refusals.refusals(meta, cleaned))  # applications the law does not allow
     id_field = ID_FIELD.get(account.kind, "citizen_id")
     if id_field not in errors and str(values.get(id_field) or "").strip() != account.id_number:
         if id_field == "citizen_id":

@@ -50,6 +50,7 @@ from engine.people.officers import Actor
 from engine.sla import deadlines, late
 from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
+from engine.workflow import refusals
 from engine.workflow.bpmn_specs import message_names
 from engine.workflow.rules import RULES
 from engine.workflow.scripting import Limits, RestrictedScriptEngine, ScriptError
@@ -183,6 +184,7 @@ class DossierService:
                 )
             version = self.versions.get(session, version_id)
             data = forms.validate(version.meta.application, application)
+            refusals.check(version.meta, data)  # applications the law does not allow
             if not unit_exists:
                 raise not_found("unit", unit_code)
             now = self.clock.now()

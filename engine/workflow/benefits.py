@@ -569,7 +569,8 @@ def survivor_benefits(
       art. 87(3)); rounded once;
     - ``allowance_paid_now``: that first month, or the one-time allowance the officer worked out
       (kind 'one_time');
-    - ``amount`` = funeral_grant + allowance_paid_now.
+    - ``amount`` = funeral_grant + allowance_paid_now;
+    - kind 'funeral_only': the funeral grant alone (art. 90(3)), refused when it is not due.
 
     Refused: more relatives than max_relatives (4), a monthly allowance for nobody, an unknown kind.
     """
@@ -603,9 +604,17 @@ def survivor_benefits(
         if one_time_allowance is None:
             raise RuleRefused("Cần số tiền trợ cấp tuất một lần", "the one-time survivor allowance is needed")
         monthly, now = 0, _not_negative(one_time_allowance, "one_time_allowance", "Trợ cấp tuất một lần")
+    elif allowance_kind == "funeral_only":
+        # only the funeral grant is claimed, by whoever arranged the funeral (Law 41/2024 art. 90(3))
+        if not funeral_grant_eligible:
+            raise RuleRefused(
+                "Chỉ đề nghị trợ cấp mai táng nhưng không đủ điều kiện hưởng trợ cấp mai táng",
+                "only the funeral grant is claimed, but it is not due",
+            )
+        monthly, now = 0, 0
     else:
         raise RuleRefused(
             f"Chế độ tuất không rõ: {allowance_kind!r}",
-            f"unknown survivor allowance {allowance_kind!r}; use 'monthly' or 'one_time'",
+            f"unknown survivor allowance {allowance_kind!r}; use 'monthly', 'one_time' or 'funeral_only'",
         )
     return {"funeral_grant": grant, "monthly_allowance": monthly, "allowance_paid_now": now, "amount": grant + now}

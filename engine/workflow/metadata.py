@@ -6,6 +6,7 @@ what it could read and a list of problems, so one bad file does not stop the oth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,22 @@ class Document:
     name: Message
     required: bool
     original: bool
+    # required only when the application has these answers (the paper a ground needs)
+    required_if: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""  # where the law lists it: law, article, clause
+
+    def is_required(self, application: Mapping[str, Any]) -> bool:
+        """Whether the applicant must attach it, given the application's answers."""
+        if self.required:
+            return True
+        return bool(self.required_if) and all(
+            str(application.get(k, "")).strip() in _answers(v) for k, v in self.required_if.items()
+        )
+
+
+def _answers(wanted: Any) -> set[str]:
+    """The answers a document's required_if accepts: one value, or a list of them (any of)."""
+    return {str(v) for v in wanted} if isinstance(wanted, list) else {str(wanted)}
 
 
 @dataclass(frozen=True)
@@ -140,6 +157,17 @@ class LimitCase:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """An application the law does not allow: when `condition` (an expression on the application's
+    data) holds, the submission is refused with `message` on `field` (engine/workflow/refusals.py)."""
+
+    condition: str
+    field: str
+    message: Message
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ProcedureMeta:
     code: str
     process_id: str
@@ -166,6 +194,7 @@ class ProcedureMeta:
     limit_cases: tuple[LimitCase, ...] = ()  # limits that depend on the application
     # which applications the procedure's own limit is for, beside the cases (P11: the employer files)
     limit_label: Message | None = None
+    refusals: tuple[Refusal, ...] = ()  # applications refused at submission (refuse_if)
 
     @property
     def limit(self) -> Limit:
@@ -360,16 +389,33 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         if not isinstance(d, dict) or not d.get("id"):
             r.problem(f"documents[{i}]", "a document needs an id and a name")
             continue
+        required_if = d.get("required_if") or {}
+        if not isinstance(required_if, dict):
+            r.problem(f"documents[{i}]", "required_if must map an application field to a value")
+            required_if = {}
         documents.append(
             Document(
                 str(d["id"]),
                 r.message(d.get("name"), f"documents[{i}]"),
                 bool(d.get("required", False)),
                 bool(d.get("original", True)),
+                required_if,
+                str(d.get("source") or ""),
             )
         )
 
     application = r.fields(raw.get("application"), "application")
+    answers = {f.name: f for f in application}
+    for i, doc in enumerate(documents):
+        for name, value in doc.required_if.items():
+            asked = answers.get(name)
+            if asked is None:
+                r.problem(f"documents[{i}]", f"document '{doc.id}' is required_if unknown application field '{name}'")
+            elif asked.choices and not _answers(value) <= {c.value for c in asked.choices}:
+                r.problem(
+                    f"documents[{i}]", f"document '{doc.id}' is required_if {name} = '{value}', not one of its choices"
+                )
+    refusals = _read_refusals(r, raw.get("refuse_if"), {f.name for f in application})
     paths = {}
     for name, p in (raw.get("paths") or {}).items():
         path = _read_path(r, str(name), p)
@@ -388,6 +434,7 @@ def read_procedure(raw: Any, file: str) -> tuple[ProcedureMeta | None, list[Prob
         legal_limit=legal,
         limit_cases=cases,
         limit_label=limit_label,
+        refusals=refusals,
         steps=steps,
         processing_units=tuple(raw.get("processing_units") or ()),
         fee=fee if isinstance(fee, int) else 0,
@@ -499,6 +546,31 @@ def _read_cases(r: _Reader, raw: Any) -> tuple[LimitCase, ...]:
         if limit is not None:
             cases.append(LimitCase(item["if"], Limit(limit.days, limit.unit, limit.source, label)))
     return tuple(cases)
+
+
+def _read_refusals(r: _Reader, raw: Any, fields: set[str]) -> tuple[Refusal, ...]:
+    """`refuse_if: [{if: "<expression on the application>", field: ..., message: {vi, en}, source: ...}]`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        r.problem("refuse_if", "'refuse_if' is a list of {if: ..., field: ..., message: ...}")
+        return ()
+    refusals = []
+    for i, item in enumerate(raw):
+        where = f"refuse_if[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("if"), str) or not item["if"].strip():
+            r.problem(where, "a refusal needs a condition on the application ('if'), a field and a message")
+            continue
+        refused = check_source(item["if"], "eval")
+        if refused:
+            r.problem(f"{where}.if", refused)
+            continue
+        if item.get("field") not in fields:
+            r.problem(f"{where}.field", f"'{item.get('field')}' is not a field of the application")
+            continue
+        message = r.message(item.get("message"), f"{where}.message")
+        refusals.append(Refusal(item["if"], item["field"], message, str(item.get("source") or "")))
+    return tuple(refusals)
 
 
 def _read_steps(r: _Reader, raw: Any, days: int) -> dict[str, int]:

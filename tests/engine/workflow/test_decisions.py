@@ -160,9 +160,10 @@ def test_state_support_sets_nothing_for_an_unknown_category():
 # --------------------------------------------------------------------------- pension_eligibility
 
 
-def pension(sex, age_months, contribution_years, retirement_date):
+def pension(sex, age_months, contribution_years, retirement_date, pension_case="normal"):
     return decide(
         "pension_eligibility",
+        pension_case=pension_case,
         sex=sex,
         age_months=age_months,
         contribution_years=contribution_years,
@@ -227,6 +228,7 @@ def test_pension_refuses_an_unknown_sex_and_a_year_that_disagrees_with_the_date(
     assert pension("x", 800, 30, date(2026, 1, 1)) == {"pension_eligible": False, "reason_code": "unknown_sex"}
     assert decide(
         "pension_eligibility",
+        pension_case="normal",
         sex="male",
         age_months=800,
         contribution_years=30,
@@ -238,7 +240,9 @@ def test_pension_refuses_an_unknown_sex_and_a_year_that_disagrees_with_the_date(
 def test_pension_without_a_retirement_date_fails_naming_it():
     with pytest.raises(ScriptError, match="retirement_date"):
         run_decision(
-            "pension_eligibility", {"sex": "male", "age_months": 800, "contribution_years": 30, "retirement_year": 2026}
+            "pension_eligibility",
+            {"pension_case": "normal", "sex": "male", "age_months": 800, "contribution_years": 30}
+            | {"retirement_year": 2026},
         )
 
 
@@ -247,6 +251,7 @@ def test_a_script_before_the_table_computes_the_age_with_the_engine_rules():
     workflow = run_decision(
         "pension_eligibility",
         {
+            "pension_case": "normal",
             "sex": "female",
             "date_of_birth": date(1969, 3, 15),
             "contribution_years": 16,
