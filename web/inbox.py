@@ -31,6 +31,7 @@ from engine.workflow.versions import current_versions
 from . import printouts
 from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
+from .counter import only_registers
 from .files import download, xml_download
 from .i18n import pick
 from .links import public_url_for
@@ -53,6 +54,8 @@ def _actor() -> Actor:
 @bp.get("/")
 @officer_required
 def index():
+    if only_registers():  # a collection point hands dossiers in and has no tasks: its page is the counter
+        return redirect(url_for("counter.pick_procedure"))
     view = request.args.get("view", "offered")
     if view not in inbox.VIEWS:
         view = "offered"
