@@ -117,6 +117,9 @@ def test_the_desk_registers_a_walk_in_dossier_with_its_channel_and_paper_flags(r
     assert open_task(runtime, code, "reception_check")  # it runs like an online dossier
     done = desk.text(f"/officer/counter/dossiers/{code}")
     assert code in done and "Print the receipt and appointment slip" in done
+    history = desk.text(f"/officer/dossiers/{code}")
+    assert "Paper dossier registered at the one-stop counter with 2 document(s)" in history
+    assert "Digitized at the counter" in history and "Reused from an earlier result" in history
     slip = desk.get(f"/officer/counter/dossiers/{code}/form-01.pdf")
     assert slip.status_code == 200 and slip.mimetype == "application/pdf"
 
