@@ -29,7 +29,9 @@ def dossier() -> None:
 def dossier_start(code, values, json_text, unit) -> None:
     data = pairs(values, json_text)
     runtime = get_runtime()
-    dossier_code = runtime.dossiers.start(code, data, Actor.applicant(str(data.get("full_name", "applicant"))), unit)
+    dossier_code = runtime.dossiers.start(
+        code, data, Actor.applicant(str(data.get("full_name", "applicant"))), unit, channel="cli"
+    )
     click.echo(dossier_code)
     for incident in runtime.dossiers.incidents(dossier_code):  # its first step failed: it waits, kept
         click.echo(

@@ -23,6 +23,7 @@ OFFICERS = [
     ("tuan.taichinh", "Đặng Minh Tuấn", ["finance"]),
     ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership", "admin"]),
     ("an.thietke", "Nguyễn Văn An", ["designer"]),  # the designers' studio, /designer/
+    ("bdc.thuhoi", "Trương Thị Hồi", ["agent"]),  # a post office collection point: /officer/counter/
 ]
 
 DEMO_PASSWORD = "demo1234"

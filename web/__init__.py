@@ -22,6 +22,7 @@ from . import (
     admin,
     api,
     auth,
+    counter,
     decisions,  # noqa: F401  (its routes join the designer blueprint when imported)
     designer,
     designer_versions,
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         portal.bp,
         tracking.bp,
         inbox.bp,
+        counter.bp,
         api.bp,
         admin.bp,
         designer.bp,

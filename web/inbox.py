@@ -32,6 +32,7 @@ from engine.workflow.versions import current_versions
 from . import printouts, task_form
 from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
+from .counter import only_registers
 from .files import PREVIEWABLE, download, preview, xml_download
 from .i18n import pick
 from .links import public_url_for
@@ -59,6 +60,8 @@ def _view_name(args) -> str:
 @bp.get("/")
 @officer_required
 def index():
+    if only_registers():  # a collection point hands dossiers in and has no tasks: its page is the counter
+        return redirect(url_for("counter.pick_procedure"))
     view = _view_name(request.args)
     errors: dict[str, str] = {}
     filters = _filters(request.args, errors)

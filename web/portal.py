@@ -134,14 +134,14 @@ def _apply_page(meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, s
         errors=errors,
         labels=labels,
         submission=submission,
-        hints=_conditions(meta.application),
+        hints=conditional_hints(meta.application),
         document_hints=_document_conditions(meta),
         accept=ACCEPT,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
     )
 
 
-def _conditions(fields: tuple[Field, ...]) -> dict[str, str]:
+def conditional_hints(fields: tuple[Field, ...]) -> dict[str, str]:
     """'Needed when ...' hints for the fields required only with some answer (a postal address)."""
     by_name = {f.name: f for f in fields}
     hints = {}

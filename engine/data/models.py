@@ -294,6 +294,8 @@ class Dossier(Base):
     # the form's one-time key: the same application sent twice (a double click) makes one dossier
     submission_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     result_channel: Mapped[str | None] = mapped_column(String(20))
+    # how it came in: online | counter | post (postal intake) | post_agent | cli; None: before 0019
+    channel: Mapped[str | None] = mapped_column(String(20))
     submitted_at: Mapped[utc_time]
     updated_at: Mapped[utc_time]
     finished_at: Mapped[utc_time | None]
@@ -334,6 +336,25 @@ class Document(Base):
     uploaded_at: Mapped[utc_time]
     uploaded_by: Mapped[str] = mapped_column(String(200))
     round: Mapped[int] = mapped_column(default=0)  # 0: with the application; n: the n-th supplement
+    # a paper component brought to the counter: digitized | reused | paper_only (None: sent as a file)
+    paper: Mapped[str | None] = mapped_column(String(20))
+
+
+class PendingUpload(Base):
+    """A file chosen on a form that came back with an error, kept so it need not be chosen again;
+    the form carries its token, and only its owner may use it. Cleared when used or a day old."""
+
+    __tablename__ = "pending_uploads"
+    __table_args__ = (UniqueConstraint("token", name="uq_pending_uploads_token"),)
+
+    id: Mapped[intpk]
+    token: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(60))  # "officer:<id>"
+    doc_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[utc_time] = mapped_column(index=True)
 
 
 class Rating(Base):

@@ -22,6 +22,9 @@ from engine.errors import EngineError, not_found
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
 MAX_BYTES = 10 * 1024 * 1024
+# what a file handed in at the counter stands for: a paper scanned there, a result of an earlier
+# dossier used again, or a paper kept on paper only (the file is a reference copy)
+PAPER_FLAGS = ("digitized", "reused", "paper_only")
 # what the compressed streams of a PDF may inflate to: a scan of many colour pages stays well under
 # it, a "zip bomb" (1 MB that inflates to 1 GiB) does not
 MAX_INFLATED = 300 * 1024 * 1024
@@ -38,6 +41,7 @@ class NewDocument:
     filename: str
     content: bytes
     content_type: str  # found by check_upload()
+    paper: str | None = None  # at the counter: digitized | reused | paper_only (PAPER_FLAGS)
 
 
 def check_upload(doc_type: str, filename: str, content: bytes, max_bytes: int = MAX_BYTES) -> NewDocument:
@@ -125,8 +129,9 @@ def attach(
             uploaded_at=now,
             uploaded_by=by,
             round=round,
+            paper=doc.paper,
         )
-        listed.append({"type": doc.doc_type, "filename": doc.filename})
+        listed.append({"type": doc.doc_type, "filename": doc.filename, **({"paper": doc.paper} if doc.paper else {})})
     return listed
 
 

@@ -105,6 +105,16 @@ def describe(
 
     if kind == "submitted":
         n = len(data.get("documents") or [])
+        if data.get("channel") == "counter":
+            return Message(
+                f"Tiếp nhận hồ sơ giấy tại quầy một cửa kèm {n} giấy tờ",
+                f"Paper dossier registered at the one-stop counter with {n} document(s)",
+            )
+        if data.get("channel") == "post_agent":
+            return Message(
+                f"Nhận hồ sơ giấy tại điểm thu gom bưu điện kèm {n} giấy tờ",
+                f"Paper dossier handed in at a post office collection point with {n} document(s)",
+            )
         return Message(f"Nộp hồ sơ kèm {n} giấy tờ", f"Dossier submitted with {n} document(s)")
     if kind == "status_changed":
         status = DossierStatus(int(data["new"]))

@@ -154,22 +154,29 @@ class DossierService:
         account_id: int | None = None,
         documents: Sequence[NewDocument] = (),
         submission_key: str | None = None,
+        channel: str = "online",
     ) -> str:
-        """Submit a dossier; returns its code. The application is checked against the procedure's form;
-        the documents (already checked by documents.check_upload) are stored in the same transaction.
-        With a submission key, sending the same application again returns the first dossier's code."""
+        """Submit a dossier; returns its code. `channel` says how it came in (online, counter, post,
+        post_agent, cli): kept on the dossier and in its history. The application is checked against
+        the procedure's form; the documents (already checked by documents.check_upload) are stored in
+        the same transaction. With a submission key, sending the same application again returns the
+        first dossier's code."""
         if submission_key is not None:
             try:
-                return self._start(procedure_code, application, actor, unit_code, account_id, documents, submission_key)
+                return self._start(
+                    procedure_code, application, actor, unit_code, account_id, documents, submission_key, channel
+                )
             except IntegrityError:  # the same form sent twice at once: the other request made it
                 with self.db.read() as session:
                     code = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
                 if code is None:
                     raise
                 return code
-        return self._start(procedure_code, application, actor, unit_code, account_id, documents, None)
+        return self._start(procedure_code, application, actor, unit_code, account_id, documents, None, channel)
 
-    def _start(self, procedure_code, application, actor, unit_code, account_id, documents, submission_key) -> str:
+    def _start(
+        self, procedure_code, application, actor, unit_code, account_id, documents, submission_key, channel
+    ) -> str:
         unit_code = unit_code or self.settings.office_code
         with self.db.write() as session:
             conn = session.connection()
@@ -237,6 +244,7 @@ class DossierService:
                 applicant_name=applicant_name,
                 applicant_id_number=applicant_id_number,
                 result_channel=data.get("result_channel"),
+                channel=channel,
                 submitted_at=now,
                 state=b"",
                 account_id=account_id,
@@ -255,6 +263,7 @@ class DossierService:
                 version_number=version.number,
                 application=_jsonable(data),
                 documents=received,
+                channel=channel,
             )
             if failure is not None:
                 incidents.opened(session, dossier, version.id, failure, "submit", {}, actor, now)

@@ -34,6 +34,7 @@ class DocumentInfo:
     uploaded_at: datetime
     uploaded_by: str
     round: int  # 0: with the application; n: the n-th supplement
+    paper: str | None = None  # handed in on paper at a counter: digitized | reused | paper_only
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
             d.uploaded_at,
             d.uploaded_by,
             d.round,
+            d.paper,
         )
         for d in session.scalars(select(Document).where(Document.dossier_id == dossier.id).order_by(Document.id))
     ]

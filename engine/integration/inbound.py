@@ -228,6 +228,7 @@ def _postal_intake(service: DossierService, source: str, payload: dict[str, Any]
             account_id=None,
             documents=documents,
             submission_key=f"post:{payload['event_id']}",
+            channel="post",
         )
     except FormError as error:
         raise _Refused(422, "bad_application", _errors(error.errors)) from None

@@ -243,3 +243,29 @@ def _shown(value: Any) -> str:
     if value is None:
         return ""
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class PersonNotFound(EngineError):
+    """The registry holds nobody under this citizen ID."""
+
+
+# the registry's fields an application form may have under the same name
+_PREFILLED = ("citizen_id", "full_name", "date_of_birth", "sex", "address")
+
+
+def prefill(settings: Settings, citizen_id: str) -> dict[str, str]:
+    """The person the registry holds under a citizen ID, as starting values of an application form
+    (citizen_id, full_name, date_of_birth, sex, address). Raises PersonNotFound, RegistryUnavailable,
+    or PersonNotFound for a number that cannot be a citizen ID."""
+    text = (citizen_id or "").strip()
+    if len(text) != 12 or not text.isascii() or not text.isdigit():
+        raise PersonNotFound("Số CCCD gồm đúng 12 chữ số", "A citizen ID has exactly 12 digits")
+    person = lookup(settings, text)
+    if person is None:
+        raise PersonNotFound(
+            f"Không tìm thấy số CCCD {text} trong Cơ sở dữ liệu quốc gia về dân cư; hãy nhập theo giấy tờ",
+            f"The citizen ID {text} was not found in the population registry; fill in the form from the papers",
+        )
+    values = {name: _shown(person.get(name)) for name in _PREFILLED}
+    values["citizen_id"] = text
+    return {name: value for name, value in values.items() if value and value != "None"}

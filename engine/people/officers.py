@@ -11,9 +11,10 @@ from engine.data.models import Role, RoleAssignment, Unit, User
 from engine.errors import not_found
 from engine.forms import Message
 
-# Roles no lane names, for running the system: the administrator (outside-system traffic) and the
-# process designer. They show no dossiers: an applicant's papers are for the units' working roles.
-SYSTEM_ROLES = frozenset({"admin", "designer"})
+# Roles no lane names, for running the system: the administrator (outside-system traffic), the
+# process designer, and post-office staff who hand dossiers in at collection points. They show no
+# dossiers: an applicant's papers are for the units' working roles.
+SYSTEM_ROLES = frozenset({"admin", "designer", "agent"})
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,11 @@ GET  /officer/dossiers/{code}/form-01.pdf         O   403 403 403 200 200 200 20
 GET  /officer/dossiers/{asked}/form-02.pdf        O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{refused}/form-03.pdf      O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{returned}/handover.pdf    O   403 403 403 200 200 200 200 200 200 200 404 404 404
+GET  /officer/counter/                            O   403 403 403 200 403 403 403 403 403 403 200 403 403
+GET  /officer/counter/{proc}                      O   403 403 403 200 403 403 403 403 403 403 200 403 403
+POST /officer/counter/{proc}                      O   403 403 403 400 403 403 403 403 403 403 400 403 403
+GET  /officer/counter/dossiers/{code}             O   403 403 403 200 403 403 403 403 403 403 404 403 403
+GET  /officer/counter/dossiers/{code}/form-01.pdf O   403 403 403 200 403 403 403 403 403 403 404 403 403
 GET  /officer/admin/outbox                        O   403 403 403 403 403 403 403 403 403 403 403 403 200
 POST /officer/admin/outbox/retry                  O   403 403 403 403 403 403 403 403 403 403 403 403 302
 GET  /officer/admin/webhooks                      O   403 403 403 403 403 403 403 403 403 403 403 403 200
