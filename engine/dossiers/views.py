@@ -114,8 +114,9 @@ class DossierView:
         return next((c.at for c in self.timeline if c.status == 2), None)
 
 
-# the timer of the shared reception and processing-supplement diagrams that ends the wait
-SUPPLEMENT_TIMER = "supplement_timeout_event"
+# where the shared reception and processing-supplement diagrams wait for the papers: the timer is
+# projected under the event-based gateway that waits (the timeout event itself once it is alone)
+SUPPLEMENT_WAITS = ("supplement_wait_gateway", "supplement_timeout_event")
 
 
 def papers_list(text: str) -> list[str]:
@@ -129,7 +130,7 @@ def supplement_due(session: Session, dossier_id: int) -> datetime | None:
         select(Timer.due_at)
         .where(
             Timer.dossier_id == dossier_id,
-            Timer.element_id == SUPPLEMENT_TIMER,
+            Timer.element_id.in_(SUPPLEMENT_WAITS),
             Timer.status == TimerStatus.PENDING,
         )
         .order_by(Timer.due_at.desc())
