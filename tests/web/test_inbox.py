@@ -60,7 +60,7 @@ def test_the_inbox_shows_offered_tasks_with_counts_badges_and_pages(app, web, ru
     assert made[2] in newest and made[0] not in newest
     assert made[0] not in web.text("/officer/?procedure=P01")
     bad = web.get("/officer/?due_before=next-week")
-    assert bad.status_code == 400 and "Write the date as dd/mm/yyyy" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "A date is written YYYY-MM-DD" in bad.get_data(as_text=True)
 
 
 def test_claim_unclaim_and_claim_several_at_once(web, runtime, office):
