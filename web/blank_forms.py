@@ -13,6 +13,8 @@ from engine.workflow.metadata import ProcedureMeta
 
 from .slips import FONT, LINE, _Pdf
 
+ROW = 9  # mm: room to write by hand
+
 
 @dataclass(frozen=True)
 class BlankForm:
@@ -56,7 +58,9 @@ TK1_TS = BlankForm(
             ),
         ),
     ),
-    declaration="Tôi cam đoan những nội dung kê khai là đúng và chịu trách nhiệm trước pháp luật về những nội dung đã kê khai.",
+    declaration=(
+        "Tôi cam đoan những nội dung kê khai là đúng và chịu trách nhiệm trước pháp luật về những nội dung đã kê khai."
+    ),
 )
 
 # the office's forms, by the procedures' document id
@@ -95,7 +99,7 @@ def render(form: BlankForm, office: str) -> bytes:
         pdf.set_font(FONT, "", 10)
         for item in items:
             number += 1
-            pdf.write(LINE + 2.5, f"[{number:02d}] {item}: ")
+            pdf.write(ROW, f"[{number:02d}] {item}: ")
             _dots_to_line_end(pdf)
         pdf.ln(2)
     pdf.ln(2)
@@ -103,7 +107,9 @@ def render(form: BlankForm, office: str) -> bytes:
     pdf.multi_cell(0, LINE, form.declaration, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_x(pdf.l_margin + half)
-    pdf.multi_cell(half, 5, "......, ngày ..... tháng ..... năm ..........", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        half, 5, "......, ngày ..... tháng ..... năm ..........", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT
+    )
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(half, 5, "NGƯỜI KÊ KHAI", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8.5)
@@ -116,7 +122,7 @@ def _dots_to_line_end(pdf: _Pdf) -> None:
     room = pdf.l_margin + pdf.epw - pdf.get_x()
     dot = pdf.get_string_width(".")
     if room < 40:
-        pdf.ln(LINE + 2.5)
+        pdf.ln(ROW)
         room = pdf.epw
-    pdf.write(LINE + 2.5, "." * int(room / dot - 1))
-    pdf.ln(LINE + 2.5)
+    pdf.write(ROW, "." * (int(room / dot) - 3))  # a few short of the margin: never wraps
+    pdf.ln(ROW)

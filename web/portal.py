@@ -7,7 +7,19 @@ import uuid
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from engine.dossiers import applicants, pending
@@ -141,8 +153,7 @@ def check_answers(code: str):
         draft = pending.find(db, key, _owner(), code, runtime().clock.now()) if key else None
         files = pending.attached(db, draft.id) if draft else []
     if draft is None:
-        flash(_("This form is no longer kept (after a day, or after logging in again): please fill it in again."), "error")
-        return redirect(url_for(".apply", code=code))
+        return _start_again(code)
     try:
         cleaned = applicants.check_application(g.account, meta, draft.answers)
     except FormError:
@@ -171,8 +182,7 @@ def submit(code: str):
     if done is not None:  # the same form sent twice (a double click): the dossier it made
         return redirect(url_for(".submitted", code=done))
     if draft is None:
-        flash(_("This form is no longer kept (after a day, or after logging in again): please fill it in again."), "error")
-        return redirect(url_for(".apply", code=code))
+        return _start_again(code)
     try:
         applicants.check_may_apply(account, meta)
         dossier_code = runtime().dossiers.start(
@@ -191,6 +201,11 @@ def submit(code: str):
     with runtime().db.write() as db:
         pending.discard(db, draft.id)
     return redirect(url_for(".submitted", code=dossier_code))
+
+
+def _start_again(code: str):
+    flash(_("This form is no longer kept (after a day, or after logging in again): please fill it in again."), "error")
+    return redirect(url_for(".apply", code=code))
 
 
 def _key(raw: str | None) -> str | None:

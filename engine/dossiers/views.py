@@ -216,6 +216,7 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, delivered_at=event.at)
             elif data.get("message") == "postal_failed":
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, failed_at=event.at)
+    awaiting_papers = dossier.status == DossierStatus.SUPPLEMENT_REQUESTED
     open_tasks = list(
         session.scalars(
             select(HumanTask)
@@ -249,5 +250,5 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         rating=session.get(Rating, dossier.id),
         open_tasks=open_tasks,
         ordered_waybill=ordered_waybill,
-        supplement_due=supplement_due(session, dossier.id) if dossier.status == DossierStatus.SUPPLEMENT_REQUESTED else None,
+        supplement_due=supplement_due(session, dossier.id) if awaiting_papers else None,
     )

@@ -74,7 +74,11 @@ def test_files_are_kept_after_a_form_error_and_used_on_the_next_submit(web, runt
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Số điện thoại gồm 10 chữ số" in page
-    assert "Đã đính kèm:" in page and "<strong>to-khai-tk1.pdf</strong>" in page and "<strong>ho-ngheo.png</strong>" in page
+    assert (
+        "Đã đính kèm:" in page
+        and "<strong>to-khai-tk1.pdf</strong>" in page
+        and "<strong>ho-ngheo.png</strong>" in page
+    )
     key = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
     # the declaration is no longer required to be chosen again: it is attached
     assert re.search(r'<input type="file" id="field-doc-tk1_ts"[^>]*\brequired\b', page) is None
@@ -92,9 +96,9 @@ def test_files_are_kept_after_a_form_error_and_used_on_the_next_submit(web, runt
 
 def test_a_kept_file_can_be_removed_or_replaced(web, runtime):
     web.signup()
-    page = web.post(
-        APPLY, p02_form(phone="", **{"doc-poor_household_certificate": (BytesIO(PNG), "cu.png")})
-    ).get_data(as_text=True)
+    page = web.post(APPLY, p02_form(phone="", **{"doc-poor_household_certificate": (BytesIO(PNG), "cu.png")})).get_data(
+        as_text=True
+    )
     key = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
     old = re.search(r'name="remove" value="(\d+)"> Gỡ cu.png', page).group(1)
     declaration = re.search(r'name="remove" value="(\d+)"> Gỡ to-khai-tk1.pdf', page).group(1)
@@ -218,7 +222,7 @@ def test_the_procedure_page_links_its_blank_form_as_a_pdf(web):
     assert 'href="/procedures/P02/blank-form.pdf"' in page and "TK1-TS" in page
     response = web.get("/procedures/P02/blank-form.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
+    assert response.data.startswith(b"%PDF") and b"/Count 1" in response.data  # one page to print
     assert web.get("/procedures/P01/blank-form.pdf").status_code == 200
     # a procedure without a form of the office's has no link and no PDF
     assert "blank-form.pdf" not in web.text("/procedures/P09")

@@ -32,9 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "pending_uploads",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column(
-            "draft_id", sa.Integer(), sa.ForeignKey("application_drafts.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("draft_id", sa.Integer(), sa.ForeignKey("application_drafts.id", ondelete="CASCADE"), nullable=False),
         sa.Column("doc_type", sa.String(length=100), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
