@@ -121,7 +121,8 @@ def apply(code: str):
             files = pending.attached(db, draft.id) if draft else []
         return _apply_page(meta, values, {}, key if draft else uuid.uuid4().hex, files)
     key = _key(request.form.get("submission")) or uuid.uuid4().hex
-    values = {f.name: request.form.get(f.name, "") for f in meta.application}
+    # kept as typed, cut just past each field's limit: too long is still refused, never stored whole
+    values = {f.name: request.form.get(f.name, "")[: f.length_limit + 1] for f in meta.application}
     new_files, errors = _documents_of_application(meta)
     removed = [int(i) for i in request.form.getlist("remove") if i.isdigit()]
     with runtime().db.write() as db:

@@ -17,6 +17,7 @@ from engine.data.models import ApplicationDraft, Dossier, PendingUpload
 from engine.dossiers.documents import NewDocument
 
 KEPT_FOR = timedelta(days=1)
+PER_ACCOUNT = 5  # forms open at once (tabs, procedures); an older one goes when a sixth starts
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def save(
         )
         session.add(draft)
         session.flush()
+        _keep_newest(session, owner.account_id)
     draft.answers = dict(answers)
     new_files = list(new_files)
     replaced = {f.doc_type for f in new_files}
@@ -99,6 +101,17 @@ def save(
         )
     session.flush()
     return draft
+
+
+def _keep_newest(session: Session, account_id: int) -> None:
+    older = session.scalars(
+        select(ApplicationDraft.id)
+        .where(ApplicationDraft.account_id == account_id)
+        .order_by(ApplicationDraft.created_at.desc(), ApplicationDraft.id.desc())
+        .offset(PER_ACCOUNT)
+    ).all()
+    for draft_id in older:
+        discard(session, draft_id)
 
 
 def attached(session: Session, draft_id: int) -> list[Attached]:

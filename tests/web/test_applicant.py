@@ -228,3 +228,15 @@ def test_the_procedure_page_links_its_blank_form_as_a_pdf(web):
     assert "blank-form.pdf" not in web.text("/procedures/P09")
     assert web.get("/procedures/P09/blank-form.pdf").status_code == 404
     assert web.get("/procedures/P99/blank-form.pdf").status_code == 404
+
+
+def test_an_account_keeps_at_most_five_forms_and_no_answer_is_stored_whole_past_its_limit(web, runtime):
+    web.signup()
+    for _ in range(7):
+        web.post(APPLY, p02_form(phone=""))
+    assert _count(runtime, ApplicationDraft) == 5 and _count(runtime, PendingUpload) == 5
+    page = web.post(APPLY, p02_form(full_name="A" * 300_000)).get_data(as_text=True)
+    assert "Tối đa 100 ký tự" in page
+    with runtime.db.read() as session:
+        newest = session.scalars(select(ApplicationDraft).order_by(ApplicationDraft.id.desc())).first()
+        assert len(newest.answers["full_name"]) == 101
