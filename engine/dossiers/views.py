@@ -7,7 +7,6 @@ serialized workflow state.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,7 +102,7 @@ class DossierView:
     @property
     def papers_asked(self) -> list[str]:
         """The papers the latest request asks for, one per item."""
-        return papers_list(self.last_supplement.missing) if self.last_supplement else []
+        return self.last_supplement.papers if self.last_supplement else []
 
     @property
     def shipment(self) -> Shipment | None:
@@ -117,11 +116,6 @@ class DossierView:
 # where the shared reception and processing-supplement diagrams wait for the papers: the timer is
 # projected under the event-based gateway that waits (the timeout event itself once it is alone)
 SUPPLEMENT_WAITS = ("supplement_wait_gateway", "supplement_timeout_event")
-
-
-def papers_list(text: str) -> list[str]:
-    """An officer's list of missing papers, written one per line or separated by ';', as items."""
-    return [item.strip(" \t-•*") for item in re.split(r"[;\n]", text or "") if item.strip(" \t-•*")]
 
 
 def supplement_due(session: Session, dossier_id: int) -> datetime | None:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from engine.config import Settings
 from engine.data.models import Dossier, Event
-from engine.dossiers.history import supplement_asked
-from engine.dossiers.views import papers_list, supplement_due
+from engine.dossiers.history import papers_list, supplement_asked
+from engine.dossiers.views import supplement_due
 from engine.statuses import DossierStatus
 from engine.workflow.versions import metadata_of
 

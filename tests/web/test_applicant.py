@@ -240,3 +240,21 @@ def test_an_account_keeps_at_most_five_forms_and_no_answer_is_stored_whole_past_
     with runtime.db.read() as session:
         newest = session.scalars(select(ApplicationDraft).order_by(ApplicationDraft.id.desc())).first()
         assert len(newest.answers["full_name"]) == 101
+
+
+# --- lists as cards on a phone --------------------------------------------------------------------
+
+
+def test_the_lists_carry_what_a_phone_needs_to_show_them_as_cards(web):
+    page = web.text("/procedures")
+    assert '<table class="cards-on-phone">' in page
+    assert 'data-label="Thời hạn giải quyết"' in page and '<td class="card-title"><a href="/procedures/P02">' in page
+    home = web.text("/")
+    assert re.search(r'<div class="search-row">\s*<input id="search-q"', home)
+    assert 'role="search"' not in home and "<search>" in home  # a landmark without Pico's squeezing group style
+    web.signup()
+    code = apply_p02(web)
+    mine = web.text("/dossiers")
+    assert '<table class="cards-on-phone">' in mine
+    assert re.search(r'<td data-label="Trạng thái"><span class="tag tag-status">', mine)
+    assert f'<td class="card-title"><a href="/dossiers/{code}">' in mine
