@@ -174,10 +174,12 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     if kind == "date":
         if isinstance(raw, date):
             return raw
-        try:
-            return date.fromisoformat(str(raw).strip())
-        except ValueError:
-            raise _Invalid("Ngày phải có dạng NNNN-TT-NN", "A date is written YYYY-MM-DD") from None
+        parsed = parse_date(str(raw))
+        if parsed is None:
+            raise _Invalid(
+                "Ngày phải có dạng ngày/tháng/năm, ví dụ 31/12/1990", "Write the date as dd/mm/yyyy, e.g. 31/12/1990"
+            )
+        return parsed
     if kind == "boolean":
         if isinstance(raw, bool):
             return raw
@@ -208,6 +210,24 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     if not pattern.match(text):
         raise _Invalid(vi, en)
     return text
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+
+
+def parse_date(text: str) -> date | None:
+    """A date as people here write it (31/12/1990, also 31-12-1990 or 31.12.1990) or as a browser's
+    date picker and the API send it (1990-12-31); None when it is neither or no such day exists."""
+    text = text.strip()
+    try:
+        if found := _DAY_FIRST.fullmatch(text):
+            day, month, year = (int(part) for part in found.groups())
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        return None
+    return None
 
 
 _GROUPED = re.compile(r"-?\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*")

@@ -3,7 +3,7 @@ registers a citizen's paper dossier: registry look-up by citizen ID, the procedu
 form, a scan or upload of each paper component with what it stands for, then the receipt slip.
 
 The form is the portal's (the procedure's metadata, checked by engine.forms as the engine checks
-it); files chosen on a form that comes back with an error are kept (engine.dossiers.pending) and
+it); files chosen on a form that comes back with an error are kept (engine.dossiers.counter_uploads) and
 named again by a hidden field, so nothing is chosen twice.
 """
 
@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from engine import forms
-from engine.dossiers import applicants, counter, inbox, pending
+from engine.dossiers import applicants, counter, counter_uploads, inbox
 from engine.dossiers.documents import PAPER_FLAGS, BadDocument, NewDocument, check_upload
 from engine.dossiers.views import dossier_view
 from engine.errors import EngineError, NotFound
@@ -127,7 +127,7 @@ def form(code: str):
     except EngineError as e:
         return _form_page(meta, values, {"procedure": pick(e.message)}, _keep_new(files), flags, None), 400
     with runtime().db.write() as db:
-        pending.forget(db, _owner(), kept_tokens)
+        counter_uploads.forget(db, _owner(), kept_tokens)
     return redirect(url_for(".done", code=dossier_code))
 
 
@@ -140,7 +140,7 @@ def _files(meta: ProcedureMeta) -> tuple[Chosen, dict[str, Message], list[str]]:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     tokens = {d.id: request.form.getlist(f"kept-{d.id}") for d in meta.documents}
     with runtime().db.read() as db:
-        kept = pending.load(db, _owner(), [t for ts in tokens.values() for t in ts], runtime().clock.now())
+        kept = counter_uploads.load(db, _owner(), [t for ts in tokens.values() for t in ts], runtime().clock.now())
     files: Chosen = {}
     bad: dict[str, Message] = {}
     for doc in meta.documents:
@@ -166,7 +166,7 @@ def _keep_new(files: Chosen) -> dict[str, list[tuple[str, str]]]:
     with runtime().db.write() as db:
         for doc_id, chosen in files.items():
             new = [doc for token, doc in chosen if token is None]
-            tokens = iter(pending.keep(db, _owner(), new, now))
+            tokens = iter(counter_uploads.keep(db, _owner(), new, now))
             shown[doc_id] = [(token or next(tokens), doc.filename) for token, doc in chosen]
     return shown
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, session
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(pick=pick, status_label=status_label, current_lang=lang)
     app.jinja_env.filters["dt"] = _datetime
     app.jinja_env.filters["d"] = _date
+    app.jinja_env.filters["typed_date"] = _typed_date
+    app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["vnd"] = lambda n: f"{int(n):,}".replace(",", ".") if n is not None else ""
 
 
@@ -70,3 +73,23 @@ def _date(value) -> str:
     from flask_babel import format_date
 
     return format_date(value, "dd/MM/yyyy") if value else ""
+
+
+def _typed_date(value) -> str:
+    """A date field's value as the person types it (31/12/1990): a day, or its ISO text, shown day
+    first; anything else (what was typed and refused) exactly as typed."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    text = "" if value is None else str(value)
+    try:
+        return date.fromisoformat(text).strftime("%d/%m/%Y") if len(text) == 10 and text[4] == "-" else text
+    except ValueError:
+        return text
+
+
+def _filesize(size: int) -> str:
+    """A file's size as people read it: 240 KB, 1,5 MB (Vietnamese) / 1.5 MB."""
+    if size < 1024 * 1024:
+        return f"{max((size + 1023) // 1024, 1)} KB"
+    text = f"{size / (1024 * 1024):.1f}"
+    return f"{text.replace('.', ',') if lang() == 'vi' else text} MB"

@@ -7,21 +7,34 @@ import uuid
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from engine.dossiers import applicants
+from engine.dossiers import applicants, pending
 from engine.dossiers.documents import BadDocument, NewDocument, check_upload
 from engine.dossiers.stages import stages
 from engine.dossiers.views import DossierView, dossiers_of_account
 from engine.errors import EngineError, NotFound
 from engine.forms import Field, FormError
-from engine.people.officers import Actor
+from engine.people.officers import Actor, unit_name
+from engine.people.sessions import token_hash
 from engine.statuses import DossierStatus
 from engine.workflow.metadata import ProcedureMeta
 from engine.workflow.versions import current_versions
 
-from . import printouts
+from . import blank_forms, printouts
 from .auth import applicant_required
 from .context import field_errors, flash_error, page_number, runtime
 from .files import download
@@ -70,12 +83,29 @@ def procedure(code: str):
         meta=meta,
         may_apply=account is not None and applicants.may_apply(account, meta),
         document_hints=_document_conditions(meta),
+        blank_form=blank_forms.blank_form_of(meta),
     )
+
+
+@bp.get("/procedures/<code>/blank-form.pdf")
+def blank_form(code: str):
+    """The procedure's paper form, blank, to print and fill in by hand (404 when it has none)."""
+    form = blank_forms.blank_form_of(_meta(code))
+    if form is None:
+        abort(404)
+    with runtime().db.read() as db:
+        office = unit_name(db, runtime().settings.office_code)
+    response = Response(blank_forms.render(form, pick(office) if office else runtime().settings.office_code))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{form.code}-{code}.pdf"'
+    return response
 
 
 @bp.route("/procedures/<code>/apply", methods=["GET", "POST"])
 @applicant_required
 def apply(code: str):
+    """The form. Its answers and every file received are kept on the server (engine.dossiers.pending)
+    so that a form error never asks for the files again; a good form goes on to the check page."""
     meta = _meta(code)
     account = g.account
     try:
@@ -83,57 +113,133 @@ def apply(code: str):
     except EngineError as e:
         flash_error(e)
         return redirect(url_for(".procedure", code=code))
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = applicants.prefill(account, meta.application)
-    if request.method == "POST":
-        values = {f.name: request.form.get(f.name, "") for f in meta.application}
-        documents, document_errors = _documents_of_application(meta, values)
-        try:
-            applicants.check_application(account, meta, values)
-        except FormError as e:
-            errors = field_errors(e)
-        errors.update(document_errors)
-        if not errors:
-            try:
-                dossier_code = runtime().dossiers.start(
-                    code,
-                    values,
-                    Actor.applicant(account.full_name),
-                    account_id=account.id,
-                    documents=documents,
-                    submission_key=_submission_key(account.id),
-                )
-            except FormError as e:
-                errors = field_errors(e)
-            except EngineError as e:
-                flash_error(e)
-                return _apply_page(meta, values, errors), 400
-            else:
-                return redirect(url_for(".submitted", code=dossier_code))
-    return _apply_page(meta, values, errors), (400 if errors else 200)
+    now = runtime().clock.now()
+    if request.method == "GET":
+        key = _key(request.args.get("draft"))
+        with runtime().db.read() as db:
+            draft = pending.find(db, key, _owner(), code, now) if key else None
+            values = dict(draft.answers) if draft else applicants.prefill(account, meta.application)
+            files = pending.attached(db, draft.id) if draft else []
+        return _apply_page(meta, values, {}, key if draft else uuid.uuid4().hex, files)
+    key = _key(request.form.get("submission")) or uuid.uuid4().hex
+    # kept as typed, cut just past each field's limit: too long is still refused, never stored whole
+    values = {f.name: request.form.get(f.name, "")[: f.length_limit + 1] for f in meta.application}
+    new_files, errors = _documents_of_application(meta)
+    removed = [int(i) for i in request.form.getlist("remove") if i.isdigit()]
+    with runtime().db.write() as db:
+        draft = pending.save(db, key, _owner(), code, values, new_files, removed, now)
+        if draft is None:  # a key this login does not hold: start a fresh form, keep nothing of it
+            key = uuid.uuid4().hex
+            draft = pending.save(db, key, _owner(), code, values, new_files, removed, now)
+        files = pending.attached(db, draft.id)
+    try:
+        applicants.check_application(account, meta, values)
+    except FormError as e:
+        errors.update(field_errors(e))
+    for doc in meta.documents:
+        name = _document_field(doc.id)
+        if doc.is_required(values) and name not in errors and not any(f.doc_type == doc.id for f in files):
+            errors[name] = _("Attach at least one file for this document.")
+    if errors:
+        return _apply_page(meta, values, errors, key, files), 400
+    return redirect(url_for(".check_answers", code=code, draft=key))
 
 
-def _submission_key(account_id: int) -> str | None:
-    """The form's one-time key, so that a double click or a resent form makes one dossier."""
-    submission = request.form.get("submission", "")
-    return f"{account_id}:{submission}" if re.fullmatch(r"[0-9a-f]{32}", submission) else None
+@bp.get("/procedures/<code>/apply/check")
+@applicant_required
+def check_answers(code: str):
+    """Every answer and file once more, each with a link to change it, before the dossier is sent."""
+    meta = _meta(code)
+    key = _key(request.args.get("draft"))
+    with runtime().db.read() as db:
+        draft = pending.find(db, key, _owner(), code, runtime().clock.now()) if key else None
+        files = pending.attached(db, draft.id) if draft else []
+    if draft is None:
+        return _start_again(code)
+    try:
+        cleaned = applicants.check_application(g.account, meta, draft.answers)
+    except FormError:
+        return redirect(url_for(".apply", code=code, draft=key))
+    return render_template(
+        "portal/check.html",
+        meta=meta,
+        key=key,
+        answers=_answers_shown(meta.application, cleaned),
+        files={d.id: [f for f in files if f.doc_type == d.id] for d in meta.documents},
+    )
 
 
-def _apply_page(meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, str]) -> str:
+@bp.post("/procedures/<code>/apply/submit")
+@applicant_required
+def submit(code: str):
+    meta = _meta(code)
+    account = g.account
+    key = _key(request.form.get("submission"))
+    if key is None:
+        abort(400)
+    with runtime().db.read() as db:
+        done = pending.submitted_code(db, _submission_key(account.id, key), account.id)
+        draft = pending.find(db, key, _owner(), code, runtime().clock.now())
+        documents = pending.documents(db, draft.id) if draft else []
+    if done is not None:  # the same form sent twice (a double click): the dossier it made
+        return redirect(url_for(".submitted", code=done))
+    if draft is None:
+        return _start_again(code)
+    try:
+        applicants.check_may_apply(account, meta)
+        dossier_code = runtime().dossiers.start(
+            code,
+            dict(draft.answers),
+            Actor.applicant(account.full_name),
+            account_id=account.id,
+            documents=documents,
+            submission_key=_submission_key(account.id, key),
+        )
+    except FormError:
+        return redirect(url_for(".apply", code=code, draft=key))
+    except EngineError as e:
+        flash_error(e)
+        return redirect(url_for(".check_answers", code=code, draft=key))
+    with runtime().db.write() as db:
+        pending.discard(db, draft.id)
+    return redirect(url_for(".submitted", code=dossier_code))
+
+
+def _start_again(code: str):
+    flash(_("This form is no longer kept (after a day, or after logging in again): please fill it in again."), "error")
+    return redirect(url_for(".apply", code=code))
+
+
+def _key(raw: str | None) -> str | None:
+    """The form's one-time key (32 hex digits) or None for anything else."""
+    return raw if raw and re.fullmatch(r"[0-9a-f]{32}", raw) else None
+
+
+def _owner() -> pending.Owner:
+    """The logged-in account and its login: a draft is never shown to another login."""
+    return pending.Owner(g.account.id, token_hash(session.get("login", "")))
+
+
+def _submission_key(account_id: int, key: str) -> str:
+    """So that a double click or a resent form makes one dossier."""
+    return f"{account_id}:{key}"
+
+
+def _apply_page(
+    meta: ProcedureMeta, values: dict[str, Any], errors: dict[str, str], key: str, files: list[pending.Attached]
+) -> str:
     order = [f.name for f in meta.application] + [_document_field(d.id) for d in meta.documents]
     labels = {f.name: pick(f.label) for f in meta.application}
     labels.update({_document_field(d.id): pick(d.name) for d in meta.documents})
     errors = {name: errors[name] for name in sorted(errors, key=lambda n: order.index(n) if n in order else 0)}
-    submission = request.form.get("submission", "")
-    if not re.fullmatch(r"[0-9a-f]{32}", submission):  # a new form, or a key nobody made: a fresh one
-        submission = uuid.uuid4().hex
     return render_template(
         "portal/apply.html",
         meta=meta,
         values=values,
         errors=errors,
         labels=labels,
-        submission=submission,
+        submission=key,
+        files={d.id: [f for f in files if f.doc_type == d.id] for d in meta.documents},
         hints=conditional_hints(meta.application),
         document_hints=_document_conditions(meta),
         accept=ACCEPT,
@@ -173,20 +279,16 @@ def _document_field(doc_id: str) -> str:
     return f"doc-{doc_id}"
 
 
-def _documents_of_application(meta: ProcedureMeta, values: dict[str, Any]) -> tuple[list[NewDocument], dict[str, str]]:
-    """The files chosen for each document of the procedure, checked by content and size; a document
-    required only with some answer (the paper a ground needs) is asked for with that answer."""
+def _documents_of_application(meta: ProcedureMeta) -> tuple[list[NewDocument], dict[str, str]]:
+    """The files newly chosen for each document of the procedure, checked by content and size; a
+    document with a bad file keeps what it had before."""
     documents, errors = [], {}
     for doc in meta.documents:
         name = _document_field(doc.id)
         try:
-            files = _uploads(name, doc.id)
+            documents.extend(_uploads(name, doc.id))
         except BadDocument as e:
             errors[name] = pick(e.message)
-            continue
-        if doc.is_required(values) and not files:
-            errors[name] = _("Attach at least one file for this document.")
-        documents.extend(files)
     return documents, errors
 
 
@@ -256,9 +358,14 @@ def _dossier_page(view: DossierView, status: int = 200, **forms: Any):
 
 def _application_shown(view: DossierView) -> list[tuple[str, str]]:
     """The application as the applicant filled it in: labels and readable values."""
+    return [(label, text) for _name, label, text in _answers_shown(view.application_fields, view.application)]
+
+
+def _answers_shown(fields: tuple[Field, ...], values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each answer given: its field's name, label and readable value."""
     shown = []
-    for f in view.application_fields:
-        value = view.application.get(f.name)
+    for f in fields:
+        value = values.get(f.name)
         if value is None or value == "":
             continue
         if f.type == "choice":
@@ -271,7 +378,7 @@ def _application_shown(view: DossierView) -> list[tuple[str, str]]:
             text = "/".join(reversed(str(value).split("-")))
         else:
             text = str(value)
-        shown.append((pick(f.label), text))
+        shown.append((f.name, pick(f.label), text))
     return shown
 
 

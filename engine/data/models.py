@@ -340,12 +340,12 @@ class Document(Base):
     paper: Mapped[str | None] = mapped_column(String(20))
 
 
-class PendingUpload(Base):
-    """A file chosen on a form that came back with an error, kept so it need not be chosen again;
+class CounterUpload(Base):
+    """A file a counter officer chose on a form that came back with an error, kept so it need not be chosen again;
     the form carries its token, and only its owner may use it. Cleared when used or a day old."""
 
-    __tablename__ = "pending_uploads"
-    __table_args__ = (UniqueConstraint("token", name="uq_pending_uploads_token"),)
+    __tablename__ = "counter_uploads"
+    __table_args__ = (UniqueConstraint("token", name="uq_counter_uploads_token"),)
 
     id: Mapped[intpk]
     token: Mapped[str] = mapped_column(String(32))
@@ -615,3 +615,33 @@ class DossierCodeCounter(Base):
 
     prefix: Mapped[str] = mapped_column(String(40), primary_key=True)
     last: Mapped[int]
+
+
+class ApplicationDraft(Base):
+    """An application on its way in: the answers and the files already received, kept between a
+    form error, the "check your answers" page and the submit, for the one login that made it
+    (`login_hash`: the hash of that login's token) and for a day at most."""
+
+    __tablename__ = "application_drafts"
+
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # the form's one-time submission key
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    login_hash: Mapped[str] = mapped_column(String(64))
+    procedure_code: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, Any]]
+    created_at: Mapped[utc_time] = mapped_column(index=True)
+
+
+class PendingUpload(Base):
+    """A file received with an application not yet submitted; it becomes a Document on submit."""
+
+    __tablename__ = "pending_uploads"
+
+    id: Mapped[intpk]
+    draft_id: Mapped[int] = mapped_column(ForeignKey("application_drafts.id", ondelete="CASCADE"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

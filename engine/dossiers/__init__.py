@@ -2,8 +2,9 @@
 (`service`); what an advance writes besides the state (`projection`, `cards`); steps that failed and
 wait to be retried (`incidents`); outside messages
 that come before the step waiting for them (`kept`); dossier codes
-(`codes`) and uploaded documents (`documents`), files kept across a form error (`pending`) and
-paper dossiers handed in at the counter (`counter`); and the read models pages use: a dossier's
+(`codes`) and uploaded documents (`documents`), applications on their way in, kept across a form error
+and the check step (`pending`), paper dossiers handed in at the counter (`counter`) with the files
+kept across its form errors (`counter_uploads`); and the read models pages use: a dossier's
 application, timeline and documents (`views`), an applicant's own dossiers (`applicants`) and
 their "where is my dossier" stages (`stages`), the
 officers' inboxes (`inbox`).

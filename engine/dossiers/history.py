@@ -5,6 +5,7 @@ was completed (procedure metadata), never by a diagram's element id."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,16 @@ class SupplementAsked:
     by: str
     missing: str
     reason: str
+
+    @property
+    def papers(self) -> list[str]:
+        """The papers asked for, one per item."""
+        return papers_list(self.missing)
+
+
+def papers_list(text: str) -> list[str]:
+    """An officer's list of missing papers, written one per line or separated by ';', as items."""
+    return [item.strip(" \t-•*") for item in re.split(r"[;\n]", text or "") if item.strip(" \t-•*")]
 
 
 def supplement_asked(meta: ProcedureMeta, event: EventLike) -> SupplementAsked | None:

@@ -1,65 +1,153 @@
-"""Files chosen on a form that came back with an error, kept so that nobody has to choose them
-again: stored under a random token the form carries back in a hidden field, usable only by the
-person who chose them, removed once used or after a day."""
+"""Applications on their way in: the answers and the files already received, kept on the server
+between a form error, the "check your answers" page and the submit, so that nobody has to choose
+their files again. A draft belongs to one account and one login (a new login, another browser or
+another account never sees it) and lives a day at most."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.data.models import PendingUpload
-
-from .documents import NewDocument
+from engine.data.models import ApplicationDraft, Dossier, PendingUpload
+from engine.dossiers.documents import NewDocument
 
 KEPT_FOR = timedelta(days=1)
+PER_ACCOUNT = 5  # forms open at once (tabs, procedures); an older one goes when a sixth starts
 
 
-def keep(session: Session, owner: str, documents: Iterable[NewDocument], now: datetime) -> list[str]:
-    """Keep checked files for a later post of the same form; returns their tokens, in order."""
-    session.execute(delete(PendingUpload).where(PendingUpload.created_at < now - KEPT_FOR))
-    tokens = []
-    for doc in documents:
-        token = uuid.uuid4().hex
-        session.add(
-            PendingUpload(
-                token=token,
-                owner=owner,
-                doc_type=doc.doc_type,
-                filename=doc.filename,
-                content_type=doc.content_type,
-                content=doc.content,
-                created_at=now,
-            )
+@dataclass(frozen=True)
+class Attached:
+    id: int
+    doc_type: str
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who may see a draft: the account and the hash of its login's token."""
+
+    account_id: int
+    login_hash: str
+
+
+def find(session: Session, key: str, owner: Owner, procedure_code: str, now: datetime) -> ApplicationDraft | None:
+    """The owner's draft with this key for this procedure, if it is still kept."""
+    draft = session.scalars(select(ApplicationDraft).where(ApplicationDraft.key == key)).one_or_none()
+    if (
+        draft is None
+        or draft.account_id != owner.account_id
+        or draft.login_hash != owner.login_hash
+        or draft.procedure_code != procedure_code
+        or draft.created_at <= now - KEPT_FOR
+    ):
+        return None
+    return draft
+
+
+def save(
+    session: Session,
+    key: str,
+    owner: Owner,
+    procedure_code: str,
+    answers: dict[str, Any],
+    new_files: Iterable[NewDocument],
+    removed: Iterable[int],
+    now: datetime,
+) -> ApplicationDraft | None:
+    """Keep the answers and the files: files newly chosen for a document replace the ones kept for
+    it; `removed` lists kept files the person took off. None when the key is someone else's."""
+    purge(session, now)
+    existing = session.scalars(select(ApplicationDraft).where(ApplicationDraft.key == key)).one_or_none()
+    draft = find(session, key, owner, procedure_code, now) if existing is not None else None
+    if existing is not None and draft is None:
+        return None  # a key another login (or a stale page) holds: never mixed with it
+    if draft is None:
+        draft = ApplicationDraft(
+            key=key,
+            account_id=owner.account_id,
+            login_hash=owner.login_hash,
+            procedure_code=procedure_code,
+            answers={},
+            created_at=now,
         )
-        tokens.append(token)
-    return tokens
-
-
-def load(session: Session, owner: str, tokens: Iterable[str], now: datetime) -> dict[str, NewDocument]:
-    """The owner's kept files by token (the paper flag left empty); unknown, foreign or expired
-    tokens are left out, as if never chosen."""
-    wanted = {t for t in tokens if len(t) == 32 and t.isalnum()}
-    if not wanted:
-        return {}
-    rows = session.scalars(
-        select(PendingUpload).where(
-            PendingUpload.token.in_(wanted), PendingUpload.owner == owner, PendingUpload.created_at >= now - KEPT_FOR
+        session.add(draft)
+        session.flush()
+        _keep_newest(session, owner.account_id)
+    draft.answers = dict(answers)
+    new_files = list(new_files)
+    replaced = {f.doc_type for f in new_files}
+    session.execute(
+        delete(PendingUpload).where(
+            PendingUpload.draft_id == draft.id,
+            PendingUpload.doc_type.in_(replaced) | PendingUpload.id.in_(list(removed)),
         )
     )
-    return {r.token: NewDocument(r.doc_type, r.filename, r.content, r.content_type) for r in rows}
+    for f in new_files:
+        session.add(
+            PendingUpload(
+                draft_id=draft.id,
+                doc_type=f.doc_type,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(f.content),
+                content=f.content,
+            )
+        )
+    session.flush()
+    return draft
 
 
-def forget(session: Session, owner: str, tokens: Iterable[str]) -> None:
-    """Remove kept files once the form they were for went through."""
-    tokens = list(tokens)
-    if tokens:
-        session.execute(delete(PendingUpload).where(PendingUpload.token.in_(tokens), PendingUpload.owner == owner))
+def _keep_newest(session: Session, account_id: int) -> None:
+    older = session.scalars(
+        select(ApplicationDraft.id)
+        .where(ApplicationDraft.account_id == account_id)
+        .order_by(ApplicationDraft.created_at.desc(), ApplicationDraft.id.desc())
+        .offset(PER_ACCOUNT)
+    ).all()
+    for draft_id in older:
+        discard(session, draft_id)
 
 
-def flagged(doc: NewDocument, paper: str | None) -> NewDocument:
-    return replace(doc, paper=paper)
+def attached(session: Session, draft_id: int) -> list[Attached]:
+    """The files kept with a draft, in the order they came."""
+    rows = session.execute(
+        select(PendingUpload.id, PendingUpload.doc_type, PendingUpload.filename, PendingUpload.size)
+        .where(PendingUpload.draft_id == draft_id)
+        .order_by(PendingUpload.id)
+    )
+    return [Attached(*row) for row in rows]
+
+
+def documents(session: Session, draft_id: int) -> list[NewDocument]:
+    """The kept files as documents to submit with the dossier."""
+    rows = session.execute(
+        select(PendingUpload.doc_type, PendingUpload.filename, PendingUpload.content, PendingUpload.content_type)
+        .where(PendingUpload.draft_id == draft_id)
+        .order_by(PendingUpload.id)
+    )
+    return [NewDocument(*row) for row in rows]
+
+
+def discard(session: Session, draft_id: int) -> None:
+    session.execute(delete(PendingUpload).where(PendingUpload.draft_id == draft_id))
+    session.execute(delete(ApplicationDraft).where(ApplicationDraft.id == draft_id))
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Forget drafts older than a day, with their files; how many went."""
+    old = select(ApplicationDraft.id).where(ApplicationDraft.created_at <= now - KEPT_FOR)
+    session.execute(delete(PendingUpload).where(PendingUpload.draft_id.in_(old)))
+    return session.execute(delete(ApplicationDraft).where(ApplicationDraft.created_at <= now - KEPT_FOR)).rowcount
+
+
+def submitted_code(session: Session, submission_key: str, account_id: int) -> str | None:
+    """The code of the dossier this account already made from this form, if it did."""
+    return session.scalar(
+        select(Dossier.code).where(Dossier.submission_key == submission_key, Dossier.account_id == account_id)
+    )

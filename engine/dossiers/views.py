@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.data.models import Document, Dossier, Event, HumanTask, Rating, TaskStatus
+from engine.data.models import Document, Dossier, Event, HumanTask, Rating, TaskStatus, Timer, TimerStatus
 from engine.dossiers.history import SupplementAsked, refusal_reason, supplement_asked
 from engine.errors import NotFound, not_found
 from engine.forms import Field, Message
 from engine.sla.limits import limit_for
+from engine.statuses import DossierStatus
 from engine.workflow.metadata import Limit, ProcedureMeta
 from engine.workflow.versions import VersionCache
 
@@ -78,6 +79,9 @@ class DossierView:
     rating: Rating | None
     open_tasks: list[HumanTask] = field(default_factory=list)
     ordered_waybill: str | None = None  # the post's waybill for the latest shipment ordered
+    # the date by which the papers asked for must arrive: the diagram's supplement timer
+    # (`supplement_wait`), after which the office stops processing the dossier
+    supplement_due: datetime | None = None
 
     @property
     def procedure_name(self) -> Message:
@@ -97,12 +101,36 @@ class DossierView:
         return self.supplements[-1] if self.supplements else None
 
     @property
+    def papers_asked(self) -> list[str]:
+        """The papers the latest request asks for, one per item."""
+        return self.last_supplement.papers if self.last_supplement else []
+
+    @property
     def shipment(self) -> Shipment | None:
         return self.shipments[-1] if self.shipments else None
 
     @property
     def accepted_at(self) -> datetime | None:
         return next((c.at for c in self.timeline if c.status == 2), None)
+
+
+# where the shared reception and processing-supplement diagrams wait for the papers: the timer is
+# projected under the event-based gateway that waits (the timeout event itself once it is alone)
+SUPPLEMENT_WAITS = ("supplement_wait_gateway", "supplement_timeout_event")
+
+
+def supplement_due(session: Session, dossier_id: int) -> datetime | None:
+    """When the wait for the applicant's papers ends (the pending supplement timer), if it runs."""
+    return session.scalar(
+        select(Timer.due_at)
+        .where(
+            Timer.dossier_id == dossier_id,
+            Timer.element_id.in_(SUPPLEMENT_WAITS),
+            Timer.status == TimerStatus.PENDING,
+        )
+        .order_by(Timer.due_at.desc())
+        .limit(1)
+    )
 
 
 def dossier_view(session: Session, versions: VersionCache, code: str) -> DossierView:
@@ -184,6 +212,7 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, delivered_at=event.at)
             elif data.get("message") == "postal_failed":
                 shipments[-1] = Shipment(shipments[-1].waybill, shipments[-1].dispatched_at, failed_at=event.at)
+    awaiting_papers = dossier.status == DossierStatus.SUPPLEMENT_REQUESTED
     open_tasks = list(
         session.scalars(
             select(HumanTask)
@@ -217,4 +246,5 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         rating=session.get(Rating, dossier.id),
         open_tasks=open_tasks,
         ordered_waybill=ordered_waybill,
+        supplement_due=supplement_due(session, dossier.id) if awaiting_papers else None,
     )

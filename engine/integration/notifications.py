@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from engine.config import Settings
 from engine.data.models import Dossier, Event
-from engine.dossiers.history import supplement_asked
+from engine.dossiers.history import papers_list, supplement_asked
+from engine.dossiers.views import supplement_due
 from engine.statuses import DossierStatus
 from engine.workflow.versions import metadata_of
 
@@ -25,16 +26,18 @@ TEMPLATES = {
             "Hồ sơ {{ dossier_code }}: {{ status_label }}",
             (
                 'BHXH: Hồ sơ {{ dossier_code }} của {{ name }} đã chuyển sang trạng thái "{{ status_label }}".'
-                '{% if missing is defined %} Cần bổ sung: {{ missing }}. Nộp bổ sung tại mục "Hồ sơ của tôi" '
-                "trên Cổng hoặc tại Bộ phận tiếp nhận và trả kết quả.{% endif %}"
+                "{% if missing is defined %} Cần bổ sung: {{ missing }}."
+                "{% if supplement_due %} Hạn nộp bổ sung: {{ supplement_due }}.{% endif %}"
+                ' Nộp bổ sung tại mục "Hồ sơ của tôi" trên Cổng hoặc tại Bộ phận tiếp nhận và trả kết quả.{% endif %}'
             ),
         ),
         "en": (
             "Dossier {{ dossier_code }}: {{ status_label }}",
             (
                 'Social insurance: dossier {{ dossier_code }} of {{ name }} is now "{{ status_label }}".'
-                '{% if missing is defined %} Still needed: {{ missing }}. Send the papers under "My dossiers" '
-                "on the portal or at the one-stop desk.{% endif %}"
+                "{% if missing is defined %} Still needed: {{ missing }}."
+                "{% if supplement_due %} Send them by {{ supplement_due }}.{% endif %}"
+                ' Send the papers under "My dossiers" on the portal or at the one-stop desk.{% endif %}'
             ),
         ),
     },
@@ -163,7 +166,12 @@ def compose(
         recipient = _applicant(session, dossier_id)
     language = recipient["language"] if recipient["language"] in LANGUAGES else "vi"
     if kind == "notify.status" and dossier_id is not None and int(payload.get("status", 0)) == 5:
-        payload = {**payload, "missing": _missing_papers(session, dossier_id)}  # what the request asks for
+        due = supplement_due(session, dossier_id)  # the date by which the papers must come
+        payload = {
+            **payload,
+            "missing": _missing_papers(session, dossier_id),  # what the request asks for
+            "supplement_due": due.isoformat() if due else None,
+        }
     subject, text = (
         t.render(**_values(settings, payload, recipient["name"], language)) for t in _compiled[kind][language]
     )
@@ -184,7 +192,7 @@ def _missing_papers(session: Session, dossier_id: int) -> str:
     for event in completed:
         asked = supplement_asked(meta, event)
         if asked is not None and asked.missing:
-            return "; ".join(line.strip() for line in asked.missing.splitlines() if line.strip())
+            return "; ".join(papers_list(asked.missing))
     return ""
 
 
@@ -211,7 +219,11 @@ def _values(settings: Settings, payload: dict[str, Any], name: str, language: st
     if payload.get("valid_to"):  # a day, not a moment: no time zone
         values["valid_until"] = date.fromisoformat(payload["valid_to"]).strftime("%d/%m/%Y")
     zone = ZoneInfo(settings.timezone)
-    for field, shown in (("appointment_at", "appointment"), ("old_appointment", "old_appointment")):
+    for field, shown in (
+        ("appointment_at", "appointment"),
+        ("old_appointment", "old_appointment"),
+        ("supplement_due", "supplement_due"),
+    ):
         if payload.get(field):
             moment = datetime.fromisoformat(payload[field]).astimezone(zone)
             values[shown] = moment.strftime("%H:%M ngày %d/%m/%Y" if language == "vi" else "%d/%m/%Y %H:%M")

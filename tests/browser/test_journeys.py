@@ -74,7 +74,7 @@ def test_an_applicant_submits_p02_with_a_document_downloads_the_slip_and_tracks_
     with page.expect_navigation():
         page.locator("a[href$='/procedures/P02/apply']").first.click()
     assert page.input_value("#field-citizen_id") == CITIZEN_ID  # from the account
-    page.fill("#field-date_of_birth", "1990-05-01")
+    page.fill("#field-date_of_birth", "01/05/1990")
     page.check("input[name=sex][value=female]")
     page.fill("#field-address", "12 Phan Đình Phùng, phường Cẩm Thành, tỉnh Quảng Ngãi")
     page.check("input[name=household_category][value=near_poor]")
@@ -86,6 +86,9 @@ def test_an_applicant_submits_p02_with_a_document_downloads_the_slip_and_tracks_
     declaration.write_bytes(PDF)
     page.set_input_files("#field-doc-tk1_ts", str(declaration))
     screens.shot(page, "apply-p02")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/apply/check\?draft="))  # check your answers, then send
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/submitted$"))

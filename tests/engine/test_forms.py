@@ -34,6 +34,8 @@ REASON = field("reason", "text", required_if={"decision": "refuse"})
         ("money", "1,500,000", 1_500_000),
         ("money", 2_000_000, 2_000_000),
         ("date", "1990-05-14", date(1990, 5, 14)),
+        ("date", "14/05/1990", date(1990, 5, 14)),  # as people here write it
+        ("date", " 4/5/1990 ", date(1990, 5, 4)),
         ("boolean", "on", True),
         ("boolean", "false", False),
         ("citizen_id", "051090001234", "051090001234"),
@@ -55,7 +57,9 @@ def test_good_values_are_cleaned_to_their_type(kind, raw, expected):
         ("integer", "4.5", "whole number"),
         ("money", "1500000.50", "whole number of đồng"),
         ("money", "-5", "negative"),
-        ("date", "14/05/1990", "YYYY-MM-DD"),
+        ("date", "31/02/1990", "dd/mm/yyyy, e.g. 31/12/1990"),  # no such day
+        ("date", "05/14/1990", "dd/mm/yyyy"),  # month first is not read as a date
+        ("date", "14 May 1990", "dd/mm/yyyy"),
         ("boolean", "maybe", "yes or no"),
         ("citizen_id", "05109000123", "12 digits"),
         ("si_code", "51012345AB", "10 digits"),

@@ -46,6 +46,9 @@ GET  /procedures                                  200 200 200 200 200 200 200 20
 GET  /procedures/P02                              200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/P02/apply                        L   200 200 302 L   L   L   L   L   L   L   L   L   L
 POST /procedures/P02/apply                        L   302 302 302 L   L   L   L   L   L   L   L   L   L
+GET  /procedures/P02/apply/check                  L   302 302 302 L   L   L   L   L   L   L   L   L   L
+POST /procedures/P02/apply/submit                 L   400 400 400 L   L   L   L   L   L   L   L   L   L
+GET  /procedures/P02/blank-form.pdf               200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /track                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200
 POST /track                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /signup                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200

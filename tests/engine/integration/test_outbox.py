@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 
 from cli.main import _Context, cli
 from engine.data.journal import queue
-from engine.data.models import Dossier, Event, OutboxMessage
+from engine.data.models import Dossier, Event, OutboxMessage, Timer
 from engine.integration.connectors.http import Retryable
 from engine.integration.notifications import compose
 from engine.integration.outbox import OutboxWorker
@@ -399,3 +400,20 @@ def test_a_supplement_request_notice_says_what_is_missing(runtime, office):
         assert notice.payload["status"] == 5
         messages = compose(session, runtime.settings, notice.kind, notice.dossier_id, notice.payload)
     assert "Cần bổ sung: Giấy chứng nhận hộ nghèo; Bản sao CCCD còn hạn." in messages["sms"]["text"]
+
+
+def test_a_supplement_request_notice_gives_the_deadline(runtime, office):
+    code = start(runtime)
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Bản sao CCCD")
+    with runtime.db.read() as session:
+        notice = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "notify.status").order_by(OutboxMessage.id.desc())
+        ).first()
+        due = session.scalar(
+            select(Timer.due_at).join(Dossier, Dossier.id == Timer.dossier_id).where(Dossier.code == code)
+        )
+        messages = compose(session, runtime.settings, notice.kind, notice.dossier_id, notice.payload)
+    local = due.astimezone(ZoneInfo(runtime.settings.timezone))
+    # the diagrams wait 30 days for the papers (supplement_wait = 'P30D')
+    assert timedelta(days=29) < due - runtime.clock.now() <= timedelta(days=31)
+    assert f"Hạn nộp bổ sung: {local:%H:%M ngày %d/%m/%Y}." in messages["sms"]["text"]

@@ -21,7 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("paper", sa.String(length=20), nullable=True))
     op.create_table(
-        "pending_uploads",
+        "counter_uploads",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("token", sa.String(length=32), nullable=False),
         sa.Column("owner", sa.String(length=60), nullable=False),
@@ -31,14 +31,14 @@ def upgrade() -> None:
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("token", name="uq_pending_uploads_token"),
+        sa.UniqueConstraint("token", name="uq_counter_uploads_token"),
     )
-    op.create_index("ix_pending_uploads_created_at", "pending_uploads", ["created_at"])
+    op.create_index("ix_counter_uploads_created_at", "counter_uploads", ["created_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_pending_uploads_created_at", table_name="pending_uploads")
-    op.drop_table("pending_uploads")
+    op.drop_index("ix_counter_uploads_created_at", table_name="counter_uploads")
+    op.drop_table("counter_uploads")
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("paper")
     with op.batch_alter_table("dossiers") as batch:
