@@ -49,7 +49,7 @@ def test_the_desk_registers_a_walk_in_dossier_and_prints_the_slip(server, browse
 
     # prefilled from the registry; the desk adds what the citizen declares, the two scans and their flags
     assert page.input_value("#field-full_name") == "Trần Thị Mai"
-    assert page.input_value("#field-date_of_birth") == "1990-07-22"
+    assert page.input_value("#field-date_of_birth") == "22/07/1990"
     assert page.is_checked("input[name=sex][value=female]")
     assert "Filled in from the population registry" in page.inner_text("#registry-found")
     problems["form"] = _violations(page)

@@ -85,7 +85,7 @@ def test_the_registry_fills_in_the_person(desk):
     page = desk.text(pick.headers["Location"])
     assert "Filled in from the population registry: Trần Thị Mai" in page
     assert 'name="full_name" type="text" value="Trần Thị Mai"' in page
-    assert 'name="date_of_birth" type="date" value="1990-07-22"' in page
+    assert 'name="date_of_birth" type="text" value="22/07/1990"' in page
     assert re.search(r'name="sex" value="female"\s+checked', page)
 
 
