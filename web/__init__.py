@@ -33,6 +33,7 @@ from . import (
     limits,
     live,
     portal,
+    search,
     tracking,
 )
 
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         portal.bp,
         tracking.bp,
         inbox.bp,
+        search.bp,
         api.bp,
         admin.bp,
         designer.bp,
