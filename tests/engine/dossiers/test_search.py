@@ -4,7 +4,9 @@ the projection filled for dossiers submitted before it existed."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -15,8 +17,10 @@ from engine.data.models import SearchTerm
 from engine.dossiers import search
 from engine.dossiers.search import QueryRefused
 from engine.people.officers import Actor
-from tests.helpers import P02_APPLICATION
+from engine.workflow.catalogue import load_catalogue
+from tests.helpers import P02_APPLICATION, open_task
 
+MINIMAL = Path(__file__).resolve().parents[2] / "fixtures" / "minimal" / "X01.bpmn"
 OFFICE = ("BHXH.QNI",)
 DISTRICT = "BHXH.QNI.SONTINH"
 
@@ -137,3 +141,23 @@ def test_the_migration_fills_the_projection_for_dossiers_submitted_before_it(run
     assert find(runtime, "051085012345") == [hung]
     assert find(runtime, "0905123456") == [hung]
     assert find(runtime, hung.rsplit("-", 1)[1]) == [hung]
+
+
+def test_a_step_that_corrects_the_applicants_phone_makes_the_dossier_found_by_the_new_one(
+    runtime, office, clock, tmp_path
+):
+    draft = tmp_path / "X01.bpmn"  # the smallest procedure, its desk check asking for a phone number
+    shutil.copy(MINIMAL, draft)
+    text = MINIMAL.with_suffix(".yaml").read_text("utf-8")
+    phone = '      - {name: phone, type: text, required: false, label: {vi: "Điện thoại", en: "Phone"}}\n'
+    draft.with_suffix(".yaml").write_text(
+        text.replace("tasks:\n  desk_check:\n    fields:\n", "tasks:\n  desk_check:\n    fields:\n" + phone)
+    )
+    runtime.deploy(load_catalogue(runtime.settings.bpmn_dir, runtime.settings.workflows_dir, only=[draft]))
+    code = runtime.dossiers.start("X01", {"full_name": "Võ Thị Sáu"}, Actor.applicant("Sáu"))
+    assert find(runtime, "0905999888") == []
+    task = open_task(runtime, code, "desk_check")
+    runtime.dossiers.claim(task.id, office.desk)
+    runtime.dossiers.complete_task(task.id, office.desk, {"decision": "accept", "phone": "0905 999 888"})
+    assert find(runtime, "0905999888") == [code]
+    assert find(runtime, "vo thi sau") == [code]  # what it was found by before still finds it
