@@ -59,7 +59,7 @@ def test_an_officer_finds_a_demo_dossier_by_name_without_accents_and_by_id(
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
     _jump(page, APPLICANT["citizen_id"])
-    assert {a for a in page.locator("table.results tbody tr td:first-child a").all_inner_texts()} == hungs
+    assert set(page.locator("table.results tbody tr td:first-child a").all_inner_texts()) == hungs
     newest = page.locator("table.results tbody tr td:first-child a").first
     code = newest.inner_text()
     with page.expect_navigation():

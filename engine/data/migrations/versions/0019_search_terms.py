@@ -46,7 +46,9 @@ def _fill() -> None:
         sa.column("applicant_name", sa.String),
         sa.column("applicant_id_number", sa.String),
     )
-    events = sa.table("events", sa.column("dossier_id", sa.Integer), sa.column("kind", sa.String), sa.column("data", sa.JSON))
+    events = sa.table(
+        "events", sa.column("dossier_id", sa.Integer), sa.column("kind", sa.String), sa.column("data", sa.JSON)
+    )
     search_terms = sa.table(
         "search_terms", sa.column("dossier_id", sa.Integer), sa.column("kind", sa.String), sa.column("value", sa.String)
     )
