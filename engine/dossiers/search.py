@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, intersect, select
 from sqlalchemy.orm import Session
 
 from engine.data.models import Dossier, HumanTask, SearchTerm, TaskStatus
@@ -24,6 +24,7 @@ MIN_LENGTH = 3  # letters or digits: fewer would match a large share of the offi
 MAX_LENGTH = 200
 MAX_WORDS = 8
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
+FEW = 2000  # dossiers a query finds that are looked up by id (see search())
 
 # a number as people write it: digits with spaces, dots, dashes, brackets or a leading +
 _NUMBER = re.compile(r"[\d\s.+\-()]+")
@@ -102,10 +103,15 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
     if not units:
         return Results(query, [], 0, page, size)
     dialect = session.get_bind().dialect.name
-    where = and_(
-        Dossier.unit_code.in_(units),
-        *(Dossier.id.in_(select(_TERMS.c.dossier_id).where(_begins(_TERMS.c.value, p, dialect))) for p in wanted),
-    )
+    # the dossiers every prefix finds, from the index alone, before any dossier row is read
+    each = [select(_TERMS.c.dossier_id).where(_begins(_TERMS.c.value, p, dialect)) for p in wanted]
+    matching = intersect(*each) if len(each) > 1 else each[0]
+    # Few of them (the usual search for a person): fetched first and their rows read by primary key.
+    # The planner cannot tell how few an intersection of prefixes leaves and would read every
+    # dossier of the unit instead; many (a common family name alone): joined in SQL, where reading
+    # the unit's rows is the right plan.
+    ids = session.scalars(select(matching.subquery().c[0]).limit(FEW + 1)).all()
+    where = and_(Dossier.id.in_(ids if len(ids) <= FEW else matching), Dossier.unit_code.in_(units))
     total = session.scalar(select(func.count()).select_from(Dossier).where(where)) or 0
     rows = session.execute(
         select(
