@@ -68,6 +68,7 @@ def test_an_officer_finds_a_demo_dossier_by_name_without_accents_and_by_id(
 
     _jump(page, code.lower())  # a whole code goes straight to its dossier
     assert page.url.endswith(f"/officer/dossiers/{code}")
+    screens.shot(page, "dossier-by-code")
 
     _jump(page, "hu")
     assert "Hãy nhập ít nhất 3 chữ cái hoặc chữ số" in page.locator(".error-summary").inner_text()
