@@ -1,4 +1,4 @@
-"""`motcua dossier`: start a dossier, show it, deliver a message to it."""
+"""`motcua dossier`: start a dossier, show it, deliver a message to it, search for dossiers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import click
 
 from cli.common import get_runtime, json_object, pairs
-from engine.dossiers import inbox
+from engine.dossiers import inbox, search
 from engine.dossiers.history import describe
 from engine.dossiers.service import Delivery
 from engine.dossiers.views import dossier_view
-from engine.people.officers import Actor
+from engine.people.accounts import signed_in_officer
+from engine.people.officers import Actor, user_by_name
 from engine.statuses import DossierStatus
 
 
@@ -85,3 +86,28 @@ def dossier_message(code, name, json_text, keep_if_early) -> None:
         click.echo(f"{name} kept for {code} until the dossier reaches the step that waits for it")
     else:
         click.echo(f"{name} delivered to {code}")
+
+
+@dossier.command("search")
+@click.argument("text")
+@click.option("--as", "username", required=True, help="The officer searching: finds their units' dossiers only.")
+@click.option("--page", default=1, type=click.IntRange(min=1), show_default=True)
+@click.option("--size", default=20, type=click.IntRange(1, 200), show_default=True)
+def dossier_search(text, username, page, size) -> None:
+    """Dossiers of the officer's units by code (or a part: 261122-0001, 0001), applicant name (with
+    or without accents), ID number, phone or tax code; newest first."""
+    runtime = get_runtime()
+    zone = ZoneInfo(runtime.settings.timezone)
+    with runtime.db.read() as session:
+        user = user_by_name(session, username)
+        _user, roles = signed_in_officer(session, user.id) or (user, [])
+        found = search.search(session, inbox.Officer(user.id, tuple(roles)).units, text, page, size)
+    for hit in found.items:
+        status = DossierStatus(hit.status)
+        steps = ", ".join(s.title for s in hit.steps) or "-"
+        due = f"due {hit.appointment_at.astimezone(zone):%Y-%m-%d}" if hit.appointment_at else "no due date yet"
+        click.echo(
+            f"{hit.code}  {hit.procedure_code}  {hit.applicant_name} ({hit.applicant_id_number})  "
+            f"status {status.value} {status.label_en}  step: {steps}  {due}"
+        )
+    click.echo(f"{found.total} found; page {found.page} of {found.pages}")

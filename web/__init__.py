@@ -34,6 +34,7 @@ from . import (
     limits,
     live,
     portal,
+    search,
     tracking,
 )
 
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         tracking.bp,
         inbox.bp,
         counter.bp,
+        search.bp,
         api.bp,
         admin.bp,
         designer.bp,

@@ -1,7 +1,8 @@
 """Data: the database connection and its write rules (`db`), the tables (`models`) and their
 migrations, scratch databases for test runs, the rows a dossier's advance reads and writes in
 SQLAlchemy Core (`store`), the append-only history and outbox (`journal`), the history's hash
-chain and its check (`audit`), and backups of the whole database (`backup`).
+chain and its check (`audit`), the search projection (`search_index`), and backups of the whole
+database (`backup`).
 
 May import: the basics (`engine.config`, `clock`, `errors`, `statuses`, `forms`) only.
 """

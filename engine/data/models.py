@@ -319,6 +319,22 @@ class Dossier(Base):
     version: Mapped[ProcedureVersion] = relationship()
 
 
+class SearchTerm(Base):
+    """The search projection (engine.data.search_index): one row per word or number a dossier can
+    be found by (name words folded to plain lowercase letters, ID number, phone, tax code, code
+    parts), written with the dossier and rewritten when its application changes. Found by prefix:
+    the index on value serves `LIKE 'x%'` on PostgreSQL (text_pattern_ops) and a range on SQLite."""
+
+    __tablename__ = "search_terms"
+    __table_args__ = (
+        Index("ix_search_terms_value", "value", "dossier_id", postgresql_ops={"value": "text_pattern_ops"}),
+    )
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # name | id | phone | tax | code
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
 class Document(Base):
     """A paper of a dossier, uploaded with it or later as a supplement. Kept in the database so it
     is saved (or refused) in the same transaction as the step that brings it."""

@@ -7,7 +7,8 @@ and the check step (`pending`), paper dossiers handed in at the counter (`counte
 kept across its form errors (`counter_uploads`); and the read models pages use: a dossier's
 application, timeline and documents (`views`), an applicant's own dossiers (`applicants`) and
 their "where is my dossier" stages (`stages`), the
-officers' inboxes (`inbox`).
+officers' inboxes (`inbox`) and their search (`search`, over the projection engine.data.search_index
+writes).
 
 May import: the basics, `engine.data`, `engine.workflow`, `engine.people` and `engine.sla`.
 """

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine import forms
 from engine.clock import Clock
 from engine.config import Settings
-from engine.data import store
+from engine.data import search_index, store
 from engine.data.audit import GENESIS
 from engine.data.db import Database, rows_to_insert
 from engine.data.journal import link_events, record
@@ -251,6 +251,9 @@ class DossierService:
                 submission_key=submission_key,
             )
             dossier = DossierRow(id=dossier_id, **values)
+            search_index.write_terms(
+                conn, dossier_id, search_index.terms(code, applicant_name, applicant_id_number, data)
+            )
             received = attach(session, dossier.id, documents, actor.name, now)
             record(
                 session,
@@ -297,6 +300,8 @@ class DossierService:
             cards.record_card(session, dossier.id, cleaned, now)
             spiff_task.set_data(**cleaned)
             spiff_task.run()
+            if search_index.SEARCHED_FIELDS & cleaned.keys():  # the step corrected whom the dossier is found by
+                _reindex(conn, dossier, spiff_task.data)
             effects.completed.add(task.spiff_task_id)
             _record_completion(session, dossier, task, actor, now, cleaned)
 
@@ -740,6 +745,13 @@ def _retitle_open_tasks(session: Session, dossier: DossierRow, wf: BpmnWorkflow)
             spec = task.task_spec
             row.element_id, row.title = spec.bpmn_id, spec.bpmn_name or spec.bpmn_id
             row.role_code = spec.lane or row.role_code
+
+
+def _reindex(conn, dossier: DossierRow, data: dict[str, Any]) -> None:
+    """The dossier's search terms from its data as it now stands (the task's data carries the
+    application and what later steps set)."""
+    name, id_number = _applicant(data)
+    search_index.write_terms(conn, dossier.id, search_index.terms(dossier.code, name, id_number, data))
 
 
 def _applicant(data: dict[str, Any]) -> tuple[str, str]:

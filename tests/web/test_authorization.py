@@ -86,6 +86,7 @@ POST /officer/tasks/{new_task}/claim              O   403 403 403 302 403 403 40
 POST /officer/tasks/{new_task}/unclaim            O   403 403 403 302 403 403 403 403 403 302 404 404 404
 POST /officer/tasks/{new_task}/reassign           O   403 403 403 302 403 403 403 403 403 302 404 404 404
 POST /officer/tasks/{new_task}/complete           O   403 403 403 302 403 403 403 403 403 403 404 404 404
+GET  /officer/search                              O   403 403 403 200 200 200 200 200 200 200 200 200 200
 GET  /officer/dossiers/{code}                     O   403 403 403 200 200 200 200 200 200 200 404 404 404
 GET  /officer/dossiers/{missing}                  O   403 403 403 404 404 404 404 404 404 404 404 404 404
 GET  /officer/dossiers/{code}/diagram.bpmn        O   403 403 403 200 200 200 200 200 200 200 404 404 404
