@@ -33,6 +33,7 @@ from . import (
     limits,
     live,
     portal,
+    team,
     tracking,
 )
 
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         designer.bp,
         designer_versions.bp,
         live.bp,
+        team.bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
