@@ -12,7 +12,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from engine.data.audit import latest_changes
 from engine.errors import EngineError, FormError
 from engine.people import administration as people
 from engine.people.officers import Actor
@@ -52,7 +51,7 @@ def _change(area: str, action, done):
 
 def _page(template: str, area: str, status: int = 200, **context):
     with runtime().db.read() as db:
-        changes = latest_changes(db, area)
+        changes = people.latest_changes(db, area)
         units = people.units(db)
         roles = people.roles(db)
         officers = people.officers(db)

@@ -19,9 +19,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.data import audit
 from engine.data.audit import record_change
 from engine.data.journal import queue, record
-from engine.data.models import HumanTask, PasswordReset, Role, RoleAssignment, TaskStatus, Unit, User
+from engine.data.models import AdminChange, HumanTask, PasswordReset, Role, RoleAssignment, TaskStatus, Unit, User
 from engine.errors import NotAllowed, not_found
 from engine.forms import FormError, Message
 from engine.people.accounts import RESET_VALID_FOR, hash_password, password_errors, set_officer_password
@@ -46,6 +47,11 @@ def _required(values: dict[str, str], name: str, errors: dict[str, Message], vi:
 
 def _log(session: Session, actor: Actor, area: str, kind: str, now: datetime, **data) -> None:
     record_change(session, actor.user_id, actor.name, area, kind, now, **data)
+
+
+def latest_changes(session: Session, area: str, limit: int = 10) -> list[AdminChange]:
+    """The latest changes recorded for one area (units, officers, roles, calendar), newest first."""
+    return audit.latest_changes(session, area, limit)
 
 
 # --- units ---------------------------------------------------------------------------------------
