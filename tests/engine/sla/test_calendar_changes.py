@@ -7,7 +7,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from engine.data.audit import latest_changes, verify_changes
 from engine.data.models import AdminChange, Event, OutboxMessage
@@ -101,7 +102,13 @@ def test_the_change_log_is_chained_and_an_edited_row_is_found(runtime, office):
         assert [c.data["note"] for c in changes] == ["hai", "một"]
         assert [c.actor for c in changes] == ["Phạm Thị Hoa"] * 2
         assert verify_changes(session) == []
-    with runtime.db.write() as session:
+    with runtime.db.write() as session, pytest.raises(DBAPIError):  # the database refuses an edit
+        session.execute(update(AdminChange).where(AdminChange.seq == 1).values(actor="Someone else"))
+    with runtime.db.write() as session:  # someone with the database in hand drops the guard first
+        if runtime.db.is_sqlite:
+            session.execute(text("DROP TRIGGER admin_changes_no_update"))
+        else:
+            session.execute(text("DROP TRIGGER admin_changes_append_only ON admin_changes"))
         session.execute(update(AdminChange).where(AdminChange.seq == 1).values(actor="Someone else"))
     with runtime.db.read() as session:
         assert verify_changes(session) == [1]

@@ -33,6 +33,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq", name="uq_admin_changes_seq"),
     )
     op.create_index("ix_admin_changes_area", "admin_changes", ["area"])
+    # the log is evidence, like a dossier's events: UPDATE and DELETE refused by the database itself
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION admin_changes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'admin changes are append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER admin_changes_append_only BEFORE UPDATE OR DELETE ON admin_changes "
+            "FOR EACH ROW EXECUTE FUNCTION admin_changes_append_only()"
+        )
+    else:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER admin_changes_no_{action.lower()} BEFORE {action} ON admin_changes "
+                "BEGIN SELECT RAISE(ABORT, 'admin changes are append-only'); END"
+            )
     with op.batch_alter_table("password_resets") as batch:
         batch.alter_column("account_id", existing_type=sa.Integer(), nullable=True)
         batch.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
@@ -46,5 +62,11 @@ def downgrade() -> None:
         batch.drop_constraint("fk_password_resets_user_id", type_="foreignkey")
         batch.drop_column("user_id")
         batch.alter_column("account_id", existing_type=sa.Integer(), nullable=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER admin_changes_append_only ON admin_changes")
+        op.execute("DROP FUNCTION admin_changes_append_only()")
+    else:
+        op.execute("DROP TRIGGER admin_changes_no_update")
+        op.execute("DROP TRIGGER admin_changes_no_delete")
     op.drop_index("ix_admin_changes_area", table_name="admin_changes")
     op.drop_table("admin_changes")
