@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from engine.dossiers import inbox, team
 from engine.errors import EngineError
 from engine.people.assignment import LEADER_ROLE
-from engine.people.officers import Actor
+from engine.people.officers import Actor, user_by_name
 from engine.sla.office_calendar import current_calendar
 
 from .auth import holds_role, role_required
@@ -68,8 +68,10 @@ def reassign():
     except EngineError as e:
         flash_error(e)
     else:
+        with runtime().db.read() as db:
+            name = user_by_name(db, to).full_name
         flash(
-            _("%(code)s – %(task)s has been given to %(name)s.", code=info.dossier_code, task=info.title, name=to),
+            _("%(code)s – %(task)s has been given to %(name)s.", code=info.dossier_code, task=info.title, name=name),
             "success",
         )
     return back

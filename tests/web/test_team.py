@@ -55,7 +55,7 @@ def test_a_leader_reassigns_from_the_team_view(runtime, office, clock, web):
     response = web.post(REASSIGN, {"unit": office.unit, "task_id": str(task.id), "to": "minh.desk"}, page=TEAM)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{TEAM}?unit={office.unit}#tasks")
     page = web.text(response.headers["Location"])
-    assert f"{first} – {task.title} has been given to minh.desk." in page
+    assert f"{first} – {task.title} has been given to Trần Văn Minh." in page
     assert open_task(runtime, first, "reception_check").assignee == "Trần Văn Minh"
     response = web.post(
         REASSIGN, {"unit": office.unit, "task_id": str(task.id), "to": "hai.thu"}, page=TEAM, follow_redirects=True
