@@ -91,6 +91,8 @@ def list_days(session: Session, year: int | None = None) -> list[CalendarDay]:
 def parse_day(text: str | None, field: str = "day") -> date:
     """A date typed as dd/mm/yyyy (as the office writes it) or yyyy-mm-dd (a date picker's)."""
     text = (text or "").strip()
+    if not text:
+        raise FormError({field: Message("Hãy nhập ngày, dạng dd/mm/yyyy", "Enter the day, as dd/mm/yyyy")})
     for pattern, order in ((r"(\d{1,2})/(\d{1,2})/(\d{4})", (2, 1, 0)), (r"(\d{4})-(\d{2})-(\d{2})", (0, 1, 2))):
         found = re.fullmatch(pattern, text)
         if found:

@@ -270,6 +270,7 @@ def test_a_bad_or_taken_date_and_no_kind_change_nothing(runtime, admin):
         ({"day": "tomorrow", "kind": "working"}, "Not a date: write dd/mm/yyyy"),
         ({"day": "02/09/2027", "kind": "working"}, "02/09/2027 already has a change; remove it first"),
         ({"day": "03/09/2027"}, "Choose a day off or a make-up working day"),
+        ({"day": " ", "kind": "off"}, "Enter the day, as dd/mm/yyyy"),
     ]:
         response = admin.post(CALENDAR, values)
         assert response.status_code == 400 and said in text(response), values
