@@ -35,6 +35,7 @@ from . import (
     live,
     portal,
     search,
+    team,
     tracking,
 )
 
@@ -96,6 +97,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         designer.bp,
         designer_versions.bp,
         live.bp,
+        team.bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)

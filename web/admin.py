@@ -63,3 +63,6 @@ def webhooks():
     with runtime().db.read() as db:
         page = inbound.refusals(db, number, current_app.config["PAGE_SIZE"])
     return render_template("admin/webhooks.html", page=page)
+
+
+from . import admin_office  # noqa: E402,F401  (the office's pages: units, officers, roles, calendar)

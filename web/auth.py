@@ -203,7 +203,7 @@ def reset_password(token: str):
     if request.method == "POST":
         try:
             with runtime().db.write() as db:
-                accounts.reset_password(
+                whose = accounts.reset_password(
                     db,
                     token,
                     request.form.get("password", ""),
@@ -218,5 +218,6 @@ def reset_password(token: str):
         else:
             _forget_login()
             flash(_("Your password has been changed. Log in with the new password."), "success")
-            return redirect(url_for("auth.login"))
+            officer = getattr(whose, "username", None) is not None  # an officer's link, from an administrator
+            return redirect(url_for("auth.officer_login" if officer else "auth.login"))
     return render_template("auth/reset.html", errors=errors, token=token), (400 if errors else 200)

@@ -1,4 +1,5 @@
-"""The dossiers' histories as hash chains, and the check that finds where one was tampered with.
+"""The dossiers' histories as hash chains, and the check that finds where one was tampered with;
+the administration's log of changes (units, officers, role grants, the calendar), chained alike.
 
 Each event carries its place in its dossier's history (`seq`, 1, 2, ...), the hash of the event
 before it (`prev_hash`; the first points at GENESIS) and its own `hash`: SHA-256 over the dossier
@@ -26,8 +27,9 @@ from itertools import groupby
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.orm import Session
 
-from engine.data.models import Dossier, Event
+from engine.data.models import AdminChange, Dossier, Event
 from engine.errors import not_found
 
 GENESIS = "0" * 64  # what the first event of a dossier points back at
@@ -225,3 +227,58 @@ def verify_database(db: _Snapshots, dossier_code: str | None = None) -> AuditRep
     if dossier_code is not None and report.dossiers == 0:
         raise not_found("dossier", dossier_code)
     return report
+
+
+# --- the administration's changes ----------------------------------------------------------------
+# One chain for the whole office (units, officers, role grants, the calendar): each change hashed
+# with the one before, the same canonical form as a dossier's events with area and kind together.
+
+
+def change_hash(
+    seq: int, at: datetime, actor_id: int | None, actor: str, area: str, kind: str, data: Any, prev: str
+) -> str:
+    return event_hash(0, seq, at, actor_id, actor, f"{area}.{kind}", data, prev)
+
+
+def record_change(
+    session: Session, actor_id: int | None, actor: str, area: str, kind: str, now: datetime, **data: Any
+) -> AdminChange:
+    """Append a change to the administration's log, in the caller's transaction. Two administrators
+    writing at once both read the same head: the unique `seq` refuses the second transaction, which
+    changes nothing (the caller says so and the administrator tries again)."""
+    last = session.execute(select(AdminChange.seq, AdminChange.hash).order_by(AdminChange.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    data = json.loads(json.dumps(data, allow_nan=False, default=str))
+    change = AdminChange(
+        seq=seq,
+        at=now,
+        actor_id=actor_id,
+        actor=actor,
+        area=area,
+        kind=kind,
+        data=data,
+        prev_hash=prev,
+        hash=change_hash(seq, now, actor_id, actor, area, kind, data, prev),
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def latest_changes(session: Session, area: str | None = None, limit: int = 10) -> list[AdminChange]:
+    query = select(AdminChange).order_by(AdminChange.seq.desc()).limit(limit)
+    if area is not None:
+        query = query.where(AdminChange.area == area)
+    return list(session.scalars(query))
+
+
+def verify_changes(session: Session) -> list[int]:
+    """The seq numbers of changes whose row no longer matches its hash or its link to the one before
+    (edited, removed before it); empty when the log is as it was written."""
+    bad, prev, expected = [], GENESIS, 1
+    for c in session.scalars(select(AdminChange).order_by(AdminChange.seq)):
+        own = change_hash(c.seq, c.at, c.actor_id, c.actor, c.area, c.kind, c.data, c.prev_hash)
+        if c.seq != expected or c.prev_hash != prev or c.hash != own:
+            bad.append(c.seq)
+        prev, expected = c.hash, c.seq + 1
+    return bad

@@ -189,6 +189,10 @@ def _sqlite_restore(backup_file: Path, target: Path) -> None:
         src.close()
 
 
+# the append-only guards' trigger functions (migrations 0001, 0019): a restore brings them back
+_GUARD_FUNCTIONS = ("events_append_only", "admin_changes_append_only")
+
+
 def _pg_restore(db: Database, backup_file: Path) -> None:
     """pg_restore writes the backup as SQL and psql runs it, after dropping Motcua's tables, in one
     transaction that is committed only once pg_restore has written all of it: a failure anywhere
@@ -198,7 +202,7 @@ def _pg_restore(db: Database, backup_file: Path) -> None:
     prelude = (
         "SET client_min_messages = warning;\nBEGIN;\n"
         + "".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n' for name in drop)
-        + "DROP FUNCTION IF EXISTS events_append_only() CASCADE;\n"
+        + "".join(f"DROP FUNCTION IF EXISTS {name}() CASCADE;\n" for name in _GUARD_FUNCTIONS)
     ).encode()
     psql_cmd = [_tool("psql"), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-", "--dbname"]
     with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:

@@ -264,12 +264,14 @@ class LoginSession(Base):
 
 
 class PasswordReset(Base):
-    """A one-time password-reset link sent through the outbox; only a hash of its token is kept."""
+    """A one-time password-reset link, for an applicant's account or an officer (one of the two);
+    only a hash of its token is kept."""
 
     __tablename__ = "password_resets"
 
     id: Mapped[intpk]
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[utc_time]
     expires_at: Mapped[utc_time]
@@ -622,6 +624,24 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     working: Mapped[bool]
     note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class AdminChange(Base):
+    """The administration's own log: who changed which unit, officer, role grant or calendar day,
+    when, and how. Append-only and chained by hash like a dossier's history (engine.data.audit)."""
+
+    __tablename__ = "admin_changes"
+
+    id: Mapped[intpk]
+    seq: Mapped[int] = mapped_column(unique=True)  # 1, 2, ...: one chain for the whole office
+    at: Mapped[utc_time]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(20), index=True)  # units | officers | roles | calendar
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class DossierCodeCounter(Base):

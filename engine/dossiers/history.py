@@ -177,6 +177,13 @@ def describe(
             f"Tiếp tục tính thời hạn giải quyết; ngày hẹn trả kết quả mới: {at}",
             f"Time limit running again; new appointment {at}",
         )
+    if kind == "appointment_moved":
+        at, day = when("appointment_at"), data.get("day") or ""
+        shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 else day
+        return Message(
+            f"Cơ quan thay đổi lịch làm việc ngày {shown}; ngày hẹn trả kết quả mới: {at}",
+            f"The office's calendar changed for {shown}; new appointment {at}",
+        )
     if kind == "appointment_set":
         at = when("appointment_at")
         return Message(f"Đã hẹn trả kết quả: {at}", f"Appointment for the result set: {at}")

@@ -49,6 +49,13 @@ def _verify(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def password_errors(password: str) -> dict[str, Message]:
+    """What is wrong with a new password (nothing: an empty dict)."""
+    errors: dict[str, Message] = {}
+    _check_password(password, None, errors)
+    return errors
+
+
 def _check_password(password: str, confirm: str | None, errors: dict[str, Message]) -> None:
     if len(password or "") < MIN_PASSWORD:
         errors["password"] = Message(
@@ -243,7 +250,8 @@ def request_reset(session: Session, identifier: str, now: datetime, link: Callab
     )
 
 
-def reset_password(session: Session, token: str, password: str, confirm: str, now: datetime) -> Account:
+def reset_password(session: Session, token: str, password: str, confirm: str, now: datetime) -> Account | User:
+    """Set a new password through a one-time link: an applicant's account, or an officer's."""
     errors: dict[str, Message] = {}
     _check_password(password, confirm, errors)
     if errors:
@@ -256,9 +264,15 @@ def reset_password(session: Session, token: str, password: str, confirm: str, no
             "Liên kết đặt lại mật khẩu không còn hiệu lực; hãy yêu cầu liên kết mới",
             "This reset link is no longer valid; ask for a new one",
         )
+    reset.used_at = now
+    if reset.user_id is not None:  # an officer's link, made by an administrator
+        user = session.get(User, reset.user_id)
+        user.password_hash = hash_password(password)
+        end_all_logins(session, now, user_id=user.id)
+        session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)))
+        return user
     account = session.get(Account, reset.account_id)
     account.password_hash = hash_password(password)
-    reset.used_at = now
     # the new password ends every login and every other link sent for the old one
     end_all_logins(session, now, account_id=account.id)
     _void_links(session, account.id)
