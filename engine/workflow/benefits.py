@@ -112,13 +112,18 @@ def _years_before(day: date, years: int) -> date:
 # --------------------------------------------------------------------------- P08 pension
 
 
-def pension_benefit(sex: str, contribution_years: int, average_salary: int, retirement_date: date) -> dict[str, Any]:
+def pension_benefit(
+    sex: str, contribution_years: int, average_salary: int, retirement_date: date, months_early: int = 0
+) -> dict[str, Any]:
     """The monthly pension and the one-time allowance at retirement (procedure P08), on the rules
     of the retirement date (figure ``pension``).
 
     - ``pension_percent``: base_percent for the base years, plus percent_per_year for each
       further year, at most max_percent; from 1 July 2025 a man with 15 to under 20 years gets
-      40% plus 1% a year (Law 41/2024/QH15 art. 66(1));
+      40% plus 1% a year (Law 41/2024/QH15 art. 66(1)); then, for retirement with reduced
+      capacity ``months_early`` months before the retirement age (art. 65), less percent_per_year
+      (2%) for each whole year early and half_year_percent (1%) for 6 to 11 months left over
+      (figure ``pension_early_reduction``, art. 66(3));
     - ``monthly_pension`` = pension_percent x average_salary, rounded once; at least the
       reference level for the people the floor covers (Law 58 art. 56(6): every pension of 20
       years; Law 41 art. 141(11): insured before 1 July 2025 with 20 years or more; the dossier
@@ -159,6 +164,14 @@ def pension_benefit(sex: str, contribution_years: int, average_salary: int, reti
     percent = min(percent, _exact(rule["max_percent"], "max_percent"))
     if percent.denominator != 1:  # whole years give whole percents; keep the data free of fractions
         raise ValueError(f"pension percent {percent} is not whole; check the pension figures in rates.yaml")
+    early = _not_negative(months_early, "months_early", "Số tháng nghỉ hưu trước tuổi")
+    if early:
+        cut = _figure("pension_early_reduction", on)
+        years_early, left = divmod(early, 12)
+        reduction = years_early * _exact(cut["percent_per_year"], "percent_per_year")
+        if left >= int(cut["half_year_months"]):
+            reduction += _exact(cut["half_year_percent"], "half_year_percent")
+        percent = max(Fraction(0), percent - reduction)
     monthly = round_half_up(percent / 100 * salary)
 
     floor = rule.get("floor")

@@ -1,0 +1,71 @@
+"""The last rules of P08-P20 that Law 41/2024/QH15 changed on 1 July 2025 (issue 13, item 4), each
+kept dated so that a dossier or a period before that day keeps the rule of Law 58/2014/QH13: the
+reduction of a pension retired early with reduced capacity (P08, art. 66(3)). The declared paths
+show what the officer and the applicant see; the engine's functions show the edges of each rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from engine.config import PROJECT_ROOT
+from engine.design.simulation import simulate
+from engine.errors import RuleRefused
+from engine.workflow.benefits import pension_benefit
+from engine.workflow.decision_tables import check_table, read_table
+
+DMN = PROJECT_ROOT / "bpmn" / "dmn"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def scratch_server(request):
+    return None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+
+
+def lines_of(catalogue, codes, server):
+    results = simulate(catalogue, codes, database_url=server)
+    failed = ["\n".join(r.lines) for r in results if not r.ok]
+    assert not failed, "\n\n".join(failed)
+    return {(r.code, r.path): "\n".join(r.lines) for r in results}
+
+
+# --------------------------------------------------------------------------- P08
+
+
+def test_p08_retiring_early_with_reduced_capacity_lowers_the_pension_on_both_sides_of_1_july_2025(
+    catalogue, scratch_server
+):
+    lines = lines_of(catalogue, ["P08"], scratch_server)
+    # art. 65(1), 66(3): 57% less 2% for each of 2 years and 1% for 7 months left over
+    after = lines["P08", "reduced_capacity"]
+    assert "pension_percent: 52" in after and "payout_amount: 4,160,000" in after
+    # Law 58 art. 56(3) on 1 March 2025: 8 months early, 1% less
+    before = lines["P08", "reduced_capacity_before_law_41"]
+    assert "pension_percent: 56" in before and "payout_amount: 3,360,000" in before
+    # a normal retirement is not reduced
+    assert "pension_percent: 69" in lines["P08", "happy"]
+
+
+@pytest.mark.parametrize(
+    "months, percent",
+    [(0, 57), (5, 57), (6, 56), (11, 56), (12, 55), (17, 55), (18, 54), (31, 52), (120, 37)],
+)
+@pytest.mark.parametrize("on", [date(2025, 6, 1), date(2025, 7, 1)])
+def test_p08_the_reduction_is_2_percent_a_year_and_1_percent_from_6_months_left_over(months, percent, on):
+    # a woman with 21 years: 45% + 2% x 6 = 57% under both laws
+    assert pension_benefit("female", 21, 10_000_000, on, months)["pension_percent"] == percent
+
+
+def test_p08_a_negative_number_of_months_early_is_refused_in_both_languages():
+    with pytest.raises(RuleRefused) as refused:
+        pension_benefit("female", 21, 10_000_000, date(2026, 1, 1), -1)
+    assert "Số tháng nghỉ hưu trước tuổi" in refused.value.message.vi and "months_early" in refused.value.message.en
+
+
+def test_p08_the_table_asks_20_years_of_a_pension_with_reduced_capacity():
+    text = (DMN / "pension_eligibility.dmn").read_text("utf-8")
+    assert check_table(text) == []
+    table = read_table(text)
+    rows = [r for r in table.rules if r.inputs[5].text == '"reduced_capacity"']
+    assert [(r.inputs[4].text, r.outputs[0].text) for r in rows] == [(">= 20", "True"), ("< 20", "False")]
