@@ -279,16 +279,35 @@ def sickness_paid_days(
     return {"max_days": most, "paid_days": min(leave, max(0, most - used))}
 
 
-def sickness_benefit(contribution_salary: int, paid_days: int, on: date) -> int:
+def sickness_benefit(contribution_salary: int, paid_days: int, on: date, half_days: int = 0) -> int:
     """The sickness benefit (procedure P10): percent (75%) of the month's contribution salary,
     divided by days_per_month (24), times the days paid, rounded once (figure ``sickness`` of the
-    first day of the leave ``on``)."""
+    first day of the leave ``on``).
+
+    ``half_days`` of the days paid were half days (under half a day missed), each paid
+    half_day_percent (50%) of a day (Law 41/2024/QH15 art. 45(5)). Refused: more half days than
+    days paid, or half days on a day whose rules have none (before 1 July 2025).
+    """
     on = _day(on, "on")
     salary = _not_negative(contribution_salary, "contribution_salary", "Tiền lương đóng BHXH")
     days = _not_negative(paid_days, "paid_days", "Số ngày hưởng")
+    halves = _not_negative(half_days, "half_days", "Số ngày nghỉ nửa ngày")
     rule = _figure("sickness", on)
+    if halves > days:
+        raise RuleRefused(
+            f"Số ngày nghỉ nửa ngày ({halves}) nhiều hơn số ngày được hưởng ({days})",
+            f"{halves} half days are more than the {days} days paid",
+        )
+    worth = Fraction(days)
+    if halves:
+        if "half_day_percent" not in rule:
+            raise RuleRefused(
+                f"Chưa có chế độ nghỉ nửa ngày cho thời gian nghỉ từ ngày {on:%d/%m/%Y} (chỉ từ 01/7/2025); ghi số ngày nguyên",
+                f"no half days for leave from {on.isoformat()} (only from 1 July 2025); enter whole days",
+            )
+        worth -= halves * (1 - _exact(rule["half_day_percent"], "half_day_percent") / 100)
     return round_half_up(
-        _exact(rule["percent"], "percent") / 100 * salary * days / _exact(rule["days_per_month"], "days_per_month")
+        _exact(rule["percent"], "percent") / 100 * salary * worth / _exact(rule["days_per_month"], "days_per_month")
     )
 
 

@@ -1,6 +1,7 @@
 """The last rules of P08-P20 that Law 41/2024/QH15 changed on 1 July 2025 (issue 13, item 4), each
 kept dated so that a dossier or a period before that day keeps the rule of Law 58/2014/QH13: the
-reduction of a pension retired early with reduced capacity (P08, art. 66(3)). The declared paths
+reduction of a pension retired early with reduced capacity (P08, art. 66(3)); half days of sickness
+leave and the salary of the first month insured (P10, art. 45(1)(b), 45(5)). The declared paths
 show what the officer and the applicant see; the engine's functions show the edges of each rule."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from engine.config import PROJECT_ROOT
 from engine.design.simulation import simulate
 from engine.errors import RuleRefused
-from engine.workflow.benefits import pension_benefit
+from engine.workflow.benefits import pension_benefit, sickness_benefit
 from engine.workflow.decision_tables import check_table, read_table
 
 DMN = PROJECT_ROOT / "bpmn" / "dmn"
@@ -69,3 +70,35 @@ def test_p08_the_table_asks_20_years_of_a_pension_with_reduced_capacity():
     table = read_table(text)
     rows = [r for r in table.rules if r.inputs[5].text == '"reduced_capacity"']
     assert [(r.inputs[4].text, r.outputs[0].text) for r in rows] == [(">= 20", "True"), ("< 20", "False")]
+
+
+# --------------------------------------------------------------------------- P10
+
+
+def test_p10_half_days_are_paid_half_and_the_first_month_insured_is_recorded(catalogue, scratch_server):
+    lines = lines_of(catalogue, ["P10"], scratch_server)
+    # 7,200,000 x 75% / 24 = 225,000 a day; 3 days and 2 half days are 4 days
+    assert "payout_amount: 900,000" in lines["P10", "half_days"]
+    # art. 45(1)(b): 6,400,000 of the first month, 3 days
+    first = lines["P10", "first_month_insured"]
+    assert "payout_amount: 600,000" in first and "salary_month: 'first_month_insured'" in first
+    assert "salary_month: 'month_before_leave'" in lines["P10", "half_days"]
+
+
+def test_p10_a_half_day_is_half_a_day_from_1_july_2025():
+    assert sickness_benefit(7_200_000, 5, date(2025, 7, 1), 2) == 900_000
+    assert sickness_benefit(7_200_000, 5, date(2025, 7, 1)) == 1_125_000
+    assert sickness_benefit(7_200_000, 1, date(2025, 7, 1), 1) == 112_500
+
+
+def test_p10_half_days_before_1_july_2025_are_refused_in_both_languages():
+    # Law 58/2014/QH13 had no half days: the days of the leave are whole
+    with pytest.raises(RuleRefused) as refused:
+        sickness_benefit(7_200_000, 5, date(2025, 6, 30), 1)
+    assert "01/7/2025" in refused.value.message.vi and "1 July 2025" in refused.value.message.en
+    assert sickness_benefit(7_200_000, 5, date(2025, 6, 30)) == 1_125_000
+
+
+def test_p10_more_half_days_than_days_paid_are_refused():
+    with pytest.raises(RuleRefused, match="3 half days are more than the 2 days paid"):
+        sickness_benefit(7_200_000, 2, date(2026, 1, 5), 3)
