@@ -35,6 +35,7 @@ __all__ = [
     "emigration_allowance",
     "maternity_benefit",
     "one_time_benefit",
+    "paternity_benefit",
     "pension_benefit",
     "reassessed_accident_benefit",
     "sickness_benefit",
@@ -346,6 +347,53 @@ def maternity_benefit(
             _exact(rule["birth_grant_reference_levels"], "birth_grant_reference_levels") * _reference_level(on) * count
         )
     return {"leave_benefit": leave_benefit, "birth_grant": grant, "amount": leave_benefit + grant}
+
+
+def paternity_benefit(
+    children: int, by_surgery_or_under_32_weeks: bool, average_salary_6m: int, birth_date: date, leave_from: date
+) -> dict[str, Any]:
+    """The father's paternity leave and benefit (procedure P11, claimant 'father'), on the rules of
+    the day of the birth (figure ``paternity``; Law 41/2024/QH15 art. 53(2)-(3), 59(2); Law
+    58/2014/QH13 art. 34(2) before 1 July 2025).
+
+    - ``leave_days`` (working days): 5 for one child, 7 by caesarean or under 32 weeks; 10 for
+      twins, 14 by caesarean; per child from the third, 3 more (by caesarean, 3 more from 1 July
+      2025, none before);
+    - ``within_window``: the leave starts within start_within_days (60; 30 before) of the birth;
+    - ``leave_benefit`` = percent (100%) of the 6 months' average salary x leave_days /
+      days_per_month (24), rounded once; ``amount`` the same (no birth grant for the father here).
+
+    Refused: no child, a leave starting before the birth.
+    """
+    born = _day(birth_date, "birth_date")
+    start = _day(leave_from, "leave_from")
+    count = _not_negative(children, "children", "Số con")
+    salary = _not_negative(average_salary_6m, "average_salary_6m", "Bình quân tiền lương 6 tháng")
+    if not isinstance(by_surgery_or_under_32_weeks, bool):
+        raise TypeError("by_surgery_or_under_32_weeks must be True or False")
+    if count < 1:
+        raise RuleRefused("Chế độ thai sản của lao động nam khi vợ sinh con cần ít nhất một con", "paternity leave needs at least one child born")
+    if start < born:
+        raise RuleRefused(
+            f"Ngày bắt đầu nghỉ ({start:%d/%m/%Y}) trước ngày vợ sinh con ({born:%d/%m/%Y})",
+            f"the leave starts ({start.isoformat()}) before the birth ({born.isoformat()})",
+        )
+    rule = _figure("paternity", born)
+    surgery = by_surgery_or_under_32_weeks
+    if count == 1:
+        days = int(rule["single_surgery_days" if surgery else "single_days"])
+    else:
+        days = int(rule["twins_surgery_days" if surgery else "twins_days"])
+        days += (count - 2) * int(rule["per_child_from_third_surgery" if surgery else "per_child_from_third"])
+    benefit = round_half_up(
+        _exact(rule["percent"], "percent") / 100 * salary * days / _exact(rule["days_per_month"], "days_per_month")
+    )
+    return {
+        "leave_days": days,
+        "within_window": (start - born).days <= int(rule["start_within_days"]),
+        "leave_benefit": benefit,
+        "amount": benefit,
+    }
 
 
 # --------------------------------------------------------------------------- P12 convalescence

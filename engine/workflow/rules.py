@@ -24,6 +24,7 @@ from engine.workflow.benefits import (
     emigration_allowance,
     maternity_benefit,
     one_time_benefit,
+    paternity_benefit,
     pension_benefit,
     reassessed_accident_benefit,
     sickness_benefit,
@@ -54,6 +55,7 @@ RULES["one_time_benefit"] = one_time_benefit
 RULES["sickness_paid_days"] = sickness_paid_days
 RULES["sickness_benefit"] = sickness_benefit
 RULES["maternity_benefit"] = maternity_benefit
+RULES["paternity_benefit"] = paternity_benefit
 RULES["convalescence_paid_days"] = convalescence_paid_days
 RULES["convalescence_allowance"] = convalescence_allowance
 RULES["work_accident_benefit"] = work_accident_benefit
