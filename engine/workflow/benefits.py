@@ -29,6 +29,7 @@ from engine.errors import RuleRefused
 from engine.workflow.contributions import figure, round_half_up
 
 __all__ = [
+    "check_survivor_relative",
     "convalescence_allowance",
     "convalescence_paid_days",
     "device_payment",
@@ -698,3 +699,93 @@ def survivor_benefits(
             f"unknown survivor allowance {allowance_kind!r}; use 'monthly', 'one_time' or 'funeral_only'",
         )
     return {"funeral_grant": grant, "monthly_allowance": monthly, "allowance_paid_now": now, "amount": grant + now}
+
+
+def _retirement_age_months(sex: str, on: date) -> int:
+    """The normal retirement age in months in the year of ``on`` (figure ``retirement_age``)."""
+    own = _figure("retirement_age", on)[sex]
+    months = int(own["first_months"]) + (on.year - int(own["first_year"])) * int(own["step_months"])
+    return min(months, int(own["last_months"]))
+
+
+def _age_months(born: date, on: date) -> int:
+    months = (on.year - born.year) * 12 + on.month - born.month
+    return months - 1 if on.day < born.day else months
+
+
+def check_survivor_relative(
+    relationship: str,
+    sex: str,
+    date_of_birth: date,
+    date_of_death: date,
+    capacity_loss_percent: int,
+    income_kind: str,
+    monthly_income: int,
+) -> dict[str, int]:
+    """Check that the relative who applies may receive the monthly survivor allowance (procedure
+    P16), on the rules of the day of the death (figure ``survivor_relatives``): a spouse, parent or
+    parent-in-law at the age (Law 41/2024/QH15 art. 86(2)(c)-(đ): the retirement age of Labour Code
+    art. 169(2) in the year of the death; Law 58/2014/QH13 art. 67(2): 55 for a woman, 60 for a man)
+    or under it with 81% or more of work capacity lost; a child under 18 or with that loss; and,
+    except a child under 18, the income test (art. 86(3): not on a salary with compulsory insurance,
+    nor on a pension or monthly allowance of the reference level or more; Law 58 art. 67(3): no
+    monthly income of the reference level or more).
+
+    ``income_kind``: 'none', 'insured_salary', 'pension_or_allowance' or 'other'. Returns the age
+    asked (``age_needed_months``, 0 for a child); refused, with the reason, when the relative does
+    not qualify. Whether the deceased supported them (art. 86(2)(d)-(đ)) is the officer's.
+    """
+    died = _day(date_of_death, "date_of_death")
+    born = _day(date_of_birth, "date_of_birth")
+    loss = _not_negative(capacity_loss_percent, "capacity_loss_percent", "Tỷ lệ suy giảm khả năng lao động")
+    income = _not_negative(monthly_income, "monthly_income", "Thu nhập hằng tháng")
+    rule = _figure("survivor_relatives", died)
+    if sex not in ("male", "female"):
+        raise RuleRefused(f"Giới tính của thân nhân không rõ: {sex!r}", f"the relative's sex is unknown: {sex!r}")
+    if income_kind not in ("none", "insured_salary", "pension_or_allowance", "other"):
+        raise RuleRefused(f"Loại thu nhập không rõ: {income_kind!r}", f"unknown kind of income {income_kind!r}")
+    age = _age_months(born, died)
+    severe = loss >= int(rule["capacity_percent"])
+    if relationship == "child":
+        needed = 0
+        if age < int(rule["child_age_years"]) * 12:
+            return {"age_needed_months": 0}  # no income test for a child under 18 (art. 86(3))
+        if not severe:
+            raise RuleRefused(
+                f"Con từ đủ {rule['child_age_years']} tuổi chỉ hưởng tuất hằng tháng khi suy giảm khả năng lao động "
+                f"từ {rule['capacity_percent']}% trở lên",
+                f"a child of {rule['child_age_years']} or more receives the monthly allowance only with "
+                f"{rule['capacity_percent']}% or more of work capacity lost",
+            )
+    elif relationship in ("spouse", "parent", "parent_in_law"):
+        if rule["age"] == "fixed":
+            needed = int(rule[f"{sex}_age_months"])
+        else:
+            needed = _retirement_age_months(sex, died)
+        if age < needed and not severe:
+            raise RuleRefused(
+                f"Thân nhân {age // 12} tuổi {age % 12} tháng khi người tham gia chết ({died:%d/%m/%Y}), chưa đủ "
+                f"{needed // 12} tuổi {needed % 12} tháng và suy giảm khả năng lao động dưới "
+                f"{rule['capacity_percent']}%: không hưởng tuất hằng tháng",
+                f"the relative was {age // 12} years {age % 12} months old at the death ({died.isoformat()}), "
+                f"under {needed // 12} years {needed % 12} months, with under {rule['capacity_percent']}% of "
+                "work capacity lost: no monthly survivor allowance",
+            )
+    else:
+        raise RuleRefused(
+            "Người lo mai táng không phải thân nhân hưởng tuất hằng tháng",
+            "the person who arranged the funeral is not a relative receiving the monthly allowance",
+        )
+    reference = _reference_level(died)
+    if rule["income_test"] == "any_income":
+        too_much = income_kind != "none" and income >= reference
+    else:
+        too_much = income_kind == "insured_salary" or (income_kind == "pension_or_allowance" and income >= reference)
+    if too_much:
+        raise RuleRefused(
+            f"Thân nhân có thu nhập không được hưởng tuất hằng tháng theo quy định ngày {died:%d/%m/%Y} "
+            f"(mức tham chiếu {reference:,} đồng)",
+            f"the relative's income rules out the monthly allowance on the rules of {died.isoformat()} "
+            f"(reference level {reference:,} đồng)",
+        )
+    return {"age_needed_months": needed}

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.workflow.benefits import (
+    check_survivor_relative,
     convalescence_allowance,
     convalescence_paid_days,
     device_payment,
@@ -62,4 +63,5 @@ RULES["work_accident_benefit"] = work_accident_benefit
 RULES["reassessed_accident_benefit"] = reassessed_accident_benefit
 RULES["device_payment"] = device_payment
 RULES["survivor_benefits"] = survivor_benefits
+RULES["check_survivor_relative"] = check_survivor_relative
 RULES["emigration_allowance"] = emigration_allowance
