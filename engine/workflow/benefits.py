@@ -304,7 +304,8 @@ def sickness_benefit(contribution_salary: int, paid_days: int, on: date, half_da
     if halves:
         if "half_day_percent" not in rule:
             raise RuleRefused(
-                f"Chưa có chế độ nghỉ nửa ngày cho thời gian nghỉ từ ngày {on:%d/%m/%Y} (chỉ từ 01/7/2025); ghi số ngày nguyên",
+                f"Chưa có chế độ nghỉ nửa ngày cho thời gian nghỉ từ ngày {on:%d/%m/%Y} (chỉ từ 01/7/2025); "
+                "ghi số ngày nguyên",
                 f"no half days for leave from {on.isoformat()} (only from 1 July 2025); enter whole days",
             )
         worth -= halves * (1 - _exact(rule["half_day_percent"], "half_day_percent") / 100)
@@ -373,7 +374,10 @@ def paternity_benefit(
     if not isinstance(by_surgery_or_under_32_weeks, bool):
         raise TypeError("by_surgery_or_under_32_weeks must be True or False")
     if count < 1:
-        raise RuleRefused("Chế độ thai sản của lao động nam khi vợ sinh con cần ít nhất một con", "paternity leave needs at least one child born")
+        raise RuleRefused(
+            "Chế độ thai sản của lao động nam khi vợ sinh con cần ít nhất một con",
+            "paternity leave needs at least one child born",
+        )
     if start < born:
         raise RuleRefused(
             f"Ngày bắt đầu nghỉ ({start:%d/%m/%Y}) trước ngày vợ sinh con ({born:%d/%m/%Y})",
@@ -708,6 +712,10 @@ def _retirement_age_months(sex: str, on: date) -> int:
     return min(months, int(own["last_months"]))
 
 
+def _years_months(months: int, years: str, month: str) -> str:
+    return f"{months // 12} {years}" + (f" {months % 12} {month}" if months % 12 else "")
+
+
 def _age_months(born: date, on: date) -> int:
     months = (on.year - born.year) * 12 + on.month - born.month
     return months - 1 if on.day < born.day else months
@@ -758,17 +766,15 @@ def check_survivor_relative(
                 f"{rule['capacity_percent']}% or more of work capacity lost",
             )
     elif relationship in ("spouse", "parent", "parent_in_law"):
-        if rule["age"] == "fixed":
-            needed = int(rule[f"{sex}_age_months"])
-        else:
-            needed = _retirement_age_months(sex, died)
+        # Law 58: a fixed age; Law 41: the retirement age in the year of the death
+        needed = int(rule[f"{sex}_age_months"]) if rule["age"] == "fixed" else _retirement_age_months(sex, died)
         if age < needed and not severe:
             raise RuleRefused(
-                f"Thân nhân {age // 12} tuổi {age % 12} tháng khi người tham gia chết ({died:%d/%m/%Y}), chưa đủ "
-                f"{needed // 12} tuổi {needed % 12} tháng và suy giảm khả năng lao động dưới "
+                f"Thân nhân {_years_months(age, 'tuổi', 'tháng')} khi người tham gia chết ({died:%d/%m/%Y}), chưa đủ "
+                f"{_years_months(needed, 'tuổi', 'tháng')} và suy giảm khả năng lao động dưới "
                 f"{rule['capacity_percent']}%: không hưởng tuất hằng tháng",
-                f"the relative was {age // 12} years {age % 12} months old at the death ({died.isoformat()}), "
-                f"under {needed // 12} years {needed % 12} months, with under {rule['capacity_percent']}% of "
+                f"the relative was {_years_months(age, 'years', 'months')} old at the death ({died.isoformat()}), "
+                f"under {_years_months(needed, 'years', 'months')}, with under {rule['capacity_percent']}% of "
                 "work capacity lost: no monthly survivor allowance",
             )
     else:
