@@ -130,7 +130,9 @@ def test_a_backup_restores_into_an_empty_database_whole(databases, tmp_path, cat
     assert after == before  # every dossier, task, event, document (its bytes), officer, outbox row...
     contents = {row[3]: row[7] for row in after["documents"]}  # filename -> content
     assert contents == {"to-khai.pdf": PDF, "anh.png": PNG}
-    assert restored.ok("audit", "verify") == f"8 dossier(s), {events} event(s): every history intact\n"
+    assert restored.ok("audit", "verify") == (
+        f"8 dossier(s), {events} event(s): every history intact\n0 administration change(s): the change log intact\n"
+    )
 
     # a database that holds dossiers is not replaced unless asked, and says why
     refused = restored.fails("restore", str(backup))
