@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-
-from cli.common import get_runtime
 from sqlalchemy import func, select
 
+from cli.common import get_runtime
 from engine.data.audit import verify_changes, verify_database
 from engine.data.models import AdminChange
 

@@ -115,7 +115,12 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
     # dossier of the unit instead; many (a common family name alone): joined in SQL, where reading
     # the unit's rows is the right plan.
     ids = session.scalars(select(matching.subquery().c[0]).limit(FEW + 1)).all()
-    where = and_(Dossier.id.in_(ids if len(ids) <= FEW else matching), Dossier.unit_code.in_(units))
+    if len(ids) <= FEW:
+        # the unit compared as an expression no index serves: else the planner walks the unit's
+        # whole newest-first index to save sorting these few rows, instead of reading them by id
+        where = and_(Dossier.id.in_(ids), (Dossier.unit_code + "").in_(units))
+    else:  # the unit's dossiers newest first (ix_dossiers_unit_submitted) until a page is found
+        where = and_(Dossier.id.in_(matching), Dossier.unit_code.in_(units))
     counted = select(Dossier.id).where(where).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     rows = session.execute(

@@ -17,9 +17,9 @@ from tests.engine.integration.test_registry import MAI
 from tests.helpers import P02_APPLICATION, open_task
 
 from .helpers import PASSWORD
+from .test_portal import PDF, PNG
 from .test_portal_documents_by_ground import P09
 from .test_slips import flat, local
-from .test_portal import PDF, PNG
 
 # the simulators served (the population registry among them), and the runtime that talks to them
 outside, sim, settings = connected.outside, connected.sim, connected.settings

@@ -179,10 +179,14 @@ def test_the_unit_newest_first_index_serves_the_first_page(runtime, office):
     if not runtime.db.is_sqlite:
         pytest.skip("the plan is read on SQLite; PostgreSQL chooses by its statistics")
     with runtime.db.read() as session:
-        plan = session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id FROM dossiers WHERE unit_code IN ('BHXH.QNI') "
-            "AND id IN (SELECT dossier_id FROM search_terms WHERE value >= 'nguyen' AND value < 'nguyeo') "
-            "ORDER BY submitted_at DESC, id DESC LIMIT 20"
-        ).all()
+        plan = (
+            session.connection()
+            .exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM dossiers WHERE unit_code IN ('BHXH.QNI') "
+                "AND id IN (SELECT dossier_id FROM search_terms WHERE value >= 'nguyen' AND value < 'nguyeo') "
+                "ORDER BY submitted_at DESC, id DESC LIMIT 20"
+            )
+            .all()
+        )
     said = " ".join(str(row[-1]) for row in plan)
     assert "ix_dossiers_unit_submitted" in said and "TEMP B-TREE FOR ORDER BY" not in said
