@@ -131,7 +131,7 @@ def form(code: str):
     with runtime().db.write() as db:
         counter_uploads.forget(db, _owner(), kept_tokens)
     if _accepts_at_once() and request.form.get("accept_now") == "1":
-        _accept(dossier_code)
+        _accept(meta, dossier_code)
     return redirect(url_for(".done", code=dossier_code))
 
 
@@ -145,11 +145,11 @@ def _channel_role(roles) -> str:
     return next(r for r, c in counter.CHANNEL_OF_ROLE.items() if c == channel)
 
 
-def _accept(code: str) -> None:
+def _accept(meta: ProcedureMeta, code: str) -> None:
     """Complete the reception check as accepted by this officer; the dossier is registered either
     way, so a refusal (another officer took the task first) is said and it waits in reception."""
     try:
-        if counter.accept_at_once(runtime().dossiers, code, Actor.of(g.officer)):
+        if counter.accept_at_once(runtime().dossiers, meta, code, Actor.of(g.officer)):
             return
     except EngineError as e:
         flash(pick(e.message), "error")

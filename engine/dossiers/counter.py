@@ -24,7 +24,6 @@ INTAKE_ROLES = tuple(CHANNEL_OF_ROLE)
 # the desk checks a dossier it receives complete at once (the one-stop rule); a collection point
 # only hands dossiers on, for the desk to check
 ACCEPTS_AT_ONCE = "desk"
-RECEPTION = "reception_check"  # the shared reception step every procedure starts with
 
 
 def channel_for(roles: Sequence[str]) -> str | None:
@@ -71,11 +70,13 @@ def submitted_by(session: Session, code: str) -> int | None:
     )
 
 
-def accept_at_once(dossiers: DossierService, code: str, actor: Actor) -> bool:
-    """The desk received the dossier complete: its reception check is claimed and completed as
-    accepted by this officer (the history names them), so the appointment is set now and the
-    receipt shows it. False when the dossier has no reception check waiting (it stays as it is)."""
-    task = next((t for t in dossiers.open_tasks(code) if t.element_id == RECEPTION), None)
+def accept_at_once(dossiers: DossierService, meta: ProcedureMeta, code: str, actor: Actor) -> bool:
+    """The desk received the dossier complete: its reception check (the task of purpose `intake`)
+    is claimed and completed as accepted by this officer (the history names them), so the
+    appointment is set now and the receipt shows it. False when the dossier has no reception check
+    waiting (it stays as it is)."""
+    intake = set(meta.tasks_for("intake"))
+    task = next((t for t in dossiers.open_tasks(code) if t.element_id in intake), None)
     if task is None:
         return False
     dossiers.claim(task.id, actor)
