@@ -217,6 +217,7 @@ def test_audit_verify_reports_an_edited_a_removed_and_a_swapped_event(databases,
         f"{edited}: event #{ids[edited][1]}: edited",
         f"{removed}: removed before event #{ids[removed][2]}",
         f"{swapped}: event #{b}: out of order",
+        "0 administration change(s): the change log intact",
     ]
     assert result.stderr == f"error: 3 problem(s) in 3 of {len(codes)} dossier(s) checked\n"
     assert cli.run("audit", "verify", "--dossier", removed).stdout == (
