@@ -6,8 +6,8 @@ from datetime import datetime
 
 import click
 
-from cli.common import get_runtime, parse_date
-from engine.sla.office_calendar import list_days, load_calendar, remove_day, set_day
+from cli.common import get_actor, get_runtime
+from engine.sla.office_calendar import list_days, load_calendar, parse_day, remove_calendar_day, set_calendar_day
 
 
 @click.group()
@@ -40,25 +40,32 @@ def calendar_deadline(start, days, calendar_days, no_holidays) -> None:
 
 @calendar.command("add")
 @click.argument("day")
-@click.option("--holiday", "kind", flag_value="holiday", help="A day off for the office.")
-@click.option("--workday", "kind", flag_value="workday", help="A working day for the office.")
+@click.option("--holiday", "kind", flag_value="off", help="A day off for the office.")
+@click.option("--workday", "kind", flag_value="working", help="A working day for the office.")
 @click.option("--note", default="", help="Why (shown in the list).")
-def calendar_add(day, kind, note) -> None:
-    """Add the office's own day off or working day."""
+@click.option("--as", "username", help="Who makes the change, as the change log names them (default: the system).")
+def calendar_add(day, kind, note, username) -> None:
+    """Add the office's own day off or working day: recorded in the administration change log, and
+    open dossiers whose time limit runs over the day get a new appointment (as the admin page does)."""
     if kind is None:
         raise click.UsageError("say --holiday or --workday")
-    with get_runtime().db.write() as session:
-        set_day(session, parse_date(day), kind == "workday", note)
-    click.echo(f"{day}: {'working day' if kind == 'workday' else 'day off'}")
+    runtime, actor = get_runtime(), get_actor(username)
+    values = {"day": day, "kind": kind, "note": note}
+    with runtime.db.write() as session:
+        moved = set_calendar_day(session, runtime.settings, values, actor, runtime.clock.now())
+    said = "working day" if kind == "working" else "day off"
+    click.echo(f"{day}: {said}; {moved} open dossier(s) got a new appointment")
 
 
 @calendar.command("remove")
 @click.argument("day")
-def calendar_remove(day) -> None:
-    """Drop the office's own change for a day."""
-    with get_runtime().db.write() as session:
-        remove_day(session, parse_date(day))
-    click.echo(f"{day}: national calendar")
+@click.option("--as", "username", help="Who makes the change, as the change log names them (default: the system).")
+def calendar_remove(day, username) -> None:
+    """Drop the office's own change for a day, recorded and with appointments moved back."""
+    runtime, actor = get_runtime(), get_actor(username)
+    with runtime.db.write() as session:
+        moved = remove_calendar_day(session, runtime.settings, parse_day(day), actor, runtime.clock.now())
+    click.echo(f"{day}: national calendar; {moved} open dossier(s) got a new appointment")
 
 
 @calendar.command("list")

@@ -110,4 +110,4 @@ def dossier_search(text, username, page, size) -> None:
             f"{hit.code}  {hit.procedure_code}  {hit.applicant_name} ({hit.applicant_id_number})  "
             f"status {status.value} {status.label_en}  step: {steps}  {due}"
         )
-    click.echo(f"{found.total} found; page {found.page} of {found.pages}")
+    click.echo(f"{'more than ' if found.more else ''}{found.total} found; page {found.page} of {found.pages}")

@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import forms
@@ -32,7 +32,7 @@ from .auth import holds_role, role_required
 from .context import field_errors, runtime
 from .i18n import pick
 from .links import public_url_for
-from .portal import ACCEPT, conditional_hints
+from .portal import ACCEPT, conditional_hints, document_conditions
 
 bp = Blueprint("counter", __name__, url_prefix="/officer/counter")
 intake_required = role_required(*counter.INTAKE_ROLES)
@@ -54,9 +54,8 @@ def only_registers() -> bool:
 def _intake() -> tuple[str, str]:
     """The channel this officer hands dossiers in by and the unit that receives them."""
     roles = g.officer_roles
-    channel = counter.channel_for([role for role, _unit in roles])
-    role = next(r for r, c in counter.CHANNEL_OF_ROLE.items() if c == channel)
-    return channel, next(unit for r, unit in roles if r == role)
+    role = _channel_role(roles)
+    return counter.CHANNEL_OF_ROLE[role], next(unit for r, unit in roles if r == role)
 
 
 def _owner() -> str:
@@ -96,7 +95,7 @@ def form(code: str):
     meta = _meta(code)
     if request.method == "GET":
         values, found = _prefill(meta, request.args.get("citizen_id", "").strip()[:20])
-        return _form_page(meta, values, {}, {}, {}, found)
+        return _form_page(meta, values, {}, {}, {}, found, accept_now=True)
     values = {f.name: request.form.get(f.name, "") for f in meta.application}
     errors: dict[str, Message] = {}
     try:
@@ -105,12 +104,15 @@ def form(code: str):
         errors.update(e.errors)
     files, bad_files, kept_tokens = _files(meta)
     flags = {d.id: request.form.get(f"paper-{d.id}", "") for d in meta.documents}
-    documents, paper_errors = counter.check_components(meta, {d: [f for _t, f in fs] for d, fs in files.items()}, flags)
+    documents, paper_errors = counter.check_components(
+        meta, values, {d: [f for _t, f in fs] for d, fs in files.items()}, flags
+    )
     for doc_id, message in {**paper_errors, **bad_files}.items():
         errors[f"doc-{doc_id}"] = message
+    accept_now = request.form.get("accept_now") == "1"
     if errors:
         kept = _keep_new(files)  # the files chosen this time wait for the next post of the form
-        return _form_page(meta, values, field_errors(FormError(errors)), kept, flags, None), 400
+        return _form_page(meta, values, field_errors(FormError(errors)), kept, flags, None, accept_now), 400
     channel, unit = _intake()
     try:
         dossier_code = runtime().dossiers.start(
@@ -123,12 +125,35 @@ def form(code: str):
             channel=channel,
         )
     except FormError as e:
-        return _form_page(meta, values, field_errors(e), _keep_new(files), flags, None), 400
+        return _form_page(meta, values, field_errors(e), _keep_new(files), flags, None, accept_now), 400
     except EngineError as e:
-        return _form_page(meta, values, {"procedure": pick(e.message)}, _keep_new(files), flags, None), 400
+        return _form_page(meta, values, {"procedure": pick(e.message)}, _keep_new(files), flags, None, accept_now), 400
     with runtime().db.write() as db:
         counter_uploads.forget(db, _owner(), kept_tokens)
+    if _accepts_at_once() and request.form.get("accept_now") == "1":
+        _accept(meta, dossier_code)
     return redirect(url_for(".done", code=dossier_code))
+
+
+def _accepts_at_once() -> bool:
+    """The desk checks what it receives (the one-stop rule); a collection point only hands on."""
+    return _channel_role(g.officer_roles) == counter.ACCEPTS_AT_ONCE
+
+
+def _channel_role(roles) -> str:
+    channel = counter.channel_for([role for role, _unit in roles])
+    return next(r for r, c in counter.CHANNEL_OF_ROLE.items() if c == channel)
+
+
+def _accept(meta: ProcedureMeta, code: str) -> None:
+    """Complete the reception check as accepted by this officer; the dossier is registered either
+    way, so a refusal (another officer took the task first) is said and it waits in reception."""
+    try:
+        if counter.accept_at_once(runtime().dossiers, meta, code, Actor.of(g.officer)):
+            return
+    except EngineError as e:
+        flash(pick(e.message), "error")
+    flash(_("The dossier waits in the reception check: accept it from the inbox."), "error")
 
 
 Chosen = dict[str, list[tuple[str | None, NewDocument]]]  # per component: (kept token or None, file)
@@ -201,6 +226,7 @@ def _form_page(
     kept: dict[str, list[tuple[str, str]]],
     flags: dict[str, str],
     found: str | None,
+    accept_now: bool,
 ) -> str:
     order = ["procedure"] + [f.name for f in meta.application] + [f"doc-{d.id}" for d in meta.documents]
     labels = {f.name: pick(f.label) for f in meta.application}
@@ -222,6 +248,9 @@ def _form_page(
         citizen_id=request.args.get("citizen_id", ""),
         submission=submission,
         hints=conditional_hints(meta.application),
+        document_hints=document_conditions(meta),
+        may_accept=_accepts_at_once(),
+        accept_now=accept_now,
         accept=ACCEPT,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
     )

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 
 from engine.forms import Message
 from engine.statuses import DossierStatus
@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["d"] = _date
     app.jinja_env.filters["typed_date"] = _typed_date
     app.jinja_env.filters["filesize"] = _filesize
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n)  # 1,000 / 1.000 as the language writes it
     app.jinja_env.filters["vnd"] = lambda n: f"{int(n):,}".replace(",", ".") if n is not None else ""
 
 

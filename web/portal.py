@@ -82,7 +82,7 @@ def procedure(code: str):
         "portal/procedure.html",
         meta=meta,
         may_apply=account is not None and applicants.may_apply(account, meta),
-        document_hints=_document_conditions(meta),
+        document_hints=document_conditions(meta),
         blank_form=blank_forms.blank_form_of(meta),
     )
 
@@ -241,7 +241,7 @@ def _apply_page(
         submission=key,
         files={d.id: [f for f in files if f.doc_type == d.id] for d in meta.documents},
         hints=conditional_hints(meta.application),
-        document_hints=_document_conditions(meta),
+        document_hints=document_conditions(meta),
         accept=ACCEPT,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
     )
@@ -259,7 +259,7 @@ def conditional_hints(fields: tuple[Field, ...]) -> dict[str, str]:
     return hints
 
 
-def _document_conditions(meta: ProcedureMeta) -> dict[str, str]:
+def document_conditions(meta: ProcedureMeta) -> dict[str, str]:
     """'Required when ...' for the documents required only with some answer of the application."""
     by_name = {f.name: f for f in meta.application}
     hints = {}

@@ -320,6 +320,9 @@ class Dossier(Base):
 
     version: Mapped[ProcedureVersion] = relationship()
 
+    # a unit's dossiers newest first (the officers' search pages through them in this order)
+    __table_args__ = (Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),)
+
 
 class SearchTerm(Base):
     """The search projection (engine.data.search_index): one row per word or number a dossier can

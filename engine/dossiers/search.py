@@ -25,6 +25,9 @@ MAX_LENGTH = 200
 MAX_WORDS = 8
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
 FEW = 2000  # dossiers a query finds that are looked up by id (see search())
+# found dossiers counted at most: beyond it the officer is told "more than 1,000" and narrows the
+# search; counting every match of a common word would read all of them for a number nobody pages to
+COUNT_CAP = 1000
 
 # a number as people write it: digits with spaces, dots, dashes, brackets or a leading +
 _NUMBER = re.compile(r"[\d\s.+\-()]+")
@@ -60,9 +63,10 @@ class Hit:
 class Results:
     query: str
     items: list[Hit]
-    total: int
+    total: int  # at most COUNT_CAP
     page: int
     size: int
+    more: bool = False  # more than `total` found (the count stopped at COUNT_CAP)
 
     @property
     def pages(self) -> int:
@@ -111,8 +115,14 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
     # dossier of the unit instead; many (a common family name alone): joined in SQL, where reading
     # the unit's rows is the right plan.
     ids = session.scalars(select(matching.subquery().c[0]).limit(FEW + 1)).all()
-    where = and_(Dossier.id.in_(ids if len(ids) <= FEW else matching), Dossier.unit_code.in_(units))
-    total = session.scalar(select(func.count()).select_from(Dossier).where(where)) or 0
+    if len(ids) <= FEW:
+        # the unit compared as an expression no index serves: else the planner walks the unit's
+        # whole newest-first index to save sorting these few rows, instead of reading them by id
+        where = and_(Dossier.id.in_(ids), (Dossier.unit_code + "").in_(units))
+    else:  # the unit's dossiers newest first (ix_dossiers_unit_submitted) until a page is found
+        where = and_(Dossier.id.in_(matching), Dossier.unit_code.in_(units))
+    counted = select(Dossier.id).where(where).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     rows = session.execute(
         select(
             Dossier.id,
@@ -152,7 +162,7 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
         )
         for r in rows
     ]
-    return Results(query, items, total, page, size)
+    return Results(query, items, min(total, COUNT_CAP), page, size, more=total > COUNT_CAP)
 
 
 def exact_code(session: Session, units: Iterable[str], query: str) -> str | None:

@@ -52,6 +52,7 @@ def test_the_desk_registers_a_walk_in_dossier_and_prints_the_slip(server, browse
     assert page.input_value("#field-date_of_birth") == "22/07/1990"
     assert page.is_checked("input[name=sex][value=female]")
     assert "Filled in from the population registry" in page.inner_text("#registry-found")
+    assert page.get_by_label("The dossier is complete: accept it now").is_checked()  # the one-stop rule
     problems["form"] = _violations(page)
     screens.shot(page, f"form-{size['width']}")
     page.check("input[name=household_category][value=poor]")
@@ -75,6 +76,7 @@ def test_the_desk_registers_a_walk_in_dossier_and_prints_the_slip(server, browse
         page.get_by_role("button", name="Register the dossier").click()
     code = page.inner_text(".big-code").strip()
     assert re.fullmatch(r"BHXH\.QNI-\d{6}-\d{4}", code)
+    assert re.search(r"Result due\s+\d\d/\d\d/\d{4} \d\d:\d\d", page.inner_text("main"))  # accepted at once
     problems["done"] = _violations(page)
     screens.shot(page, f"done-{size['width']}")
     slip = context.request.get(server + page.get_attribute("#print-slip", "href"))  # the browser's own login

@@ -130,7 +130,9 @@ def test_a_backup_restores_into_an_empty_database_whole(databases, tmp_path, cat
     assert after == before  # every dossier, task, event, document (its bytes), officer, outbox row...
     contents = {row[3]: row[7] for row in after["documents"]}  # filename -> content
     assert contents == {"to-khai.pdf": PDF, "anh.png": PNG}
-    assert restored.ok("audit", "verify") == f"8 dossier(s), {events} event(s): every history intact\n"
+    assert restored.ok("audit", "verify") == (
+        f"8 dossier(s), {events} event(s): every history intact\n0 administration change(s): the change log intact\n"
+    )
 
     # a database that holds dossiers is not replaced unless asked, and says why
     refused = restored.fails("restore", str(backup))
@@ -215,6 +217,7 @@ def test_audit_verify_reports_an_edited_a_removed_and_a_swapped_event(databases,
         f"{edited}: event #{ids[edited][1]}: edited",
         f"{removed}: removed before event #{ids[removed][2]}",
         f"{swapped}: event #{b}: out of order",
+        "0 administration change(s): the change log intact",
     ]
     assert result.stderr == f"error: 3 problem(s) in 3 of {len(codes)} dossier(s) checked\n"
     assert cli.run("audit", "verify", "--dossier", removed).stdout == (

@@ -18,6 +18,8 @@ from tests.helpers import P02_APPLICATION, open_task
 
 from .helpers import PASSWORD
 from .test_portal import PDF, PNG
+from .test_portal_documents_by_ground import P09
+from .test_slips import flat, local
 
 # the simulators served (the population registry among them), and the runtime that talks to them
 outside, sim, settings = connected.outside, connected.sim, connected.settings
@@ -207,3 +209,66 @@ def test_an_officer_without_the_desk_role_is_refused(web, office):
     token = web.token("/officer/")
     assert web.client.post(FORM, data={**walk_in(), "csrf_token": token}).status_code == 403
     assert 'href="/officer/counter/"' not in web.text("/officer/")
+
+
+# --- the one-stop rule: a complete paper dossier is accepted at the desk at once ----------------
+
+
+def test_the_desk_accepts_a_complete_dossier_at_once_and_the_slip_shows_the_appointment(runtime, desk):
+    assert re.search(r'name="accept_now" value="1"[^>]*checked', desk.text(FORM))  # checked by default
+
+    code = registered(desk.post(FORM, walk_in(accept_now="1"), page=FORM))
+
+    assert not [t for t in runtime.dossiers.open_tasks(code) if t.element_id == "reception_check"]
+    dossier, _papers, _ = stored(runtime, code)
+    assert dossier.appointment_at is not None
+    accepted = [e for e in runtime.dossiers.history(code) if e.kind == "task_completed"]
+    assert [(e.actor, e.data["task"], e.data["data"]["decision"]) for e in accepted] == [
+        ("Nguyễn Thị Lan", "reception_check", "accept")
+    ]
+    due = local(dossier.appointment_at)
+    done = desk.text(f"/officer/counter/dossiers/{code}")
+    assert due in done and "Set when the one-stop desk accepts" not in done
+    slip = flat(desk.get(f"/officer/counter/dossiers/{code}/form-01.pdf").get_data())
+    assert f"Result due: {due}" in slip
+
+
+def test_unticked_the_dossier_waits_in_reception_without_an_appointment(runtime, desk):
+    code = registered(desk.post(FORM, walk_in(), page=FORM))  # the box left unticked: not sent
+
+    assert open_task(runtime, code, "reception_check")
+    slip = flat(desk.get(f"/officer/counter/dossiers/{code}/form-01.pdf").get_data())
+    assert "Result due: Set when the dossier is accepted" in slip
+
+
+def test_a_collection_point_cannot_accept_at_once(runtime, agent):
+    assert 'name="accept_now"' not in agent.text(FORM)
+
+    code = registered(agent.post(FORM, walk_in(accept_now="1"), page=FORM))
+
+    assert open_task(runtime, code, "reception_check")  # the desk checks what the post hands on
+
+
+def test_a_paper_the_ground_requires_is_required_at_the_counter(runtime, desk):
+    form = {
+        **P09,
+        "doc-si_book": (BytesIO(PDF), "so-bhxh.pdf"),
+        "paper-si_book": "digitized",
+        "doc-application_14_hsb": (BytesIO(PDF), "don-14-hsb.pdf"),
+        "paper-application_14_hsb": "digitized",
+        "accept_now": "1",
+    }
+    page = desk.text("/officer/counter/P09")
+    assert "Required when “Grounds for the one-time withdrawal” is “Going abroad to settle”." in page
+
+    missing = desk.post("/officer/counter/P09", form, page="/officer/counter/P09")
+
+    assert missing.status_code == 400
+    text = missing.get_data(as_text=True)
+    assert 'id="error-doc-emigration_proof"' in text and "Scan or upload this paper: it is required" in text
+    assert re.search(r'name="accept_now" value="1"[^>]*checked', text)  # the choice is kept
+    form = {**form, "doc-si_book": (BytesIO(PDF), "so-bhxh.pdf"), "doc-application_14_hsb": (BytesIO(PDF), "d.pdf")}
+    form.update({"doc-emigration_proof": (BytesIO(PDF), "ho-chieu.pdf"), "paper-emigration_proof": "digitized"})
+    code = registered(desk.post("/officer/counter/P09", form, page="/officer/counter/P09"))
+    _dossier, papers, _ = stored(runtime, code)
+    assert papers["emigration_proof"] == ("ho-chieu.pdf", "digitized")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,3 +31,18 @@ def test_the_dossier_page_and_the_receipt_slip_show_office_time(web, runtime, of
     assert "02/03/2026 09:00" not in page
     slip = pdf_text(web.get(f"/officer/dossiers/{code}/form-01.pdf").get_data())
     assert "02/03/2026 11:00" in slip and "02/03/2026 09:00" not in slip
+
+
+def test_a_late_evening_in_utc_shows_as_the_next_morning_in_the_office(web, runtime, office, clock):
+    clock.set(datetime(2026, 3, 2, 23, 30, tzinfo=UTC))  # 08:30 on 3 March in the office (Tokyo here)
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    web.officer_login("lan.desk")
+
+    assert "-260303-" in code  # numbered by the office's day
+    page = web.text(f"/officer/dossiers/{code}")
+    assert "03/03/2026 08:30" in page and "02/03/2026" not in page
+    found = web.text("/officer/search?q=" + P02_APPLICATION["citizen_id"])
+    assert "03/03/2026 08:30" in found and "02/03/2026" not in found
+    slip = pdf_text(web.get(f"/officer/dossiers/{code}/form-01.pdf").get_data())
+    assert "03/03/2026 08:30" in slip and "02/03/2026" not in slip

@@ -6,6 +6,7 @@ import html
 import re
 from datetime import timedelta
 
+from engine.dossiers import search
 from engine.people.officers import Actor
 from tests.helpers import P02_APPLICATION
 
@@ -106,3 +107,17 @@ def test_applicants_and_visitors_cannot_search(web, office):
     assert response.status_code == 302 and "/officer/login" in response.headers["Location"]
     web.signup()
     assert web.get("/officer/search?q=nguyen").status_code == 403
+
+
+def test_a_common_word_says_more_than_the_cap_were_found(app, web, runtime, office, clock, monkeypatch):
+    app.config["PAGE_SIZE"] = 2
+    codes = [start(runtime, clock, full_name="Nguyễn Văn Bình", citizen_id=f"05108500{n:04d}") for n in range(5)]
+    monkeypatch.setattr(search, "COUNT_CAP", 3)  # 1,000 in the office: five dossiers stand for them here
+    web.officer_login("lan.desk")
+    english(web)
+
+    page = web.text("/officer/search?q=nguyen")
+
+    assert "More than 3 dossiers found" in page and "Page 1 of 2" in page
+    assert "Add a word of the name, or search by ID number or phone" in page
+    assert listed(page) == codes[::-1][:2]

@@ -161,3 +161,32 @@ def test_a_step_that_corrects_the_applicants_phone_makes_the_dossier_found_by_th
     runtime.dossiers.complete_task(task.id, office.desk, {"decision": "accept", "phone": "0905 999 888"})
     assert find(runtime, "0905999888") == [code]
     assert find(runtime, "vo thi sau") == [code]  # what it was found by before still finds it
+
+
+def test_a_common_word_is_counted_up_to_the_cap_and_its_newest_page_listed(runtime, office, clock, monkeypatch):
+    codes = [start(runtime, clock, full_name="Nguyễn Văn Bình", citizen_id=f"0510850{n:05d}") for n in range(5)]
+    monkeypatch.setattr(search, "COUNT_CAP", 3)  # 1,000 in the office: five dossiers stand for them here
+
+    found = results(runtime, "nguyen", size=2)
+
+    assert (found.total, found.more, found.pages) == (3, True, 2)
+    assert [h.code for h in found.items] == codes[::-1][:2]
+    few = results(runtime, codes[0].rsplit("-", 1)[1])
+    assert (few.total, few.more) == (1, False)
+
+
+def test_the_unit_newest_first_index_serves_the_first_page(runtime, office):
+    if not runtime.db.is_sqlite:
+        pytest.skip("the plan is read on SQLite; PostgreSQL chooses by its statistics")
+    with runtime.db.read() as session:
+        plan = (
+            session.connection()
+            .exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM dossiers WHERE unit_code IN ('BHXH.QNI') "
+                "AND id IN (SELECT dossier_id FROM search_terms WHERE value >= 'nguyen' AND value < 'nguyeo') "
+                "ORDER BY submitted_at DESC, id DESC LIMIT 20"
+            )
+            .all()
+        )
+    said = " ".join(str(row[-1]) for row in plan)
+    assert "ix_dossiers_unit_submitted" in said and "TEMP B-TREE FOR ORDER BY" not in said
