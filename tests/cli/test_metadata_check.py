@@ -20,6 +20,6 @@ def test_validate_names_the_line_and_key_path_of_a_metadata_problem(tmp_path):
     assert result.returncode == 1
     assert result.stderr == (
         f"error: {tmp_path}/P02.yaml line {line} (limit.days_off): unknown key 'days_off'; "
-        "the keys here are days, unit, source, legal, when, on_supplement, steps\n"
+        "the keys here are days, unit, source, label, legal, when, on_supplement, steps\n"
     )
     assert "0 procedure(s) valid, 1 problem(s)" in result.stdout
