@@ -4,28 +4,13 @@ nothing changed, tokens required."""
 
 from __future__ import annotations
 
-import pytest
-
 from engine.config import PROJECT_ROOT
-from engine.people.officers import add_user, grant
 
-from .helpers import PASSWORD, Web
+from .helpers import Web
 
 JSON = {"Accept": "application/json"}
 TABLE = "/designer/decisions/p02_state_support.dmn"
 P02 = (PROJECT_ROOT / "bpmn" / "dmn" / "p02_state_support.dmn").read_text("utf-8")
-
-
-@pytest.fixture
-def designer(app, runtime, office, password_hash) -> Web:
-    with runtime.db.write() as session:
-        user = add_user(session, "an.thietke", "Nguyễn Văn An")
-        user.password_hash = password_hash
-        grant(session, user, "designer", office.unit)
-    web = Web(app.test_client())
-    assert web.officer_login("an.thietke", PASSWORD).status_code == 302
-    web.post("/language", {"lang": "en", "next": "/designer/"}, page="/designer/")
-    return web
 
 
 def _ajax(web: Web, url: str, data: dict | None = None):

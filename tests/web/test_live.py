@@ -9,26 +9,13 @@ import re
 
 import pytest
 
-from engine.people.officers import add_user, grant
 from tests.engine.dossiers.test_dossiers import start_p02
 from tests.helpers import do_task
 
-from .helpers import PASSWORD, Web
+from .helpers import Web
 from .test_portal import apply_p02
 
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def designer(app, runtime, office, password_hash) -> Web:
-    with runtime.db.write() as session:
-        user = add_user(session, "an.thietke", "Nguyễn Văn An")
-        user.password_hash = password_hash
-        grant(session, user, "designer", office.unit)
-    web = Web(app.test_client())
-    assert web.officer_login("an.thietke", PASSWORD).status_code == 302
-    web.post("/language", {"lang": "en", "next": "/designer/"}, page="/designer/")
-    return web
 
 
 def painted(page: str) -> dict:
