@@ -82,8 +82,9 @@ lint: $(TEST_INSTALLED)
 test: lint translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
+# the issue-level benchmarks, one table of figures beside goals (bench/README.md); about 30 minutes
 bench: install
-	$(BIN)/python bench/engine_throughput.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info test-artifacts
