@@ -2,10 +2,11 @@
 reminders (at most once an hour of the runtime's clock) and delivers the outbox.
 
 `run_once()` does one pass of every job and says what each did (`Done`); `run()` repeats them until
-stopped (`motcua serve`, and `motcua scheduler` in production, where an election picks the one
-process of several that runs them: leader.py). Every job is safe in several processes at once, so schedulers in several
-processes, or Celery's workers (`celery_app`), need no coordination. With a Celery broker configured
-the outbox is the Celery workers' and a scheduler made with the defaults leaves it alone.
+stopped (`motcua serve`; `motcua scheduler` in production, where an election picks the one process
+of several that runs them: leader.py). Every job is safe in several processes at once, so schedulers
+in several processes, or Celery's workers (`celery_app`), need no coordination to be correct; the
+election only keeps the work in one place. With a Celery broker configured the outbox is the Celery
+workers' and a scheduler made with the defaults leaves it alone.
 """
 
 from __future__ import annotations
