@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -29,22 +30,26 @@ def alive(pid: int) -> bool:
     return True
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_production_serves_from_gunicorn_on_postgresql_and_stops_on_sigterm(runtime, tmp_path):
+def production_env(database_url: str, port: int) -> dict[str, str]:
     if check_broker(BROKER) != "ok" and os.environ.get("CI") != "true":
         pytest.skip(f"Redis does not answer at {BROKER}")
-    port = free_port()
-    output = tmp_path / "production.out"
-    env = {
+    return {
         **os.environ,
-        "MOTCUA_DATABASE_URL": runtime.settings.database_url,
+        "MOTCUA_DATABASE_URL": database_url,
         "MOTCUA_CELERY_BROKER": BROKER,
         "MOTCUA_SECRET_KEY": "a-secret-key-shared-by-every-web-process",
         "MOTCUA_BIND": f"127.0.0.1:{port}",
         "MOTCUA_WEB_WORKERS": "2",
         "MOTCUA_CELERY_WORKERS": "1",
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_production_serves_from_gunicorn_on_postgresql_and_stops_on_sigterm(runtime, tmp_path):
+    port = free_port()
+    output = tmp_path / "production.out"
+    env = production_env(runtime.settings.database_url, port)
     with output.open("w") as out:
         command = subprocess.Popen(
             [str(MOTCUA), "production", "--grace", "10"], cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -76,6 +81,23 @@ def test_production_serves_from_gunicorn_on_postgresql_and_stops_on_sigterm(runt
     assert "Booting worker" in printed  # gunicorn's
     assert status == 0, printed
     assert "SIGTERM received: stopping" in printed and printed.rstrip().endswith("stopped")
+    assert not [name for name, pid in children.items() if alive(int(pid))]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_when_one_process_cannot_run_the_others_are_stopped_too(runtime, tmp_path):
+    with socket.socket() as taken:  # gunicorn cannot listen where something already does
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = production_env(runtime.settings.database_url, taken.getsockname()[1])
+        command = [str(MOTCUA), "production", "--grace", "10"]
+        result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1, printed
+    assert "web (gunicorn) ended by itself" in printed
+    children = dict(STARTED.findall(printed))
+    assert set(children) == {"web (gunicorn)", "outbox (celery worker)", "scheduler"}, printed
     assert not [name for name, pid in children.items() if alive(int(pid))]
 
 
