@@ -1,4 +1,5 @@
-# Motcua: `make run` starts the product with demo data; `make test` runs every test.
+# Motcua: `make run` starts the product with demo data; `make test` runs every test; `make production` runs
+# it as an office does, on PostgreSQL and Redis.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,7 +20,7 @@ UV_VERSION := 0.13.8
 LOCK_OPTIONS = --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: install lock translations translations-update run lint test bench clean vendor
+.PHONY: install lock translations translations-update run production lint test bench clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +74,12 @@ run: translations
 	$(BIN)/motcua demo seed
 	@# the simulated post, registry, portal, bank and SMS gateway run beside the product, and stop with it
 	$(BIN)/motcua simulators & sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; $(BIN)/motcua serve
+
+# production mode on PostgreSQL and Redis, settings from the environment (README, "Production"): the schema
+# migrated and the catalogue deployed, then gunicorn, Celery workers and an elected scheduler until SIGTERM
+production: translations
+	$(BIN)/motcua db upgrade
+	exec $(BIN)/motcua production
 
 # style: ruff's lint rules and its formatter (settings in pyproject.toml); `ruff format .` fixes the layout
 lint: $(TEST_INSTALLED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.common import get_runtime
+from engine.data.migrate import one_upgrade_at_a_time
 
 
 @click.group()
@@ -16,7 +17,8 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest version, then deploy the catalogue."""
     runtime = get_runtime()
-    runtime.upgrade_database()
-    for d in runtime.deploy():
-        click.echo(d.describe())
+    with one_upgrade_at_a_time(runtime.db):
+        runtime.upgrade_database()
+        for d in runtime.deploy():
+            click.echo(d.describe())
     click.echo(f"database ready: {runtime.db.url.render_as_string(hide_password=True)}")

@@ -20,6 +20,7 @@ from cli import (
     payouts,
     people,
     procedures,
+    production,
     reminders,
     reports,
     serving,
@@ -72,6 +73,8 @@ cli.add_command(timers.timers)
 cli.add_command(incidents.incidents)
 cli.add_command(deadlines.flag_late)
 cli.add_command(serving.serve)
+cli.add_command(production.production)
+cli.add_command(production.scheduler_command)
 cli.add_command(reports.report)
 cli.add_command(serving.simulators_command)
 cli.add_command(outbox.outbox)

@@ -28,6 +28,7 @@ from . import (
     designer_versions,
     errors,
     headers,
+    health,
     https,
     i18n,
     inbox,
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         designer_versions.bp,
         live.bp,
         team.bp,
+        health.bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)

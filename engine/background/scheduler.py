@@ -2,9 +2,11 @@
 reminders (at most once an hour of the runtime's clock) and delivers the outbox.
 
 `run_once()` does one pass of every job and says what each did (`Done`); `run()` repeats them until
-stopped (`motcua serve`). Every job is safe in several processes at once, so schedulers in several
-processes, or Celery's workers (`celery_app`), need no coordination. With a Celery broker configured
-the outbox is the Celery workers' and a scheduler made with the defaults leaves it alone.
+stopped (`motcua serve`; `motcua scheduler` in production, where an election picks the one process
+of several that runs them: leader.py). Every job is safe in several processes at once, so schedulers
+in several processes, or Celery's workers (`celery_app`), need no coordination to be correct; the
+election only keeps the work in one place. With a Celery broker configured the outbox is the Celery
+workers' and a scheduler made with the defaults leaves it alone.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from engine.background.leader import Election
 from engine.integration.outbox import OutboxWorker
 from engine.integration.reminders import queue_renewal_reminders
 from engine.runtime import Runtime
@@ -23,6 +26,8 @@ log = logging.getLogger("motcua.scheduler")
 
 # renewal reminders are about days: once an hour is plenty
 REMINDERS_EVERY = timedelta(hours=1)
+# how often a scheduler standing by runs for leadership: how soon it takes over from a leader that ended
+STANDBY_POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,19 @@ class Scheduler:
         interval: float = 30.0,
         report: Callable[[Done], None] | None = None,
         outbox_interval: float = 2.0,
+        election: Election | None = None,
+        on_leading: Callable[[bool], None] | None = None,
     ) -> None:
         """Pass after pass, `interval` seconds apart, until `stop` is set; a pass that fails is
         logged and the next one tries again. The outbox has a thread of its own, polled every
         `outbox_interval` seconds while it has nothing due: a message goes out within seconds, and
         a slow delivery does not hold up the timers. `report` gets what each pass did (from either
-        thread; outbox passes only when they claimed something)."""
+        thread; outbox passes only when they claimed something).
+
+        With an `election` (production, several scheduler processes: leader.py) the jobs run only
+        while this process leads; otherwise it stands by and runs for leadership every few seconds.
+        `on_leading` hears each change (True: now leading, False: standing by). The outbox thread,
+        where there is one, runs either way: its deliveries are safe in several processes."""
         outbox = None
         if self.outbox is not None:
             outbox = threading.Thread(
@@ -115,8 +127,18 @@ class Scheduler:
                 daemon=True,
             )
             outbox.start()
+        standby_poll = min(interval, STANDBY_POLL_SECONDS)
+        leading: bool | None = None  # unknown before the first check
         try:
             while not stop.is_set():
+                if election is not None:
+                    now_leading = election.lead()
+                    if now_leading != leading and on_leading is not None:
+                        on_leading(now_leading)
+                    leading = now_leading
+                    if not leading:
+                        stop.wait(standby_poll)
+                        continue
                 try:
                     done = self.run_jobs()
                     if report:
@@ -128,3 +150,5 @@ class Scheduler:
             stop.set()  # already set, unless something stronger than an Exception ended the loop
             if outbox is not None:
                 outbox.join()
+            if election is not None:
+                election.resign()  # a stopped leader hands over at once, without waiting for its connection to drop

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from engine.data.db import Database
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# the advisory lock `motcua db upgrade` holds on PostgreSQL: "motcua-u" in ASCII
+UPGRADE_LOCK = int.from_bytes(b"motcua-u", "big")
 
 
 def alembic_config(db: Database) -> Config:
@@ -47,3 +51,21 @@ def scripts() -> ScriptDirectory:
 def revision_of(connection: Connection) -> str | None:
     """The schema version a database is at (None: no Motcua tables yet)."""
     return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def one_upgrade_at_a_time(db: Database) -> Iterator[None]:
+    """On PostgreSQL, wait for any other `motcua db upgrade` to finish before this one runs (several
+    machines starting production mode at once: the first migrates and deploys, the others then
+    find nothing to do). On SQLite, BEGIN IMMEDIATE already queues writers."""
+    if db.is_sqlite:
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        connection.commit()  # the lock is the session's, not the transaction's: nothing held open but it
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            connection.commit()

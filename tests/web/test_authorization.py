@@ -42,6 +42,8 @@ MATRIX = """
                                                  anon A   B   emp desk coll book bene hia fin lead othr dsgn admn
 GET  /                                            200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /static/app.css                              200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /healthz                                     200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /readyz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /procedures                                  200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/P02                              200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /procedures/P02/apply                        L   200 200 302 L   L   L   L   L   L   L   L   L   L
