@@ -47,12 +47,7 @@ class Election:
             url,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
-            connect_args={
-                "connect_timeout": 5,
-                "keepalives_idle": 30,
-                "keepalives_interval": 10,
-                "keepalives_count": 3,
-            },
+            connect_args=KEEPALIVE,
         )
         self._key = key
         self._connection: Connection | None = None
