@@ -264,3 +264,22 @@ def test_a_dossier_that_cannot_go_on_after_the_copy_is_reported(tmp_path, empty_
     assert f"dossier {broken} cannot go on: " in result.output
     assert fine not in result.output
     assert "error: the copy has 1 problem(s); keep working on the source database" in result.output
+
+
+def test_a_copy_that_fails_half_way_leaves_the_target_empty(migrated_source, empty_postgres, catalogue):
+    runtime = Runtime.create(Settings(database_url=migrated_source), ManualClock(START))
+    runtime.deploy(catalogue, only=["P02"])
+    runtime.dossiers.start("P02", catalogue.procedures["P02"].meta.paths["happy"].start, Actor.applicant("Hùng"))
+    runtime.close()
+    engine = create_engine(migrated_source)
+    with engine.begin() as conn:  # SQLite keeps a NUL character in text; PostgreSQL refuses one
+        conn.execute(text("UPDATE dossiers SET applicant_name = :n"), {"n": "Nguyễn\x00Văn Hùng"})
+    engine.dispose()
+
+    said = refused(motcua(migrated_source, "db", "copy", "--to", empty_postgres))
+
+    assert said.startswith("The copy failed; the target database is as it was before: ")
+    engine = create_engine(empty_postgres)
+    with engine.connect() as conn:  # not even the schema: the migration was in the copy's transaction
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
