@@ -45,7 +45,7 @@ from engine.errors import EngineError
 
 BATCH_ROWS = 1000
 BATCH_BYTES = 8 * 1024 * 1024  # a batch of documents holds about this much content, then goes
-BINARY_FETCH = 16  # rows with contents read from the source at a time
+BINARY_FETCH = 4  # rows with contents read from the source at a time (an upload is up to 10 MB)
 CONNECT_SECONDS = 10
 
 
