@@ -32,7 +32,6 @@ from sqlalchemy import (
     inspect,
     select,
     text,
-    type_coerce,
 )
 from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Engine, make_url
@@ -127,7 +126,8 @@ def target_engine(url: str) -> Engine:
     try:
         return create_engine(parsed, connect_args={"connect_timeout": CONNECT_SECONDS})
     except (ArgumentError, NoSuchModuleError) as err:
-        raise CopyError(f"Không dùng được địa chỉ {url}: {err}", f"Cannot use {url}: {err}") from None
+        shown = parsed.render_as_string(hide_password=True)
+        raise CopyError(f"Không dùng được địa chỉ {shown}: {err}", f"Cannot use {shown}: {err}") from None
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def _copy_table(reading: Connection, writing: Connection, table: Table) -> int:
 def _batches(reading: Connection, table: Table) -> Iterator[list[dict]]:
     """The table's rows in primary-key order, a batch at a time; JSON read as the text stored, so it
     is written back as it was (SQL NULL stays NULL, not JSON null)."""
-    columns = [type_coerce(c, Text).label(c.name) if _is_json(c) else c for c in table.columns]
+    columns = [cast(c, Text).label(c.name) if _is_json(c) else c for c in table.columns]
     binary = [c.name for c in table.columns if isinstance(c.type, LargeBinary)]
     query = select(*columns).order_by(*table.primary_key.columns)
     rows = reading.execution_options(yield_per=BINARY_FETCH if binary else BATCH_ROWS).execute(query)
