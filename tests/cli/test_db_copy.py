@@ -34,8 +34,6 @@ from engine.workflow.catalogue import Catalogue
 from tests.cli.test_backup_audit import PDF, PNG, every_row
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, START
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 def empty_postgres():
@@ -99,6 +97,7 @@ def printed_counts(output: str) -> dict[str, tuple[int, int]]:
     return {m[1]: (int(m[2]), int(m[3])) for m in re.finditer(r"^(\w+) +(\d+) +(\d+)$", output, re.M)}
 
 
+@pytest.mark.postgres
 def test_the_office_moves_whole_and_goes_on_on_postgresql(tmp_path, empty_postgres, catalogue):
     source = f"sqlite:///{tmp_path / 'motcua.db'}"
     codes = build_office(source, catalogue)
@@ -183,6 +182,7 @@ def refused(result: Result) -> str:
     return result.exception.message.en
 
 
+@pytest.mark.postgres
 def test_a_target_that_holds_anything_is_refused_and_left_alone(migrated_source, empty_postgres, catalogue):
     elsewhere = Runtime.create(Settings(database_url=empty_postgres), ManualClock(START))
     elsewhere.upgrade_database()
@@ -197,6 +197,7 @@ def test_a_target_that_holds_anything_is_refused_and_left_alone(migrated_source,
     assert every_row(empty_postgres) == before
 
 
+@pytest.mark.postgres
 def test_a_target_with_tables_of_something_else_is_refused(migrated_source, empty_postgres):
     engine = create_engine(empty_postgres)
     with engine.begin() as conn:
@@ -229,6 +230,7 @@ def test_an_unreachable_target_is_refused(migrated_source):
     assert said.startswith(f"Cannot reach the target database {url}: ")
 
 
+@pytest.mark.postgres
 def test_a_source_behind_the_newest_schema_is_refused(tmp_path, empty_postgres):
     source = f"sqlite:///{tmp_path / 'old.db'}"
     old = Database(source)
@@ -245,6 +247,7 @@ def test_a_source_behind_the_newest_schema_is_refused(tmp_path, empty_postgres):
     engine.dispose()
 
 
+@pytest.mark.postgres
 def test_a_dossier_that_cannot_go_on_after_the_copy_is_reported(tmp_path, empty_postgres, catalogue):
     source = f"sqlite:///{tmp_path / 'motcua.db'}"
     runtime = Runtime.create(Settings(database_url=source), ManualClock(START))
@@ -266,6 +269,7 @@ def test_a_dossier_that_cannot_go_on_after_the_copy_is_reported(tmp_path, empty_
     assert "error: the copy has 1 problem(s); keep working on the source database" in result.output
 
 
+@pytest.mark.postgres
 def test_a_copy_that_fails_half_way_leaves_the_target_empty(migrated_source, empty_postgres, catalogue):
     runtime = Runtime.create(Settings(database_url=migrated_source), ManualClock(START))
     runtime.deploy(catalogue, only=["P02"])
