@@ -60,6 +60,9 @@ def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, li
     into an empty database)."""
     officers: dict[str, Actor] = {}
     now = runtime.clock.now()
+    # one hash for every demo login: the password is printed in the README anyway, and argon2 is
+    # slow on purpose (a second a hash on a busy machine, thirteen logins)
+    password_hash = hash_password(DEMO_PASSWORD)
     with runtime.db.write() as session:
         for kind, id_number, name, phone, email in ACCOUNTS:
             if session.scalars(select(Account).where(Account.id_number == id_number)).first() is None:
@@ -70,13 +73,13 @@ def seed_demo(runtime: Runtime, catalogue: Catalogue) -> list[tuple[str, str, li
                         full_name=name,
                         phone=phone,
                         email=email,
-                        password_hash=hash_password(DEMO_PASSWORD),
+                        password_hash=password_hash,
                         created_at=now,
                     )
                 )
         for username, name, roles in OFFICERS:
             user = add_user(session, username, name)
-            user.password_hash = user.password_hash or hash_password(DEMO_PASSWORD)
+            user.password_hash = user.password_hash or password_hash
             for role in roles:
                 grant(session, user, role, runtime.settings.office_code)
                 officers.setdefault(role, Actor.of(user))

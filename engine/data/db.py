@@ -50,6 +50,18 @@ class Database:
             _insert_buffered(session)
 
     @contextmanager
+    def rehearsal(self) -> Iterator[Session]:
+        """A write transaction rolled back when the block ends: everything a write does (locks,
+        statements, the buffered inserts), tried on the database and then undone."""
+        with self._writer() as session:
+            session.begin()
+            try:
+                yield session
+                _insert_buffered(session)
+            finally:
+                session.rollback()
+
+    @contextmanager
     def snapshot(self) -> Iterator[Connection]:
         """A read-only transaction that sees the database as of one moment, for long reads that
         must agree with themselves (an audit of every history) while others write."""

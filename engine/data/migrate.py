@@ -28,9 +28,16 @@ def alembic_config(db: Database) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     with db.engine.begin() as connection:
-        config = alembic_config(db)
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        upgrade_connection(connection, revision)
+
+
+def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+    """Migrate the database of `connection` inside the caller's transaction (PostgreSQL's schema
+    changes are transactional: a rollback undoes them with the rest)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def make_revision(db: Database, message: str) -> None:

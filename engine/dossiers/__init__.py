@@ -8,7 +8,8 @@ kept across its form errors (`counter_uploads`); and the read models pages use: 
 application, timeline and documents (`views`), an applicant's own dossiers (`applicants`) and
 their "where is my dossier" stages (`stages`), the
 officers' inboxes (`inbox`) and their search (`search`, over the projection engine.data.search_index
-writes).
+writes). Every open dossier advanced one step and rolled back, to check a copy of the database
+(`rehearsal`).
 
 May import: the basics, `engine.data`, `engine.workflow`, `engine.people` and `engine.sla`.
 """

@@ -405,6 +405,19 @@ class DossierService:
         )
         return outcome[0]
 
+    def rehearse(self, dossier_code: str) -> None:
+        """Advance the dossier as any step does, with nothing asked of it: lock it, restore its
+        state from the database with its version's diagrams, fire what fell due, run the engine,
+        save and project; then roll it all back. Raises what a real advance would raise (a copy of
+        the database checks every open dossier this way)."""
+        self._advance(
+            self._dossier_lock("code", dossier_code),
+            Actor.system(),
+            lambda *_: None,
+            missing=not_found("dossier", dossier_code),
+            rehearse=True,
+        )
+
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
         now = self.clock.now()
@@ -588,16 +601,18 @@ class DossierService:
         step: Callable[..., Any],
         missing: NotFound,
         origin: _Origin | None = None,
+        rehearse: bool = False,
     ) -> None:
         """Lock the dossier (`lock` returns it and whatever else the step needs), run `step` on its
         workflow, run the engine on, save and project, all in one transaction.
 
         A script that fails (not a rule refusing what was entered) rolls it all back; then an
-        incident is opened for `origin` and StepFailed raised."""
+        incident is opened for `origin` and StepFailed raised. A rehearsal reads the state from the
+        database (not the in-memory cache) and rolls back whatever happened."""
         wf = None
         locked_id = None
         try:
-            with self.db.write() as session:
+            with self.db.rehearsal() if rehearse else self.db.write() as session:
                 conn = session.connection()
                 locked = lock(conn)
                 if locked is None:
@@ -607,7 +622,7 @@ class DossierService:
                 now = self.clock.now()
                 version = self.versions.get(session, dossier.version_id)
                 effects = Effects()
-                wf = self._cache.take(dossier.id, dossier.state_version)
+                wf = None if rehearse else self._cache.take(dossier.id, dossier.state_version)
                 if wf is None:
                     wf = load_state(store.dossier_state(conn, dossier.id), version.parsed, self._script_engine(effects))
                 else:
@@ -646,7 +661,7 @@ class DossierService:
             wf = None  # possibly half-changed: never reuse it
             raise
         finally:
-            if wf is not None:
+            if wf is not None and not rehearse:
                 self._cache.put(dossier.id, dossier.state_version, wf)
 
     @staticmethod
