@@ -49,6 +49,16 @@ _officers = itertools.cycle(PEOPLE["officers"])
 SUBMITTED: list[dict[str, str]] = []  # the dossiers Locust saw stored: the portal's confirmation page
 
 
+def _post(user: HttpUser, url: str, form: dict[str, str], name: str) -> str:
+    """A form post timed on its own (its redirect is fetched apart, under the page's name); the
+    redirect's target, or "" (a failure) when the answer was no redirect."""
+    with user.client.post(url, form, name=name, allow_redirects=False, catch_response=True) as response:
+        if response.status_code != 302:
+            response.failure(f"{response.status_code} instead of a redirect")
+            return ""
+        return response.headers.get("Location", "")
+
+
 def _token(html: str) -> str:
     found = _TOKEN.search(html)
     return found.group(1) if found else ""
@@ -62,15 +72,9 @@ class Applicant(HttpUser):
         self.person = next(_applicants)
         self.codes: list[str] = []
         page = self.client.get("/login", name="/login")
-        self.client.post(
-            "/login",
-            {
-                "csrf_token": _token(page.text),
-                "identifier": self.person["id_number"],
-                "password": PEOPLE["password"],
-            },
-            name="POST /login",
-        )
+        form = {"csrf_token": _token(page.text), "identifier": self.person["id_number"], "password": PEOPLE["password"]}
+        if _post(self, "/login", form, "POST /login"):
+            self.client.get("/dossiers", name="/dossiers")
 
     @task(3)
     def browse_procedures(self) -> None:
@@ -154,11 +158,8 @@ class DeskOfficer(HttpUser):
 
     def on_start(self) -> None:
         page = self.client.get("/officer/login", name="/officer/login")
-        self.client.post(
-            "/officer/login",
-            {"csrf_token": _token(page.text), "username": next(_officers), "password": PEOPLE["password"]},
-            name="POST /officer/login",
-        )
+        form = {"csrf_token": _token(page.text), "username": next(_officers), "password": PEOPLE["password"]}
+        _post(self, "/officer/login", form, "POST /officer/login")  # then the inbox, in the task below
 
     @task
     def work_the_inbox(self) -> None:
@@ -170,18 +171,20 @@ class DeskOfficer(HttpUser):
             return
         task_id = random.choice(ids[:10])  # the first page, as an officer would pick
         page = self.client.get(f"/officer/tasks/{task_id}", name="/officer/tasks/[id]")
-        claimed = self.client.post(
-            f"/officer/tasks/{task_id}/claim",
-            {"csrf_token": _token(page.text)},
-            name="POST /officer/tasks/[id]/claim",
-        )
-        if "/complete" not in claimed.text:  # the task page after the claim has no completion form: not ours
+        token = _token(page.text)
+        if not _post(self, f"/officer/tasks/{task_id}/claim", {"csrf_token": token}, "POST /officer/tasks/[id]/claim"):
             return
-        self.client.post(
+        claimed = self.client.get(f"/officer/tasks/{task_id}", name="/officer/tasks/[id]")
+        if f"/officer/tasks/{task_id}/complete" not in claimed.text:  # no completion form: not ours
+            return
+        done = _post(
+            self,
             f"/officer/tasks/{task_id}/complete",
-            {"csrf_token": _token(claimed.text), "decision": "accept", "note": "Hồ sơ đầy đủ"},
-            name="POST /officer/tasks/[id]/complete",
+            {"csrf_token": token, "decision": "accept", "note": "Hồ sơ đầy đủ"},
+            "POST /officer/tasks/[id]/complete",
         )
+        if done:
+            self.client.get(done, name="/officer/dossiers/[code]")
 
 
 class MorningRamp(LoadTestShape):

@@ -157,7 +157,7 @@ def _process(command: str, env: dict[str, str], log: Path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if process.returncode not in (0, -15):
+            if process.returncode not in (0, -15) and log.exists():
                 print(f"{words[0]} ended with {process.returncode}; its output:\n{log.read_text()[-3000:]}")
 
 
