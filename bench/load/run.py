@@ -236,6 +236,9 @@ def _locust(host: str, work: Path, args: argparse.Namespace, own_people: bool) -
         "--csv",
         str(work / "locust"),
         "--only-summary",
+        # at the end each user finishes what it is doing: a dossier sent is then also seen confirmed
+        "--stop-timeout",
+        "60",
         "--loglevel",
         "WARNING",
     ]
