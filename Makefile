@@ -9,9 +9,12 @@ PYTEST_WORKERS ?= 2
 # (make run, make install) and that plus the test tools (make lint, make test).
 RUN_LOCK := requirements/run.txt
 TEST_LOCK := requirements/test.txt
+# the product plus Locust, for `make bench-load` only (CI installs the test lock, never this one)
+BENCH_LOCK := requirements/bench.txt
 # one stamp per lock, so switching between `make run` and `make test` works and a changed lock re-installs
 RUN_INSTALLED := $(VENV)/.installed-run
 TEST_INSTALLED := $(VENV)/.installed-test
+BENCH_INSTALLED := $(VENV)/.installed-bench
 # the installer in the venv and the lock tool, pinned like everything else
 PIP_VERSION := 26.3
 UV_VERSION := 0.13.8
@@ -20,7 +23,7 @@ UV_VERSION := 0.13.8
 LOCK_OPTIONS = --quiet --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: install lock translations translations-update run production lint test bench clean vendor
+.PHONY: install lock translations translations-update run production lint test bench bench-load clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,15 +39,21 @@ $(TEST_INSTALLED): $(TEST_LOCK) $(RUN_INSTALLED)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
 	touch $@
 
+# after the run lock; the bench lock holds the run lock's versions, plus Locust and what it needs
+$(BENCH_INSTALLED): $(BENCH_LOCK) $(RUN_INSTALLED)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(BENCH_LOCK)
+	touch $@
+
 install: $(RUN_INSTALLED)
 
-# regenerate both locks with uv, from a throw-away venv: the test lock first, then the run lock held to the
-# same versions, so the product runs what the tests ran
+# regenerate the locks with uv, from a throw-away venv: the test lock first, then the run and bench locks held
+# to the same versions, so the product runs what the tests ran
 lock:
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
 	"$$tmp/bin/uv" pip compile $(LOCK_OPTIONS) --extra test -o $(TEST_LOCK) pyproject.toml && \
-	"$$tmp/bin/uv" pip compile $(LOCK_OPTIONS) --constraint $(TEST_LOCK) -o $(RUN_LOCK) pyproject.toml
+	"$$tmp/bin/uv" pip compile $(LOCK_OPTIONS) --constraint $(TEST_LOCK) -o $(RUN_LOCK) pyproject.toml && \
+	"$$tmp/bin/uv" pip compile $(LOCK_OPTIONS) --constraint $(TEST_LOCK) --extra bench -o $(BENCH_LOCK) pyproject.toml
 
 # the Vietnamese catalogue, compiled from web/translations/vi/LC_MESSAGES/messages.po
 translations: install
@@ -92,6 +101,10 @@ test: lint translations
 # the issue-level benchmarks, one table of figures beside goals (bench/README.md); about 30 minutes
 bench: install
 	$(BIN)/python bench/report.py
+
+# a morning's load with Locust on a scratch PostgreSQL database (bench/README.md); ARGS="--users 20 --minutes 1"
+bench-load: $(BENCH_INSTALLED)
+	$(BIN)/python bench/load/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance *.egg-info test-artifacts

@@ -160,7 +160,7 @@ def login():
 def officer_login():
     if request.method == "POST":
         try:
-            with runtime().db.read() as db:
+            with runtime().db.write() as db:  # a write: an old password hash is replaced at login
                 user = accounts.authenticate_officer(
                     db, request.form.get("username", ""), request.form.get("password", "")
                 )

@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from engine.data.models import Account, OutboxMessage
+from engine.data.models import Account, OutboxMessage, User
 
 from .helpers import PASSWORD
 
@@ -153,3 +154,15 @@ def test_forms_without_a_valid_csrf_token_are_refused(web):
     response = web.client.post("/signup", data={"kind": "individual", "id_number": "051090001234"})
     assert response.status_code == 400
     assert web.post("/signup", {"csrf_token": "forged"}).status_code == 400
+
+
+def test_an_officer_whose_password_was_hashed_with_the_old_parameters_logs_in_and_is_rehashed(web, runtime):
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)  # argon2-cffi's default
+    with runtime.db.write() as session:
+        session.scalars(select(User).where(User.username == "lan.desk")).one().password_hash = old
+    assert web.officer_login("lan.desk").status_code == 302
+    with runtime.db.read() as session:
+        stored = session.scalars(select(User.password_hash).where(User.username == "lan.desk")).one()
+    assert stored.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
+    web.logout()
+    assert web.officer_login("lan.desk").status_code == 302  # the new hash holds the same password
