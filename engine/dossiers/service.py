@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, select
+from sqlalchemy import exists, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -412,10 +412,13 @@ class DossierService:
         failed_timer = exists().where(
             Incident.dossier_id == Timer.dossier_id, Incident.kind == "timer", Incident.resolved_at.is_(None)
         )
+        # the status as literal SQL, not a parameter, so the partial index of pending timers serves
+        # the query in every plan (see PENDING_TIMER in engine.data.models)
+        pending = Timer.status == literal_column(f"'{TimerStatus.PENDING.value}'")
         with self.db.read() as session:
             due = session.execute(
                 select(Timer.id, Timer.dossier_id)
-                .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now, ~failed_timer)
+                .where(pending, Timer.due_at <= now, ~failed_timer)
                 .order_by(Timer.due_at)
                 .limit(limit)
             ).all()

@@ -37,7 +37,8 @@ def is_office_task(task: TaskRow) -> bool:
 
 def candidates(session: Session, calendar: WorkCalendar, now: datetime) -> list[int]:
     """Dossiers being processed whose appointment falls within one working day, not yet flagged
-    for that appointment."""
+    for that appointment. Served by the partial index of dossiers still being processed
+    (ix_dossiers_running_appointment): the conditions below are its predicate, without parameters."""
     threshold = calendar.due(calendar.received_day(now), 1)
     flagged = exists().where(LateDossier.dossier_id == Dossier.id, LateDossier.appointment_at == Dossier.appointment_at)
     return list(
