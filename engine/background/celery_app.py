@@ -1,8 +1,8 @@
 """The scheduler under Celery, for deployments that run one (MOTCUA_CELERY_BROKER set):
 `celery -A engine.background.celery_app worker -B` has its beat ask for an outbox pass every few
 seconds (`motcua.deliver_due`) and for a pass of the other jobs, timers, late dossiers and renewal
-reminders, every second (`motcua.run_jobs`, the scheduler's POLL_INTERVAL); the workers run them with the same `Scheduler`
-that `motcua serve` runs in-process without a broker."""
+reminders, every second (`motcua.run_jobs`, the scheduler's POLL_INTERVAL); the workers run them
+with the same `Scheduler` that `motcua serve` runs in-process without a broker."""
 
 from __future__ import annotations
 
