@@ -254,29 +254,41 @@ def load(runtime: Runtime, clock: BenchClock, pending: int, fired: int, running:
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def timed(work: Callable[[], object], runs: int = 200) -> tuple[float, float]:
-    """p50 and p95 of `runs` runs of `work`, in ms (after 20 unmeasured: connections warm, and
-    statements prepared as a long-running scheduler's are)."""
-    for _ in range(20):
-        work()
-    times = []
-    for _ in range(runs):
-        begin = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - begin) * 1000)
-    cuts = statistics.quantiles(times, n=20)
-    return statistics.median(times), cuts[18]
+def timed(works: dict[str, Callable[[], object]], rounds: int = 200) -> dict[str, tuple[float, float]]:
+    """p50 and p95 in ms of each work, run in turns (a burst of other work on the machine hits them
+    all alike), after 20 unmeasured rounds: connections warm, statements prepared as a long-running
+    scheduler's are."""
+    times: dict[str, list[float]] = {name: [] for name in works}
+    for n in range(20 + rounds):
+        for name, work in works.items():
+            begin = time.perf_counter()
+            work()
+            if n >= 20:
+                times[name].append((time.perf_counter() - begin) * 1000)
+    return {name: (statistics.median(t), statistics.quantiles(t, n=20)[18]) for name, t in times.items()}
 
 
 def plan(conn: Connection, query) -> list[str]:
-    """EXPLAIN ANALYZE of the compiled query, its parameters inlined the way a custom plan sees them."""
+    """EXPLAIN ANALYZE of the compiled query, its parameters inlined the way a custom plan sees them,
+    and the server's median execution time over 20 runs."""
     sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
-    rows = conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")).scalars()
-    return list(rows)
+    lines = list(conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")).scalars())
+    return [*lines, f"server-side execution, median of 20: {server_ms(conn, query):.3f} ms"]
+
+
+def server_ms(conn: Connection, query, runs: int = 20) -> float:
+    """The median of the server's own execution time (EXPLAIN ANALYZE), which the machine's load
+    and the round trip hardly move."""
+    sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+    times = []
+    for _ in range(runs):
+        lines = conn.execute(text(f"EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) {sql}")).scalars().all()
+        times.append(float(next(x for x in lines if x.startswith("Execution Time")).split()[2]))
+    return statistics.median(times)
 
 
 def query_times(conn: Connection, query) -> tuple[float, float]:
-    return timed(lambda: conn.execute(query).all())
+    return timed({"query": lambda: conn.execute(query).all()})["query"]
 
 
 def without_index(runtime: Runtime, index: str, recreate: str | None, query) -> tuple[tuple[float, float], list[str]]:
@@ -318,31 +330,38 @@ def idle_polls(runtime: Runtime, clock: BenchClock) -> None:
         with runtime.db.read() as session:
             session.execute(text("SELECT 1")).all()
 
-    print("\nidle polls (nothing due, nothing to flag):")
-    show("baseline: a read session running SELECT 1", timed(baseline))
-    show("timer poll: DossierService.fire_due_timers()", timed(dossiers.fire_due_timers), GOALS["poll"])
-    with runtime.db.engine.connect() as conn:
-        show("  the due query alone", query_times(conn, due_query))
-        due_plan = plan(conn, due_query)
-    show_plan(due_plan)
-    figures, old_plan = without_index(
-        runtime, "ix_timers_pending_due", "CREATE INDEX ix_timers_due_at ON timers (due_at)", due_query
-    )
-    show("  the due query, index on due_at only (before migration 0025)", figures)
-    show_plan(old_plan)
-
     def late_poll():
         with runtime.db.read() as session:
             late.candidates(session, current_calendar(session, runtime.settings), NOW)
 
-    show("late poll: late.candidates (with the office calendar)", timed(late_poll), GOALS["late"])
-    show("late poll: DossierService.flag_late_dossiers()", timed(dossiers.flag_late_dossiers), GOALS["late"])
-    with runtime.db.engine.connect() as conn:
-        show("  the candidates query alone", query_times(conn, late_query))
-        late_plan = plan(conn, late_query)
+    with runtime.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        figures = timed(
+            {
+                "baseline": baseline,
+                "timers": dossiers.fire_due_timers,
+                "due": lambda: conn.execute(due_query).all(),
+                "late": late_poll,
+                "flag": dossiers.flag_late_dossiers,
+                "candidates": lambda: conn.execute(late_query).all(),
+            }
+        )
+        due_plan, late_plan = plan(conn, due_query), plan(conn, late_query)
+    print("\nidle polls (nothing due, nothing to flag), in turns:")
+    show("baseline: a read session running SELECT 1", figures["baseline"])
+    show("timer poll: DossierService.fire_due_timers()", figures["timers"], GOALS["poll"])
+    show("  the due query alone, on an open connection", figures["due"])
+    show_plan(due_plan)
+    before, old_plan = without_index(
+        runtime, "ix_timers_pending_due", "CREATE INDEX ix_timers_due_at ON timers (due_at)", due_query
+    )
+    show("  the same, index on due_at only (before migration 0025)", before)
+    show_plan(old_plan)
+    show("late poll: late.candidates, with the office calendar", figures["late"], GOALS["late"])
+    show("late poll: DossierService.flag_late_dossiers()", figures["flag"], GOALS["late"])
+    show("  the candidates query alone, on an open connection", figures["candidates"])
     show_plan(late_plan)
-    figures, old_plan = without_index(runtime, "ix_dossiers_running_appointment", None, late_query)
-    show("  the candidates query without the partial index", figures)
+    before, old_plan = without_index(runtime, "ix_dossiers_running_appointment", None, late_query)
+    show("  the same without the partial index (before migration 0025)", before)
     show_plan(old_plan)
 
 
