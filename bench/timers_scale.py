@@ -33,6 +33,7 @@ Numbers depend on the machine (and on what else runs on it); compare runs on the
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import threading
@@ -420,6 +421,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # killed: still drop the scratch database
     with database(args.postgres_url, args.keep) as url:
         clock = BenchClock(T0)
         runtime = Runtime.create(Settings(database_url=url), clock)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -109,7 +110,7 @@ class Scheduler:
         report: Callable[[Done], None] | None = None,
         outbox_interval: float = 2.0,
     ) -> None:
-        """Pass after pass, `interval` seconds apart, until `stop` is set; a pass that fails is
+        """Pass after pass, starting `interval` seconds apart, until `stop` is set; a pass that fails is
         logged and the next one tries again. The outbox has a thread of its own, polled every
         `outbox_interval` seconds while it has nothing due: a message goes out within seconds, and
         a slow delivery does not hold up the timers. `report` gets what each pass did (from either
@@ -129,13 +130,16 @@ class Scheduler:
             outbox.start()
         try:
             while not stop.is_set():
+                begun = time.monotonic()
                 try:
                     done = self.run_jobs()
                     if report:
                         report(done)
                 except Exception as error:  # the database away for a moment: keep going, the next poll tries again
                     log.exception("background work failed: %s", error)
-                stop.wait(interval)
+                # passes start `interval` apart: a long pass (a burst of due timers) does not put
+                # the next one a whole interval after it
+                stop.wait(max(0.0, interval - (time.monotonic() - begun)))
         finally:
             stop.set()  # already set, unless something stronger than an Exception ended the loop
             if outbox is not None:
