@@ -255,26 +255,28 @@ def load(runtime: Runtime, clock: BenchClock, pending: int, fired: int, running:
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def timed(works: dict[str, Callable[[], object]], rounds: int = 200) -> dict[str, tuple[float, float]]:
+def timed(
+    works: dict[str, Callable[[], object]], rounds: int = 200, warmup: int = 20
+) -> dict[str, tuple[float, float]]:
     """p50 and p95 in ms of each work, run in turns (a burst of other work on the machine hits them
-    all alike), after 20 unmeasured rounds: connections warm, statements prepared as a long-running
-    scheduler's are."""
+    all alike), after `warmup` unmeasured rounds: connections warm, statements prepared as a
+    long-running scheduler's are."""
     times: dict[str, list[float]] = {name: [] for name in works}
-    for n in range(20 + rounds):
+    for n in range(warmup + rounds):
         for name, work in works.items():
             begin = time.perf_counter()
             work()
-            if n >= 20:
+            if n >= warmup:
                 times[name].append((time.perf_counter() - begin) * 1000)
     return {name: (statistics.median(t), statistics.quantiles(t, n=20)[18]) for name, t in times.items()}
 
 
-def plan(conn: Connection, query) -> list[str]:
+def plan(conn: Connection, query, runs: int = 20) -> list[str]:
     """EXPLAIN ANALYZE of the compiled query, its parameters inlined the way a custom plan sees them,
-    and the server's median execution time over 20 runs."""
+    and the server's median execution time over `runs` runs."""
     sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
     lines = list(conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")).scalars())
-    return [*lines, f"server-side execution, median of 20: {server_ms(conn, query):.3f} ms"]
+    return [*lines, f"server-side execution, median of {runs}: {server_ms(conn, query, runs):.3f} ms"]
 
 
 def server_ms(conn: Connection, query, runs: int = 20) -> float:
@@ -288,8 +290,8 @@ def server_ms(conn: Connection, query, runs: int = 20) -> float:
     return statistics.median(times)
 
 
-def query_times(conn: Connection, query) -> tuple[float, float]:
-    return timed({"query": lambda: conn.execute(query).all()})["query"]
+def query_times(conn: Connection, query, rounds: int = 200, warmup: int = 20) -> tuple[float, float]:
+    return timed({"query": lambda: conn.execute(query).all()}, rounds, warmup)["query"]
 
 
 def without_index(runtime: Runtime, index: str, recreate: str | None, query) -> tuple[tuple[float, float], list[str]]:
@@ -299,8 +301,8 @@ def without_index(runtime: Runtime, index: str, recreate: str | None, query) -> 
         if recreate:
             conn.execute(text(recreate))
         conn.execute(text(f"DROP INDEX {index}"))
-        figures = query_times(conn, query)
-        lines = plan(conn, query)
+        figures = query_times(conn, query, rounds=20, warmup=6)  # slow: fewer runs
+        lines = plan(conn, query, runs=5)
         transaction.rollback()
     return figures, lines
 
