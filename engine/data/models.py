@@ -286,7 +286,7 @@ class PasswordReset(Base):
 # parameters: `status = $1` does not prove `status = 'pending'` to PostgreSQL in a generic plan
 # (psycopg prepares a statement run five times on a connection, and PostgreSQL may then plan it once
 # for every value), nor to SQLite at all. `IS NULL` needs no parameter; the status is written as
-# literal SQL (DossierService.fire_due_timers).
+# literal SQL (engine.dossiers.service.due_timers).
 RUNNING_DOSSIER = "processed_at IS NULL AND finished_at IS NULL AND paused_at IS NULL"
 PENDING_TIMER = "status = 'pending'"
 
