@@ -10,7 +10,7 @@ from waitress import serve as waitress_serve
 import simulators
 from cli.common import get_runtime
 from cli.outbox import report_outbox
-from engine.background.scheduler import Done, Scheduler
+from engine.background.scheduler import POLL_INTERVAL, Done, Scheduler
 from engine.demo import ACCOUNTS, DEMO_PASSWORD, seed_demo
 
 
@@ -18,7 +18,9 @@ from engine.demo import ACCOUNTS, DEMO_PASSWORD, seed_demo
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, help="Web worker threads.")
-@click.option("--interval", default=30.0, show_default=True, help="Seconds between polls of the background work.")
+@click.option(
+    "--interval", default=POLL_INTERVAL, show_default=True, help="Seconds between polls of the background work."
+)
 def serve(host, port, threads, interval) -> None:
     """Serve the web application and run the background work (timers, late dossiers, card renewal
     reminders, the outbox unless a Celery broker is set) until Ctrl+C."""

@@ -7,6 +7,7 @@ import time
 import click
 
 from cli.common import get_runtime
+from engine.background.scheduler import POLL_INTERVAL, Scheduler
 
 
 @click.group()
@@ -16,12 +17,12 @@ def timers() -> None:
 
 @timers.command("run")
 @click.option("--once", is_flag=True, help="Fire what is due now and exit.")
-@click.option("--interval", default=30.0, show_default=True, help="Seconds between polls.")
+@click.option("--interval", default=POLL_INTERVAL, show_default=True, help="Seconds between polls.")
 def timers_run(once, interval) -> None:
     """Fire due timers; safe to run in several processes at once."""
-    service = get_runtime().dossiers
+    scheduler = Scheduler(get_runtime(), outbox=False)  # its timer job alone
     while True:
-        fired = service.fire_due_timers()
+        fired = scheduler.fire_timers()
         if fired or once:
             click.echo(f"{fired} timer(s) fired")
         if once:

@@ -1,8 +1,8 @@
 """The scheduler under Celery, for deployments that run one (MOTCUA_CELERY_BROKER set):
 `celery -A engine.background.celery_app worker -B` has its beat ask for an outbox pass every few
 seconds (`motcua.deliver_due`) and for a pass of the other jobs, timers, late dossiers and renewal
-reminders, every half minute (`motcua.run_jobs`); the workers run them with the same `Scheduler`
-that `motcua serve` runs in-process without a broker.
+reminders, every second (`motcua.run_jobs`, the scheduler's POLL_INTERVAL); the workers run them
+with the same `Scheduler` that `motcua serve` runs in-process without a broker.
 
 Production mode (`motcua production`) runs the workers without a beat: a beat in every machine's
 worker would ask for each pass once per machine. There the elected scheduler (leader.py) runs the
@@ -19,14 +19,14 @@ from functools import lru_cache
 
 from celery import Celery
 
-from engine.background.scheduler import Scheduler
+from engine.background.scheduler import POLL_INTERVAL, Scheduler
 from engine.config import Settings
 from engine.runtime import Runtime
 
 log = logging.getLogger("motcua.celery")
 
 EVERY_SECONDS = 3.0  # outbox passes
-JOBS_EVERY_SECONDS = 30.0  # timers, late dossiers, reminders (those at most once an hour)
+JOBS_EVERY_SECONDS = POLL_INTERVAL  # timers, late dossiers, reminders (those at most once an hour)
 
 settings = Settings.from_env()
 app = Celery("motcua", broker=settings.celery_broker or "redis://127.0.0.1:6379/0")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -281,6 +282,15 @@ class PasswordReset(Base):
 # --- dossiers ------------------------------------------------------------------------------------
 
 
+# Partial indexes' predicates. A query meant for one must state the same conditions without bound
+# parameters: `status = $1` does not prove `status = 'pending'` to PostgreSQL in a generic plan
+# (psycopg prepares a statement run five times on a connection, and PostgreSQL may then plan it once
+# for every value), nor to SQLite at all. `IS NULL` needs no parameter; the status is written as
+# literal SQL (engine.dossiers.service.due_timers).
+RUNNING_DOSSIER = "processed_at IS NULL AND finished_at IS NULL AND paused_at IS NULL"
+PENDING_TIMER = "status = 'pending'"
+
+
 class Dossier(Base):
     __tablename__ = "dossiers"
 
@@ -320,8 +330,19 @@ class Dossier(Base):
 
     version: Mapped[ProcedureVersion] = relationship()
 
-    # a unit's dossiers newest first (the officers' search pages through them in this order)
-    __table_args__ = (Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),)
+    __table_args__ = (
+        # a unit's dossiers newest first (the officers' search pages through them in this order)
+        Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),
+        # the late-dossier job's candidates (engine.sla.late): only dossiers still being processed,
+        # by appointment, so the poll reads the few near their appointment and never the finished
+        # millions.
+        Index(
+            "ix_dossiers_running_appointment",
+            "appointment_at",
+            postgresql_where=text(RUNNING_DOSSIER),
+            sqlite_where=text(RUNNING_DOSSIER),
+        ),
+    )
 
 
 class SearchTerm(Base):
@@ -473,13 +494,23 @@ class Timer(Base):
     """A timer event a dossier waits on, with its due time, for the scheduler to pick."""
 
     __tablename__ = "timers"
-    __table_args__ = (UniqueConstraint("dossier_id", "spiff_task_id"),)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "spiff_task_id"),
+        # the scheduler's due query: pending timers by due time. Fired and canceled timers pile up
+        # (millions) and stay out of this index, so a poll with nothing due reads one index page.
+        Index(
+            "ix_timers_pending_due",
+            "due_at",
+            postgresql_where=text(PENDING_TIMER),
+            sqlite_where=text(PENDING_TIMER),
+        ),
+    )
 
     id: Mapped[intpk]
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
-    due_at: Mapped[utc_time] = mapped_column(index=True)
+    due_at: Mapped[utc_time]
     status: Mapped[TimerStatus] = mapped_column(
         Enum(TimerStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )

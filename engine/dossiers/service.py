@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,6 +121,24 @@ class OpenTask:
     assignee: str | None
     created_at: datetime
     due_at: datetime | None
+
+
+def due_timers(now: datetime, limit: int) -> Select[tuple[int, int]]:
+    """The scheduler's due query: (timer id, dossier id) of pending timers due by `now`, earliest
+    first."""
+    # a dossier whose timer failed waits for a retry of its incident, not for the next pass
+    failed_timer = exists().where(
+        Incident.dossier_id == Timer.dossier_id, Incident.kind == "timer", Incident.resolved_at.is_(None)
+    )
+    # the status as literal SQL, not a parameter, so the partial index of pending timers serves
+    # the query in every plan (see PENDING_TIMER in engine.data.models)
+    pending = Timer.status == literal_column(f"'{TimerStatus.PENDING.value}'")
+    return (
+        select(Timer.id, Timer.dossier_id)
+        .where(pending, Timer.due_at <= now, ~failed_timer)
+        .order_by(Timer.due_at)
+        .limit(limit)
+    )
 
 
 class DossierService:
@@ -420,18 +438,8 @@ class DossierService:
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fire the timers that are due by the clock; safe to run from several processes at once."""
-        now = self.clock.now()
-        # a dossier whose timer failed waits for a retry of its incident, not for the next pass
-        failed_timer = exists().where(
-            Incident.dossier_id == Timer.dossier_id, Incident.kind == "timer", Incident.resolved_at.is_(None)
-        )
         with self.db.read() as session:
-            due = session.execute(
-                select(Timer.id, Timer.dossier_id)
-                .where(Timer.status == TimerStatus.PENDING, Timer.due_at <= now, ~failed_timer)
-                .order_by(Timer.due_at)
-                .limit(limit)
-            ).all()
+            due = session.execute(due_timers(self.clock.now(), limit)).all()
         fired = 0
         for timer_id, dossier_id in due:
             try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from engine import forms
@@ -38,21 +38,25 @@ def is_office_task(task: TaskRow) -> bool:
 def candidates(session: Session, calendar: WorkCalendar, now: datetime) -> list[int]:
     """Dossiers being processed whose appointment falls within one working day, not yet flagged
     for that appointment."""
-    threshold = calendar.due(calendar.received_day(now), 1)
+    return list(session.scalars(candidates_query(calendar.due(calendar.received_day(now), 1))))
+
+
+def candidates_query(threshold: datetime) -> Select[tuple[int]]:
+    """Dossiers being processed with their appointment by `threshold`, not yet flagged for it.
+    Served by the partial index of dossiers still being processed (ix_dossiers_running_appointment):
+    the IS NULL conditions below are its predicate, and need no parameter to match it."""
     flagged = exists().where(LateDossier.dossier_id == Dossier.id, LateDossier.appointment_at == Dossier.appointment_at)
-    return list(
-        session.scalars(
-            select(Dossier.id)
-            .where(
-                Dossier.appointment_at.is_not(None),
-                Dossier.appointment_at <= threshold,
-                Dossier.processed_at.is_(None),
-                Dossier.finished_at.is_(None),
-                Dossier.paused_at.is_(None),
-                ~flagged,
-            )
-            .order_by(Dossier.appointment_at)
+    return (
+        select(Dossier.id)
+        .where(
+            Dossier.appointment_at.is_not(None),
+            Dossier.appointment_at <= threshold,
+            Dossier.processed_at.is_(None),
+            Dossier.finished_at.is_(None),
+            Dossier.paused_at.is_(None),
+            ~flagged,
         )
+        .order_by(Dossier.appointment_at)
     )
 
 

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
 import threading
 from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from engine.background.scheduler import Done, Scheduler
+from engine.clock import ManualClock
 from engine.config import Settings
+from engine.data.models import Timer, TimerStatus
 from engine.people.officers import Actor, add_user, grant
 from engine.runtime import Runtime
 from engine.statuses import DossierStatus
+from tests.conftest import START
 from tests.engine.integration.test_outbox import pointed_at, rows, serve_simulators, start
 from tests.engine.integration.test_reminders import ZONE, issue_card, reminders
 from tests.engine.sla.test_sla import at, running_late
@@ -193,3 +198,42 @@ def test_the_loop_goes_on_after_a_pass_that_failed(runtime, office, clock, caplo
     assert runtime.dossiers.get(code).status == DossierStatus.STOPPED
     assert sum(d.timers_fired for d in reported) == 1
     assert not loop.is_alive()  # the outbox's thread ended with it
+
+
+# --- several schedulers at once (PostgreSQL, separate processes) ------------------------------------
+
+
+def _one_pass_in_process(url: str, barrier, results) -> None:
+    """Child process: a scheduler of its own (own runtime, own connections), a month after the
+    papers were asked for; one pass once the other process is ready too."""
+    runtime = Runtime.create(Settings(database_url=url), ManualClock(START + timedelta(days=31)))
+    scheduler = Scheduler(runtime, outbox=False)
+    try:
+        barrier.wait()
+        results.put(scheduler.run_jobs().timers_fired)
+    finally:
+        scheduler.close()
+        runtime.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_schedulers_racing_over_the_same_due_timers_fire_each_once(runtime, office, database_url):
+    codes = [waiting_for_papers(runtime, office) for _ in range(24)]
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_one_pass_in_process, args=(database_url, barrier, results)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    fired = [results.get(timeout=120), results.get(timeout=120)]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+
+    assert sum(fired) == len(codes)  # between them, every timer fired, none twice
+    for code in codes:
+        assert runtime.dossiers.get(code).status == DossierStatus.STOPPED
+        assert [e.kind for e in runtime.dossiers.history(code)].count("timer_fired") == 1
+    with runtime.db.read() as session:
+        statuses = session.scalars(select(Timer.status)).all()
+    assert statuses == [TimerStatus.FIRED] * len(codes)
