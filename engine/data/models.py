@@ -321,7 +321,12 @@ class Dossier(Base):
     version: Mapped[ProcedureVersion] = relationship()
 
     # a unit's dossiers newest first (the officers' search pages through them in this order)
-    __table_args__ = (Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),)
+    # and the desk's dossier views (awaiting supplement, withdrawn) read a unit's dossiers of one
+    # status in their order (next timer, none last; last change; id)
+    __table_args__ = (
+        Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),
+        Index("ix_dossiers_unit_status_timer", "unit_code", "status", "next_timer_at", "updated_at", "id"),
+    )
 
 
 class SearchTerm(Base):
@@ -402,7 +407,11 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         UniqueConstraint("dossier_id", "spiff_task_id"),
-        Index("ix_human_tasks_inbox", "role_code", "unit_code", "status", "due_at"),
+        # the inboxes read each (role, unit, status), an officer's claimed and done tasks, in their
+        # order (earliest due, none last; oldest; id), from these indexes alone (engine.dossiers.inbox)
+        Index("ix_human_tasks_queue", "role_code", "unit_code", "status", "due_at", "created_at", "id"),
+        Index("ix_human_tasks_assignee_queue", "assignee_id", "status", "due_at", "created_at", "id"),
+        Index("ix_human_tasks_completer_queue", "completed_by_id", "status", "due_at", "created_at", "id"),
     )
 
     id: Mapped[intpk]

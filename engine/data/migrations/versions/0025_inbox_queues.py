@@ -1,0 +1,36 @@
+"""Inboxes at a million dossiers: each view's rows read in its order from an index, a page or a
+capped count reading a few entries (engine.dossiers.inbox). The role/unit/status index gains the
+order's last keys and replaces ix_human_tasks_inbox; an officer's claimed and done tasks and a
+unit's dossiers by status get theirs.
+
+Revision ID: 0025_inbox_queues
+Revises: 0024_dossiers_unit_newest
+Create Date: 2026-12-06
+"""
+
+from alembic import op
+
+revision = "0025_inbox_queues"
+down_revision = "0024_dossiers_unit_newest"
+branch_labels = None
+depends_on = None
+
+ORDER = ["due_at", "created_at", "id"]
+
+
+def upgrade() -> None:
+    op.create_index("ix_human_tasks_queue", "human_tasks", ["role_code", "unit_code", "status", *ORDER])
+    op.drop_index("ix_human_tasks_inbox", table_name="human_tasks")
+    op.create_index("ix_human_tasks_assignee_queue", "human_tasks", ["assignee_id", "status", *ORDER])
+    op.create_index("ix_human_tasks_completer_queue", "human_tasks", ["completed_by_id", "status", *ORDER])
+    op.create_index(
+        "ix_dossiers_unit_status_timer", "dossiers", ["unit_code", "status", "next_timer_at", "updated_at", "id"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_dossiers_unit_status_timer", table_name="dossiers")
+    op.drop_index("ix_human_tasks_completer_queue", table_name="human_tasks")
+    op.drop_index("ix_human_tasks_assignee_queue", table_name="human_tasks")
+    op.create_index("ix_human_tasks_inbox", "human_tasks", ["role_code", "unit_code", "status", "due_at"])
+    op.drop_index("ix_human_tasks_queue", table_name="human_tasks")
