@@ -34,7 +34,7 @@ from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
 from .counter import only_registers
 from .files import PREVIEWABLE, download, preview, xml_download
-from .i18n import pick
+from .i18n import count_label, pick
 from .links import public_url_for
 from .redirects import local_target
 
@@ -72,9 +72,22 @@ def index():
         calendar = current_calendar(db, rt.settings)
         now = rt.clock.now()
         procedures = {code: v.meta.name for code, v in current_versions(db, rt.versions).items()}
-        listed = inbox.list_view(db, officer, view, filters, now, calendar, page, current_app.config["PAGE_SIZE"])
         counts = inbox.counts(db, officer, filters, now, calendar)
         channels = inbox.channel_counts(db, officer, filters, now, calendar) if view == "return" else {}
+        # the view's own count is one of the tab counts (or of the channels'): not counted again
+        total = channels[filters.channel] if view == "return" and filters.channel else counts[view]
+        listed = inbox.list_view(
+            db,
+            officer,
+            view,
+            filters,
+            now,
+            calendar,
+            page,
+            current_app.config["PAGE_SIZE"],
+            after=request.args.get("after"),
+            total=total,
+        )
         saved = saved_filters.saved_filters(db, officer.user_id)
     return render_template(
         "inbox/index.html",
@@ -153,7 +166,14 @@ def counts_json():
         now = rt.clock.now()
         counts = inbox.counts(db, officer, filters, now, calendar)
         channels = inbox.channel_counts(db, officer, filters, now, calendar)
-    response = jsonify({"views": counts, "channels": channels})
+    response = jsonify(
+        {
+            "views": counts,
+            "channels": channels,
+            # as the badges show them: "1,000+" where there are more than the count went to
+            "labels": {name: count_label(n) for name, n in {**counts, **channels}.items()},
+        }
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
