@@ -407,9 +407,10 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         UniqueConstraint("dossier_id", "spiff_task_id"),
-        # the inboxes read each (role, unit, status), an officer's claimed and done tasks, in their
-        # order (earliest due, none last; oldest; id), from these indexes alone (engine.dossiers.inbox)
-        Index("ix_human_tasks_queue", "role_code", "unit_code", "status", "due_at", "created_at", "id"),
+        # the inboxes read each (unit, status, role), an officer's claimed and done tasks, in their
+        # order (earliest due, none last; oldest; id), from these indexes alone (engine.dossiers.inbox);
+        # a count of a led unit's tasks reads (unit, status) whatever the role
+        Index("ix_human_tasks_queue", "unit_code", "status", "role_code", "due_at", "created_at", "id"),
         Index("ix_human_tasks_assignee_queue", "assignee_id", "status", "due_at", "created_at", "id"),
         Index("ix_human_tasks_completer_queue", "completed_by_id", "status", "due_at", "created_at", "id"),
     )

@@ -311,15 +311,20 @@ def _dossier_conditions(view: str, officer: Officer, filters: Filters, now: date
 
 
 def _arms(session: Session, officer: Officer, with_led_units: bool) -> list[tuple[str, str]]:
-    """The (role, unit) pairs whose tasks a view shows: as _pairs, with a led unit as all its roles."""
-    pairs = set(officer.roles)
+    """The (role, unit) pairs whose tasks a view shows: as _pairs, with a led unit as all its roles
+    (the system's roles have no tasks)."""
+    pairs = {(role, unit) for role, unit in officer.roles if role not in SYSTEM_ROLES}
     if with_led_units and officer.led_units:
-        roles = session.scalars(select(Role.code)).all()
+        roles = session.scalars(select(Role.code).where(Role.code.not_in(sorted(SYSTEM_ROLES)))).all()
         pairs |= {(role, unit) for role in roles for unit in officer.led_units}
     return sorted(pairs)
 
 
-def _task_heads(session: Session, view: str, officer: Officer) -> list[list[ColumnElement[bool]]]:
+def _task_heads(
+    session: Session, view: str, officer: Officer, counting: bool = False
+) -> list[list[ColumnElement[bool]]]:
+    """A task view's heads. Counting needs no order: a led unit is one head per status, whatever
+    the role (ix_human_tasks_queue begins with the unit and the status)."""
     if view in ("mine", "done"):  # ix_human_tasks_assignee_queue / ix_human_tasks_completer_queue
         column, status = (
             (HumanTask.assignee_id, TaskStatus.CLAIMED)
@@ -328,10 +333,15 @@ def _task_heads(session: Session, view: str, officer: Officer) -> list[list[Colu
         )
         return [[column == officer.user_id, HumanTask.status == status]]
     statuses = (TaskStatus.NEW,) if view == "offered" else OPEN  # ix_human_tasks_queue
-    return [
-        [HumanTask.role_code == role, HumanTask.unit_code == unit, HumanTask.status == status]
+    led = officer.led_units if view != "offered" and counting else frozenset()
+    heads = [
+        [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.role_code == role]
         for role, unit in _arms(session, officer, view != "offered")
+        if unit not in led
         for status in statuses
+    ]
+    return heads + [
+        [HumanTask.unit_code == unit, HumanTask.status == status] for unit in sorted(led) for status in statuses
     ]
 
 
@@ -359,31 +369,41 @@ def _union(parts: list[Select]):
 
 
 def _capped_count(id_column, from_, heads: list, rest: list) -> Select:
+    """How many rows the heads hold together, counting at most COUNT_CAP + 1 (0 without heads)."""
+    if not heads:
+        return select(func.count()).where(false())
     parts = [select(id_column).select_from(from_).where(*head, *rest).limit(COUNT_CAP + 1) for head in heads]
     found = _union(parts)
     return select(func.count()).select_from(select(found.c[0]).limit(COUNT_CAP + 1).subquery())
+
+
+def _count_query(
+    session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
+) -> Select:
+    if view in TASK_VIEWS:
+        heads = _task_heads(session, view, officer, counting=True)
+        return _capped_count(
+            HumanTask.id, _from(view, filters), heads, _task_rest(view, officer, filters, now, calendar)
+        )
+    heads = _dossier_heads(view, officer)
+    return _capped_count(Dossier.id, _from(view, filters), heads, _dossier_conditions(view, officer, filters, now))
+
+
+def _capped(found: int | None) -> Count:
+    return Count(min(found or 0, COUNT_CAP), more=(found or 0) > COUNT_CAP)
 
 
 def count_view(
     session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
 ) -> Count:
     """How many rows the view has, counted up to COUNT_CAP."""
-    if view in TASK_VIEWS:
-        heads, rest, id_column = (
-            _task_heads(session, view, officer),
-            _task_rest(view, officer, filters, now, calendar),
-            HumanTask.id,
-        )
-    else:
-        heads, rest, id_column = (
-            _dossier_heads(view, officer),
-            _dossier_conditions(view, officer, filters, now),
-            Dossier.id,
-        )
-    if not heads:
-        return Count(0)
-    found = session.scalar(_capped_count(id_column, _from(view, filters), heads, rest)) or 0
-    return Count(min(found, COUNT_CAP), more=found > COUNT_CAP)
+    return _capped(session.scalar(_count_query(session, officer, view, filters, now, calendar)))
+
+
+def _counted_together(session: Session, queries: dict[str, Select]) -> dict[str, Count]:
+    """Several counts in one statement (one round trip)."""
+    row = session.execute(select(*[query.scalar_subquery().label(name) for name, query in queries.items()])).one()
+    return {name: _capped(found) for name, found in zip(queries, row, strict=True)}
 
 
 def counts(
@@ -391,24 +411,29 @@ def counts(
 ) -> dict[str, Count]:
     """How many rows each view has with these filters, each counted up to COUNT_CAP."""
     common = Filters(filters.procedure, filters.status, filters.due_before, sort=filters.sort)
-    return {view: count_view(session, officer, view, common, now, calendar) for view in VIEWS}
+    return _counted_together(
+        session, {view: _count_query(session, officer, view, common, now, calendar) for view in VIEWS}
+    )
 
 
 def channel_counts(
     session: Session, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar
 ) -> dict[str, Count]:
     """Results waiting to go back, by the channel the applicant chose."""
-    return {
-        channel: count_view(
-            session,
-            officer,
-            "return",
-            Filters(filters.procedure, filters.status, filters.due_before, channel),
-            now,
-            calendar,
-        )
-        for channel in CHANNELS
-    }
+    return _counted_together(
+        session,
+        {
+            channel: _count_query(
+                session,
+                officer,
+                "return",
+                Filters(filters.procedure, filters.status, filters.due_before, channel),
+                now,
+                calendar,
+            )
+            for channel in CHANNELS
+        },
+    )
 
 
 # --- keyset paging -------------------------------------------------------------------------------
@@ -436,12 +461,10 @@ def parse_cursor(text: str | None) -> Cursor | None:
     return keys
 
 
-def _after(keys: tuple[InstrumentedAttribute, InstrumentedAttribute, InstrumentedAttribute], after: Cursor | None):
+def _after(keys: tuple[InstrumentedAttribute, InstrumentedAttribute, InstrumentedAttribute], after: Cursor):
     """The conditions of the rows after the cursor, as two index ranges: rows with the first key set
     (None: none are after it), and rows without it."""
     first, second, ident = keys
-    if after is None:
-        return [first.is_not(None)], [first.is_(None)]
     if after[0] is None:
         return None, [first.is_(None), tuple_(second, ident) > tuple_(*_typed(keys[1:], after[1:]))]
     return [first.is_not(None), tuple_(*keys) > tuple_(*_typed(keys, after))], [first.is_(None)]
@@ -455,17 +478,15 @@ def _first_ids(session: Session, keys, from_, heads: list, rest: list, after: Cu
     """The ids of the view's rows in key order after the cursor, `skip` of them skipped, at most size."""
     first, second, ident = keys
     wanted = skip + size
-    parts = []
-    for head in heads:
-        for bounds in _after(keys, after):
-            if bounds is not None:
-                parts.append(
-                    select(ident, first, second)
-                    .select_from(from_)
-                    .where(*head, *rest, *bounds)
-                    .order_by(first, second, ident)
-                    .limit(wanted)
-                )
+    if after is None:  # from the top: one range per head, in the index's own order (nulls last)
+        ranges, order = [[]], [first.asc().nulls_last(), second, ident]
+    else:
+        ranges, order = [bounds for bounds in _after(keys, after) if bounds is not None], [first, second, ident]
+    parts = [
+        select(ident, first, second).select_from(from_).where(*head, *rest, *bounds).order_by(*order).limit(wanted)
+        for head in heads
+        for bounds in ranges
+    ]
     found = _union(parts)
     return select(found.c[0]).order_by(found.c[1].asc().nulls_last(), found.c[2], found.c[0]).limit(size).offset(skip)
 

@@ -1,7 +1,7 @@
 """Inboxes at a million dossiers: each view's rows read in its order from an index, a page or a
-capped count reading a few entries (engine.dossiers.inbox). The role/unit/status index gains the
-order's last keys and replaces ix_human_tasks_inbox; an officer's claimed and done tasks and a
-unit's dossiers by status get theirs.
+capped count reading a few entries (engine.dossiers.inbox). The unit/status/role index, with the
+order's keys after them, replaces ix_human_tasks_inbox (a led unit's count reads it by unit and
+status); an officer's claimed and done tasks and a unit's dossiers by status get theirs.
 
 Revision ID: 0025_inbox_queues
 Revises: 0024_dossiers_unit_newest
@@ -19,7 +19,7 @@ ORDER = ["due_at", "created_at", "id"]
 
 
 def upgrade() -> None:
-    op.create_index("ix_human_tasks_queue", "human_tasks", ["role_code", "unit_code", "status", *ORDER])
+    op.create_index("ix_human_tasks_queue", "human_tasks", ["unit_code", "status", "role_code", *ORDER])
     op.drop_index("ix_human_tasks_inbox", table_name="human_tasks")
     op.create_index("ix_human_tasks_assignee_queue", "human_tasks", ["assignee_id", "status", *ORDER])
     op.create_index("ix_human_tasks_completer_queue", "human_tasks", ["completed_by_id", "status", *ORDER])
