@@ -409,10 +409,40 @@ class HumanTask(Base):
         UniqueConstraint("dossier_id", "spiff_task_id"),
         # the inboxes read each (unit, status, role), an officer's claimed and done tasks, in their
         # order (earliest due, none last; oldest; id), from these indexes alone (engine.dossiers.inbox);
-        # a count of a led unit's tasks reads (unit, status) whatever the role
+        # a count of a led unit's tasks reads (unit, status) whatever the role; the intake and return
+        # views read the few tasks of the shared steps that serve them (element_id); the assignee
+        # index also serves every look-up by assignee (it replaces ix_human_tasks_assignee_id)
         Index("ix_human_tasks_queue", "unit_code", "status", "role_code", "due_at", "created_at", "id"),
-        Index("ix_human_tasks_assignee_queue", "assignee_id", "status", "due_at", "created_at", "id"),
-        Index("ix_human_tasks_completer_queue", "completed_by_id", "status", "due_at", "created_at", "id"),
+        Index(
+            "ix_human_tasks_purpose_queue",
+            "unit_code",
+            "status",
+            "element_id",
+            "role_code",
+            "due_at",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_human_tasks_assignee_queue",
+            "assignee_id",
+            "status",
+            "role_code",
+            "unit_code",
+            "due_at",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_human_tasks_completer_queue",
+            "completed_by_id",
+            "status",
+            "role_code",
+            "unit_code",
+            "due_at",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[intpk]
@@ -425,7 +455,7 @@ class HumanTask(Base):
     status: Mapped[TaskStatus] = mapped_column(
         Enum(TaskStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[utc_time]
     claimed_at: Mapped[utc_time | None]

@@ -256,17 +256,19 @@ def _task_who(view: str, officer: Officer) -> list:
     return [_pairs(officer, True), HumanTask.status.in_(OPEN)]
 
 
-def _task_rest(view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar) -> list:
+def _task_rest(
+    view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar, headed: bool = False
+) -> list:
     """A task view's conditions beyond whose tasks and their states (which its heads hold, but for
     the roles of the officer's own finished or claimed work)."""
     where = {
         "offered": [],
-        "mine": [_pairs(officer, False)],
-        "done": [_pairs(officer, False)],
-        "intake": [HumanTask.element_id.in_(task_ids_for("intake"))],
+        "mine": [] if headed else [_pairs(officer, False)],
+        "done": [] if headed else [_pairs(officer, False)],
+        "intake": [] if headed else [HumanTask.element_id.in_(task_ids_for("intake"))],
         "due_soon": [HumanTask.due_at >= now, HumanTask.due_at < due_soon_limit(now, calendar)],
         "overdue": [HumanTask.due_at < now],
-        "return": [HumanTask.element_id.in_(task_ids_for(*RETURN))],
+        "return": [] if headed else [HumanTask.element_id.in_(task_ids_for(*RETURN))],
     }[view]
     if view == "return" and filters.channel:
         where.append(Dossier.result_channel == filters.channel)
@@ -320,28 +322,50 @@ def _arms(session: Session, officer: Officer, with_led_units: bool) -> list[tupl
     return sorted(pairs)
 
 
+PURPOSES = {"intake": ("intake",), "return": RETURN}  # the views of tasks that serve a purpose
+
+
 def _task_heads(
     session: Session, view: str, officer: Officer, counting: bool = False
 ) -> list[list[ColumnElement[bool]]]:
-    """A task view's heads. Counting needs no order: a led unit is one head per status, whatever
-    the role (ix_human_tasks_queue begins with the unit and the status)."""
+    """A task view's heads. Counting needs no order: a led unit is one head per status (and task),
+    whatever the role."""
     if view in ("mine", "done"):  # ix_human_tasks_assignee_queue / ix_human_tasks_completer_queue
         column, status = (
             (HumanTask.assignee_id, TaskStatus.CLAIMED)
             if view == "mine"
             else (HumanTask.completed_by_id, TaskStatus.DONE)
         )
-        return [[column == officer.user_id, HumanTask.status == status]]
-    statuses = (TaskStatus.NEW,) if view == "offered" else OPEN  # ix_human_tasks_queue
+        return [
+            [
+                column == officer.user_id,
+                HumanTask.status == status,
+                HumanTask.role_code == role,
+                HumanTask.unit_code == unit,
+            ]
+            for role, unit in _arms(session, officer, False)
+        ]
+    statuses = (TaskStatus.NEW,) if view == "offered" else OPEN
     led = officer.led_units if view != "offered" and counting else frozenset()
+    # ix_human_tasks_purpose_queue: the few tasks (of the shared steps) that serve the view's purpose
+    # ix_human_tasks_queue: the others
+    tasks = (
+        [[HumanTask.element_id == task] for task in session.scalars(task_ids_for(*PURPOSES[view]))]
+        if view in PURPOSES
+        else [[]]
+    )
     heads = [
-        [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.role_code == role]
+        [HumanTask.unit_code == unit, HumanTask.status == status, *task, HumanTask.role_code == role]
         for role, unit in _arms(session, officer, view != "offered")
         if unit not in led
         for status in statuses
+        for task in tasks
     ]
     return heads + [
-        [HumanTask.unit_code == unit, HumanTask.status == status] for unit in sorted(led) for status in statuses
+        [HumanTask.unit_code == unit, HumanTask.status == status, *task]
+        for unit in sorted(led)
+        for status in statuses
+        for task in tasks
     ]
 
 
@@ -383,7 +407,7 @@ def _count_query(
     if view in TASK_VIEWS:
         heads = _task_heads(session, view, officer, counting=True)
         return _capped_count(
-            HumanTask.id, _from(view, filters), heads, _task_rest(view, officer, filters, now, calendar)
+            HumanTask.id, _from(view, filters), heads, _task_rest(view, officer, filters, now, calendar, headed=True)
         )
     heads = _dossier_heads(view, officer)
     return _capped_count(Dossier.id, _from(view, filters), heads, _dossier_conditions(view, officer, filters, now))
@@ -523,7 +547,7 @@ def list_view(
                 keys,
                 _from(view, filters),
                 heads,
-                _task_rest(view, officer, filters, now, calendar),
+                _task_rest(view, officer, filters, now, calendar, headed=True),
                 cursor,
                 skip,
                 size,

@@ -379,7 +379,7 @@ def test_versions_stored_before_get_numbers_per_procedure_and_a_log(fresh_databa
 
 def test_the_inbox_indexes_exist_after_an_upgrade(fresh_database):
     """Each inbox view reads its rows in order from an index (engine.dossiers.inbox): after the
-    upgrade they are there, and the narrower index they replace is gone."""
+    upgrade they are there, and the narrower indexes they replace are gone."""
     db = fresh_database
     upgrade(db, "0024")
     upgrade(db)
@@ -388,7 +388,8 @@ def test_the_inbox_indexes_exist_after_an_upgrade(fresh_database):
     dossiers = {ix["name"]: ix["column_names"] for ix in found.get_indexes("dossiers")}
     order = ["due_at", "created_at", "id"]
     assert tasks["ix_human_tasks_queue"] == ["unit_code", "status", "role_code", *order]
-    assert tasks["ix_human_tasks_assignee_queue"] == ["assignee_id", "status", *order]
-    assert tasks["ix_human_tasks_completer_queue"] == ["completed_by_id", "status", *order]
-    assert "ix_human_tasks_inbox" not in tasks
+    assert tasks["ix_human_tasks_purpose_queue"] == ["unit_code", "status", "element_id", "role_code", *order]
+    assert tasks["ix_human_tasks_assignee_queue"] == ["assignee_id", "status", "role_code", "unit_code", *order]
+    assert tasks["ix_human_tasks_completer_queue"] == ["completed_by_id", "status", "role_code", "unit_code", *order]
+    assert "ix_human_tasks_inbox" not in tasks and "ix_human_tasks_assignee_id" not in tasks
     assert dossiers["ix_dossiers_unit_status_timer"] == ["unit_code", "status", "next_timer_at", "updated_at", "id"]
