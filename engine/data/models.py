@@ -418,7 +418,6 @@ class HumanTask(Base):
             "unit_code",
             "status",
             "element_id",
-            "role_code",
             "due_at",
             "created_at",
             "id",

@@ -346,26 +346,28 @@ def _task_heads(
             for role, unit in _arms(session, officer, False)
         ]
     statuses = (TaskStatus.NEW,) if view == "offered" else OPEN
+    arms = _arms(session, officer, view != "offered")
+    if view in PURPOSES:  # ix_human_tasks_purpose_queue: the few tasks of the shared steps that serve it
+        roles: dict[str, list[str]] = {}
+        for role, unit in arms:
+            roles.setdefault(unit, []).append(role)
+        tasks = session.scalars(task_ids_for(*PURPOSES[view])).all()
+        return [
+            [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.element_id == task]
+            + ([] if unit in officer.led_units else [HumanTask.role_code.in_(roles[unit])])
+            for unit in sorted(roles)
+            for status in statuses
+            for task in tasks
+        ]
     led = officer.led_units if view != "offered" and counting else frozenset()
-    # ix_human_tasks_purpose_queue: the few tasks (of the shared steps) that serve the view's purpose
-    # ix_human_tasks_queue: the others
-    tasks = (
-        [[HumanTask.element_id == task] for task in session.scalars(task_ids_for(*PURPOSES[view]))]
-        if view in PURPOSES
-        else [[]]
-    )
-    heads = [
-        [HumanTask.unit_code == unit, HumanTask.status == status, *task, HumanTask.role_code == role]
-        for role, unit in _arms(session, officer, view != "offered")
+    heads = [  # ix_human_tasks_queue
+        [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.role_code == role]
+        for role, unit in arms
         if unit not in led
         for status in statuses
-        for task in tasks
     ]
     return heads + [
-        [HumanTask.unit_code == unit, HumanTask.status == status, *task]
-        for unit in sorted(led)
-        for status in statuses
-        for task in tasks
+        [HumanTask.unit_code == unit, HumanTask.status == status] for unit in sorted(led) for status in statuses
     ]
 
 

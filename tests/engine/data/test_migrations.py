@@ -388,7 +388,7 @@ def test_the_inbox_indexes_exist_after_an_upgrade(fresh_database):
     dossiers = {ix["name"]: ix["column_names"] for ix in found.get_indexes("dossiers")}
     order = ["due_at", "created_at", "id"]
     assert tasks["ix_human_tasks_queue"] == ["unit_code", "status", "role_code", *order]
-    assert tasks["ix_human_tasks_purpose_queue"] == ["unit_code", "status", "element_id", "role_code", *order]
+    assert tasks["ix_human_tasks_purpose_queue"] == ["unit_code", "status", "element_id", *order]
     assert tasks["ix_human_tasks_assignee_queue"] == ["assignee_id", "status", "role_code", "unit_code", *order]
     assert tasks["ix_human_tasks_completer_queue"] == ["completed_by_id", "status", "role_code", "unit_code", *order]
     assert "ix_human_tasks_inbox" not in tasks and "ix_human_tasks_assignee_id" not in tasks

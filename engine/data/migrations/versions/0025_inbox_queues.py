@@ -23,9 +23,7 @@ ORDER = ["due_at", "created_at", "id"]
 def upgrade() -> None:
     op.create_index("ix_human_tasks_queue", "human_tasks", ["unit_code", "status", "role_code", *ORDER])
     op.drop_index("ix_human_tasks_inbox", table_name="human_tasks")
-    op.create_index(
-        "ix_human_tasks_purpose_queue", "human_tasks", ["unit_code", "status", "element_id", "role_code", *ORDER]
-    )
+    op.create_index("ix_human_tasks_purpose_queue", "human_tasks", ["unit_code", "status", "element_id", *ORDER])
     op.create_index(
         "ix_human_tasks_assignee_queue", "human_tasks", ["assignee_id", "status", "role_code", "unit_code", *ORDER]
     )
