@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.data.models import Dossier, HumanTask, Role, TaskStatus, User
@@ -317,12 +317,28 @@ def _arms(session: Session, officer: Officer, with_led_units: bool) -> list[tupl
     (the system's roles have no tasks)."""
     pairs = {(role, unit) for role, unit in officer.roles if role not in SYSTEM_ROLES}
     if with_led_units and officer.led_units:
-        roles = session.scalars(select(Role.code).where(Role.code.not_in(sorted(SYSTEM_ROLES)))).all()
+        roles = _once(session, "roles", lambda: session.scalars(select(Role.code)).all())
+        roles = [role for role in roles if role not in SYSTEM_ROLES]
         pairs |= {(role, unit) for role in roles for unit in officer.led_units}
     return sorted(pairs)
 
 
 PURPOSES = {"intake": ("intake",), "return": RETURN}  # the views of tasks that serve a purpose
+
+
+def _once(session: Session, key: str, read):
+    """A small lookup (the roles, a purpose's tasks) read once per session: a page asks for it in
+    several views' heads."""
+    cache = session.info.setdefault("inbox", {})
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
+
+
+def _limit(n: int):
+    """A LIMIT written into the statement: a bound one is rendered into the SQL text again for each
+    of a union's many parts, at every execution."""
+    return literal_column(str(int(n)))
 
 
 def _task_heads(
@@ -351,7 +367,7 @@ def _task_heads(
         roles: dict[str, list[str]] = {}
         for role, unit in arms:
             roles.setdefault(unit, []).append(role)
-        tasks = session.scalars(task_ids_for(*PURPOSES[view])).all()
+        tasks = _once(session, view, lambda: session.scalars(task_ids_for(*PURPOSES[view])).all())
         return [
             [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.element_id == task]
             + ([] if unit in officer.led_units else [HumanTask.role_code.in_(roles[unit])])
@@ -398,9 +414,9 @@ def _capped_count(id_column, from_, heads: list, rest: list) -> Select:
     """How many rows the heads hold together, counting at most COUNT_CAP + 1 (0 without heads)."""
     if not heads:
         return select(func.count()).where(false())
-    parts = [select(id_column).select_from(from_).where(*head, *rest).limit(COUNT_CAP + 1) for head in heads]
+    parts = [select(id_column).select_from(from_).where(*head, *rest).limit(_limit(COUNT_CAP + 1)) for head in heads]
     found = _union(parts)
-    return select(func.count()).select_from(select(found.c[0]).limit(COUNT_CAP + 1).subquery())
+    return select(func.count()).select_from(select(found.c[0]).limit(_limit(COUNT_CAP + 1)).subquery())
 
 
 def _count_query(
@@ -509,7 +525,11 @@ def _first_ids(session: Session, keys, from_, heads: list, rest: list, after: Cu
     else:
         ranges, order = [bounds for bounds in _after(keys, after) if bounds is not None], [first, second, ident]
     parts = [
-        select(ident, first, second).select_from(from_).where(*head, *rest, *bounds).order_by(*order).limit(wanted)
+        select(ident, first, second)
+        .select_from(from_)
+        .where(*head, *rest, *bounds)
+        .order_by(*order)
+        .limit(_limit(wanted))
         for head in heads
         for bounds in ranges
     ]
