@@ -259,8 +259,8 @@ def _task_who(view: str, officer: Officer) -> list:
 def _task_rest(
     view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar, headed: bool = False
 ) -> list:
-    """A task view's conditions beyond whose tasks and their states (which its heads hold, but for
-    the roles of the officer's own finished or claimed work)."""
+    """A task view's conditions beyond whose tasks and their states. `headed`: for a read by heads,
+    which hold the roles and units, and the purpose's tasks, already."""
     where = {
         "offered": [],
         "mine": [] if headed else [_pairs(officer, False)],
