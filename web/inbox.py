@@ -158,14 +158,18 @@ def _origin(raw: str | None) -> tuple[str, inbox.Filters, str]:
 @bp.get("/counts.json")
 @officer_required
 def counts_json():
-    """How many rows each tab has, with the page's filters: the inbox refreshes its badges with it."""
+    """How many rows each tab has, with the page's filters (and, with channels=1, each channel of the
+    result-return view): the inbox refreshes its badges with it."""
     filters = _filters(request.args, {})
     officer, rt = _officer(), runtime()
     with rt.db.read() as db:
         calendar = current_calendar(db, rt.settings)
         now = rt.clock.now()
         counts = inbox.counts(db, officer, filters, now, calendar)
-        channels = inbox.channel_counts(db, officer, filters, now, calendar)
+        # the channels' counts join each task's dossier: only for the page that shows them (the
+        # result-return view asks with channels=1)
+        wanted = request.args.get("channels") == "1"
+        channels = inbox.channel_counts(db, officer, filters, now, calendar) if wanted else {}
     response = jsonify(
         {
             "views": counts,

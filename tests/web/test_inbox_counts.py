@@ -59,6 +59,10 @@ def test_a_tab_counts_to_a_thousand_then_says_more(web, runtime, office):
     assert "Page 1</span>" in page and 'rel="next"' in page  # no last page promised
     counted = web.get("/officer/counts.json").get_json()
     assert counted["views"]["offered"] == 1000 and counted["labels"]["offered"] == "1,000+"
+    assert counted["channels"] == {}  # the channels' counts only for the result-return view, which asks
+    asked = web.get("/officer/counts.json?channels=1").get_json()["channels"]
+    assert asked == {"electronic": 0, "counter": 0, "post": 0}
+    assert "/officer/counts.json?channels=1" in web.text("/officer/?view=return")
 
     web.post("/language", {"lang": "vi", "next": "/"}, page="/")
     assert offered_badge(web.text("/officer/")) == "1.000+"
