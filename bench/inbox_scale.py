@@ -6,7 +6,7 @@ timed through the engine and over HTTP (the Flask app served by waitress in a th
 officer's and applicant's sessions). p50/p95 in ms, against the goal: p95 < 20 ms through the
 engine and < 100 ms over HTTP.
 
-    .venv/bin/python bench/inbox_scale.py                        # 1,000,000 dossiers: ~15 min to load
+    .venv/bin/python bench/inbox_scale.py                        # 1,000,000 dossiers: 25 min to load on 2 cores
     .venv/bin/python bench/inbox_scale.py --dossiers 50000       # a smaller office, a minute
     .venv/bin/python bench/inbox_scale.py --keep                 # keep the loaded database, reuse it next time
     .venv/bin/python bench/inbox_scale.py --keep --explain       # and print each view's plan (EXPLAIN ANALYZE)
