@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 
 from engine.forms import Message
 from engine.statuses import DossierStatus
@@ -61,7 +62,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["typed_date"] = _typed_date
     app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["number"] = lambda n: format_decimal(n)  # 1,000 / 1.000 as the language writes it
+    app.jinja_env.filters["count"] = count_label
     app.jinja_env.filters["vnd"] = lambda n: f"{int(n):,}".replace(",", ".") if n is not None else ""
+
+
+def count_label(value: int) -> str:
+    """A count as a badge shows it: "1,000+" for one that stopped at its cap (inbox.Count.more)."""
+    if getattr(value, "more", False):
+        return _("%(num)s+", num=format_decimal(value))
+    return format_decimal(value)
 
 
 def _datetime(value) -> str:

@@ -34,7 +34,7 @@ from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
 from .counter import only_registers
 from .files import PREVIEWABLE, download, preview, xml_download
-from .i18n import pick
+from .i18n import count_label, pick
 from .links import public_url_for
 from .redirects import local_target
 
@@ -72,9 +72,22 @@ def index():
         calendar = current_calendar(db, rt.settings)
         now = rt.clock.now()
         procedures = {code: v.meta.name for code, v in current_versions(db, rt.versions).items()}
-        listed = inbox.list_view(db, officer, view, filters, now, calendar, page, current_app.config["PAGE_SIZE"])
         counts = inbox.counts(db, officer, filters, now, calendar)
         channels = inbox.channel_counts(db, officer, filters, now, calendar) if view == "return" else {}
+        # the view's own count is one of the tab counts (or of the channels'): not counted again
+        total = channels[filters.channel] if view == "return" and filters.channel else counts[view]
+        listed = inbox.list_view(
+            db,
+            officer,
+            view,
+            filters,
+            now,
+            calendar,
+            page,
+            current_app.config["PAGE_SIZE"],
+            after=request.args.get("after"),
+            total=total,
+        )
         saved = saved_filters.saved_filters(db, officer.user_id)
     return render_template(
         "inbox/index.html",
@@ -145,15 +158,26 @@ def _origin(raw: str | None) -> tuple[str, inbox.Filters, str]:
 @bp.get("/counts.json")
 @officer_required
 def counts_json():
-    """How many rows each tab has, with the page's filters: the inbox refreshes its badges with it."""
+    """How many rows each tab has, with the page's filters (and, with channels=1, each channel of the
+    result-return view): the inbox refreshes its badges with it."""
     filters = _filters(request.args, {})
     officer, rt = _officer(), runtime()
     with rt.db.read() as db:
         calendar = current_calendar(db, rt.settings)
         now = rt.clock.now()
         counts = inbox.counts(db, officer, filters, now, calendar)
-        channels = inbox.channel_counts(db, officer, filters, now, calendar)
-    response = jsonify({"views": counts, "channels": channels})
+        # the channels' counts join each task's dossier: only for the page that shows them (the
+        # result-return view asks with channels=1)
+        wanted = request.args.get("channels") == "1"
+        channels = inbox.channel_counts(db, officer, filters, now, calendar) if wanted else {}
+    response = jsonify(
+        {
+            "views": counts,
+            "channels": channels,
+            # as the badges show them: "1,000+" where there are more than the count went to
+            "labels": {name: count_label(n) for name, n in {**counts, **channels}.items()},
+        }
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -333,6 +333,9 @@ class Dossier(Base):
     __table_args__ = (
         # a unit's dossiers newest first (the officers' search pages through them in this order)
         Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),
+        # the desk's dossier views (awaiting supplement, withdrawn) read a unit's dossiers of one
+        # status in their order (next timer, none last; last change; id)
+        Index("ix_dossiers_unit_status_timer", "unit_code", "status", "next_timer_at", "updated_at", "id"),
         # the late-dossier job's candidates (engine.sla.late): only dossiers still being processed,
         # by appointment, so the poll reads the few near their appointment and never the finished
         # millions.
@@ -423,7 +426,41 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         UniqueConstraint("dossier_id", "spiff_task_id"),
-        Index("ix_human_tasks_inbox", "role_code", "unit_code", "status", "due_at"),
+        # the inboxes read each (unit, status, role), an officer's claimed and done tasks, in their
+        # order (earliest due, none last; oldest; id), from these indexes alone (engine.dossiers.inbox);
+        # a count of a led unit's tasks reads (unit, status) whatever the role; the intake and return
+        # views read the few tasks of the shared steps that serve them (element_id); the assignee
+        # index also serves every look-up by assignee (it replaces ix_human_tasks_assignee_id)
+        Index("ix_human_tasks_queue", "unit_code", "status", "role_code", "due_at", "created_at", "id"),
+        Index(
+            "ix_human_tasks_purpose_queue",
+            "unit_code",
+            "status",
+            "element_id",
+            "due_at",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_human_tasks_assignee_queue",
+            "assignee_id",
+            "status",
+            "role_code",
+            "unit_code",
+            "due_at",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_human_tasks_completer_queue",
+            "completed_by_id",
+            "status",
+            "role_code",
+            "unit_code",
+            "due_at",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[intpk]
@@ -436,7 +473,7 @@ class HumanTask(Base):
     status: Mapped[TaskStatus] = mapped_column(
         Enum(TaskStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[utc_time]
     claimed_at: Mapped[utc_time | None]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, tuple_, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from engine.data.models import Dossier, HumanTask, TaskStatus, User
+from engine.data.models import Dossier, HumanTask, Role, TaskStatus, User
 from engine.forms import Field
 from engine.people.assignment import LEADER_ROLE
 from engine.people.officers import SYSTEM_ROLES
@@ -33,6 +33,20 @@ CHANNELS = ("electronic", "counter", "post")
 SORTS = ("due", "received", "procedure", "newest")
 WITHDRAWN_RECENT_DAYS = 30
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
+# rows counted at most per view: beyond it a tab says "1,000+" (as the search does), so a count never
+# reads more than this many index entries however big the office
+COUNT_CAP = 1000
+
+
+class Count(int):
+    """A view's row count, at most COUNT_CAP; `more`: there are more rows than that."""
+
+    more: bool
+
+    def __new__(cls, value: int, more: bool = False) -> Count:
+        made = super().__new__(cls, value)
+        made.more = more
+        return made
 
 
 @dataclass(frozen=True)
@@ -109,13 +123,21 @@ class DossierItem:
 @dataclass(frozen=True)
 class Page:
     items: list
-    total: int
+    total: int  # at most COUNT_CAP (see more)
     page: int
     size: int
+    more: bool = False  # more rows than total (the count stopped at COUNT_CAP)
+    # where the next page starts (keyset paging, `after` of list_view); None: no next page, or an
+    # order that pages by offset
+    next_after: str | None = None
 
     @property
     def pages(self) -> int:
         return max((self.total + self.size - 1) // self.size, 1)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.more and len(self.items) == self.size)
 
 
 @dataclass(frozen=True)
@@ -215,29 +237,38 @@ def _pairs(officer: Officer, with_led_units: bool):
     return or_(*arms) if arms else false()
 
 
-def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar) -> list:
-    is_open = HumanTask.status.in_(OPEN)
-    where = {
-        "offered": [_pairs(officer, False), HumanTask.status == TaskStatus.NEW],
-        "mine": [
+def _task_who(view: str, officer: Officer) -> list:
+    """Whose tasks, in which states, a task view shows."""
+    if view == "offered":
+        return [_pairs(officer, False), HumanTask.status == TaskStatus.NEW]
+    if view == "mine":
+        return [
             _pairs(officer, False),
             HumanTask.status == TaskStatus.CLAIMED,
             HumanTask.assignee_id == officer.user_id,
-        ],
-        "done": [
+        ]
+    if view == "done":
+        return [
             _pairs(officer, False),
             HumanTask.status == TaskStatus.DONE,
             HumanTask.completed_by_id == officer.user_id,
-        ],
-        "intake": [_pairs(officer, True), is_open, HumanTask.element_id.in_(task_ids_for("intake"))],
-        "due_soon": [
-            _pairs(officer, True),
-            is_open,
-            HumanTask.due_at >= now,
-            HumanTask.due_at < due_soon_limit(now, calendar),
-        ],
-        "overdue": [_pairs(officer, True), is_open, HumanTask.due_at < now],
-        "return": [_pairs(officer, True), is_open, HumanTask.element_id.in_(task_ids_for(*RETURN))],
+        ]
+    return [_pairs(officer, True), HumanTask.status.in_(OPEN)]
+
+
+def _task_rest(
+    view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar, headed: bool = False
+) -> list:
+    """A task view's conditions beyond whose tasks and their states. `headed`: for a read by heads,
+    which hold the roles and units, and the purpose's tasks, already."""
+    where = {
+        "offered": [],
+        "mine": [] if headed else [_pairs(officer, False)],
+        "done": [] if headed else [_pairs(officer, False)],
+        "intake": [] if headed else [HumanTask.element_id.in_(task_ids_for("intake"))],
+        "due_soon": [HumanTask.due_at >= now, HumanTask.due_at < due_soon_limit(now, calendar)],
+        "overdue": [HumanTask.due_at < now],
+        "return": [] if headed else [HumanTask.element_id.in_(task_ids_for(*RETURN))],
     }[view]
     if view == "return" and filters.channel:
         where.append(Dossier.result_channel == filters.channel)
@@ -248,6 +279,10 @@ def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetim
     if filters.due_before:
         where.append(HumanTask.due_at < _start_of(filters.due_before + timedelta(days=1), calendar))
     return where
+
+
+def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar) -> list:
+    return [*_task_who(view, officer), *_task_rest(view, officer, filters, now, calendar)]
 
 
 def _dossier_conditions(view: str, officer: Officer, filters: Filters, now: datetime) -> list:
@@ -267,45 +302,239 @@ def _dossier_conditions(view: str, officer: Officer, filters: Filters, now: date
     return where
 
 
-def _count(session: Session, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+# --- reading a view at scale ---------------------------------------------------------------------
+#
+# A view is read as the union of its "heads": equality conditions an index begins with (a role, a
+# unit and a status; an assignee or completer and a status; a unit and a dossier status). Each head
+# is read from its index in the view's order and cut at what is needed (a page, or COUNT_CAP + 1 for
+# a count), so a page or a count reads a few index entries per head however big the office is: the
+# database never sorts nor counts a whole view, and the dossier is joined only when a filter names
+# one of its columns. The leader's overview of a unit is read as one head per role of that unit.
 
 
-def _task_query(where: list) -> Select:
-    return select(HumanTask.id).join(Dossier, Dossier.id == HumanTask.dossier_id).where(*where)
+def _arms(session: Session, officer: Officer, with_led_units: bool) -> list[tuple[str, str]]:
+    """The (role, unit) pairs whose tasks a view shows: as _pairs, with a led unit as all its roles
+    (the system's roles have no tasks)."""
+    pairs = {(role, unit) for role, unit in officer.roles if role not in SYSTEM_ROLES}
+    if with_led_units and officer.led_units:
+        roles = _once(session, "roles", lambda: session.scalars(select(Role.code)).all())
+        roles = [role for role in roles if role not in SYSTEM_ROLES]
+        pairs |= {(role, unit) for role in roles for unit in officer.led_units}
+    return sorted(pairs)
+
+
+PURPOSES = {"intake": ("intake",), "return": RETURN}  # the views of tasks that serve a purpose
+
+
+def _once(session: Session, key: str, read):
+    """A small lookup (the roles, a purpose's tasks) read once per session: a page asks for it in
+    several views' heads."""
+    cache = session.info.setdefault("inbox", {})
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
+
+
+def _limit(n: int):
+    """A LIMIT written into the statement: a bound one is rendered into the SQL text again for each
+    of a union's many parts, at every execution."""
+    return literal_column(str(int(n)))
+
+
+def _task_heads(
+    session: Session, view: str, officer: Officer, counting: bool = False
+) -> list[list[ColumnElement[bool]]]:
+    """A task view's heads. Counting needs no order: a led unit is one head per status (and task),
+    whatever the role."""
+    if view in ("mine", "done"):  # ix_human_tasks_assignee_queue / ix_human_tasks_completer_queue
+        column, status = (
+            (HumanTask.assignee_id, TaskStatus.CLAIMED)
+            if view == "mine"
+            else (HumanTask.completed_by_id, TaskStatus.DONE)
+        )
+        return [
+            [
+                column == officer.user_id,
+                HumanTask.status == status,
+                HumanTask.role_code == role,
+                HumanTask.unit_code == unit,
+            ]
+            for role, unit in _arms(session, officer, False)
+        ]
+    statuses = (TaskStatus.NEW,) if view == "offered" else OPEN
+    arms = _arms(session, officer, view != "offered")
+    if view in PURPOSES:  # ix_human_tasks_purpose_queue: the few tasks of the shared steps that serve it
+        roles: dict[str, list[str]] = {}
+        for role, unit in arms:
+            roles.setdefault(unit, []).append(role)
+        tasks = _once(session, view, lambda: session.scalars(task_ids_for(*PURPOSES[view])).all())
+        return [
+            [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.element_id == task]
+            + ([] if unit in officer.led_units else [HumanTask.role_code.in_(roles[unit])])
+            for unit in sorted(roles)
+            for status in statuses
+            for task in tasks
+        ]
+    led = officer.led_units if view != "offered" and counting else frozenset()
+    heads = [  # ix_human_tasks_queue
+        [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.role_code == role]
+        for role, unit in arms
+        if unit not in led
+        for status in statuses
+    ]
+    return heads + [
+        [HumanTask.unit_code == unit, HumanTask.status == status] for unit in sorted(led) for status in statuses
+    ]
+
+
+def _dossier_heads(view: str, officer: Officer) -> list[list[ColumnElement[bool]]]:
+    status = DossierStatus.SUPPLEMENT_REQUESTED if view == "supplement" else DossierStatus.WITHDRAWN
+    return [[Dossier.unit_code == unit, Dossier.status == status] for unit in sorted(officer.units)]
+
+
+def _needs_dossier(filters: Filters, view: str) -> bool:
+    return bool(filters.procedure or filters.status or (view == "return" and filters.channel))
+
+
+def _from(view: str, filters: Filters):
+    if view not in TASK_VIEWS:
+        return Dossier.__table__
+    if _needs_dossier(filters, view):
+        return HumanTask.__table__.join(Dossier.__table__, Dossier.id == HumanTask.dossier_id)
+    return HumanTask.__table__
+
+
+def _union(parts: list[Select]):
+    """The parts' rows together (each part a subquery: SQLite takes no ORDER BY or LIMIT in a part)."""
+    wrapped = [select(*part.subquery().c) for part in parts]
+    return (wrapped[0] if len(wrapped) == 1 else union_all(*wrapped)).subquery()
+
+
+def _capped_count(id_column, from_, heads: list, rest: list) -> Select:
+    """How many rows the heads hold together, counting at most COUNT_CAP + 1 (0 without heads)."""
+    if not heads:
+        return select(func.count()).where(false())
+    parts = [select(id_column).select_from(from_).where(*head, *rest).limit(_limit(COUNT_CAP + 1)) for head in heads]
+    found = _union(parts)
+    return select(func.count()).select_from(select(found.c[0]).limit(_limit(COUNT_CAP + 1)).subquery())
+
+
+def _count_query(
+    session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
+) -> Select:
+    if view in TASK_VIEWS:
+        heads = _task_heads(session, view, officer, counting=True)
+        return _capped_count(
+            HumanTask.id, _from(view, filters), heads, _task_rest(view, officer, filters, now, calendar, headed=True)
+        )
+    heads = _dossier_heads(view, officer)
+    return _capped_count(Dossier.id, _from(view, filters), heads, _dossier_conditions(view, officer, filters, now))
+
+
+def _capped(found: int | None) -> Count:
+    return Count(min(found or 0, COUNT_CAP), more=(found or 0) > COUNT_CAP)
 
 
 def count_view(
     session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
-) -> int:
-    if view in TASK_VIEWS:
-        return _count(session, _task_query(_task_conditions(view, officer, filters, now, calendar)))
-    return _count(session, select(Dossier.id).where(*_dossier_conditions(view, officer, filters, now)))
+) -> Count:
+    """How many rows the view has, counted up to COUNT_CAP."""
+    return _capped(session.scalar(_count_query(session, officer, view, filters, now, calendar)))
+
+
+def _counted_together(session: Session, queries: dict[str, Select]) -> dict[str, Count]:
+    """Several counts in one statement (one round trip)."""
+    row = session.execute(select(*[query.scalar_subquery().label(name) for name, query in queries.items()])).one()
+    return {name: _capped(found) for name, found in zip(queries, row, strict=True)}
 
 
 def counts(
     session: Session, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar
-) -> dict[str, int]:
-    """How many rows each view has with these filters (one COUNT each)."""
+) -> dict[str, Count]:
+    """How many rows each view has with these filters, each counted up to COUNT_CAP."""
     common = Filters(filters.procedure, filters.status, filters.due_before, sort=filters.sort)
-    return {view: count_view(session, officer, view, common, now, calendar) for view in VIEWS}
+    return _counted_together(
+        session, {view: _count_query(session, officer, view, common, now, calendar) for view in VIEWS}
+    )
 
 
 def channel_counts(
     session: Session, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar
-) -> dict[str, int]:
+) -> dict[str, Count]:
     """Results waiting to go back, by the channel the applicant chose."""
-    return {
-        channel: count_view(
-            session,
-            officer,
-            "return",
-            Filters(filters.procedure, filters.status, filters.due_before, channel),
-            now,
-            calendar,
-        )
-        for channel in CHANNELS
-    }
+    return _counted_together(
+        session,
+        {
+            channel: _count_query(
+                session,
+                officer,
+                "return",
+                Filters(filters.procedure, filters.status, filters.due_before, channel),
+                now,
+                calendar,
+            )
+            for channel in CHANNELS
+        },
+    )
+
+
+# --- keyset paging -------------------------------------------------------------------------------
+# In the default order (earliest due first, none last; then the oldest; then by id) a page can start
+# after the last row of the one before: each head's index is entered at that row, instead of reading
+# and dropping every row before it (OFFSET). The cursor is that row's three keys.
+
+Cursor = tuple[datetime | None, datetime, int]
+
+
+def cursor_text(keys: Cursor) -> str:
+    first, second, ident = keys
+    return f"{first.isoformat() if first else ''}~{second.isoformat()}~{ident}"
+
+
+def parse_cursor(text: str | None) -> Cursor | None:
+    """The cursor of a `next_after`; None for anything else (the view then starts at its top)."""
+    try:
+        first, second, ident = (text or "").split("~")
+        keys = (datetime.fromisoformat(first) if first else None, datetime.fromisoformat(second), int(ident))
+    except ValueError:
+        return None
+    if any(k is not None and k.tzinfo is None for k in keys[:2]):
+        return None
+    return keys
+
+
+def _after(keys: tuple[InstrumentedAttribute, InstrumentedAttribute, InstrumentedAttribute], after: Cursor):
+    """The conditions of the rows after the cursor, as two index ranges: rows with the first key set
+    (None: none are after it), and rows without it."""
+    first, second, ident = keys
+    if after[0] is None:
+        return None, [first.is_(None), tuple_(second, ident) > tuple_(*_typed(keys[1:], after[1:]))]
+    return [first.is_not(None), tuple_(*keys) > tuple_(*_typed(keys, after))], [first.is_(None)]
+
+
+def _typed(columns, values) -> list:
+    return [literal(value, column.type) for column, value in zip(columns, values, strict=True)]
+
+
+def _first_ids(session: Session, keys, from_, heads: list, rest: list, after: Cursor | None, skip: int, size: int):
+    """The ids of the view's rows in key order after the cursor, `skip` of them skipped, at most size."""
+    first, second, ident = keys
+    wanted = skip + size
+    if after is None:  # from the top: one range per head, in the index's own order (nulls last)
+        ranges, order = [[]], [first.asc().nulls_last(), second, ident]
+    else:
+        ranges, order = [bounds for bounds in _after(keys, after) if bounds is not None], [first, second, ident]
+    parts = [
+        select(ident, first, second)
+        .select_from(from_)
+        .where(*head, *rest, *bounds)
+        .order_by(*order)
+        .limit(_limit(wanted))
+        for head in heads
+        for bounds in ranges
+    ]
+    found = _union(parts)
+    return select(found.c[0]).order_by(found.c[1].asc().nulls_last(), found.c[2], found.c[0]).limit(size).offset(skip)
 
 
 def list_view(
@@ -317,19 +546,51 @@ def list_view(
     calendar: WorkCalendar,
     page: int = 1,
     size: int = 20,
+    after: str | None = None,
+    total: Count | None = None,
 ) -> Page:
-    """One page of a view, and how many rows it has in all."""
+    """One page of a view, and how many rows it has in all (up to COUNT_CAP; `total` when the
+    caller has counted it already). In the default order, `after` (a page's `next_after`) starts
+    the page after that page's last row instead of at `page`."""
     if view not in VIEWS:
         raise ValueError(f"unknown inbox view {view!r}")
     page = max(page, 1)
-    total = count_view(session, officer, view, filters, now, calendar)
+    if total is None:
+        total = count_view(session, officer, view, filters, now, calendar)
+    cursor = parse_cursor(after) if filters.sort == "due" else None
+    skip = 0 if cursor else (page - 1) * size
     if view in TASK_VIEWS:
-        items = _task_page(
-            session, _task_conditions(view, officer, filters, now, calendar), view, filters, now, calendar, page, size
-        )
+        where = _task_conditions(view, officer, filters, now, calendar)
+        heads = _task_heads(session, view, officer)
+        if filters.sort == "due" and heads:
+            keys = (HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+            ids = _first_ids(
+                session,
+                keys,
+                _from(view, filters),
+                heads,
+                _task_rest(view, officer, filters, now, calendar, headed=True),
+                cursor,
+                skip,
+                size,
+            )
+            items = _task_page(session, [HumanTask.id.in_(ids)], view, filters, now, calendar, 1, size)
+        else:
+            items = _task_page(session, where, view, filters, now, calendar, page, size) if heads else []
+        last = (items[-1].due_at, items[-1].created_at, items[-1].id) if items else None
     else:
-        items = _dossier_page(session, _dossier_conditions(view, officer, filters, now), filters, page, size)
-    return Page(items, total, page, size)
+        where = _dossier_conditions(view, officer, filters, now)
+        heads = _dossier_heads(view, officer)
+        if filters.sort == "due" and heads:
+            keys = (Dossier.next_timer_at, Dossier.updated_at, Dossier.id)
+            ids = _first_ids(session, keys, Dossier.__table__, heads, where, cursor, skip, size)
+            found = _dossier_page(session, [Dossier.id.in_(ids)], filters, 1, size)
+        else:
+            found = _dossier_page(session, where, filters, page, size) if heads else []
+        items = [item for _, item in found]
+        last = (found[-1][1].waiting_until, found[-1][1].updated_at, found[-1][0]) if found else None
+    more_after = filters.sort == "due" and len(items) == size and last is not None
+    return Page(items, total, page, size, total.more, cursor_text(last) if more_after else None)
 
 
 def _task_order(view: str, filters: Filters) -> list:
@@ -377,7 +638,7 @@ def _task_page(session, where, view, filters, now, calendar, page, size) -> list
     ]
 
 
-def _dossier_page(session, where, filters, page, size) -> list[DossierItem]:
+def _dossier_page(session, where, filters, page, size) -> list[tuple[int, DossierItem]]:
     by_due = [Dossier.next_timer_at.asc().nulls_last(), Dossier.updated_at, Dossier.id]
     order = {
         "newest": [Dossier.updated_at.desc(), Dossier.id.desc()],
@@ -386,6 +647,7 @@ def _dossier_page(session, where, filters, page, size) -> list[DossierItem]:
     }.get(filters.sort, by_due)
     rows = session.execute(
         select(
+            Dossier.id,
             Dossier.code,
             Dossier.procedure_code,
             Dossier.status,
@@ -401,7 +663,7 @@ def _dossier_page(session, where, filters, page, size) -> list[DossierItem]:
         .limit(size)
         .offset((page - 1) * size)
     ).all()
-    return [DossierItem(*row) for row in rows]
+    return [(row[0], DossierItem(*row[1:])) for row in rows]
 
 
 def next_task(

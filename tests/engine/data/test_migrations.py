@@ -375,3 +375,21 @@ def test_versions_stored_before_get_numbers_per_procedure_and_a_log(fresh_databa
         )
     with pytest.raises(IntegrityError), db.engine.begin() as conn:  # one number once per procedure
         conn.execute(_VERSIONS.update().where(_VERSIONS.c.id == p02_second).values(number=1))
+
+
+def test_the_inbox_indexes_exist_after_an_upgrade(fresh_database):
+    """Each inbox view reads its rows in order from an index (engine.dossiers.inbox): after the
+    upgrade they are there, and the narrower indexes they replace are gone."""
+    db = fresh_database
+    upgrade(db, "0024")
+    upgrade(db)
+    found = sa.inspect(db.engine)
+    tasks = {ix["name"]: ix["column_names"] for ix in found.get_indexes("human_tasks")}
+    dossiers = {ix["name"]: ix["column_names"] for ix in found.get_indexes("dossiers")}
+    order = ["due_at", "created_at", "id"]
+    assert tasks["ix_human_tasks_queue"] == ["unit_code", "status", "role_code", *order]
+    assert tasks["ix_human_tasks_purpose_queue"] == ["unit_code", "status", "element_id", *order]
+    assert tasks["ix_human_tasks_assignee_queue"] == ["assignee_id", "status", "role_code", "unit_code", *order]
+    assert tasks["ix_human_tasks_completer_queue"] == ["completed_by_id", "status", "role_code", "unit_code", *order]
+    assert "ix_human_tasks_inbox" not in tasks and "ix_human_tasks_assignee_id" not in tasks
+    assert dossiers["ix_dossiers_unit_status_timer"] == ["unit_code", "status", "next_timer_at", "updated_at", "id"]

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from engine.data.models import RoleAssignment, User
+from engine.data.models import HumanTask, RoleAssignment, TaskStatus, User
 from engine.dossiers import inbox
 from engine.dossiers.inbox import Filters
 from engine.people.officers import Actor
@@ -215,3 +215,63 @@ def test_the_desks_intake_view_follows_the_purpose_in_the_metadata_not_a_task_id
     after = runtime.dossiers.start("X01", {"full_name": "Trần Thị Bình"}, Actor.applicant("Bình"))
 
     assert after in codes(look(runtime, "lan.desk", "intake")[0])
+
+
+def test_keyset_paging_returns_every_task_once_in_order(runtime, office, clock):
+    """Pages that start after the last row of the one before (next_after) list every task of the
+    view once, in the view's order, those with the same due time and those with none included."""
+    made = [start(runtime, clock) for _ in range(7)]
+    with runtime.db.write() as session:
+        tasks = session.scalars(select(HumanTask).order_by(HumanTask.id)).all()
+        tasks[1].due_at, tasks[4].due_at = None, None  # no due time: last
+        tasks[5].due_at = tasks[2].due_at  # the same due time: then by creation
+    for username, view in (("lan.desk", "offered"), ("hoa.lanhdao", "intake")):
+        whole = look(runtime, username, view)[0]
+        seen, after, pages = [], None, 0
+        while True:
+            with runtime.db.read() as session:
+                page = inbox.list_view(
+                    session,
+                    officer(runtime, username),
+                    view,
+                    Filters(),
+                    runtime.clock.now(),
+                    current_calendar(session, runtime.settings),
+                    size=3,
+                    after=after,
+                )
+            seen += [item.id for item in page.items]
+            pages += 1
+            if page.next_after is None:
+                break
+            after = page.next_after
+        assert seen == [item.id for item in whole.items] and len(seen) == len(made) == 7
+        assert pages == 3
+
+
+def test_a_count_stops_at_the_cap(runtime, office, clock):
+    """Past COUNT_CAP rows a view's count says so instead of reading on."""
+    code = start(runtime, clock)
+    with runtime.db.write() as session:
+        task = session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.NEW)).one()
+        session.execute(
+            insert(HumanTask),
+            [
+                {
+                    "dossier_id": task.dossier_id,
+                    "spiff_task_id": f"copy-{n}",
+                    "element_id": task.element_id,
+                    "title": task.title,
+                    "role_code": task.role_code,
+                    "unit_code": task.unit_code,
+                    "status": task.status,
+                    "created_at": task.created_at,
+                    "due_at": task.due_at,
+                }
+                for n in range(inbox.COUNT_CAP)
+            ],
+        )
+    page, counts = look(runtime, "lan.desk", "offered")
+    assert counts["offered"] == inbox.COUNT_CAP and counts["offered"].more
+    assert page.total == inbox.COUNT_CAP and page.more and page.has_next and code in codes(page)
+    assert counts["mine"] == 0 and not counts["mine"].more

@@ -10,11 +10,15 @@
   var url = inbox.dataset.countsUrl;
   var EVERY = 45000;
 
-  function show(selector, values) {
+  // labels: each count as the page writes it ("1,000+" past the count's cap, in the page's language)
+  function show(selector, values, labels) {
     inbox.querySelectorAll(selector).forEach(function (badge) {
       var key = badge.dataset.view || badge.dataset.channel;
-      if (values && typeof values[key] === "number" && badge.textContent !== String(values[key])) {
-        badge.textContent = String(values[key]);
+      if (values && typeof values[key] === "number") {
+        var text = labels && typeof labels[key] === "string" ? labels[key] : String(values[key]);
+        if (badge.textContent !== text) {
+          badge.textContent = text;
+        }
       }
     });
   }
@@ -27,8 +31,8 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (data) {
-          show(".tab-groups .count[data-view]", data.views);
-          show(".count[data-channel]", data.channels);
+          show(".tab-groups .count[data-view]", data.views, data.labels);
+          show(".count[data-channel]", data.channels, data.labels);
           inbox.dataset.refreshedAt = new Date().toISOString();
         }
       })
