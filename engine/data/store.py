@@ -55,6 +55,7 @@ class DossierRow(_Tracked):
     paused_at: datetime | None
     processed_at: datetime | None
     kept_messages: int
+    apologies: int  # apology tasks given (engine.sla.late)
     last_event_seq: int  # the head of the history's hash chain (engine.data.audit)
     last_event_hash: str
 

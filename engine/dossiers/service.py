@@ -100,13 +100,17 @@ class _WorkflowCache:
         return item[1] if item and item[0] == version else None
 
     def put(self, dossier_id: int, version: int, wf: BpmnWorkflow) -> None:
-        if self.size <= 0:
+        if self.size <= 0 or wf.is_completed():  # a finished dossier is not advanced again: keep live ones
             return
         with self._lock:
             self._items[dossier_id] = (version, wf)
             self._items.move_to_end(dossier_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def dossier_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._items)
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ class DossierService:
                 "paused_at": None,
                 "processed_at": None,
                 "kept_messages": 0,
+                "apologies": 0,
                 "last_event_seq": 0,
                 "last_event_hash": GENESIS,
             }
@@ -510,7 +515,10 @@ class DossierService:
                 dossier = store.lock_dossier(session.connection(), "id", dossier_id, for_update=not self.db.is_sqlite)
                 meta = self.versions.get(session, dossier.version_id).meta
                 role = meta.processing_units[0] if meta.processing_units else "desk"
-                flagged += late.flag(session, dossier, role, now)
+                if late.flag(session, dossier, role, now):
+                    flagged += 1
+                    link_events(session, dossier)
+                    store.save_dossier(session.connection(), dossier)
         return flagged
 
     # --- reading -------------------------------------------------------------------------------
@@ -524,6 +532,12 @@ class DossierService:
             query = store.open_tasks_query("code" in params, "role" in params, "unit" in params)
             rows = session.connection().execute(query, params)
             return [OpenTask(*row[:6], row[6].value, *row[7:]) for row in rows]
+
+    def cached_dossiers(self) -> set[int]:
+        """Ids of the dossiers whose workflow this service keeps in memory between advances (for
+        tests and diagnostics): only dossiers still running; an entry is used only while the
+        dossier's stored state_version matches it."""
+        return self._cache.dossier_ids()
 
     def get(self, dossier_code: str) -> Dossier:
         with self.db.read() as session:
