@@ -9,11 +9,11 @@ UPDATE (see store.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event, insert
+from sqlalchemy import Connection, Executable, create_engine, event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,7 +47,7 @@ class Database:
         """A transaction that commits when the block ends and rolls back on any error."""
         with self._writer() as session, session.begin():
             yield session
-            _insert_buffered(session)
+            _write_queued(session, pipelined=False)
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -69,7 +69,23 @@ def insert_later(session: Session, model: type, **values) -> None:
     session.info.setdefault(_BUFFER, {}).setdefault(model, []).append(values)
 
 
+def execute_at_commit(session: Session, statement: Executable, params: dict | list[dict]) -> None:
+    """Queue a write whose result nothing reads and which no later statement of this transaction
+    depends on (the dossier row's update after an advance): run at commit, in the order queued,
+    before the insert_later rows."""
+    session.info.setdefault(_DEFERRED, []).append((statement, params))
+
+
 _BUFFER = "motcua_insert_later"
+_DEFERRED = "motcua_execute_at_commit"
+
+
+def insert_now(session: Session, model: type) -> None:
+    """Write the rows of `model` queued with insert_later so far now, not at commit (to have a
+    large write behind the transaction before it takes a lock others wait for)."""
+    rows = session.info.get(_BUFFER, {}).pop(model, [])
+    if rows:
+        session.connection().execute(_insert_statement(model), rows)
 
 
 def rows_to_insert(session: Session, model: type) -> list[dict]:
@@ -77,20 +93,41 @@ def rows_to_insert(session: Session, model: type) -> list[dict]:
     return session.info.get(_BUFFER, {}).get(model, [])
 
 
-def _insert_buffered(session: Session) -> None:
+def _write_queued(session: Session, pipelined: bool) -> None:
+    """The queued writes, just before the commit. On PostgreSQL they go in psycopg's pipeline
+    mode with the COMMIT: none returns anything, so they travel in one round trip instead of one
+    each (an error in any is raised by the commit, and the transaction rolls back whole)."""
     buffered = session.info.pop(_BUFFER, {})
-    if buffered:
-        session.flush()  # rows the buffered ones refer to (a new dossier) go first
-        connection = session.connection()
+    deferred = session.info.pop(_DEFERRED, [])
+    if not buffered and not deferred:
+        return
+    session.flush()  # rows the buffered ones refer to (a new dossier) go first; the ORM reads results
+    connection = session.connection()
+    unlinked = [row for row in buffered.get(Event, []) if "hash" not in row]
+    if unlinked:  # chained after the dossier's last event, which a queued update may move: run those first
+        for statement, params in deferred:
+            connection.execute(statement, params)
+        deferred = []
+        audit.link_at_commit(connection, unlinked)  # reads
+    with ExitStack() as pipeline:
+        if pipelined:
+            driver = connection.connection.driver_connection
+            pipeline.enter_context(driver.pipeline())
+        for statement, params in deferred:
+            connection.execute(statement, params)
         for model, rows in buffered.items():
-            if model is Event:  # chained after the dossier's last event (unless the caller did)
-                audit.link_at_commit(connection, rows)
             connection.execute(_insert_statement(model), rows)
+        if pipelined:
+            # inside the pipeline, so the COMMIT goes with the writes; the connection leaves
+            # pipeline mode before it goes back to the pool, and SQLAlchemy's own commit then
+            # finds the transaction done
+            driver.commit()
 
 
 @cache
 def _insert_statement(model: type):
-    return insert(model.__table__)
+    # inline: no RETURNING of the new ids, which nobody reads (and a pipeline cannot give back)
+    return insert(model.__table__).inline()
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
