@@ -47,7 +47,7 @@ class Database:
         """A transaction that commits when the block ends and rolls back on any error."""
         with self._writer() as session, session.begin():
             yield session
-            _write_queued(session, pipelined=False)
+            _write_queued(session, pipelined=not self.is_sqlite)
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
