@@ -9,7 +9,7 @@ UPDATE (see store.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +36,8 @@ class Database:
         reading = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader = sessionmaker(reading, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(motcua_write=True), expire_on_commit=False)
+        if not self.is_sqlite:
+            _begin_with_first_statement(self.engine)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -128,6 +130,43 @@ def _write_queued(session: Session, pipelined: bool) -> None:
 def _insert_statement(model: type):
     # inline: no RETURNING of the new ids, which nobody reads (and a pipeline cannot give back)
     return insert(model.__table__).inline()
+
+
+_BEGIN_PIPELINE = "motcua_begin_pipeline"
+
+
+def _begin_with_first_statement(engine: Engine) -> None:
+    """psycopg sends a transaction's BEGIN in a round trip of its own before the first statement;
+    in pipeline mode it goes with it. A write transaction opens the pipeline when it begins and
+    closes it (waiting for both results) right after its first statement, before SQLAlchemy reads
+    that statement's result; the rest of the transaction runs as usual."""
+
+    @event.listens_for(engine, "begin")
+    def _open(connection):
+        if connection.get_execution_options().get("motcua_write", False):
+            pipeline = connection.connection.driver_connection.pipeline()
+            pipeline.__enter__()
+            connection.info[_BEGIN_PIPELINE] = pipeline
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _close_after_first(connection, *_args):
+        _close_pipeline(connection)
+
+    # a transaction that ends before it ran a statement
+    event.listen(engine, "commit", _close_pipeline)
+    event.listen(engine, "rollback", _close_pipeline)
+
+    @event.listens_for(engine, "handle_error")
+    def _close_on_error(context):
+        if context.connection is not None:
+            with suppress(Exception):  # the error being handled is the one to raise
+                _close_pipeline(context.connection)
+
+
+def _close_pipeline(connection: Connection) -> None:
+    pipeline = connection.info.pop(_BEGIN_PIPELINE, None)
+    if pipeline is not None:
+        pipeline.__exit__(None, None, None)  # sends what is queued, waits for its results
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
