@@ -11,7 +11,9 @@ the "claim first" rows claim each task in a transaction of its own before comple
   costs;
 - the engine on a scratch SQLite file and on a scratch PostgreSQL database, each with its
   in-process workflow cache (the normal single-process case) and without it (every advance loads
-  the state from the database: what a process sees for a dossier another process advanced last).
+  the state from the database: what a process sees for a dossier another process advanced last);
+- on PostgreSQL, two OS processes running lifecycles on the same database at once, each on one
+  thread with its own runtime (the "2 processes" row: their summed rate).
 
 It also reports the stored size of a finished dossier (its `dossiers.state` and its rows in
 human_tasks, events, outbox and timers) against what SpiffWorkflow's own serializer would store for
@@ -28,6 +30,7 @@ import argparse
 import cProfile
 import io
 import json
+import multiprocessing
 import os
 import pstats
 import re
@@ -59,7 +62,7 @@ import engine as engine_package
 from engine import forms
 from engine.clock import ManualClock
 from engine.config import Settings
-from engine.data.models import Dossier, Event, HumanTask, OutboxMessage, Timer
+from engine.data.models import Dossier, Event, HumanTask, OutboxMessage, Timer, User
 from engine.data.scratch import scratch_database
 from engine.dossiers.service import DossierService
 from engine.people.officers import Actor, add_user, grant
@@ -160,6 +163,8 @@ class Subject:
     lifecycle: Callable[[], Any]
     before: Callable[[], None] = lambda: None
     after: Callable[[Measurement, int], None] = lambda measurement, count: None
+    # how one slice of so many seconds runs, when not by calling `lifecycle` here (other processes)
+    run_slice: Callable[[float], tuple[int, float]] | None = None
 
 
 def _run_slice(seconds: float, lifecycle: Callable[[], Any]) -> tuple[int, float]:
@@ -231,15 +236,19 @@ def plain_serializer() -> BpmnWorkflowSerializer:
 class EngineBench:
     """A runtime on a scratch database with P02 deployed and one officer per role."""
 
-    def __init__(self, runtime: Runtime, scenario: Scenario, catalogue: Catalogue):
+    def __init__(self, runtime: Runtime, scenario: Scenario, catalogue: Catalogue, officers_exist: bool = False):
         self.rt = runtime
         self.scenario = scenario
         self.applicant = Actor.applicant(str(scenario.start_raw.get("full_name", "applicant")))
         self.officers: dict[str, Actor] = {}
         with runtime.db.write() as session:
             for role in catalogue.roles:
-                user = add_user(session, f"bench.{role}", f"Cán bộ đo hiệu năng ({role})")
-                grant(session, user, role, runtime.settings.office_code)
+                username = f"bench.{role}"
+                if officers_exist:  # another process's bench on the same database made them
+                    user = session.scalars(select(User).where(User.username == username)).one()
+                else:
+                    user = add_user(session, username, f"Cán bộ đo hiệu năng ({role})")
+                    grant(session, user, role, runtime.settings.office_code)
                 self.officers[role] = Actor.of(user)
         self.statements = 0
         self.transactions = 0
@@ -376,6 +385,58 @@ def engine_subjects(bench: EngineBench, label: str) -> list[Subject]:
     ]
 
 
+PROCESSES = 2  # the "N processes" row: that many OS processes on one database at once
+
+
+def processes_subject(stack: ExitStack, url: str, label: str, warmup: int) -> Subject:
+    """PROCESSES worker processes, each with its own runtime (and workflow cache) on the database
+    at `url`, running lifecycles on one thread at the same time; a slice's rate is their sum."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    commands = [context.Queue() for _ in range(PROCESSES)]
+    workers = [context.Process(target=_lifecycles_worker, args=(url, warmup, c, results)) for c in commands]
+    for worker in workers:
+        worker.start()
+
+    def stop():
+        for queue in commands:
+            queue.put(None)
+        for worker in workers:
+            worker.join(timeout=60)
+
+    stack.callback(stop)
+    for _ in workers:
+        if results.get(timeout=300) != "ready":
+            raise SystemExit("a worker process of the processes row did not start")
+
+    def run_slice(seconds: float) -> tuple[int, float]:
+        for queue in commands:
+            queue.put(seconds)
+        slices = [results.get(timeout=seconds + 300) for _ in workers]
+        count = sum(n for n, _ in slices)
+        rate = sum(n / elapsed for n, elapsed in slices)
+        return count, count / rate  # so that count / seconds is the summed rate
+
+    return Subject(Measurement(f"engine, {label}, {PROCESSES} processes"), lambda: None, run_slice=run_slice)
+
+
+def _lifecycles_worker(url: str, warmup: int, commands, results) -> None:
+    """A worker process of the processes row: runs a slice of lifecycles per command, until None."""
+    settings = Settings()
+    catalogue = load_catalogue(settings.bpmn_dir, settings.workflows_dir)
+    scenario = load_scenario(catalogue)
+    runtime = Runtime.create(Settings(database_url=url), ManualClock(START))
+    try:
+        bench = EngineBench(runtime, scenario, catalogue, officers_exist=True)
+        for _ in range(warmup):
+            bench.lifecycle()
+        results.put("ready")
+        while (seconds := commands.get()) is not None:
+            results.put(_run_slice(seconds, bench.lifecycle))
+    finally:
+        runtime.close()
+
+
 def run_rounds(subjects: list[Subject], seconds: float, warmup: int) -> None:
     """Warm each subject up, then give each a slice of `seconds / ROUNDS` in every round."""
     for subject in subjects:
@@ -386,7 +447,10 @@ def run_rounds(subjects: list[Subject], seconds: float, warmup: int) -> None:
         print(f"  round {number + 1} of {ROUNDS}", flush=True)
         for subject in subjects:
             subject.before()
-            count, elapsed = _run_slice(seconds / ROUNDS, subject.lifecycle)
+            if subject.run_slice is not None:
+                count, elapsed = subject.run_slice(seconds / ROUNDS)
+            else:
+                count, elapsed = _run_slice(seconds / ROUNDS, subject.lifecycle)
             subject.measurement.slices.append((count, elapsed))
             subject.after(subject.measurement, count)
 
@@ -579,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
             benches.append(("PostgreSQL", stack.enter_context(engine_bench(postgres_url, scenario, catalogue))))
         for label, bench in benches:
             subjects += engine_subjects(bench, label)
+        if postgres_url:
+            scratch = benches[-1][1].rt.settings.database_url
+            subjects.append(processes_subject(stack, scratch, "PostgreSQL", args.warmup))
         run_rounds(subjects, args.seconds, args.warmup)
         for label, bench in benches:
             bench.finish([s.measurement for s in subjects if s.measurement.name.startswith(f"engine, {label}")])

@@ -324,6 +324,9 @@ class Dossier(Base):
     # outside messages kept for a step not reached yet (kept_messages rows): 0 spares every advance
     # the look for them
     kept_messages: Mapped[int] = mapped_column(default=0, server_default="0")
+    # apology tasks the dossier was given (engine.sla.late): 0 spares the end of processing the
+    # look for open ones
+    apologies: Mapped[int] = mapped_column(default=0, server_default="0")
     # the head of the history's hash chain (engine.data.audit): its last event's seq and hash
     last_event_seq: Mapped[int] = mapped_column(default=0)
     last_event_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert
+from sqlalchemy.orm import Session
 
+from engine.data.db import execute_at_commit
 from engine.data.models import SearchTerm
 
 # the application fields a dossier is found by, per kind of term
@@ -31,6 +33,7 @@ MAX_VALUE = 100  # the column's length; longer words are cut (a prefix still fin
 # <office>-<yymmdd>-<sequence>: the day and the sequence are what people read out and type
 _CODE = re.compile(r"-(\d{6})-(\d+)$")
 _T = SearchTerm.__table__
+_INSERT = insert(_T).inline()  # no RETURNING of ids nobody reads
 
 
 def fold(text: str) -> str:
@@ -82,4 +85,14 @@ def write_terms(conn: Connection, dossier_id: int, found: set[tuple[str, str]]) 
     """Replace the dossier's terms (in the caller's transaction)."""
     conn.execute(delete(_T).where(_T.c.dossier_id == dossier_id))
     if found:
-        conn.execute(insert(_T), [{"dossier_id": dossier_id, "kind": k, "value": v} for k, v in sorted(found)])
+        conn.execute(_INSERT, _rows(dossier_id, found))
+
+
+def write_new_terms(session: Session, dossier_id: int, found: set[tuple[str, str]]) -> None:
+    """A new dossier's terms, written at commit (engine.data.db.execute_at_commit)."""
+    if found:
+        execute_at_commit(session, _INSERT, _rows(dossier_id, found))
+
+
+def _rows(dossier_id: int, found: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"dossier_id": dossier_id, "kind": k, "value": v} for k, v in sorted(found)]

@@ -11,9 +11,10 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
+from engine.data.db import execute_at_commit
 from engine.data.models import Dossier, HumanTask, Procedure, RoleAssignment, TaskStatus, Unit, User
 
 _D = Dossier.__table__
@@ -55,6 +56,7 @@ class DossierRow(_Tracked):
     paused_at: datetime | None
     processed_at: datetime | None
     kept_messages: int
+    apologies: int  # apology tasks given (engine.sla.late)
     last_event_seq: int  # the head of the history's hash chain (engine.data.audit)
     last_event_hash: str
 
@@ -144,6 +146,14 @@ def save_dossier(conn: Connection, dossier: DossierRow, **more: Any) -> None:
         conn.execute(_UPDATE_DOSSIER, {"key": dossier.id, **values})
 
 
+def save_dossier_at_commit(session: Session, dossier: DossierRow, **more: Any) -> None:
+    """save_dossier as the transaction's last write (engine.data.db.execute_at_commit): for an
+    advance, which changes the row no further."""
+    values = {**dossier.changes(), **more}
+    if values:
+        execute_at_commit(session, _UPDATE_DOSSIER, {"key": dossier.id, **values})
+
+
 def lock_task_and_dossier(
     conn: Connection, task_id: int, actor_id: int | None, for_update: bool
 ) -> tuple[DossierRow, TaskRow] | None:
@@ -207,6 +217,13 @@ def save_task(conn: Connection, task: TaskRow) -> None:
         conn.execute(_UPDATE_TASK, {"key": task.id, **values})
 
 
+def save_task_at_commit(session: Session, task: TaskRow) -> None:
+    """save_task as one of the transaction's last writes (engine.data.db.execute_at_commit)."""
+    values = {k: v for k, v in task.changes().items() if k in _TASK_COLUMN_NAMES}
+    if values:
+        execute_at_commit(session, _UPDATE_TASK, {"key": task.id, **values})
+
+
 def holds_role(conn: Connection, user_id: int | None, role_code: str, unit_code: str) -> bool:
     if user_id is None:
         return False
@@ -230,17 +247,39 @@ def fill_names(conn: Connection, task: TaskRow) -> None:
             object.__setattr__(task, name_attr, name)
 
 
-def insert_dossier(conn: Connection, **values: Any) -> int:
-    return conn.execute(insert(_D).values(**values).returning(_D.c.id)).scalar_one()
+_INSERT_DOSSIER = insert(_D)
 
 
-def current_version_and_unit(conn: Connection, procedure_code: str, unit_code: str) -> tuple[int | None, bool]:
-    """For a new dossier: the version its procedure currently runs, and whether the unit exists."""
+def insert_dossier(conn: Connection, dossier: DossierRow, columns: dict[str, Any], **more: Any) -> None:
+    """A new dossier's row: the row as the engine tracks it, the `columns` only people read
+    (applicant, channel, ...), and `more` (its state)."""
+    values = {f.name: getattr(dossier, f.name) for f in fields(DossierRow)}
+    dossier.changes()  # all written
+    conn.execute(_INSERT_DOSSIER, {**values, **columns, **more})
+
+
+def _new_dossier_id(dialect: str):
+    """The id a new dossier will have, taken ahead of its insert so the rows written with it can
+    refer to it: the id sequence on PostgreSQL; on SQLite the next rowid, which no one else can take
+    because a write transaction holds the database (BEGIN IMMEDIATE)."""
+    if dialect == "postgresql":
+        return func.nextval(func.pg_get_serial_sequence("dossiers", "id"))
+    return select(func.coalesce(func.max(_D.c.id), 0) + 1).scalar_subquery()
+
+
+@cache
+def _new_dossier_lookup(dialect: str):
     p, u = Procedure.__table__, Unit.__table__
-    version = select(p.c.current_version_id).where(p.c.code == procedure_code).scalar_subquery()
-    unit = select(u.c.code).where(u.c.code == unit_code).exists()
-    row = conn.execute(select(version, unit)).one()
-    return row[0], bool(row[1])
+    version = select(p.c.current_version_id).where(p.c.code == bindparam("procedure")).scalar_subquery()
+    unit = select(u.c.code).where(u.c.code == bindparam("unit")).exists()
+    return select(version, unit, _new_dossier_id(dialect))
+
+
+def new_dossier_lookup(conn: Connection, procedure_code: str, unit_code: str) -> tuple[int | None, bool, int]:
+    """For a new dossier, in one statement: the version its procedure currently runs, whether the
+    unit exists, and the dossier's id."""
+    row = conn.execute(_new_dossier_lookup(conn.dialect.name), {"procedure": procedure_code, "unit": unit_code}).one()
+    return row[0], bool(row[1]), row[2]
 
 
 def colleague(conn: Connection, username: str) -> Colleague | None:

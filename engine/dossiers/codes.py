@@ -1,7 +1,10 @@
 """Dossier codes: <office code>-<yymmdd>-<4-digit sequence of the day>, e.g. BHXH.QNI-251121-0042.
 
 The sequence is one counter row per office and day, bumped with an atomic upsert inside the
-transaction that creates the dossier, so codes stay unique across threads and processes.
+transaction that creates the dossier, so codes stay unique across threads and processes, and a
+submission that rolls back gives its number back (no gaps). The bump locks the row until that
+transaction commits, so the submission takes its code as late as it can: after its papers are
+stored (DossierService._start), never while they are.
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from engine.clock import Clock
 from engine.config import Settings
 from engine.data import search_index, store
 from engine.data.audit import GENESIS
-from engine.data.db import Database, rows_to_insert
+from engine.data.db import Database, insert_now, rows_to_insert
 from engine.data.journal import link_events, record
-from engine.data.models import Dossier, Event, HumanTask, Incident, TaskStatus, Timer, TimerStatus
+from engine.data.models import Document, Dossier, Event, HumanTask, Incident, TaskStatus, Timer, TimerStatus
 from engine.data.store import DossierRow, TaskRow
 from engine.dossiers import cards, incidents, kept
 from engine.dossiers.codes import next_dossier_code
@@ -100,13 +100,17 @@ class _WorkflowCache:
         return item[1] if item and item[0] == version else None
 
     def put(self, dossier_id: int, version: int, wf: BpmnWorkflow) -> None:
-        if self.size <= 0:
+        if self.size <= 0 or wf.is_completed():  # a finished dossier is not advanced again: keep live ones
             return
         with self._lock:
             self._items[dossier_id] = (version, wf)
             self._items.move_to_end(dossier_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def dossier_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._items)
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,7 @@ class DossierService:
                 done = session.scalar(select(Dossier.code).where(Dossier.submission_key == submission_key))
                 if done is not None:
                     return done
-            version_id, unit_exists = store.current_version_and_unit(conn, procedure_code, unit_code)
+            version_id, unit_exists, dossier_id = store.new_dossier_lookup(conn, procedure_code, unit_code)
             if version_id is None:
                 raise ProcedureUnavailable(
                     f"Thủ tục {procedure_code} chưa được triển khai", f"Procedure {procedure_code} is not deployed"
@@ -213,7 +217,48 @@ class DossierService:
             if not unit_exists:
                 raise not_found("unit", unit_code)
             now = self.clock.now()
+            dossier = DossierRow(
+                id=dossier_id,
+                code=f"~{dossier_id}",  # until the day's code is taken (below)
+                procedure_code=procedure_code,
+                version_id=version.id,
+                unit_code=unit_code,
+                status=0,
+                state_version=0,
+                next_timer_at=None,
+                finished_at=None,
+                updated_at=now,
+                received_on=None,
+                appointment_at=None,
+                paused_at=None,
+                processed_at=None,
+                kept_messages=0,
+                apologies=0,
+                last_event_seq=0,
+                last_event_hash=GENESIS,
+            )
+            applicant_name, applicant_id_number = _applicant(data)
+            columns = {  # the row's columns no advance reads
+                "applicant_name": applicant_name,
+                "applicant_id_number": applicant_id_number,
+                "result_channel": data.get("result_channel"),
+                "channel": channel,
+                "submitted_at": now,
+                "account_id": account_id,
+                "submission_key": submission_key,
+            }
+            inserted = False  # else the row is written once, whole, when the dossier is saved
+            received = []
+            if documents:
+                # The papers (up to 80 MB) are written before the day's code is taken: the day's
+                # counter row stays locked from its bump to the commit, and every other submission
+                # waits for it. They need the dossier's row first (their foreign key).
+                store.insert_dossier(conn, dossier, columns, state=b"")
+                inserted = True
+                received = attach(session, dossier.id, documents, actor.name, now)
+                insert_now(session, Document)
             code = next_dossier_code(conn, self.settings.office_code, now.astimezone(self._zone).date())
+            dossier.code = code
             effects = Effects(statuses=[int(DossierStatus.SUBMITTED)])  # submission is itself a status change
             wf = BpmnWorkflow(
                 version.parsed.spec, version.parsed.subprocess_specs, script_engine=self._script_engine(effects)
@@ -237,42 +282,6 @@ class DossierService:
                     version.parsed.spec, version.parsed.subprocess_specs, script_engine=self._script_engine(effects)
                 )
                 wf.get_next_task(state=TaskState.READY).set_data(**start_data)
-            values = {
-                "code": code,
-                "procedure_code": procedure_code,
-                "version_id": version.id,
-                "unit_code": unit_code,
-                "status": 0,
-                "state_version": 0,
-                "next_timer_at": None,
-                "finished_at": None,
-                "updated_at": now,
-                "received_on": None,
-                "appointment_at": None,
-                "paused_at": None,
-                "processed_at": None,
-                "kept_messages": 0,
-                "last_event_seq": 0,
-                "last_event_hash": GENESIS,
-            }
-            applicant_name, applicant_id_number = _applicant(data)
-            dossier_id = store.insert_dossier(
-                conn,
-                **values,
-                applicant_name=applicant_name,
-                applicant_id_number=applicant_id_number,
-                result_channel=data.get("result_channel"),
-                channel=channel,
-                submitted_at=now,
-                state=b"",
-                account_id=account_id,
-                submission_key=submission_key,
-            )
-            dossier = DossierRow(id=dossier_id, **values)
-            search_index.write_terms(
-                conn, dossier_id, search_index.terms(code, applicant_name, applicant_id_number, data)
-            )
-            received = attach(session, dossier.id, documents, actor.name, now)
             record(
                 session,
                 dossier.id,
@@ -287,8 +296,14 @@ class DossierService:
                 channel=channel,
             )
             if failure is not None:
+                if not inserted:  # the incident refers to the row
+                    store.insert_dossier(conn, dossier, columns, state=b"")
+                    inserted = True
                 incidents.opened(session, dossier, version.id, failure, "submit", {}, actor, now)
-            self._save(session, dossier, wf, effects, actor, now, version.meta)
+            self._save(session, dossier, wf, effects, actor, now, version.meta, new=None if inserted else columns)
+            search_index.write_new_terms(
+                session, dossier.id, search_index.terms(code, applicant_name, applicant_id_number, data)
+            )
         self._cache.put(dossier.id, dossier.state_version, wf)
         return code
 
@@ -305,12 +320,14 @@ class DossierService:
             # who may act first (a stale form on a done task should hear who did it), then the form;
             # either error rolls the whole transaction back
             assignment.apply(conn, task, "complete", actor, now, self._zone)
-            store.save_task(conn, task)
             if late.is_office_task(task):  # the office's own task: the workflow is not involved
+                store.save_task(conn, task)  # now: the end of processing may look for open apologies
                 calendar = current_calendar(session, self.settings)
                 late.complete_apology(session, dossier, task, actor, data, calendar, now)
                 _record_completion(session, dossier, task, actor, now, data)
                 return None
+            # a workflow task's row is read no more in this advance: written with the commit
+            store.save_task_at_commit(session, task)
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
@@ -531,7 +548,10 @@ class DossierService:
                 dossier = store.lock_dossier(session.connection(), "id", dossier_id, for_update=not self.db.is_sqlite)
                 meta = self.versions.get(session, dossier.version_id).meta
                 role = meta.processing_units[0] if meta.processing_units else "desk"
-                flagged += late.flag(session, dossier, role, now)
+                if late.flag(session, dossier, role, now):
+                    flagged += 1
+                    link_events(session, dossier)
+                    store.save_dossier(session.connection(), dossier)
         return flagged
 
     # --- reading -------------------------------------------------------------------------------
@@ -545,6 +565,12 @@ class DossierService:
             query = store.open_tasks_query("code" in params, "role" in params, "unit" in params)
             rows = session.connection().execute(query, params)
             return [OpenTask(*row[:6], row[6].value, *row[7:]) for row in rows]
+
+    def cached_dossiers(self) -> set[int]:
+        """Ids of the dossiers whose workflow this service keeps in memory between advances (for
+        tests and diagnostics): only dossiers still running; an entry is used only while the
+        dossier's stored state_version matches it."""
+        return self._cache.dossier_ids()
 
     def get(self, dossier_code: str) -> Dossier:
         with self.db.read() as session:
@@ -707,7 +733,10 @@ class DossierService:
         if hook is not None:
             hook(session, dossier, payload, now)
 
-    def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now, meta) -> None:
+    def _save(self, session: Session, dossier: DossierRow, wf, effects, actor, now, meta, new=None) -> None:
+        """Project the advance and store the state, in the dossier's row, which is inserted here
+        with the `new` columns for a dossier being submitted (one statement, not an insert and an
+        update)."""
         moved_to = project(session, dossier, wf, effects, actor, now)
         calendar = None
         if moved_to:
@@ -724,7 +753,10 @@ class DossierService:
             )
         dossier.state_version += 1
         link_events(session, dossier)
-        store.save_dossier(session.connection(), dossier, state=dump_state(wf))
+        if new is None:
+            store.save_dossier_at_commit(session, dossier, state=dump_state(wf))
+        else:
+            store.insert_dossier(session.connection(), dossier, new, state=dump_state(wf))
 
     def _transition(self, task_id: int, action: str, actor: Actor, to_username: str | None = None) -> None:
         """Claim, release or reassign: changes the task row and appends to the dossier's history,

@@ -32,6 +32,7 @@ def follow_status(
 ) -> None:
     """Keep the clock in step with the statuses an advance moved the dossier through;
     `application` (the applicant's data) chooses the limit where it depends on it."""
+    dropped = False  # open apologies looked for already in this advance
     for status in moved_to:
         if status == DossierStatus.ACCEPTED and dossier.received_on is None:
             _set_appointment(session, dossier, meta, calendar, now, application or {})
@@ -43,9 +44,11 @@ def follow_status(
         elif status == DossierStatus.FINISHED and dossier.processed_at is None:
             dossier.processed_at = now  # the limit covers processing, not the result's way back
             late.drop_open_apologies(session, dossier, now)  # the result is out: nothing to apologise for
+            dropped = True
     if dossier.finished_at is not None:
         dossier.paused_at = None  # stopped for good (the papers never came, or it was withdrawn)
-        late.drop_open_apologies(session, dossier, now)
+        if not dropped:
+            late.drop_open_apologies(session, dossier, now)
 
 
 def _set_appointment(session, dossier: DossierRow, meta: ProcedureMeta, calendar: WorkCalendar, now, data) -> None:

@@ -84,6 +84,7 @@ def flag(session: Session, dossier: DossierRow, role: str, now: datetime) -> boo
     )
     session.add(task)
     session.flush()
+    dossier.apologies += 1  # the caller saves the row
     session.add(
         LateDossier(
             dossier_id=dossier.id,
@@ -165,6 +166,8 @@ def complete_apology(
 
 def drop_open_apologies(session: Session, dossier: DossierRow, now: datetime) -> None:
     """Cancel apology tasks still open once the dossier's processing is over."""
+    if not dossier.apologies:  # never given one: nothing to look for
+        return
     tasks = session.scalars(
         select(HumanTask).where(
             HumanTask.dossier_id == dossier.id,

@@ -9,9 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from engine.clock import ManualClock
 from engine.config import Settings
+from engine.dossiers.documents import check_upload
 from engine.errors import NotWaitingForMessage, TaskNotOpen
 from engine.people.officers import Actor
 from engine.runtime import Runtime
@@ -179,3 +181,112 @@ def test_codes_stay_unique_when_two_processes_submit_at_once(runtime, database_u
         w.join(timeout=60)
         assert w.exitcode == 0
     assert sorted(codes) == [f"BHXH.QNI-260302-{n:04d}" for n in range(1, 21)]
+
+
+# --- the day's code counter and large documents (PostgreSQL) -------------------------------------
+
+_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+_HOLD = 4242  # the advisory lock the slow writer's papers wait for
+
+
+@pytest.fixture
+def large_papers_are_held(runtime):
+    """Writing a paper named large.pdf waits for an advisory lock this fixture holds (a trigger on
+    the documents table): a real, arbitrarily slow write of a large file, released by `release()`."""
+    engine = runtime.db.engine
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION hold_large_papers() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.filename = 'large.pdf' THEN PERFORM pg_advisory_xact_lock({_HOLD}); END IF; "
+                "RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER hold_large_papers BEFORE INSERT ON documents "
+                "FOR EACH ROW EXECUTE FUNCTION hold_large_papers()"
+            )
+        )
+    holder = engine.connect()
+    holder.execute(text(f"SELECT pg_advisory_lock({_HOLD})"))
+    holder.commit()
+    released = []
+
+    def release():
+        if not released:
+            holder.execute(text(f"SELECT pg_advisory_unlock({_HOLD})"))
+            holder.commit()
+            released.append(True)
+
+    try:
+        yield release
+    finally:
+        release()
+        holder.close()
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER hold_large_papers ON documents"))
+            conn.execute(text("DROP FUNCTION hold_large_papers()"))
+
+
+def _waiting_for_the_hold(runtime) -> bool:
+    with runtime.db.engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :hold AND NOT granted"),
+                {"hold": _HOLD},
+            ).scalar()
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_submission_storing_large_papers_does_not_hold_up_the_next_one(runtime, large_papers_are_held):
+    """The first applicant's papers take long to store; the second applicant, who submits meanwhile,
+    gets a code and is done before the first one is: the day's counter is locked only while it is
+    bumped, not while papers are written. The codes stay distinct and consecutive."""
+
+    def submit(filename):
+        paper = check_upload("tk1_ts", filename, _PDF)
+        return runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"), documents=[paper])
+
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(submit, "large.pdf")
+        for _ in range(600):  # until the first submission is storing its papers (or has failed)
+            if slow.done() or _waiting_for_the_hold(runtime):
+                break
+            threading.Event().wait(0.05)
+        assert not slow.done(), slow.result()
+        fast = pool.submit(submit, "small.pdf")
+        try:
+            # the deadline only ends a test that would otherwise wait for ever on the counter
+            second_code = fast.result(timeout=60)
+        finally:
+            still_storing = not slow.done()
+            large_papers_are_held()
+        first_code = slow.result(timeout=60)
+
+    assert still_storing  # the second submission was through while the first still stored its papers
+    assert second_code == "BHXH.QNI-260302-0001"
+    assert first_code == "BHXH.QNI-260302-0002"
+    for code, filename in ((first_code, "large.pdf"), (second_code, "small.pdf")):
+        submitted = next(e for e in runtime.dossiers.history(code) if e.kind == "submitted")
+        assert [d["filename"] for d in submitted.data["documents"]] == [filename]
+        assert runtime.dossiers.workflow_data(code)["dossier_code"] == code
+
+
+def test_codes_stay_consecutive_when_many_submit_papers_at_once(runtime):
+    """With papers, whose rows are written before the code is taken, codes still come out unique and
+    without gaps, and no submission waits for ever on another."""
+    outcomes = race(
+        [
+            (
+                lambda n=n: runtime.dossiers.start(
+                    "P02", P02_APPLICATION, Actor.applicant("An"), documents=[check_upload("tk1_ts", f"{n}.pdf", _PDF)]
+                )
+            )
+            for n in range(THREADS)
+        ]
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert sorted(outcomes) == [f"BHXH.QNI-260302-{n:04d}" for n in range(1, THREADS + 1)]
