@@ -54,12 +54,12 @@ class Database:
     @contextmanager
     def rehearsal(self) -> Iterator[Session]:
         """A write transaction rolled back when the block ends: everything a write does (locks,
-        statements, the buffered inserts), tried on the database and then undone."""
+        statements, the queued writes), tried on the database and then undone."""
         with self._writer() as session:
             session.begin()
             try:
                 yield session
-                _insert_buffered(session)
+                _write_queued(session, pipelined=False)
             finally:
                 session.rollback()
 

@@ -1,16 +1,16 @@
 """Dossiers count the apology tasks they were given, so an advance that ends processing looks for
 open apologies only on a dossier that had one (most never do)
 
-Revision ID: 0025_dossiers_apologies
-Revises: 0024_dossiers_unit_newest
+Revision ID: 0027_dossiers_apologies
+Revises: 0026_inbox_queues
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_dossiers_apologies"
-down_revision = "0024_dossiers_unit_newest"
+revision = "0027_dossiers_apologies"
+down_revision = "0026_inbox_queues"
 branch_labels = None
 depends_on = None
 
