@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,8 +28,6 @@ MAX_PASSWORD = 256
 RESET_VALID_FOR = timedelta(hours=1)
 
 _hasher = PasswordHasher()
-# A hash to verify against when no account matches, so a wrong login takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("motcua-no-such-account")
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
@@ -40,11 +39,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when no account matches, so a wrong login takes as long as a wrong
+    password. Made on first use, not at import: argon2 is slow on purpose, and every `motcua`
+    command and test worker imports this module."""
+    return _hasher.hash("motcua-no-such-account")
+
+
 def _verify(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD:  # never one that was accepted; not worth hashing
         password = ""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
