@@ -10,9 +10,10 @@ metadata.py's message, written for a designer, is the one reported.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,18 @@ def _compose(text: str, loader_class: type) -> tuple[Any, Any]:
 
 
 def _check(text: str, label: str, shared: bool):
+    """(the YAML as read, the metadata, every problem) of a file's text. The same text is checked
+    once per process (a catalogue loaded again reads the same files); each caller gets its own copy
+    of the YAML to change, the metadata and problems being frozen."""
+    raw, meta, problems = _checked(text, label, shared)
+    return copy.deepcopy(raw), meta, list(problems)
+
+
+CHECKED_KEPT = 256  # metadata files: a catalogue's worth and its drafts
+
+
+@lru_cache(maxsize=CHECKED_KEPT)
+def _checked(text: str, label: str, shared: bool):
     try:
         try:
             node, raw = _compose(text, FAST_LOADER)
