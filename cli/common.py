@@ -23,6 +23,11 @@ class _Context:
             self._runtime = Runtime.create()
         return self._runtime
 
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
 
 def get_runtime() -> Runtime:
     return click.get_current_context().find_object(_Context).runtime

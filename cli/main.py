@@ -1,10 +1,8 @@
-"""The `motcua` command's root: the group every command hangs from, and `main()`, which turns the
-engine's refusals into one `error: ...` line and exit status 1. The commands live in the modules
-named for their groups (see cli/__init__.py)."""
+"""The `motcua` command's root: the group every command hangs from, which turns the engine's
+refusals into one `error: ...` line and exit status 1, and `main()`, the console script. The
+commands live in the modules named for their groups (see cli/__init__.py)."""
 
 from __future__ import annotations
-
-import sys
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -33,21 +31,7 @@ from engine.forms import FormError
 
 
 def main() -> None:
-    try:
-        cli(obj=_Context())
-    except FormError as err:
-        for name, message in err.errors.items():
-            click.echo(f"error: {name}: {message.en}", err=True)
-        sys.exit(1)
-    except EngineError as err:
-        click.echo(f"error: {err.message.en}", err=True)
-        sys.exit(1)
-    except DBAPIError as err:
-        if _schema_missing(err):
-            click.echo("error: the database has no Motcua tables yet: run `motcua db upgrade` first", err=True)
-        else:
-            click.echo(f"error: the database refused: {err.orig}", err=True)
-        sys.exit(1)
+    cli()
 
 
 def _schema_missing(err: DBAPIError) -> bool:
@@ -55,7 +39,30 @@ def _schema_missing(err: DBAPIError) -> bool:
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
-@click.group()
+class _Root(click.Group):
+    """The root group. It turns the engine's refusals into `error: ...` lines and exit status 1
+    here rather than in main(), so a command run in-process (click's CliRunner, as most tests do)
+    answers exactly as the console script does; and it closes the run's runtime at the end."""
+
+    def invoke(self, ctx: click.Context):
+        context = ctx.ensure_object(_Context)
+        ctx.call_on_close(context.close)
+        try:
+            return super().invoke(ctx)
+        except FormError as err:
+            for name, message in err.errors.items():
+                click.echo(f"error: {name}: {message.en}", err=True)
+        except EngineError as err:
+            click.echo(f"error: {err.message.en}", err=True)
+        except DBAPIError as err:
+            if _schema_missing(err):
+                click.echo("error: the database has no Motcua tables yet: run `motcua db upgrade` first", err=True)
+            else:
+                click.echo(f"error: the database refused: {err.orig}", err=True)
+        ctx.exit(1)
+
+
+@click.group(cls=_Root)
 def cli() -> None:
     """Motcua: the one-stop workflow engine of a provincial social-insurance office."""
 

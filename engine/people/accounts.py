@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,8 +35,6 @@ HASH_MEMORY_KIB = 12 * 1024
 HASH_TIME_COST = 3
 HASH_PARALLELISM = 1
 _hasher = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB, parallelism=HASH_PARALLELISM)
-# A hash to verify against when no account matches, so a wrong login takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("motcua-no-such-account")
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
@@ -47,11 +46,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when no account matches, so a wrong login takes as long as a wrong
+    password. Made on first use, not at import: argon2 is slow on purpose, and every `motcua`
+    command and test worker imports this module."""
+    return _hasher.hash("motcua-no-such-account")
+
+
 def _verify(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD:  # never one that was accepted; not worth hashing
         password = ""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

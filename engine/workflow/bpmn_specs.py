@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -35,10 +36,22 @@ class ParsedProcess:
             yield from ((spec, ts) for ts in spec.task_specs.values())
 
 
+# Parsed specs by the exact texts they were parsed from, so the same diagrams are parsed once per
+# process: a catalogue loaded again (each CLI command in-process, the designer's checks) and each
+# new runtime's VersionCache reuse them. A changed text is another key, parsed afresh. Specs are
+# shared already between the dossiers of a version; nothing here changes a spec after parsing.
+PARSED_KEPT = 128  # procedures with their called steps: a catalogue's worth and its drafts
+
+
 def parse_sources(sources: Mapping[str, str], process_id: str) -> ParsedProcess:
     """Parse diagrams given as {file name: BPMN text}; raises SpiffWorkflow's ValidationException."""
+    return _parse(tuple(sources.items()), process_id)
+
+
+@lru_cache(maxsize=PARSED_KEPT)
+def _parse(sources: tuple[tuple[str, str], ...], process_id: str) -> ParsedProcess:
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    for name, text in sources.items():
+    for name, text in sources:
         # SpiffWorkflow's add_*_str parse with lxml's default parser, which reads DTDs and expands
         # entities: it gets the tree parsed safely here instead (no DTD, no entities). The size was
         # checked where the text came in (files, uploads, deploy), so a version stored before the

@@ -1,23 +1,21 @@
-"""The `motcua` command as an officer or a process designer uses it: the real console script, run
-from the project folder, on a SQLite file of the test's own (MOTCUA_DATABASE_URL)."""
+"""The `motcua` command as an officer or a process designer uses it, run from the project folder on
+a SQLite file of the test's own (MOTCUA_DATABASE_URL): in-process, and the real console script
+where a test says `real=True` (it proves the installed entry point works)."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import create_engine
 
+from tests.cli.running import PROJECT, Ran, run_motcua
 from tests.helpers import P02_APPLICATION
 
-PROJECT = Path(__file__).resolve().parents[2]
-MOTCUA = Path(sys.executable).parent / "motcua"  # the console script installed beside this Python
 POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("MOTCUA_REQUIRE_POSTGRES") == "1"
 
@@ -37,15 +35,14 @@ OFFICERS = [
 class Motcua:
     """Runs `motcua ARGS...` against one database."""
 
+    real = False  # True: the console script in a process of its own, rather than in-process
+
     def __init__(self, database: Path):
         self.database = database
         self.env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{database}"}
 
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        assert MOTCUA.exists(), f"the console script is not installed at {MOTCUA}"
-        return subprocess.run(
-            [str(MOTCUA), *args], cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=300
-        )
+    def run(self, *args: str) -> Ran:
+        return run_motcua(args, self.env, real=self.real)
 
     def ok(self, *args: str) -> str:
         """Run, expect success, return what it printed."""
@@ -115,6 +112,7 @@ def office(tmp_path, office_template) -> Motcua:
 
 
 def test_db_upgrade_deploys_the_catalogue_and_procedures_list_shows_p02(motcua):
+    motcua.real = True  # the installed console script, end to end
     upgraded = motcua.ok("db", "upgrade")
     assert re.search(r"^P02: v1 is live \(new; first version\)$", upgraded, re.M), upgraded
     assert f"database ready: sqlite:///{motcua.database}" in upgraded
@@ -127,11 +125,19 @@ def test_db_upgrade_deploys_the_catalogue_and_procedures_list_shows_p02(motcua):
 
 
 def test_procedures_validate_passes_on_the_real_catalogue(motcua):
-    result = motcua.run("procedures", "validate")
+    # Every declared path of every procedure runs in tests/engine/design/test_simulation.py (SQLite
+    # and PostgreSQL); here the command checks the whole catalogue, and runs the paths of one.
+    result = motcua.run("procedures", "validate", "--skip-paths")
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert re.search(r"\d+ procedure\(s\) valid, 0 problem\(s\)", result.stdout), result.stdout
+
+    with_paths = motcua.run("procedures", "validate", "bpmn/P02.bpmn")
+
+    assert with_paths.returncode == 0, with_paths.stderr
+    assert with_paths.stderr == ""
+    assert with_paths.stdout == "1 procedure(s) valid, 0 problem(s)\n"
 
 
 @pytest.mark.parametrize(
@@ -346,6 +352,9 @@ def test_completing_a_completed_task_with_a_stale_form_says_who_completed_it(off
 def test_serve_refuses_to_start_in_production_on_development_settings(motcua):
     motcua.ok("db", "upgrade")
     motcua.env["MOTCUA_ENV"] = "production"
+    # the console script's own exit status and message for a refusal; and were it to start
+    # serving, a process of its own is stopped by the timeout
+    motcua.real = True
     result = motcua.run("serve", "--port", "0")
     message = result.stderr
     assert result.returncode == 1 and "refusing to start in production" in message

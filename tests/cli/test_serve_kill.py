@@ -28,7 +28,7 @@ from engine.clock import ManualClock
 from engine.data.models import Dossier, Event, HumanTask, TaskStatus, User
 from engine.dossiers.projection import open_user_tasks
 from engine.statuses import DossierStatus
-from tests.cli.test_cli import MOTCUA, PROJECT
+from tests.cli.running import MOTCUA, PROJECT
 from tests.cli.test_serve import free_port
 from tests.engine.integration.test_outbox import serve_simulators, start
 from tests.helpers import assert_state_roundtrips

@@ -1,23 +1,19 @@
-"""`motcua procedures deploy / versions / diff / migrate` as a process designer uses them: the
-real console script on the test's database, with a copy of the catalogue the test changes
-(MOTCUA_BPMN_DIR, MOTCUA_WORKFLOWS_DIR)."""
+"""`motcua procedures deploy / versions / diff / migrate` as a process designer uses them, run
+in-process (tests/cli/running.py) on the test's database, with a copy of the catalogue the test
+changes (MOTCUA_BPMN_DIR, MOTCUA_WORKFLOWS_DIR)."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.running import PROJECT, Ran, run_motcua
 from tests.engine.design.test_migration import at_review
 from tests.engine.design.versions_helpers import with_second_review
-
-PROJECT = Path(__file__).resolve().parents[2]
-MOTCUA = Path(sys.executable).parent / "motcua"
 
 
 class Designer:
@@ -34,10 +30,8 @@ class Designer:
             "MOTCUA_WORKFLOWS_DIR": str(self.workflows),
         }
 
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [str(MOTCUA), *args], cwd=PROJECT, env=self.env, capture_output=True, text=True, timeout=300
-        )
+    def run(self, *args: str) -> Ran:
+        result = run_motcua(args, self.env)
         assert "Traceback" not in result.stderr, result.stderr
         return result
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,13 +20,13 @@ from engine.forms import FormError
 from engine.integration.outbox import OutboxWorker
 from engine.integration.payouts import BankUnavailable, confirmed_transfers, reconcile
 from engine.people.officers import Actor, add_user, grant
+from tests.cli.running import run_motcua
 from tests.engine.integration import test_registry as connected
 from tests.helpers import do_task
 from tests.serving import serving
 from web import create_app
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-MOTCUA = os.path.join(os.path.dirname(sys.executable), "motcua")
 # the simulators served, and the runtime that talks to them
 outside, sim, settings = connected.outside, connected.sim, connected.settings
 
@@ -169,7 +167,7 @@ def test_the_command_prints_the_figures_and_fails_on_a_difference(product, runti
     day = today().date().isoformat()
 
     def motcua(*args):
-        return subprocess.run([MOTCUA, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+        return run_motcua(args, env)
 
     ok = motcua("payouts", "reconcile", "--day", day)
     assert ok.returncode == 0, ok.stderr

@@ -147,6 +147,34 @@ def test_editing_a_shared_diagram_gives_a_new_version_hash(tmp_path):
     assert after.procedures["P02"].content_hash != before
 
 
+def test_a_catalogue_loaded_again_reads_the_changed_files_anew_and_each_load_is_its_own(tmp_path):
+    """Parsed diagrams and checked metadata are kept per process by their text: an edited file
+    must still be read afresh, and what one caller changes must not show in the next load."""
+    bpmn, workflows = copy_catalogue(tmp_path)
+    first = load_catalogue(bpmn, workflows).procedures["P02"]
+    assert first.parsed.spec.task_specs["collect_review"].bpmn_name == "Thẩm định đăng ký, xác định mức hỗ trợ"
+
+    diagram = bpmn / "P02.bpmn"
+    diagram.write_text(
+        diagram.read_text("utf-8").replace('name="Thẩm định đăng ký, xác định mức hỗ trợ"', 'name="Xem xét"'), "utf-8"
+    )
+    metadata = workflows / "P02.yaml"
+    metadata.write_text(
+        metadata.read_text("utf-8").replace('en: "Voluntary social-insurance registration"', 'en: "Voluntary"'), "utf-8"
+    )
+    again = load_catalogue(bpmn, workflows)
+
+    assert again.problems == [], listed(again)
+    p02 = again.procedures["P02"]
+    assert p02.parsed.spec.task_specs["collect_review"].bpmn_name == "Xem xét"
+    assert (p02.meta.name.en, p02.raw_meta["name"]["en"]) == ("Voluntary", "Voluntary")
+    assert p02.content_hash != first.content_hash
+
+    load_catalogue(BPMN_DIR, WORKFLOWS_DIR).procedures["P02"].raw_meta["name"]["en"] = "changed by a caller"
+    unchanged = load_catalogue(BPMN_DIR, WORKFLOWS_DIR).procedures["P02"]
+    assert unchanged.raw_meta["name"]["en"] == "Voluntary social-insurance registration"
+
+
 # --- broken procedures -------------------------------------------------------------------------
 
 
