@@ -58,6 +58,8 @@ from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runs without the editable install too
 
+import summary  # bench/summary.py, beside this script
+
 import engine as engine_package
 from engine import forms
 from engine.clock import ManualClock
@@ -591,6 +593,30 @@ def print_table(results: list[Measurement], baseline: Measurement, scenario: Sce
     )
 
 
+# the issue's goals, as ratios to bare SpiffWorkflow in the same round
+GOALS = {"engine, PostgreSQL": 0.5, "engine, PostgreSQL, 2 processes": 0.9}
+
+
+def summary_rows(results: list[Measurement], baseline: Measurement) -> list[summary.Row]:
+    """P1 for `make bench`: the rows with a goal, and the SQLite row beside them for context."""
+    rows = []
+    for r in results:
+        goal = GOALS.get(r.name)
+        if goal is None and r.name != "engine, SQLite":
+            continue
+        ratio = r.ratio_to(baseline)
+        rows.append(
+            summary.Row(
+                "P1",
+                r.name.replace("engine, ", "P02 lifecycles, "),
+                f"{ratio:.2f}x bare ({r.rate:,.1f}/s against {baseline.rate:,.1f}/s)",
+                "-" if goal is None else f">= {goal}x",
+                None if goal is None else ratio >= goal,
+            )
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -610,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile-sort", default="cumulative", help="pstats sort key (default cumulative)")
     parser.add_argument("--profile-limit", type=int, default=25, help="functions to print (default 25)")
+    parser.add_argument("--summary", help="write the P1 figures for bench/report.py to this JSON file")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -652,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [s.measurement for s in subjects]
     baseline = results[0]
     print_table(results, baseline, scenario, skipped)
+    summary.write(args.summary, summary_rows(results, baseline))
 
     if args.profile:
         label, url = ("PostgreSQL", postgres_url) if postgres_url else ("SQLite", None)

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
+import summary  # bench/summary.py, beside this script
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from waitress.server import create_server
@@ -272,6 +273,26 @@ class Report:
         for where, label, _, p95, goal, _ in slow:
             print(f"  over: {where} {label}: p95 {p95:.1f} ms (goal {goal:.0f} ms)")
 
+    def summary_rows(self, dossiers: int) -> list[summary.Row]:
+        """P2 for `make bench`: per side (engine, HTTP), the slowest line and how many met the goal."""
+        rows = []
+        for where, name in (("engine", "through the engine"), ("http", "over HTTP")):
+            mine = [r for r in self.rows if r[0] == where]
+            if not mine:
+                continue
+            worst = max(mine, key=lambda r: r[3])
+            under = sum(r[3] < r[4] for r in mine)
+            rows.append(
+                summary.Row(
+                    "P2",
+                    f"inbox views, search, my dossiers, tracking {name} at {dossiers:,} dossiers",
+                    f"{under} of {len(mine)} lines under; slowest p95 {worst[3]:.0f} ms ({worst[1]})",
+                    f"p95 < {worst[4]:.0f} ms",
+                    under == len(mine),
+                )
+            )
+        return rows
+
 
 def engine_figures(runtime: Runtime, report: Report, runs: int, explain: bool) -> dict[str, str]:
     """Each view's first page with its count (the inbox page's own work: all the tab counts, then the
@@ -484,6 +505,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="timed runs per query (after 2 warm-up runs)")
     parser.add_argument("--explain", action="store_true", help="print each view's plan (EXPLAIN ANALYZE)")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--summary", help="write the P2 figures for bench/report.py to this JSON file")
     args = parser.parse_args()
     with database(args.postgres_url, args.dossiers, args.keep) as (url, loaded):
         runtime = Runtime.create(Settings(database_url=url), ManualClock(NOW))
@@ -504,6 +526,7 @@ def main() -> None:
             if not args.no_http:
                 http_figures(runtime, report, args.runs, found)
             report.summary()
+            summary.write(args.summary, report.summary_rows(sizes[0]))
         finally:
             runtime.close()
 
