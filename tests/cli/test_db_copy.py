@@ -176,10 +176,12 @@ def migrated_source(tmp_path, sqlite_template) -> str:
 
 
 def refused(result: Result) -> str:
-    """What `motcua` says after `error: ` when it refuses (exit 1, the engine's message, no traceback)."""
+    """What `motcua` says after `error: ` when it refuses (exit 1, one line of the engine's message,
+    no traceback)."""
     assert result.exit_code == 1, result.output
-    assert result.exception is not None and hasattr(result.exception, "message"), repr(result.exception)
-    return result.exception.message.en
+    said = [line.removeprefix("error: ") for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(said) == 1 and "Traceback" not in result.output, result.output
+    return said[0]
 
 
 @pytest.mark.postgres

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from engine.background.readiness import check_broker
-from tests.cli.test_cli import MOTCUA, PROJECT
+from tests.cli.running import MOTCUA, PROJECT
 from tests.cli.test_serve import free_port
 
 BROKER = os.environ.get("MOTCUA_TEST_CELERY_BROKER", "redis://127.0.0.1:6379/5")

@@ -16,7 +16,7 @@ import pytest
 
 from engine.background.leader import Election
 from engine.statuses import DossierStatus
-from tests.cli.test_cli import MOTCUA, PROJECT
+from tests.cli.running import MOTCUA, PROJECT
 from tests.engine.integration.test_outbox import serve_simulators, start
 from tests.helpers import do_task
 
