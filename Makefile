@@ -98,7 +98,8 @@ lint: $(TEST_INSTALLED)
 test: lint translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
-# the issue-level benchmarks, one table of figures beside goals (bench/README.md); about 30 minutes
+# the benchmarks of the speed goals, one table of figures beside goals (bench/README.md): about 15 minutes,
+# more the first time (it loads a million dossiers into a PostgreSQL database it keeps for the next run)
 bench: install
 	$(BIN)/python bench/report.py
 
