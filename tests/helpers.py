@@ -4,7 +4,11 @@ on a dossier the way officers do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import insert
+
+from engine.data.models import HumanTask
 from engine.people.officers import Actor, add_unit, add_user, grant
 from engine.runtime import Runtime
 from engine.workflow.state import dump_state
@@ -79,3 +83,24 @@ def assert_state_roundtrips(runtime: Runtime, dossier_code: str) -> None:
     """The stored state restores to a workflow that serializes to exactly the same state."""
     stored, wf = runtime.dossiers.load_workflow(dossier_code)
     assert dump_state(wf) == stored
+
+
+def more_offered_tasks(runtime, like_task_id: int, how_many: int, first: int) -> None:
+    """Copies of a task in the office's queue (as a busy office has them), due a minute apart."""
+    with runtime.db.write() as session:
+        task = session.get(HumanTask, like_task_id)
+        rows = [
+            {
+                "dossier_id": task.dossier_id,
+                "spiff_task_id": f"copy-{n}",
+                "element_id": task.element_id,
+                "title": task.title,
+                "role_code": task.role_code,
+                "unit_code": task.unit_code,
+                "status": task.status,
+                "created_at": task.created_at,
+                "due_at": task.due_at + timedelta(minutes=n),
+            }
+            for n in range(first, first + how_many)
+        ]
+        session.execute(insert(HumanTask), rows)

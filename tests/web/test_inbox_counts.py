@@ -4,40 +4,18 @@ and in counts.json, in English and in Vietnamese; pages past the first start aft
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from engine.data.models import HumanTask
 from engine.people.officers import Actor
-from tests.helpers import P02_APPLICATION, open_task
+from tests.helpers import P02_APPLICATION, more_offered_tasks, open_task
 
 
 def offered_badge(page: str) -> str:
     found = re.search(r'data-view="offered">([^<]*)</span>', page)
     assert found, "no offered count on the page"
     return found.group(1)
-
-
-def more_offered_tasks(runtime, like_task_id: int, how_many: int, first: int) -> None:
-    """Copies of a task in the office's queue (as a busy office has them), due a minute apart."""
-    with runtime.db.write() as session:
-        task = session.get(HumanTask, like_task_id)
-        rows = [
-            {
-                "dossier_id": task.dossier_id,
-                "spiff_task_id": f"copy-{n}",
-                "element_id": task.element_id,
-                "title": task.title,
-                "role_code": task.role_code,
-                "unit_code": task.unit_code,
-                "status": task.status,
-                "created_at": task.created_at,
-                "due_at": task.due_at + timedelta(minutes=n),
-            }
-            for n in range(first, first + how_many)
-        ]
-        session.execute(insert(HumanTask), rows)
 
 
 def test_a_tab_counts_to_a_thousand_then_says_more(web, runtime, office):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from engine.data.models import HumanTask, RoleAssignment, TaskStatus, User
 from engine.dossiers import inbox
@@ -16,7 +16,7 @@ from engine.people.officers import Actor
 from engine.sla.office_calendar import current_calendar
 from engine.sla.workdays import WorkCalendar
 from engine.workflow.catalogue import load_catalogue
-from tests.helpers import P02_APPLICATION, do_task, open_task
+from tests.helpers import P02_APPLICATION, do_task, more_offered_tasks, open_task
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MINIMAL = Path(__file__).resolve().parents[2] / "fixtures" / "minimal" / "X01.bpmn"
@@ -252,25 +252,9 @@ def test_keyset_paging_returns_every_task_once_in_order(runtime, office, clock):
 def test_a_count_stops_at_the_cap(runtime, office, clock):
     """Past COUNT_CAP rows a view's count says so instead of reading on."""
     code = start(runtime, clock)
-    with runtime.db.write() as session:
+    with runtime.db.read() as session:
         task = session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.NEW)).one()
-        session.execute(
-            insert(HumanTask),
-            [
-                {
-                    "dossier_id": task.dossier_id,
-                    "spiff_task_id": f"copy-{n}",
-                    "element_id": task.element_id,
-                    "title": task.title,
-                    "role_code": task.role_code,
-                    "unit_code": task.unit_code,
-                    "status": task.status,
-                    "created_at": task.created_at,
-                    "due_at": task.due_at,
-                }
-                for n in range(inbox.COUNT_CAP)
-            ],
-        )
+    more_offered_tasks(runtime, task.id, inbox.COUNT_CAP, 1)
     page, counts = look(runtime, "lan.desk", "offered")
     assert counts["offered"] == inbox.COUNT_CAP and counts["offered"].more
     assert page.total == inbox.COUNT_CAP and page.more and page.has_next and code in codes(page)
