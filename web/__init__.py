@@ -36,6 +36,7 @@ from . import (
     live,
     portal,
     search,
+    statistics,
     team,
     tracking,
 )
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         auth.bp,
         portal.bp,
         tracking.bp,
+        statistics.bp,
         inbox.bp,
         counter.bp,
         search.bp,

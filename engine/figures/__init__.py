@@ -1,0 +1,5 @@
+"""The office's figures for people outside and inside it, read from the projected tables (never
+from workflow state): the public statistics (`public`).
+
+May import: the basics, `engine.data`, `engine.sla`.
+"""
