@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 from flask_babel import format_percent
-from flask_babel import gettext as _
 
 from engine.figures.public import PeriodError, check_period, public_statistics
 
@@ -47,7 +46,9 @@ def index():
         if not given[name]:
             given[name] = default.strftime("%Y-%m")
         elif _month(given[name]) is None:
-            errors[name] = pick({"vi": "Nhập tháng dạng NNNN-TT, ví dụ 2026-03", "en": "Enter a month as YYYY-MM, e.g. 2026-03"})
+            errors[name] = pick(
+                {"vi": "Nhập tháng dạng NNNN-TT, ví dụ 2026-03", "en": "Enter a month as YYYY-MM, e.g. 2026-03"}
+            )
     figures = None
     if not errors:
         try:

@@ -111,9 +111,7 @@ def check_period(first: date, last: date) -> tuple[date, date]:
     if last < first:
         raise PeriodError(Message("Tháng cuối phải sau tháng đầu", "The last month must not come before the first"))
     if len(months_between(first, last)) > MAX_MONTHS:
-        raise PeriodError(
-            Message(f"Chọn tối đa {MAX_MONTHS} tháng", f"Choose at most {MAX_MONTHS} months")
-        )
+        raise PeriodError(Message(f"Chọn tối đa {MAX_MONTHS} tháng", f"Choose at most {MAX_MONTHS} months"))
     return first, last
 
 

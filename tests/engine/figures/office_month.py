@@ -88,6 +88,8 @@ def run_p02(
 
 def refuse_p02(runtime, office, clock, when: str, channel: str = "online") -> Scripted:
     clock.set(at(when))
-    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]), channel=channel)
+    code = runtime.dossiers.start(
+        "P02", P02_APPLICATION, Actor.applicant(P02_APPLICATION["full_name"]), channel=channel
+    )
     do_task(runtime, office, code, "reception_check", decision="refuse", refusal_reason="Trùng hồ sơ")
     return Scripted(code, channel, None, None, None)

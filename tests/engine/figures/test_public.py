@@ -29,7 +29,9 @@ def test_figures_per_month_match_the_dossiers_scripted(runtime, office, clock):
         ("2026-04-06 09:00", None, "post", None, None, None),
     ]
     dossiers = [
-        run_p02(runtime, office, clock, accepted, approved, channel=channel, rating=rating, rated=rated, account_id=account)
+        run_p02(
+            runtime, office, clock, accepted, approved, channel=channel, rating=rating, rated=rated, account_id=account
+        )
         for accepted, approved, channel, rating, rated, _due in script
     ]
     refuse_p02(runtime, office, clock, "2026-03-04 09:00")  # refused: neither received nor resolved
