@@ -1,4 +1,4 @@
-"""`motcua report`: the office's figures (dossiers finished on time)."""
+"""`motcua report`: the office's figures (dossiers finished on time, the forecast's error)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from cli.common import get_runtime, parse_date
+from engine.sla.forecast import forecast_error
 from engine.sla.reports import on_time_figures
 
 
@@ -33,3 +34,22 @@ def report_on_time(first, last) -> None:
         click.echo(line(code, f))
     for unit, f in sorted(figures.by_unit.items()):
         click.echo(line(unit, f))
+
+
+@report.command("forecast-error")
+@click.option("--from", "first", required=True, help="First day of submission, YYYY-MM-DD (office time).")
+@click.option("--to", "last", required=True, help="Last day of submission, YYYY-MM-DD (inclusive).")
+def report_forecast_error(first, last) -> None:
+    """How far the expected finish, as forecast when each dossier was submitted, fell from when
+    its processing really finished (dossiers submitted in the period and finished since)."""
+    runtime = get_runtime()
+    with runtime.db.read() as session:
+        error = forecast_error(session, runtime.settings, parse_date(first), parse_date(last))
+    click.echo(f"finished dossiers        {error.dossiers:>8}")
+    click.echo(f"with a forecast          {error.forecast:>8}")
+    if error.mean_absolute_days is None:
+        click.echo("not enough data before the period to forecast any of them")
+        return
+    click.echo(f"mean absolute error      {error.mean_absolute_days:>8.2f} working days")
+    click.echo(f"mean signed error        {error.mean_signed_days:>+8.2f} working days (above 0: forecast too late)")
+    click.echo(f"within one working day   {100 * error.within_one_day:>7.1f}%")

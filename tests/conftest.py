@@ -22,6 +22,7 @@ from engine.data.migrate import upgrade
 from engine.data.models import Base, Dossier
 from engine.people.accounts import hash_password
 from engine.runtime import Runtime
+from engine.sla.forecast import forget_cached_measurements
 from engine.sla.office_calendar import forget_cached_calendars
 from engine.workflow.catalogue import load_catalogue
 from tests.helpers import Office, assert_state_roundtrips, seed_office
@@ -119,6 +120,7 @@ def settings(database_url) -> Settings:
 @pytest.fixture
 def runtime(settings, clock, catalogue):
     forget_cached_calendars()  # the database was emptied: no calendar edits of earlier tests
+    forget_cached_measurements()  # nor step times measured from their dossiers
     rt = Runtime.create(settings, clock)
     rt.deploy(catalogue)
     yield rt

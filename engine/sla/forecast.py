@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session
 from engine.config import Settings
 from engine.data.models import Dossier, HumanTask, TaskStatus
 from engine.sla.office_calendar import current_calendar, load_calendar
-from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds
 from engine.sla.workdays import WorkCalendar
+from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds
 
 WINDOW_DAYS = 90
 DOSSIERS_PER_PROCEDURE = 300
