@@ -333,3 +333,9 @@ def forecast_error(
         mean_signed_days=sum(errors) / len(errors),
         within_one_day=sum(abs(e) <= 1 for e in errors) / len(errors),
     )
+
+
+def forecast_by_code(session: Session, settings: Settings, code: str, now: datetime) -> Forecast | None:
+    """`forecast_for` the dossier with this code (None too when there is no such dossier)."""
+    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
+    return forecast_for(session, settings, dossier, now) if dossier is not None else None
