@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, render_template, request
 from flask_babel import format_percent
 
-from engine.figures.public import PeriodError, check_period, public_statistics
+from engine.figures.public import PeriodError, cached_statistics, check_period
 
 from .context import runtime
 from .i18n import pick
@@ -57,7 +57,7 @@ def index():
             errors["to"] = pick(e.message)
     if not errors:
         with runtime().db.read() as session:
-            figures = public_statistics(session, first, last, zone)
+            figures = cached_statistics(session, runtime().settings.database_url, first, last, zone)
     page = render_template(
         "statistics/index.html",
         figures=figures,

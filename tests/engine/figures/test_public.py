@@ -98,3 +98,19 @@ def test_an_empty_month_is_shown_with_zeros(runtime):
 def test_a_period_that_cannot_be_shown_is_refused(runtime, first, last, problem):
     with runtime.db.read() as session, pytest.raises(PeriodError, match=problem):
         public_statistics(session, first, last, VN)
+
+
+def test_a_period_s_figures_are_reused_for_a_while_then_counted_again(runtime, office, clock):
+    from engine.figures.public import cached_statistics, forget_cached_statistics
+
+    url = runtime.settings.database_url
+    run_p02(runtime, office, clock, "2026-03-02 09:00", "2026-03-06 10:00")
+    with runtime.db.read() as session:
+        first = cached_statistics(session, url, date(2026, 3, 1), date(2026, 3, 1), VN)
+    run_p02(runtime, office, clock, "2026-03-03 09:00", "2026-03-06 10:00")
+    with runtime.db.read() as session:
+        again = cached_statistics(session, url, date(2026, 3, 1), date(2026, 3, 31), VN)  # the same months
+        forget_cached_statistics()
+        fresh = cached_statistics(session, url, date(2026, 3, 1), date(2026, 3, 1), VN)
+    assert first.total.received == again.total.received == 1
+    assert fresh.total.received == 2
