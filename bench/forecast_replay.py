@@ -25,16 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select  # noqa: E402  (after the project's folder joins the path)
+from sqlalchemy import select
 
-from engine.clock import ManualClock  # noqa: E402
-from engine.config import Settings  # noqa: E402
-from engine.data.models import Dossier  # noqa: E402
-from engine.people.officers import Actor, add_user, grant  # noqa: E402
-from engine.runtime import Runtime  # noqa: E402
-from engine.sla import forecast  # noqa: E402
-from engine.sla.office_calendar import load_calendar  # noqa: E402
-from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds  # noqa: E402
+from engine.clock import ManualClock
+from engine.config import Settings
+from engine.data.models import Dossier
+from engine.people.officers import Actor, add_user, grant
+from engine.runtime import Runtime
+from engine.sla import forecast
+from engine.sla.office_calendar import load_calendar
+from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds
 
 APPLICATION = {
     "full_name": "Nguyễn Văn An",
