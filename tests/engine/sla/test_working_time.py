@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds
 from engine.sla.workdays import WorkCalendar
+from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = WorkCalendar(zone=VN)
