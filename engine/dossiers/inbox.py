@@ -270,8 +270,8 @@ def _task_rest(
         "overdue": [HumanTask.due_at < now],
         "return": [] if headed else [HumanTask.element_id.in_(task_ids_for(*RETURN))],
     }[view]
-    if view == "return" and filters.channel:
-        where.append(Dossier.result_channel == filters.channel)
+    if view == "return" and filters.channel:  # on the task row: no dossier read (see HumanTask.result_channel)
+        where.append(HumanTask.result_channel == filters.channel)
     if filters.procedure:
         where.append(Dossier.procedure_code == filters.procedure)
     if filters.status:
@@ -341,11 +341,8 @@ def _limit(n: int):
     return literal_column(str(int(n)))
 
 
-def _task_heads(
-    session: Session, view: str, officer: Officer, counting: bool = False
-) -> list[list[ColumnElement[bool]]]:
-    """A task view's heads. Counting needs no order: a led unit is one head per status (and task),
-    whatever the role."""
+def _task_heads(session: Session, view: str, officer: Officer) -> list[list[ColumnElement[bool]]]:
+    """A task view's heads. A led unit is one head per status (and task), whatever the role."""
     if view in ("mine", "done"):  # ix_human_tasks_assignee_queue / ix_human_tasks_completer_queue
         column, status = (
             (HumanTask.assignee_id, TaskStatus.CLAIMED)
@@ -375,7 +372,8 @@ def _task_heads(
             for status in statuses
             for task in tasks
         ]
-    led = officer.led_units if view != "offered" and counting else frozenset()
+    # a led unit: one head per status whatever the role (ix_human_tasks_unit_queue, in the view's order)
+    led = officer.led_units if view != "offered" else frozenset()
     heads = [  # ix_human_tasks_queue
         [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.role_code == role]
         for role, unit in arms
@@ -392,14 +390,14 @@ def _dossier_heads(view: str, officer: Officer) -> list[list[ColumnElement[bool]
     return [[Dossier.unit_code == unit, Dossier.status == status] for unit in sorted(officer.units)]
 
 
-def _needs_dossier(filters: Filters, view: str) -> bool:
-    return bool(filters.procedure or filters.status or (view == "return" and filters.channel))
+def _needs_dossier(filters: Filters) -> bool:
+    return bool(filters.procedure or filters.status)
 
 
 def _from(view: str, filters: Filters):
     if view not in TASK_VIEWS:
         return Dossier.__table__
-    if _needs_dossier(filters, view):
+    if _needs_dossier(filters):
         return HumanTask.__table__.join(Dossier.__table__, Dossier.id == HumanTask.dossier_id)
     return HumanTask.__table__
 
@@ -423,7 +421,7 @@ def _count_query(
     session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
 ) -> Select:
     if view in TASK_VIEWS:
-        heads = _task_heads(session, view, officer, counting=True)
+        heads = _task_heads(session, view, officer)
         return _capped_count(
             HumanTask.id, _from(view, filters), heads, _task_rest(view, officer, filters, now, calendar, headed=True)
         )
