@@ -445,8 +445,9 @@ class HumanTask(Base):
             "due_at",
             "created_at",
             "id",
-            # the result-return view counts its tasks per channel from this index alone
-            postgresql_include=["result_channel"],
+            # the intake and return views count an officer's roles' tasks, and the return view's per
+            # channel, from this index alone
+            postgresql_include=["result_channel", "role_code"],
         ),
         Index(
             "ix_human_tasks_assignee_queue",

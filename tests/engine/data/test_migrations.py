@@ -453,4 +453,7 @@ def test_tasks_take_their_dossiers_result_channel_and_a_unit_index_after_an_upgr
     indexes = {ix["name"]: ix for ix in sa.inspect(db.engine).get_indexes("human_tasks")}
     assert indexes["ix_human_tasks_unit_queue"]["column_names"] == ["unit_code", "status", "due_at", "created_at", "id"]
     if db.engine.dialect.name == "postgresql":  # the return view's channel counts read the index alone
-        assert indexes["ix_human_tasks_purpose_queue"]["dialect_options"]["postgresql_include"] == ["result_channel"]
+        assert indexes["ix_human_tasks_purpose_queue"]["dialect_options"]["postgresql_include"] == [
+            "result_channel",
+            "role_code",
+        ]

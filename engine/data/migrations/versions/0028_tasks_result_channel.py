@@ -1,6 +1,7 @@
 """Tasks carry their dossier's result channel (how the applicant takes the result back), so the
 result-return view's per-channel counts read the tasks' index alone instead of joining each waiting
-task's dossier; on PostgreSQL the purpose index carries it (INCLUDE) for index-only counts.
+task's dossier; on PostgreSQL the purpose index carries it and the role (INCLUDE), so the intake
+and return views' counts for an officer's roles read that index alone.
 
 The open tasks take their dossier's channel here (they are what the views read; a dossier's channel
 never changes after submission); tasks done before keep none.
@@ -31,7 +32,10 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_human_tasks_purpose_queue", table_name="human_tasks")
         op.create_index(
-            "ix_human_tasks_purpose_queue", "human_tasks", PURPOSE_QUEUE, postgresql_include=["result_channel"]
+            "ix_human_tasks_purpose_queue",
+            "human_tasks",
+            PURPOSE_QUEUE,
+            postgresql_include=["result_channel", "role_code"],
         )
 
 
