@@ -188,13 +188,14 @@ def _load_tasks(conn, base: int, kinds: dict[str, list]) -> None:
     conn.execute(
         text(f"""
         INSERT INTO human_tasks (dossier_id, spiff_task_id, element_id, title, role_code, unit_code, status,
-            assignee_id, completed_by_id, created_at, claimed_at, finished_at, due_at)
+            assignee_id, completed_by_id, created_at, claimed_at, finished_at, due_at, result_channel)
         SELECT d.id, 'bench-' || k, x.element_id, x.title, x.role_code, d.unit_code, t.status,
             CASE WHEN t.status IN ('claimed', 'done') THEN o.user_id END,
             CASE WHEN t.status = 'done' THEN o.user_id END,
             c.created, CASE WHEN t.status IN ('claimed', 'done') THEN c.created + interval '1 hour' END,
             CASE WHEN t.status IN ('done', 'canceled') THEN c.created + interval '6 hours' END,
-            CASE WHEN (d.id + k) % 10 <> 0 THEN c.created + (1 + (d.id * 3 + k) % 10) * interval '1 day' END
+            CASE WHEN (d.id + k) % 10 <> 0 THEN c.created + (1 + (d.id * 3 + k) % 10) * interval '1 day' END,
+            d.result_channel
         FROM dossiers d
         CROSS JOIN LATERAL (SELECT 3 + (d.id * 7) % 5 AS m) m
         CROSS JOIN LATERAL generate_series(1, m.m) AS k

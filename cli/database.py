@@ -42,7 +42,7 @@ def db_copy(url: str) -> None:
     and one rehearsed step of every open dossier. Stop `motcua serve` first. Exits 1 on any mismatch."""
     runtime = get_runtime()
     source = runtime.db
-    copied = copy_database(source, url)
+    copied = copy_database(source, url, progress=_progress)
     where = Database(url)  # (copy_database checked the URL)
     shown = where.url.render_as_string(hide_password=True)
     click.echo(
@@ -65,7 +65,7 @@ def db_copy(url: str) -> None:
 
     target = Runtime(replace(runtime.settings, database_url=url), where, runtime.clock)
     try:
-        rehearsed = rehearse_open_dossiers(target.dossiers)
+        rehearsed = rehearse_open_dossiers(target.dossiers, progress=_progress)
     finally:
         target.close()
     if not rehearsed.failed:
@@ -78,6 +78,11 @@ def db_copy(url: str) -> None:
         click.echo(f"error: the copy has {len(problems)} problem(s); keep working on the source database", err=True)
         sys.exit(1)
     click.echo(f"the copy checks out: set MOTCUA_DATABASE_URL={shown} and start Motcua on it")
+
+
+def _progress(line: str) -> None:
+    """How far a long step got, on stderr: stdout keeps the copy's findings alone."""
+    click.echo(line, err=True)
 
 
 def _print_counts(counts: list[TableCount]) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.engine import URL
 
 from engine.data.db import Database
-from engine.data.migrate import revision_of, scripts, upgrade
+from engine.data.migrate import revision_of, schema_at, schema_of, upgrade
 from engine.data.models import Account, Base, Document, Dossier, Event, User
 from engine.errors import EngineError
 
@@ -129,15 +129,14 @@ def restore(db: Database, path: Path, force: bool = False) -> Restored:
             f"{path} is a {_NAMES[kind]} backup; it cannot be restored into a {_NAMES[here]} database",
         )
     from_revision = _sqlite_revision(path) if kind == "sqlite" else _pg_dump_revision(path)
-    known = {script.revision for script in scripts().walk_revisions()}
-    if from_revision not in known:
+    if schema_at(from_revision).newer:
         raise BackupError(
             f"Bản sao lưu có lược đồ {from_revision}, mới hơn phiên bản Motcua này: "
             "hãy khôi phục bằng phiên bản đã tạo ra nó",
             f"The backup's schema ({from_revision}) is newer than this Motcua knows: restore it with the version "
             "that made it",
         )
-    _check_target(db, known, force)
+    _check_target(db, force)
     db.dispose()  # no pooled connection holds the old database
     if kind == "sqlite":
         _sqlite_restore(path, _sqlite_file(db))
@@ -149,13 +148,13 @@ def restore(db: Database, path: Path, force: bool = False) -> Restored:
         return Restored(_contents(connection), from_revision)
 
 
-def _check_target(db: Database, known: set[str], force: bool) -> None:
+def _check_target(db: Database, force: bool) -> None:
     with db.engine.connect() as connection:
-        revision = revision_of(connection)
-        if revision is not None and revision not in known:
+        schema = schema_of(connection)
+        if schema.newer:
             raise BackupError(
-                f"Cơ sở dữ liệu đích có lược đồ {revision}, mới hơn phiên bản Motcua này",
-                f"The database to restore into has a newer schema ({revision}) than this Motcua knows",
+                f"Cơ sở dữ liệu đích có lược đồ {schema.revision}, mới hơn phiên bản Motcua này",
+                f"The database to restore into has a newer schema ({schema.revision}) than this Motcua knows",
             )
         tables = set(inspect(connection).get_table_names())
         held = {

@@ -14,7 +14,7 @@ newest schema (run `motcua db upgrade` on it first).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from engine.data.db import Database
-from engine.data.migrate import revision_of, scripts, upgrade_connection
+from engine.data.migrate import schema_at, schema_of, upgrade_connection
 from engine.data.models import Base
 from engine.errors import EngineError
 
@@ -75,8 +75,9 @@ def tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
 
-def copy_database(source: Database, target_url: str) -> Copied:
-    """Copy everything in `source` into the empty PostgreSQL database at `target_url`; see the module."""
+def copy_database(source: Database, target_url: str, progress: Callable[[str], None] | None = None) -> Copied:
+    """Copy everything in `source` into the empty PostgreSQL database at `target_url`; see the module.
+    `progress` is told of each table as it is copied (a large office's copy takes minutes)."""
     target = target_engine(target_url)
     try:
         head = _check_source(source)
@@ -85,8 +86,12 @@ def copy_database(source: Database, target_url: str) -> Copied:
         try:
             with source.snapshot() as reading, target.begin() as writing:
                 upgrade_connection(writing, head)  # in the copy's transaction: undone with it
-                for table in tables():
-                    rows += _copy_table(reading, writing, table)
+                every = tables()
+                for n, table in enumerate(every, 1):
+                    copied = _copy_table(reading, writing, table)
+                    rows += copied
+                    if progress:
+                        progress(f"table {n} of {len(every)}: {table.name}, {copied} row(s)")
                 sequences = _reset_sequences(writing)
         except DBAPIError as err:
             raise CopyError(
@@ -134,13 +139,13 @@ def target_engine(url: str) -> Engine:
 
 
 def _check_source(source: Database) -> str:
-    head = scripts().get_current_head()
     if source.is_sqlite and not _sqlite_file_exists(source):
-        revision = None  # (connecting would make an empty file)
+        schema = schema_at(None)  # (connecting would make an empty file)
     else:
         with source.engine.connect() as connection:
-            revision = revision_of(connection)
-    if revision != head:
+            schema = schema_of(connection)
+    revision, head = schema.revision, schema.head
+    if not schema.at_head:
         at = "chưa có bảng nào" if revision is None else f"ở phiên bản lược đồ {revision}"
         at_en = "has no Motcua tables" if revision is None else f"is at schema {revision}"
         raise CopyError(
@@ -176,12 +181,11 @@ def _check_target(target: Engine) -> None:
                 f"The target database {where} holds tables that are not Motcua's ({', '.join(foreign)}): "
                 "give an empty database",
             )
-        revision = revision_of(connection) if _ALEMBIC_VERSION.name in present else None
-        known = {s.revision for s in scripts().walk_revisions()}
-        if revision is not None and revision not in known:
+        schema = schema_of(connection) if _ALEMBIC_VERSION.name in present else schema_at(None)
+        if schema.newer:
             raise CopyError(
-                f"Cơ sở dữ liệu đích có lược đồ {revision}, mới hơn phiên bản Motcua này",
-                f"The target database has a newer schema ({revision}) than this Motcua knows",
+                f"Cơ sở dữ liệu đích có lược đồ {schema.revision}, mới hơn phiên bản Motcua này",
+                f"The target database has a newer schema ({schema.revision}) than this Motcua knows",
             )
         held = {t.name: n for t in tables() if t.name in present and (n := _count(connection, t))}
     if held:

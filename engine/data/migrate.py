@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -58,6 +60,41 @@ def scripts() -> ScriptDirectory:
 def revision_of(connection: Connection) -> str | None:
     """The schema version a database is at (None: no Motcua tables yet)."""
     return MigrationContext.configure(connection).get_current_revision()
+
+
+@cache
+def _known() -> tuple[str, frozenset[str]]:
+    """The newest migration this code ships and every one it knows (read from disk once per process)."""
+    directory = scripts()
+    return directory.get_current_head(), frozenset(script.revision for script in directory.walk_revisions())
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Where a database's schema stands against the migrations this code knows: what readiness,
+    `motcua db copy` and restore each refuse or report."""
+
+    revision: str | None  # None: no Motcua tables yet
+    head: str  # the newest migration this code knows
+
+    @property
+    def at_head(self) -> bool:
+        return self.revision == self.head
+
+    @property
+    def newer(self) -> bool:
+        """At a migration this code does not know: made by a newer Motcua."""
+        return self.revision is not None and self.revision not in _known()[1]
+
+
+def schema_at(revision: str | None) -> Schema:
+    """`revision` (read from a database or a backup) against this code's migrations."""
+    return Schema(revision, _known()[0])
+
+
+def schema_of(connection: Connection) -> Schema:
+    """The schema of the database of `connection` against this code's migrations."""
+    return schema_at(revision_of(connection))
 
 
 @contextmanager

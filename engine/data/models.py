@@ -434,10 +434,12 @@ class HumanTask(Base):
         UniqueConstraint("dossier_id", "spiff_task_id"),
         # the inboxes read each (unit, status, role), an officer's claimed and done tasks, in their
         # order (earliest due, none last; oldest; id), from these indexes alone (engine.dossiers.inbox);
-        # a count of a led unit's tasks reads (unit, status) whatever the role; the intake and return
+        # a led unit's tasks are read by (unit, status) whatever the role; the intake and return
         # views read the few tasks of the shared steps that serve them (element_id); the assignee
         # index also serves every look-up by assignee (it replaces ix_human_tasks_assignee_id)
         Index("ix_human_tasks_queue", "unit_code", "status", "role_code", "due_at", "created_at", "id"),
+        # a led unit's tasks whatever the role (the leader's due-soon and overdue overviews)
+        Index("ix_human_tasks_unit_queue", "unit_code", "status", "due_at", "created_at", "id"),
         Index(
             "ix_human_tasks_purpose_queue",
             "unit_code",
@@ -446,6 +448,9 @@ class HumanTask(Base):
             "due_at",
             "created_at",
             "id",
+            # the intake and return views count an officer's roles' tasks, and the return view's per
+            # channel, from this index alone
+            postgresql_include=["result_channel", "role_code"],
         ),
         Index(
             "ix_human_tasks_assignee_queue",
@@ -485,6 +490,9 @@ class HumanTask(Base):
     claimed_at: Mapped[utc_time | None]
     finished_at: Mapped[utc_time | None]
     due_at: Mapped[utc_time | None]
+    # the dossier's result channel, copied when the task opens (it never changes after submission):
+    # the result-return view filters and counts by it without reading the dossiers
+    result_channel: Mapped[str | None] = mapped_column(String(20))
 
     dossier: Mapped[Dossier] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

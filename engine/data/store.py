@@ -59,6 +59,7 @@ class DossierRow(_Tracked):
     apologies: int  # apology tasks given (engine.sla.late)
     last_event_seq: int  # the head of the history's hash chain (engine.data.audit)
     last_event_hash: str
+    result_channel: str | None  # copied onto the dossier's tasks (engine.dossiers.inbox)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from engine.data.models import Dossier, HumanTask, Role, TaskStatus, User
+from engine.data.models import Dossier, HumanTask, Role, TaskPurpose, TaskStatus, User
 from engine.forms import Field
 from engine.people.assignment import LEADER_ROLE
 from engine.people.officers import SYSTEM_ROLES
@@ -228,6 +241,21 @@ def due_soon_limit(now: datetime, calendar: WorkCalendar) -> datetime:
 
 _assignee = aliased(User)
 
+# The moments a view's conditions compare with, as parameters: a statement built once serves every
+# request (see _cached), given these values at each execution (moments()).
+_NOW = bindparam("inbox_now")
+_DUE_SOON = bindparam("inbox_due_soon")  # due_soon_limit
+_RECENT = bindparam("inbox_recent")  # the withdrawn view's oldest update
+
+
+def moments(now: datetime, calendar: WorkCalendar) -> dict[str, datetime]:
+    """The values of the views' moment parameters at `now`."""
+    return {
+        "inbox_now": now,
+        "inbox_due_soon": due_soon_limit(now, calendar),
+        "inbox_recent": now - timedelta(days=WITHDRAWN_RECENT_DAYS),
+    }
+
 
 def _pairs(officer: Officer, with_led_units: bool):
     """Tasks of the (role, unit) pairs held, OR'ed so each arm uses the inbox index."""
@@ -256,9 +284,7 @@ def _task_who(view: str, officer: Officer) -> list:
     return [_pairs(officer, True), HumanTask.status.in_(OPEN)]
 
 
-def _task_rest(
-    view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar, headed: bool = False
-) -> list:
+def _task_rest(view: str, officer: Officer, filters: Filters, calendar: WorkCalendar, headed: bool = False) -> list:
     """A task view's conditions beyond whose tasks and their states. `headed`: for a read by heads,
     which hold the roles and units, and the purpose's tasks, already."""
     where = {
@@ -266,12 +292,12 @@ def _task_rest(
         "mine": [] if headed else [_pairs(officer, False)],
         "done": [] if headed else [_pairs(officer, False)],
         "intake": [] if headed else [HumanTask.element_id.in_(task_ids_for("intake"))],
-        "due_soon": [HumanTask.due_at >= now, HumanTask.due_at < due_soon_limit(now, calendar)],
-        "overdue": [HumanTask.due_at < now],
+        "due_soon": [HumanTask.due_at >= _NOW, HumanTask.due_at < _DUE_SOON],
+        "overdue": [HumanTask.due_at < _NOW],
         "return": [] if headed else [HumanTask.element_id.in_(task_ids_for(*RETURN))],
     }[view]
-    if view == "return" and filters.channel:
-        where.append(Dossier.result_channel == filters.channel)
+    if view == "return" and filters.channel:  # on the task row: no dossier read (see HumanTask.result_channel)
+        where.append(HumanTask.result_channel == filters.channel)
     if filters.procedure:
         where.append(Dossier.procedure_code == filters.procedure)
     if filters.status:
@@ -281,11 +307,11 @@ def _task_rest(
     return where
 
 
-def _task_conditions(view: str, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar) -> list:
-    return [*_task_who(view, officer), *_task_rest(view, officer, filters, now, calendar)]
+def _task_conditions(view: str, officer: Officer, filters: Filters, calendar: WorkCalendar) -> list:
+    return [*_task_who(view, officer), *_task_rest(view, officer, filters, calendar)]
 
 
-def _dossier_conditions(view: str, officer: Officer, filters: Filters, now: datetime) -> list:
+def _dossier_conditions(view: str, officer: Officer, filters: Filters) -> list:
     units = sorted(officer.units)
     where = [Dossier.unit_code.in_(units) if units else false()]
     if view == "supplement":
@@ -293,7 +319,7 @@ def _dossier_conditions(view: str, officer: Officer, filters: Filters, now: date
     else:
         where += [
             Dossier.status == DossierStatus.WITHDRAWN,
-            Dossier.updated_at >= now - timedelta(days=WITHDRAWN_RECENT_DAYS),
+            Dossier.updated_at >= _RECENT,
         ]
     if filters.procedure:
         where.append(Dossier.procedure_code == filters.procedure)
@@ -317,8 +343,7 @@ def _arms(session: Session, officer: Officer, with_led_units: bool) -> list[tupl
     (the system's roles have no tasks)."""
     pairs = {(role, unit) for role, unit in officer.roles if role not in SYSTEM_ROLES}
     if with_led_units and officer.led_units:
-        roles = _once(session, "roles", lambda: session.scalars(select(Role.code)).all())
-        roles = [role for role in roles if role not in SYSTEM_ROLES]
+        roles = [role for role in _lookups(session).roles if role not in SYSTEM_ROLES]
         pairs |= {(role, unit) for role in roles for unit in officer.led_units}
     return sorted(pairs)
 
@@ -326,13 +351,53 @@ def _arms(session: Session, officer: Officer, with_led_units: bool) -> list[tupl
 PURPOSES = {"intake": ("intake",), "return": RETURN}  # the views of tasks that serve a purpose
 
 
-def _once(session: Session, key: str, read):
-    """A small lookup (the roles, a purpose's tasks) read once per session: a page asks for it in
-    several views' heads."""
+@dataclass(frozen=True)
+class _Lookups:
+    """What a view's heads are made of besides the officer: the roles (a led unit's), and the tasks
+    of the shared steps serving each purpose view; part of a cached statement's key, so a deployed
+    version's new task or a new role is seen at once."""
+
+    roles: tuple[str, ...]
+    tasks: tuple[tuple[str, tuple[str, ...]], ...]  # (view, element ids), sorted
+
+    def tasks_of(self, view: str) -> tuple[str, ...]:
+        return dict(self.tasks).get(view, ())
+
+
+def _lookups(session: Session) -> _Lookups:
+    """The roles and the purposes' tasks, in one round trip, once per session (a page asks for them
+    in several views' heads)."""
     cache = session.info.setdefault("inbox", {})
-    if key not in cache:
-        cache[key] = read()
-    return cache[key]
+    if "lookups" not in cache:
+        purposes = [purpose for view in PURPOSES for purpose in PURPOSES[view]]
+        rows = session.execute(
+            union_all(
+                select(literal("", TaskPurpose.purpose.type), Role.code),
+                select(TaskPurpose.purpose, TaskPurpose.element_id).where(TaskPurpose.purpose.in_(purposes)),
+            )
+        ).all()
+        tasks = {
+            view: tuple(sorted({task for purpose, task in rows if purpose in PURPOSES[view]})) for view in PURPOSES
+        }
+        cache["lookups"] = _Lookups(
+            tuple(sorted(code for purpose, code in rows if purpose == "")), tuple(sorted(tasks.items()))
+        )
+    return cache["lookups"]
+
+
+_STATEMENTS: dict[tuple, Select] = {}
+_STATEMENTS_KEPT = 1024  # about a statement per officer and view: cleared when full, built again
+
+
+def _cached(key: tuple, build) -> Select:
+    """A count statement built once per officer, view, filters and lookups: building one of a union
+    of dozens of heads takes longer than the database needs to run it. Its moments are parameters."""
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = build()
+    return found
 
 
 def _limit(n: int):
@@ -341,11 +406,8 @@ def _limit(n: int):
     return literal_column(str(int(n)))
 
 
-def _task_heads(
-    session: Session, view: str, officer: Officer, counting: bool = False
-) -> list[list[ColumnElement[bool]]]:
-    """A task view's heads. Counting needs no order: a led unit is one head per status (and task),
-    whatever the role."""
+def _task_heads(session: Session, view: str, officer: Officer) -> list[list[ColumnElement[bool]]]:
+    """A task view's heads. A led unit is one head per status (and task), whatever the role."""
     if view in ("mine", "done"):  # ix_human_tasks_assignee_queue / ix_human_tasks_completer_queue
         column, status = (
             (HumanTask.assignee_id, TaskStatus.CLAIMED)
@@ -367,7 +429,7 @@ def _task_heads(
         roles: dict[str, list[str]] = {}
         for role, unit in arms:
             roles.setdefault(unit, []).append(role)
-        tasks = _once(session, view, lambda: session.scalars(task_ids_for(*PURPOSES[view])).all())
+        tasks = _lookups(session).tasks_of(view)
         return [
             [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.element_id == task]
             + ([] if unit in officer.led_units else [HumanTask.role_code.in_(roles[unit])])
@@ -375,7 +437,8 @@ def _task_heads(
             for status in statuses
             for task in tasks
         ]
-    led = officer.led_units if view != "offered" and counting else frozenset()
+    # a led unit: one head per status whatever the role (ix_human_tasks_unit_queue, in the view's order)
+    led = officer.led_units if view != "offered" else frozenset()
     heads = [  # ix_human_tasks_queue
         [HumanTask.unit_code == unit, HumanTask.status == status, HumanTask.role_code == role]
         for role, unit in arms
@@ -392,14 +455,14 @@ def _dossier_heads(view: str, officer: Officer) -> list[list[ColumnElement[bool]
     return [[Dossier.unit_code == unit, Dossier.status == status] for unit in sorted(officer.units)]
 
 
-def _needs_dossier(filters: Filters, view: str) -> bool:
-    return bool(filters.procedure or filters.status or (view == "return" and filters.channel))
+def _needs_dossier(filters: Filters) -> bool:
+    return bool(filters.procedure or filters.status)
 
 
 def _from(view: str, filters: Filters):
     if view not in TASK_VIEWS:
         return Dossier.__table__
-    if _needs_dossier(filters, view):
+    if _needs_dossier(filters):
         return HumanTask.__table__.join(Dossier.__table__, Dossier.id == HumanTask.dossier_id)
     return HumanTask.__table__
 
@@ -419,43 +482,50 @@ def _capped_count(id_column, from_, heads: list, rest: list) -> Select:
     return select(func.count()).select_from(select(found.c[0]).limit(_limit(COUNT_CAP + 1)).subquery())
 
 
-def _count_query(
-    session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
-) -> Select:
+def _count_query(session: Session, officer: Officer, view: str, filters: Filters, calendar: WorkCalendar) -> Select:
     if view in TASK_VIEWS:
-        heads = _task_heads(session, view, officer, counting=True)
-        return _capped_count(
-            HumanTask.id, _from(view, filters), heads, _task_rest(view, officer, filters, now, calendar, headed=True)
-        )
+        heads = _task_heads(session, view, officer)
+        rest = _task_rest(view, officer, filters, calendar, headed=True)
+        return _capped_count(HumanTask.id, _from(view, filters), heads, rest)
     heads = _dossier_heads(view, officer)
-    return _capped_count(Dossier.id, _from(view, filters), heads, _dossier_conditions(view, officer, filters, now))
+    return _capped_count(Dossier.id, _from(view, filters), heads, _dossier_conditions(view, officer, filters))
 
 
 def _capped(found: int | None) -> Count:
     return Count(min(found or 0, COUNT_CAP), more=(found or 0) > COUNT_CAP)
 
 
+def _counted_together(
+    session: Session, officer: Officer, wanted: dict[str, tuple[str, Filters]], now: datetime, calendar: WorkCalendar
+) -> dict[str, Count]:
+    """Several counts (name: view and filters) in one statement, one round trip; the statement is
+    built once (_cached) and given the moments of `now`."""
+    # the calendar's zone: a due-before filter's day ends at its midnight there
+    key = ("counts", officer, tuple(wanted.items()), str(calendar.zone), _lookups(session))
+
+    def build() -> Select:
+        queries = {
+            name: _count_query(session, officer, view, filters, calendar) for name, (view, filters) in wanted.items()
+        }
+        return select(*[query.scalar_subquery().label(name) for name, query in queries.items()])
+
+    row = session.execute(_cached(key, build), moments(now, calendar)).one()
+    return {name: _capped(found) for name, found in zip(wanted, row, strict=True)}
+
+
 def count_view(
     session: Session, officer: Officer, view: str, filters: Filters, now: datetime, calendar: WorkCalendar
 ) -> Count:
     """How many rows the view has, counted up to COUNT_CAP."""
-    return _capped(session.scalar(_count_query(session, officer, view, filters, now, calendar)))
-
-
-def _counted_together(session: Session, queries: dict[str, Select]) -> dict[str, Count]:
-    """Several counts in one statement (one round trip)."""
-    row = session.execute(select(*[query.scalar_subquery().label(name) for name, query in queries.items()])).one()
-    return {name: _capped(found) for name, found in zip(queries, row, strict=True)}
+    return _counted_together(session, officer, {view: (view, filters)}, now, calendar)[view]
 
 
 def counts(
     session: Session, officer: Officer, filters: Filters, now: datetime, calendar: WorkCalendar
 ) -> dict[str, Count]:
     """How many rows each view has with these filters, each counted up to COUNT_CAP."""
-    common = Filters(filters.procedure, filters.status, filters.due_before, sort=filters.sort)
-    return _counted_together(
-        session, {view: _count_query(session, officer, view, common, now, calendar) for view in VIEWS}
-    )
+    common = Filters(filters.procedure, filters.status, filters.due_before, sort="due")
+    return _counted_together(session, officer, {view: (view, common) for view in VIEWS}, now, calendar)
 
 
 def channel_counts(
@@ -464,17 +534,13 @@ def channel_counts(
     """Results waiting to go back, by the channel the applicant chose."""
     return _counted_together(
         session,
+        officer,
         {
-            channel: _count_query(
-                session,
-                officer,
-                "return",
-                Filters(filters.procedure, filters.status, filters.due_before, channel),
-                now,
-                calendar,
-            )
+            channel: ("return", Filters(filters.procedure, filters.status, filters.due_before, channel, "due"))
             for channel in CHANNELS
         },
+        now,
+        calendar,
     )
 
 
@@ -560,7 +626,7 @@ def list_view(
     cursor = parse_cursor(after) if filters.sort == "due" else None
     skip = 0 if cursor else (page - 1) * size
     if view in TASK_VIEWS:
-        where = _task_conditions(view, officer, filters, now, calendar)
+        where = _task_conditions(view, officer, filters, calendar)
         heads = _task_heads(session, view, officer)
         if filters.sort == "due" and heads:
             keys = (HumanTask.due_at, HumanTask.created_at, HumanTask.id)
@@ -569,7 +635,7 @@ def list_view(
                 keys,
                 _from(view, filters),
                 heads,
-                _task_rest(view, officer, filters, now, calendar, headed=True),
+                _task_rest(view, officer, filters, calendar, headed=True),
                 cursor,
                 skip,
                 size,
@@ -579,14 +645,14 @@ def list_view(
             items = _task_page(session, where, view, filters, now, calendar, page, size) if heads else []
         last = (items[-1].due_at, items[-1].created_at, items[-1].id) if items else None
     else:
-        where = _dossier_conditions(view, officer, filters, now)
+        where = _dossier_conditions(view, officer, filters)
         heads = _dossier_heads(view, officer)
         if filters.sort == "due" and heads:
             keys = (Dossier.next_timer_at, Dossier.updated_at, Dossier.id)
             ids = _first_ids(session, keys, Dossier.__table__, heads, where, cursor, skip, size)
-            found = _dossier_page(session, [Dossier.id.in_(ids)], filters, 1, size)
+            found = _dossier_page(session, [Dossier.id.in_(ids)], filters, 1, size, now, calendar)
         else:
-            found = _dossier_page(session, where, filters, page, size) if heads else []
+            found = _dossier_page(session, where, filters, page, size, now, calendar) if heads else []
         items = [item for _, item in found]
         last = (found[-1][1].waiting_until, found[-1][1].updated_at, found[-1][0]) if found else None
     more_after = filters.sort == "due" and len(items) == size and last is not None
@@ -630,7 +696,8 @@ def _task_page(session, where, view, filters, now, calendar, page, size) -> list
         .where(*where)
         .order_by(*order)
         .limit(size)
-        .offset((page - 1) * size)
+        .offset((page - 1) * size),
+        moments(now, calendar),
     ).all()
     return [
         TaskItem(*row[:10], row[10].value, *row[11:], sla=sla(row.due_at, now, calendar) if row[10] in OPEN else None)
@@ -638,7 +705,7 @@ def _task_page(session, where, view, filters, now, calendar, page, size) -> list
     ]
 
 
-def _dossier_page(session, where, filters, page, size) -> list[tuple[int, DossierItem]]:
+def _dossier_page(session, where, filters, page, size, now, calendar) -> list[tuple[int, DossierItem]]:
     by_due = [Dossier.next_timer_at.asc().nulls_last(), Dossier.updated_at, Dossier.id]
     order = {
         "newest": [Dossier.updated_at.desc(), Dossier.id.desc()],
@@ -661,7 +728,8 @@ def _dossier_page(session, where, filters, page, size) -> list[tuple[int, Dossie
         .where(*where)
         .order_by(*order)
         .limit(size)
-        .offset((page - 1) * size)
+        .offset((page - 1) * size),
+        moments(now, calendar),
     ).all()
     return [(row[0], DossierItem(*row[1:])) for row in rows]
 
@@ -684,7 +752,7 @@ def next_task(
         and_(HumanTask.status == TaskStatus.NEW, _pairs(officer, False)),
         and_(HumanTask.status == TaskStatus.CLAIMED, HumanTask.assignee_id == officer.user_id),
     )
-    where = [*_task_conditions(view, officer, filters, now, calendar), workable, HumanTask.id != after]
+    where = [*_task_conditions(view, officer, filters, calendar), workable, HumanTask.id != after]
     found = _task_page(session, where, view, filters, now, calendar, 1, 1)
     return found[0] if found else None
 

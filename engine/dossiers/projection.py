@@ -128,6 +128,7 @@ def _sync_human_tasks(session: Session, dossier: DossierRow, effects: Effects, r
             claimed_at=None,
             finished_at=None,
             due_at=None,
+            result_channel=dossier.result_channel,
         )
 
 

@@ -4,6 +4,11 @@ without accents, ID number, phone or tax code; newest first, one page at a time.
 Reads the search projection (`search_terms`, engine.data.search_index) and the dossiers table only,
 never the application data or the workflow state: each word of the query must begin some term of the
 dossier, an index range on PostgreSQL and SQLite alike.
+
+At a million dossiers a common word (a family name) begins the terms of tens of thousands, so no
+read takes a word's whole range unless it must (see search()): a word found in few dossiers bounds
+the search, the others are checked on those dossiers alone; a word alone that many dossiers have is
+read newest first, one index range per term it begins, up to the page and the count's cap.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, intersect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, intersect, literal_column, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from engine.data.models import Dossier, HumanTask, SearchTerm, TaskStatus
 from engine.data.search_index import fold, phone_digits, words
@@ -25,6 +30,9 @@ MAX_LENGTH = 200
 MAX_WORDS = 8
 OPEN = (TaskStatus.NEW, TaskStatus.CLAIMED)
 FEW = 2000  # dossiers a query finds that are looked up by id (see search())
+# distinct terms a common word may begin to be read newest first, one range each (a family name
+# begins one or two); beyond it the word's range is read whole
+MAX_TERMS = 16
 # found dossiers counted at most: beyond it the officer is told "more than 1,000" and narrows the
 # search; counting every match of a common word would read all of them for a number nobody pages to
 COUNT_CAP = 1000
@@ -107,22 +115,149 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
     if not units:
         return Results(query, [], 0, page, size)
     dialect = session.get_bind().dialect.name
-    # the dossiers every prefix finds, from the index alone, before any dossier row is read
-    each = [select(_TERMS.c.dossier_id).where(_begins(_TERMS.c.value, p, dialect)) for p in wanted]
-    matching = intersect(*each) if len(each) > 1 else each[0]
-    # Few of them (the usual search for a person): fetched first and their rows read by primary key.
-    # The planner cannot tell how few an intersection of prefixes leaves and would read every
-    # dossier of the unit instead; many (a common family name alone): joined in SQL, where reading
-    # the unit's rows is the right plan.
-    ids = session.scalars(select(matching.subquery().c[0]).limit(FEW + 1)).all()
-    if len(ids) <= FEW:
+    # the dossiers of the word found in fewest, read up to FEW + 1 each from the index alone (the
+    # longest words first: they are the likeliest to be rare)
+    few = None
+    for prefix in sorted(wanted, key=len, reverse=True):
+        ids = session.scalars(
+            select(_TERMS.c.dossier_id).where(_begins(_TERMS.c.value, prefix, dialect)).limit(FEW + 1)
+        ).all()
+        if len(ids) <= FEW:
+            few = (prefix, set(ids))
+            break
+    if few is not None:
+        # the other words checked on these dossiers only, by primary key (dossier_id, kind, value)
+        prefix, ids = few
+        for other in wanted:
+            if other != prefix and ids:
+                ids = set(
+                    session.scalars(
+                        select(_TERMS.c.dossier_id).where(
+                            _TERMS.c.dossier_id.in_(sorted(ids)), _begins(_TERMS.c.value, other, dialect)
+                        )
+                    ).all()
+                )
         # the unit compared as an expression no index serves: else the planner walks the unit's
         # whole newest-first index to save sorting these few rows, instead of reading them by id
-        where = and_(Dossier.id.in_(ids), (Dossier.unit_code + "").in_(units))
-    else:  # the unit's dossiers newest first (ix_dossiers_unit_submitted) until a page is found
-        where = and_(Dossier.id.in_(matching), Dossier.unit_code.in_(units))
+        return _page(session, query, and_(Dossier.id.in_(sorted(ids)), (Dossier.unit_code + "").in_(units)), page, size)
+    terms = _terms_begun(session, wanted[0], dialect)
+    if len(wanted) == 1 and terms is not None:
+        return _newest_of_terms(session, query, terms, [], units, page, size)
+    # several words, each common (or a word beginning very many terms): the dossiers every one
+    # finds, from the index alone. Few of them (a whole name): fetched first and their rows read by
+    # primary key, as the planner cannot tell how few an intersection leaves and would read every
+    # dossier of the unit instead.
+    each = [select(_TERMS.c.dossier_id).where(_begins(_TERMS.c.value, p, dialect)) for p in wanted]
+    matching = intersect(*each) if len(each) > 1 else each[0]
+    ids = session.scalars(select(matching.subquery().c[0]).limit(FEW + 1)).all()
+    if len(ids) <= FEW:
+        return _page(session, query, and_(Dossier.id.in_(ids), (Dossier.unit_code + "").in_(units)), page, size)
+    # Many: more than COUNT_CAP of them in these units already (else counted in SQL); the page read
+    # newest first from the first word's terms, the other words checked on each dossier.
+    where = and_(Dossier.id.in_(matching), Dossier.unit_code.in_(units))
+    mine = session.scalar(
+        select(func.count()).select_from(
+            select(Dossier.id).where(Dossier.id.in_(ids), (Dossier.unit_code + "").in_(units)).subquery()
+        )
+    )
+    if terms is None or not mine:
+        return _page(session, query, where, page, size)
+    total = COUNT_CAP + 1 if mine > COUNT_CAP else _count(session, where)
+    return _newest_of_terms(session, query, terms, wanted[1:], units, page, size, total, dialect)
+
+
+def _terms_begun(session: Session, prefix: str, dialect: str) -> list[str] | None:
+    """The distinct terms beginning with prefix, each found by one index probe after the one before;
+    None when there are more than MAX_TERMS."""
+    found: list[str] = []
+    while len(found) <= MAX_TERMS:
+        condition = _begins(_TERMS.c.value, prefix, dialect)
+        if found:
+            condition = and_(condition, _after(_TERMS.c.value, found[-1], dialect))
+        term = session.scalar(select(_TERMS.c.value).where(condition).order_by(_in_index_order(dialect)).limit(1))
+        if term is None:
+            return found
+        found.append(term)
+    return None
+
+
+def _after(column, term: str, dialect: str) -> ColumnElement[bool]:
+    """Terms after `term` in the index's order (PostgreSQL's text_pattern_ops compares bytes with ~>~)."""
+    return column.op("~>~")(term) if dialect == "postgresql" else column > term
+
+
+def _in_index_order(dialect: str):
+    """The order of the index on value: on PostgreSQL text_pattern_ops' (bytes, ~<~), which min() or a
+    plain ORDER BY in the database's collation would not read from the index."""
+    return literal_column("search_terms.value USING ~<~") if dialect == "postgresql" else _TERMS.c.value
+
+
+def _newest_of_terms(
+    session: Session,
+    query: str,
+    terms: list[str],
+    others: list[str],
+    units: list[str],
+    page: int,
+    size: int,
+    total: int | None = None,
+    dialect: str = "",
+) -> Results:
+    """The dossiers of these units with one of these terms, and a term beginning with each of the
+    `others`, newest first: each term's dossiers read from its index range backwards (a dossier's id
+    grows with its submission) until the page, and the count's cap unless `total` is known, are
+    reached; a dossier of another unit, or without the others, is passed over."""
+    probe = aliased(_TERMS)
+    also = [
+        select(probe.c.dossier_id)
+        .where(probe.c.dossier_id == _TERMS.c.dossier_id, _begins(probe.c.value, other, dialect))
+        .exists()
+        for other in others
+    ]
+
+    def newest(n: int):
+        parts = [
+            select(_TERMS.c.dossier_id)
+            .join(Dossier, Dossier.id == _TERMS.c.dossier_id)
+            .where(_TERMS.c.value == term, Dossier.unit_code.in_(units), *also)
+            .order_by(_TERMS.c.dossier_id.desc())
+            .limit(_limit(n))
+            for term in terms
+        ]
+        found = (union_all(*[select(p.subquery().c[0]) for p in parts]) if len(parts) > 1 else parts[0]).subquery()
+        return select(found.c[0].label("id")).distinct().order_by(found.c[0].desc()).limit(_limit(n))
+
+    if not terms:
+        return Results(query, [], 0, page, size)
+    ids = session.scalars(newest(COUNT_CAP + 1 if total is None else page * size)).all()
+    shown = ids[(page - 1) * size : page * size]
+    total = len(ids) if total is None else total
+    return _page(session, query, Dossier.id.in_(shown), 1, size, total=total, shown_page=page)
+
+
+def _limit(n: int):
+    """A LIMIT written into the statement, so the planner plans for it (a bound one it cannot see)."""
+    return literal_column(str(int(n)))
+
+
+def _count(session: Session, where) -> int:
     counted = select(Dossier.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    return session.scalar(select(func.count()).select_from(counted)) or 0
+
+
+def _page(
+    session: Session,
+    query: str,
+    where,
+    page: int,
+    size: int,
+    total: int | None = None,
+    shown_page: int | None = None,
+) -> Results:
+    """The page of the dossiers `where` finds, newest first, with their open steps; counted up to
+    COUNT_CAP unless `total` is known already (and the rows are that page's, `shown_page`)."""
+    if total is None:
+        total = _count(session, where)
     rows = session.execute(
         select(
             Dossier.id,
@@ -140,6 +275,7 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
         .limit(size)
         .offset((page - 1) * size)
     ).all()
+    page = shown_page or page
     steps: dict[int, list[Step]] = {}
     if rows:
         for dossier_id, title, due_at in session.execute(

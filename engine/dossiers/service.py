@@ -236,12 +236,12 @@ class DossierService:
                 apologies=0,
                 last_event_seq=0,
                 last_event_hash=GENESIS,
+                result_channel=data.get("result_channel"),
             )
             applicant_name, applicant_id_number = _applicant(data)
             columns = {  # the row's columns no advance reads
                 "applicant_name": applicant_name,
                 "applicant_id_number": applicant_id_number,
-                "result_channel": data.get("result_channel"),
                 "channel": channel,
                 "submitted_at": now,
                 "account_id": account_id,

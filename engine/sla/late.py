@@ -81,6 +81,7 @@ def flag(session: Session, dossier: DossierRow, role: str, now: datetime) -> boo
         status=TaskStatus.NEW,
         created_at=now,
         due_at=dossier.appointment_at,
+        result_channel=dossier.result_channel,
     )
     session.add(task)
     session.flush()

@@ -121,6 +121,13 @@ def test_the_office_moves_whole_and_goes_on_on_postgresql(tmp_path, empty_postgr
     assert f"9 dossier(s), {events} event(s): every history intact on the copy\n" in result.output
     assert f"{open_dossiers} open dossier(s): each ran one step on the copy (rolled back)\n" in result.output
     assert result.output.endswith(f"set MOTCUA_DATABASE_URL={empty_postgres} and start Motcua on it\n")
+    # how far it got, on stderr: each table as it is copied, then the rehearsal's count
+    progress = result.stderr.splitlines()
+    tables = len(Base.metadata.sorted_tables)
+    assert f"table 1 of {tables}: {Base.metadata.sorted_tables[0].name}, " in progress[0]
+    assert any(re.fullmatch(rf"table \d+ of {tables}: dossiers, 9 row\(s\)", line) for line in progress)
+    assert progress[-1] == f"rehearsed {open_dossiers} of {open_dossiers} open dossier(s)"
+    assert "rehearsed" not in result.stdout and "table 1 of" not in result.stdout
 
     # the same rows, ids kept; documents' bytes as they were uploaded
     assert every_row(empty_postgres) == before

@@ -6,6 +6,8 @@ token, and no answer is cached."""
 from __future__ import annotations
 
 import os
+import socket
+import time
 
 import pytest
 
@@ -52,6 +54,27 @@ def test_with_the_database_unreachable_the_process_is_alive_but_not_ready():
         assert ready.json["checks"]["database"].startswith("unreachable")
     finally:
         runtime.close()
+
+
+def test_a_database_that_does_not_answer_makes_the_probe_answer_503_within_seconds():
+    # a port that takes connections (the kernel completes the handshake) but whose server never says
+    # a word: as a database host that hangs, or a firewall that drops what follows
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    client, runtime = probe(f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/test")
+    try:
+        began = time.monotonic()
+        ready = client.get("/readyz")
+        took = time.monotonic() - began
+        assert ready.status_code == 503
+        assert ready.json["checks"]["database"].startswith("unreachable")
+        assert ready.json["checks"]["migrations"] == "unknown"
+        assert took < 3.5, f"/readyz took {took:.1f} s"
+        assert client.get("/healthz").status_code == 200
+    finally:
+        runtime.close()
+        silent.close()
 
 
 def test_a_database_behind_the_newest_migration_is_not_ready(tmp_path):

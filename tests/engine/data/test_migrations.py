@@ -393,3 +393,67 @@ def test_the_inbox_indexes_exist_after_an_upgrade(fresh_database):
     assert tasks["ix_human_tasks_completer_queue"] == ["completed_by_id", "status", "role_code", "unit_code", *order]
     assert "ix_human_tasks_inbox" not in tasks and "ix_human_tasks_assignee_id" not in tasks
     assert dossiers["ix_dossiers_unit_status_timer"] == ["unit_code", "status", "next_timer_at", "updated_at", "id"]
+
+
+def test_tasks_take_their_dossiers_result_channel_and_a_unit_index_after_an_upgrade(fresh_database):
+    """The result-return view filters and counts open tasks by their dossier's result channel without
+    reading the dossiers: an upgrade gives the open tasks of older dossiers their channel (done ones
+    need none), and the led unit's overviews their index."""
+    db = fresh_database
+    upgrade(db, "0027_dossiers_apologies")
+    at = datetime(2026, 11, 2, 2, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        names = ("procedure_versions", "roles", "units", "dossiers", "human_tasks")  # as 0027 left them
+        tables = MetaData()
+        tables.reflect(conn, only=names)
+        versions, roles, units, dossiers, tasks = (tables.tables[name] for name in names)
+        version_id = conn.execute(
+            insert(versions)
+            .values(code="P07", content_hash="0" * 64, process_id="P07", sources={}, meta={}, deployed_at=at, number=1)
+            .returning(versions.c.id)
+        ).scalar_one()
+        conn.execute(insert(roles).values(code="desk", name_vi="Một cửa", name_en="Desk"))
+        conn.execute(insert(units).values(code="BHXH.QNI", name_vi="BHXH", name_en="SI"))
+        for n, channel in ((1, "post"), (2, "counter"), (3, None)):
+            conn.execute(
+                insert(dossiers).values(
+                    id=n,
+                    code=f"BHXH.QNI-261102-000{n}",
+                    procedure_code="P07",
+                    version_id=version_id,
+                    unit_code="BHXH.QNI",
+                    status=4,
+                    applicant_name="Trần Văn Khải",
+                    applicant_id_number="051099006603",
+                    result_channel=channel,
+                    submitted_at=at,
+                    updated_at=at,
+                    state=b"",
+                    state_version=1,
+                )
+            )
+        for n, (dossier, status) in enumerate([(1, "new"), (2, "claimed"), (3, "new"), (1, "done")], 1):
+            conn.execute(
+                insert(tasks).values(
+                    id=n,
+                    dossier_id=dossier,
+                    spiff_task_id=f"t{n}",
+                    element_id="return_result",
+                    title="Trả kết quả",
+                    role_code="desk",
+                    unit_code="BHXH.QNI",
+                    status=status,
+                    created_at=at,
+                )
+            )
+    upgrade(db)
+    with db.engine.connect() as conn:
+        found = dict(conn.execute(sa.text("SELECT id, result_channel FROM human_tasks")).all())
+    assert found == {1: "post", 2: "counter", 3: None, 4: None}
+    indexes = {ix["name"]: ix for ix in sa.inspect(db.engine).get_indexes("human_tasks")}
+    assert indexes["ix_human_tasks_unit_queue"]["column_names"] == ["unit_code", "status", "due_at", "created_at", "id"]
+    if db.engine.dialect.name == "postgresql":  # the return view's channel counts read the index alone
+        assert indexes["ix_human_tasks_purpose_queue"]["dialect_options"]["postgresql_include"] == [
+            "result_channel",
+            "role_code",
+        ]

@@ -190,3 +190,32 @@ def test_the_unit_newest_first_index_serves_the_first_page(runtime, office):
         )
     said = " ".join(str(row[-1]) for row in plan)
     assert "ix_dossiers_unit_submitted" in said and "TEMP B-TREE FOR ORDER BY" not in said
+
+
+def test_a_word_many_dossiers_have_is_read_newest_first_whatever_terms_it_begins(runtime, office, clock, monkeypatch):
+    # "few" is 2,000 dossiers in the office: here a word found in more than two stands for a family
+    # name found in tens of thousands, read newest first instead of whole
+    monkeypatch.setattr(search, "FEW", 2)
+    names = ["Nguyễn Văn Bình", "Trần Ngọc Anh", "Nguyễn Thị Mai", "Lê Văn Ngọc", "Ngô Văn Sáu", "Phạm Văn Bình"]
+    codes = [start(runtime, clock, full_name=name, citizen_id=f"0510850{n:05d}") for n, name in enumerate(names)]
+    elsewhere = start(runtime, clock, unit=DISTRICT, full_name="Ngô Thị Lan", citizen_id="051085088888")
+
+    # "ngo" begins two terms (ngo, ngoc): both read, newest first, the district's dossier passed over
+    found = results(runtime, "ngo")
+    assert [h.code for h in found.items] == [codes[4], codes[3], codes[1]]
+    assert (found.total, found.more) == (3, False)
+    assert set(find(runtime, "ngo", units=(*OFFICE, DISTRICT))) == {codes[4], codes[3], codes[1], elsewhere}
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)  # counted up to the cap, paged newest first
+    first, second = results(runtime, "van", size=2), results(runtime, "van", page=2, size=2)
+    assert (first.total, first.more, first.pages) == (3, True, 2)
+    assert [h.code for h in first.items] == [codes[5], codes[4]]
+    assert [h.code for h in second.items] == [codes[3], codes[0]]
+
+    # several words each found in many: the dossiers all of them find
+    monkeypatch.setattr(search, "FEW", 1)
+    assert find(runtime, "van binh") == [codes[5], codes[0]]
+    # one of them found in few bounds the search; the others are checked on those dossiers only
+    monkeypatch.setattr(search, "FEW", 2)
+    assert find(runtime, "binh nguyen") == [codes[0]]
+    assert find(runtime, "nguyen mai") == [codes[2]]
