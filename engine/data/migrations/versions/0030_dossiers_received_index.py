@@ -2,15 +2,15 @@
 (received_on, procedure_code, channel) answers it from the index alone instead of reading every
 dossier
 
-Revision ID: 0028_dossiers_received_index
-Revises: 0027_dossiers_apologies
+Revision ID: 0030_dossiers_received_index
+Revises: 0029_tasks_unit_queue
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
-revision = "0028_dossiers_received_index"
-down_revision = "0027_dossiers_apologies"
+revision = "0030_dossiers_received_index"
+down_revision = "0029_tasks_unit_queue"
 branch_labels = None
 depends_on = None
 
