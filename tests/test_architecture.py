@@ -26,6 +26,7 @@ LAYERS = [
     {"engine.sla"},
     {"engine.dossiers"},
     {"engine.integration"},
+    {"engine.figures"},
     {"engine.runtime"},
     {"engine.design", "engine.background"},
     {"engine.demo"},
