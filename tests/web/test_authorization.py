@@ -119,6 +119,8 @@ POST /officer/admin/calendar                      O   403 403 403 403 403 403 40
 POST /officer/admin/calendar/2030-01-01/remove    O   403 403 403 403 403 403 403 403 403 403 403 403 302
 GET  /officer/team/                               O   403 403 403 403 403 403 403 403 403 200 200 403 403
 POST /officer/team/reassign                       O   403 403 403 403 403 403 403 403 403 400 400 403 403
+GET  /dashboard/                                  O   403 403 403 403 403 403 403 403 403 200 200 403 403
+GET  /dashboard/export.csv                        O   403 403 403 403 403 403 403 403 403 200 200 403 403
 GET  /designer/                                   O   403 403 403 403 403 403 403 403 403 403 403 200 403
 POST /designer/procedures/{proc}/drafts           O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/procedures/{proc}/import           O   403 403 403 403 403 403 403 403 403 403 403 302 403
