@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from engine.data.models import Dossier, Event, HumanTask, Procedure, TaskStatus, User
 from engine.statuses import DossierStatus
 
-from .period import Filters
+from .period import Filters, with_units
 
 ONLINE = ("online",)
 POST = ("post", "post_agent")
@@ -137,6 +137,7 @@ def share(part: int, whole: int) -> float | None:
 
 def dashboard(session: Session, filters: Filters, now: datetime, zone: ZoneInfo) -> Dashboard:
     """Every figure of the managers' dashboard for these filters, as of `now`."""
+    filters = with_units(session, filters)
     return Dashboard(
         filters=filters,
         now=now,
@@ -176,6 +177,7 @@ def cohorts(
 ) -> dict[str | None, Cohort]:
     """The cohort of the period, as one grouped scan of the dossiers submitted in it: under the
     key None for all of them, and per procedure code too when `by_procedure`."""
+    filters = with_units(session, filters)
     start, end = filters.window(zone)
     processed = Dossier.processed_at.is_not(None)
     timed = and_(processed, Dossier.appointment_at.is_not(None))
@@ -221,6 +223,7 @@ def cohorts(
 def payouts(session: Session, filters: Filters, zone: ZoneInfo) -> Payouts:
     """Benefits paid in the period, from the messages the dossiers took then: the bank's
     confirmation of a transfer (cashless) and the post's report of a cash payment."""
+    filters = with_units(session, filters)
     start, end = filters.window(zone)
     message = Event.data["message"].as_string()
     taken = (
@@ -242,6 +245,7 @@ def payouts(session: Session, filters: Filters, zone: ZoneInfo) -> Payouts:
 
 def backlog_by_age(session: Session, filters: Filters, now: datetime) -> list[Count]:
     """Dossiers in progress now, by calendar days since they were submitted."""
+    filters = with_units(session, filters)
     running, _ = in_progress(now)
     whens, index = [], 0
     for index, (_, days) in enumerate(AGE_BUCKETS):
@@ -253,12 +257,24 @@ def backlog_by_age(session: Session, filters: Filters, now: datetime) -> list[Co
     return [Count(label, label, int(rows.get(i, 0))) for i, (label, _) in enumerate(AGE_BUCKETS)]
 
 
+def _tasks_in_scope(query, filters: Filters):
+    """Tasks of the filters' units, and of its procedure (the only filter that needs the dossier:
+    without it, the task indexes by unit and status answer alone)."""
+    if filters.units is not None:
+        query = query.where(HumanTask.unit_code.in_(filters.units))
+    if filters.procedure:
+        query = query.join(Dossier, Dossier.id == HumanTask.dossier_id).where(
+            Dossier.procedure_code == filters.procedure
+        )
+    return query
+
+
 def backlog_by_step(session: Session, filters: Filters) -> list[Count]:
     """Open tasks now, by the step (diagram element) they wait at, most first."""
+    filters = with_units(session, filters)
     rows = session.execute(
-        select(HumanTask.element_id, func.max(HumanTask.title), func.count())
-        .join(Dossier, Dossier.id == HumanTask.dossier_id)
-        .where(HumanTask.status.in_(OPEN_TASK), filters.scope(HumanTask.unit_code, Dossier.procedure_code))
+        _tasks_in_scope(select(HumanTask.element_id, func.max(HumanTask.title), func.count()), filters)
+        .where(HumanTask.status.in_(OPEN_TASK))
         .group_by(HumanTask.element_id)
     )
     return sorted((Count(e, t, int(n)) for e, t, n in rows), key=lambda c: (-c.count, c.key))
@@ -266,6 +282,7 @@ def backlog_by_step(session: Session, filters: Filters) -> list[Count]:
 
 def overdue_dossiers(session: Session, filters: Filters, now: datetime, column) -> list[Count]:
     """Dossiers past their appointment now, by `column` (unit or procedure code), most first."""
+    filters = with_units(session, filters)
     _, past = in_progress(now)
     rows = session.execute(
         select(column, func.count())
@@ -278,13 +295,12 @@ def overdue_dossiers(session: Session, filters: Filters, now: datetime, column) 
 def overdue_by_officer(session: Session, filters: Filters, now: datetime) -> list[Count]:
     """Open tasks past their step's due time, by the officer holding them (key None: offered to
     the role, held by no one), most first."""
+    filters = with_units(session, filters)
+    query = select(User.username, User.full_name, func.count()).select_from(HumanTask)
     rows = session.execute(
-        select(User.username, User.full_name, func.count())
-        .select_from(HumanTask)
-        .join(Dossier, Dossier.id == HumanTask.dossier_id)
+        _tasks_in_scope(query, filters)
         .outerjoin(User, User.id == HumanTask.assignee_id)
         .where(HumanTask.status.in_(OPEN_TASK), HumanTask.due_at.is_not(None), HumanTask.due_at < now)
-        .where(filters.scope(HumanTask.unit_code, Dossier.procedure_code))
         .group_by(User.username, User.full_name)
     )
     return sorted((Count(u, name or "", int(n)) for u, name, n in rows), key=lambda c: (-c.count, c.key or ""))
@@ -324,6 +340,7 @@ def _grouped(inner, *sums):
 
 def trend(session: Session, filters: Filters, zone: ZoneInfo, weeks: bool) -> list[TrendPoint]:
     """Dossiers received, finished and finished late in each week or month of the period."""
+    filters = with_units(session, filters)
     starts = _starts(filters, weeks)
     start, end = filters.window(zone)
     scope = filters.scope(Dossier.unit_code, Dossier.procedure_code)

@@ -20,7 +20,7 @@ from engine.data.models import Document, Dossier, Rating
 from engine.forms import Message
 
 from .dashboard import POST, Cohort, cohorts, share
-from .period import Filters
+from .period import Filters, with_units
 
 ONLINE_TARGET = 0.5  # online submissions: at least half gives the points
 DIGITIZED_TARGET = 0.8
@@ -101,6 +101,7 @@ class Index766:
 def service_index(session: Session, filters: Filters, now: datetime, zone: ZoneInfo) -> Index766:
     """The index for the office (within the filters) and for each procedure with dossiers in the
     period: three grouped scans (dossiers, their documents, their ratings)."""
+    filters = with_units(session, filters)
     found = cohorts(session, filters, now, zone, by_procedure=True)
     papers = _papers(session, filters, zone)
     office_papers = Papers()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy.orm import Session
 
+from engine.data.models import Unit
 from engine.errors import EngineError
 
 # a longer period is refused rather than read: two years of weeks is already a long chart
@@ -54,6 +56,14 @@ class Filters:
         if self.procedure:
             conditions.append(procedure_column == self.procedure)
         return and_(true(), *conditions)
+
+
+def with_units(session: Session, filters: Filters) -> Filters:
+    """The filters with "every unit" spelled out as the list of units: the tasks' and dossiers'
+    indexes lead with the unit, and PostgreSQL walks them for a list, not for no condition."""
+    if filters.units is not None:
+        return filters
+    return replace(filters, units=tuple(session.scalars(select(Unit.code).order_by(Unit.code))))
 
 
 def parse_day(raw: str | None, what_vi: str, what_en: str) -> date:
