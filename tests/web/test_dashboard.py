@@ -98,7 +98,9 @@ def test_a_manager_lands_on_the_dashboard_and_sees_no_dossier(figures, manager):
 
 def test_another_unit_s_leader_sees_only_their_unit(figures, web):
     web.officer_login("khac.huyen")  # leads BHXH.QNI.SONTINH only
-    assert cells(web.text(MARCH), "table-received")[0][1] == "0"
+    page = web.text(MARCH)
+    assert cells(page, "table-received")[0] == ["Hồ sơ tiếp nhận", "0", "–"]
+    assert "<li><strong>–</strong> tiếp nhận trực tuyến</li>" in page  # no share of nothing
     refused = web.get(MARCH + "&unit=BHXH.QNI")
     assert refused.status_code == 400
     assert "Chọn một đơn vị của bạn." in refused.get_data(as_text=True)
