@@ -220,3 +220,14 @@ def test_a_bad_period_is_refused_with_a_clear_message():
         parse_day("31/02/2026", "Từ ngày", "From")
     assert e.value.message.vi.startswith("Từ ngày: cần một ngày")
     assert parse_day("30/06/2026", "", "") == parse_day("2026-06-30", "", "") == date(2026, 6, 30)
+
+
+def test_a_unit_filter_counts_only_that_unit_s_dossiers_and_tasks(runtime, made):
+    with runtime.db.read() as session:
+        other = dashboard(session, Filters(*MARCH, units=("BHXH.QNI.SONTINH",)), NOW, VN)
+        mine = dashboard(session, Filters(*MARCH, units=(runtime.settings.office_code,)), NOW, VN)
+        everyone = dashboard(session, Filters(*MARCH), NOW, VN)
+    assert other.cohort.received == 0 and other.backlog_by_step == [] and other.overdue_by_officer == []
+    assert (other.payouts.cashless, other.payouts.cash) == (0, 0)
+    assert sum(x.count for x in other.backlog_by_age) == 0
+    assert mine.cohort == everyone.cohort and mine.backlog_by_step == everyone.backlog_by_step
