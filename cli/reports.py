@@ -1,5 +1,5 @@
-"""`motcua report`: the office's figures (dossiers finished on time, the managers' dashboard, the
-Decision 766 service index)."""
+"""`motcua report`: the office's figures (dossiers finished on time, the forecast's error, the
+managers' dashboard, the Decision 766 service index)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from engine.figures.dashboard import dashboard, procedure_codes
 from engine.figures.export import dashboard_sheets, index_sheets, table, to_csv
 from engine.figures.index766 import service_index
 from engine.figures.period import Filters, parse_day
+from engine.sla.forecast import forecast_error
 from engine.sla.reports import on_time_figures
 
 
@@ -40,6 +41,25 @@ def report_on_time(first, last) -> None:
         click.echo(line(code, f))
     for unit, f in sorted(figures.by_unit.items()):
         click.echo(line(unit, f))
+
+
+@report.command("forecast-error")
+@click.option("--from", "first", required=True, help="First day of submission, YYYY-MM-DD (office time).")
+@click.option("--to", "last", required=True, help="Last day of submission, YYYY-MM-DD (inclusive).")
+def report_forecast_error(first, last) -> None:
+    """How far the expected finish, as forecast when each dossier was submitted, fell from when
+    its processing really finished (dossiers submitted in the period and finished since)."""
+    runtime = get_runtime()
+    with runtime.db.read() as session:
+        error = forecast_error(session, runtime.settings, parse_date(first), parse_date(last))
+    click.echo(f"finished dossiers        {error.dossiers:>8}")
+    click.echo(f"with a forecast          {error.forecast:>8}")
+    if error.mean_absolute_days is None:
+        click.echo("not enough data before the period to forecast any of them")
+        return
+    click.echo(f"mean absolute error      {error.mean_absolute_days:>8.2f} working days")
+    click.echo(f"mean signed error        {error.mean_signed_days:>+8.2f} working days (above 0: forecast too late)")
+    click.echo(f"within one working day   {100 * error.within_one_day:>7.1f}%")
 
 
 def _filters(first, last, unit, procedure) -> Filters:

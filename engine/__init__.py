@@ -11,9 +11,10 @@ lowest first; each may import only those above it in this list (tests/test_archi
 - `sla`: working days, the office calendar, appointments and deadlines, late dossiers, on-time figures
 - `dossiers`: the service that advances dossiers, what an advance writes, and what pages read
 - `integration`: the outside systems: outbox and connectors, webhooks, registry, payouts, reminders
-- `figures`: the managers' dashboard figures and the Decision 766 service index, read-only
 - `runtime` (top): the composition root that wires the parts together
 - `design`: what process designers do before a deploy (test runs on scratch databases)
 - `background`: the scheduler of background work, in-process or under Celery
+- `figures`: the office's figures for the public and its managers (the dashboard, the Decision 766
+  index), read from the projected tables
 - `demo` (top): demo data for `make run`
 """

@@ -20,8 +20,10 @@ from engine.config import Settings
 from engine.data.db import Database
 from engine.data.migrate import upgrade
 from engine.data.models import Base, Dossier
+from engine.figures.public import forget_cached_statistics
 from engine.people.accounts import hash_password
 from engine.runtime import Runtime
+from engine.sla.forecast import forget_cached_measurements
 from engine.sla.office_calendar import forget_cached_calendars
 from engine.workflow.catalogue import load_catalogue
 from tests.helpers import Office, assert_state_roundtrips, seed_office
@@ -119,6 +121,8 @@ def settings(database_url) -> Settings:
 @pytest.fixture
 def runtime(settings, clock, catalogue):
     forget_cached_calendars()  # the database was emptied: no calendar edits of earlier tests
+    forget_cached_measurements()  # nor step times measured from their dossiers
+    forget_cached_statistics()  # nor public figures counted from them
     rt = Runtime.create(settings, clock)
     rt.deploy(catalogue)
     yield rt

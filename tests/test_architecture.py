@@ -26,9 +26,8 @@ LAYERS = [
     {"engine.sla"},
     {"engine.dossiers"},
     {"engine.integration"},
-    {"engine.figures"},
     {"engine.runtime"},
-    {"engine.design", "engine.background"},
+    {"engine.design", "engine.background", "engine.figures"},
     {"engine.demo"},
 ]
 

@@ -37,6 +37,7 @@ from . import (
     live,
     portal,
     search,
+    statistics,
     team,
     tracking,
 )
@@ -91,6 +92,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         auth.bp,
         portal.bp,
         tracking.bp,
+        statistics.bp,
         inbox.bp,
         counter.bp,
         search.bp,

@@ -35,6 +35,7 @@ from .context import field_errors, flash_error, page_number, runtime
 from .counter import only_registers
 from .dashboard import only_reads_figures
 from .files import PREVIEWABLE, download, preview, xml_download
+from .forecasts import estimate
 from .i18n import count_label, pick
 from .links import public_url_for
 from .redirects import local_target
@@ -466,6 +467,7 @@ def dossier(code: str):
         open_tasks=[t for t in tasks if t.status in ("new", "claimed")],
         visible={t.id for t in tasks if officer.may_see_task(t.role_code, t.unit_code)},
         incidents=runtime().dossiers.incidents(code),
+        estimate=estimate(code),
         path=_path(code),
     )
 

@@ -38,6 +38,7 @@ from . import blank_forms, printouts
 from .auth import applicant_required
 from .context import field_errors, flash_error, page_number, runtime
 from .files import download
+from .forecasts import estimate
 from .i18n import pick
 from .links import public_url_for
 
@@ -347,6 +348,7 @@ def _dossier_page(view: DossierView, status: int = 200, **forms: Any):
         stages=stages(view),
         awaits_supplement=applicants.awaits_supplement(view),
         can_withdraw=view.status in _WITHDRAWABLE,
+        estimate=estimate(view.code),
         can_rate=view.status == DossierStatus.RETURNED and view.rating is None,
         rating_choices=applicants.rating_choices(),
         accept=ACCEPT,

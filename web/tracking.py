@@ -11,6 +11,7 @@ from engine.dossiers.views import public_view
 from engine.errors import NotFound
 
 from .context import runtime
+from .forecasts import estimate
 from .i18n import pick
 
 bp = Blueprint("tracking", __name__)
@@ -26,4 +27,4 @@ def track():
             view = public_view(db, runtime().versions, code, request.form.get("id_number", "")[:40])
     except NotFound as e:  # the same answer whether the code exists or not
         return render_template("tracking/track.html", code=code, view=None, error=pick(e.message)), 400
-    return render_template("tracking/track.html", code=code, view=view, error=None)
+    return render_template("tracking/track.html", code=code, view=view, error=None, estimate=estimate(view.code))

@@ -340,6 +340,9 @@ class Dossier(Base):
         # the desk's dossier views (awaiting supplement, withdrawn) read a unit's dossiers of one
         # status in their order (next timer, none last; last change; id)
         Index("ix_dossiers_unit_status_timer", "unit_code", "status", "next_timer_at", "updated_at", "id"),
+        # the public statistics' received dossiers of a month by procedure and channel (engine.figures.public),
+        # read from the index alone
+        Index("ix_dossiers_received", "received_on", "procedure_code", "channel"),
         # the late-dossier job's candidates (engine.sla.late): only dossiers still being processed,
         # by appointment, so the poll reads the few near their appointment and never the finished
         # millions.

@@ -52,6 +52,7 @@ GET  /procedures/P02/apply/check                  L   302 302 302 L   L   L   L 
 POST /procedures/P02/apply/submit                 L   400 400 400 L   L   L   L   L   L   L   L   L   L
 GET  /procedures/P02/blank-form.pdf               200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /track                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /statistics                                  200 200 200 200 200 200 200 200 200 200 200 200 200 200
 POST /track                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /signup                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200
 POST /signup                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200
