@@ -65,7 +65,8 @@ translations-update: install
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --ignore-obsolete
 
 # The studio's bpmn-js (Modeler) and dmn-js, rebuilt from the npm registry at the exact versions of
-# package.json / package-lock.json into web/static/vendor/<name>-<version>/ (committed with their LICENSE).
+# package.json / package-lock.json into web/static/vendor/<name>-<version>/ (committed with their LICENSE);
+# Chart.js (the managers' dashboard) as its one UMD file.
 # Only to upgrade them: `make run` needs neither npm nor a CDN, the built files are in the repository.
 VENDOR := web/static/vendor
 vendor:
@@ -76,7 +77,10 @@ vendor:
 	  out="$(VENDOR)/$$name-$$version"; rm -rf "$$out"; mkdir -p "$$out"; \
 	  cp "$$mod"/dist/*-modeler.production.min.js "$$mod/LICENSE" "$$out/"; cp -r "$$mod/dist/assets/." "$$out/"; \
 	  rm -f "$$out"/*/css/*-embedded.css; \
-	done
+	done && \
+	mod="$$tmp/node_modules/chart.js"; version=$$(node -p "require('$$mod/package.json').version"); \
+	out="$(VENDOR)/chart.js-$$version"; rm -rf "$$out"; mkdir -p "$$out"; \
+	cp "$$mod/dist/chart.umd.min.js" "$$mod/LICENSE.md" "$$out/"
 
 run: translations
 	$(BIN)/motcua db upgrade

@@ -14,6 +14,7 @@ lowest first; each may import only those above it in this list (tests/test_archi
 - `runtime` (top): the composition root that wires the parts together
 - `design`: what process designers do before a deploy (test runs on scratch databases)
 - `background`: the scheduler of background work, in-process or under Celery
-- `figures`: the office's figures for the public and its managers, read from the projected tables
+- `figures`: the office's figures for the public and its managers (the dashboard, the Decision 766
+  index), read from the projected tables
 - `demo` (top): demo data for `make run`
 """

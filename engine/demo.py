@@ -24,6 +24,7 @@ OFFICERS = [
     ("hoa.lanhdao", "Phạm Thị Hoa", ["leadership", "admin"]),
     ("an.thietke", "Nguyễn Văn An", ["designer"]),  # the designers' studio, /designer/
     ("bdc.thuhoi", "Trương Thị Hồi", ["agent"]),  # a post office collection point: /officer/counter/
+    ("an.quanly", "Lê Thị Ân", ["manager"]),  # the office's figures only: /dashboard/
 ]
 
 DEMO_PASSWORD = "demo1234"

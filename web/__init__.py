@@ -23,6 +23,7 @@ from . import (
     api,
     auth,
     counter,
+    dashboard,
     decisions,  # noqa: F401  (its routes join the designer blueprint when imported)
     designer,
     designer_versions,
@@ -101,6 +102,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         designer_versions.bp,
         live.bp,
         team.bp,
+        dashboard.bp,
         health.bp,
     ):
         app.register_blueprint(blueprint)

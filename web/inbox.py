@@ -33,6 +33,7 @@ from . import printouts, task_form
 from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
 from .counter import only_registers
+from .dashboard import only_reads_figures
 from .files import PREVIEWABLE, download, preview, xml_download
 from .forecasts import estimate
 from .i18n import count_label, pick
@@ -63,6 +64,8 @@ def _view_name(args) -> str:
 def index():
     if only_registers():  # a collection point hands dossiers in and has no tasks: its page is the counter
         return redirect(url_for("counter.pick_procedure"))
+    if only_reads_figures():  # a manager has no tasks either: its page is the dashboard
+        return redirect(url_for("dashboard.index"))
     view = _view_name(request.args)
     errors: dict[str, str] = {}
     filters = _filters(request.args, errors)

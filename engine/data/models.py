@@ -289,6 +289,7 @@ class PasswordReset(Base):
 # literal SQL (engine.dossiers.service.due_timers).
 RUNNING_DOSSIER = "processed_at IS NULL AND finished_at IS NULL AND paused_at IS NULL"
 PENDING_TIMER = "status = 'pending'"
+MESSAGE_TAKEN = "kind = 'message_received'"
 
 
 class Dossier(Base):
@@ -505,7 +506,16 @@ class Event(Base):
 
     __tablename__ = "events"
     # one event per place in a dossier's chain (also the index for reading a dossier's history)
-    __table_args__ = (Index("ix_events_dossier_seq", "dossier_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("ix_events_dossier_seq", "dossier_id", "seq", unique=True),
+        # the messages dossiers took, by when (engine.figures: benefits paid in a period)
+        Index(
+            "ix_events_message_at",
+            "at",
+            postgresql_where=text(MESSAGE_TAKEN),
+            sqlite_where=text(MESSAGE_TAKEN),
+        ),
+    )
 
     id: Mapped[intpk]
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))

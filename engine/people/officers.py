@@ -12,9 +12,10 @@ from engine.errors import not_found
 from engine.forms import Message
 
 # Roles no lane names, for running the system: the administrator (outside-system traffic), the
-# process designer, and post-office staff who hand dossiers in at collection points. They show no
-# dossiers: an applicant's papers are for the units' working roles.
-SYSTEM_ROLES = frozenset({"admin", "designer", "agent"})
+# process designer, post-office staff who hand dossiers in at collection points, and managers who
+# read the office's figures. They show no dossiers: an applicant's papers are for the units'
+# working roles.
+SYSTEM_ROLES = frozenset({"admin", "designer", "agent", "manager"})
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ GET  /procedures/P02/apply/check                  L   302 302 302 L   L   L   L 
 POST /procedures/P02/apply/submit                 L   400 400 400 L   L   L   L   L   L   L   L   L   L
 GET  /procedures/P02/blank-form.pdf               200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /track                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /statistics                                  200 200 200 200 200 200 200 200 200 200 200 200 200 200
 POST /track                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200
 GET  /signup                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200
 POST /signup                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200
@@ -119,6 +120,8 @@ POST /officer/admin/calendar                      O   403 403 403 403 403 403 40
 POST /officer/admin/calendar/2030-01-01/remove    O   403 403 403 403 403 403 403 403 403 403 403 403 302
 GET  /officer/team/                               O   403 403 403 403 403 403 403 403 403 200 200 403 403
 POST /officer/team/reassign                       O   403 403 403 403 403 403 403 403 403 400 400 403 403
+GET  /dashboard/                                  O   403 403 403 403 403 403 403 403 403 200 200 403 403
+GET  /dashboard/export.csv                        O   403 403 403 403 403 403 403 403 403 200 200 403 403
 GET  /designer/                                   O   403 403 403 403 403 403 403 403 403 403 403 200 403
 POST /designer/procedures/{proc}/drafts           O   403 403 403 403 403 403 403 403 403 403 403 302 403
 POST /designer/procedures/{proc}/import           O   403 403 403 403 403 403 403 403 403 403 403 302 403

@@ -1,0 +1,155 @@
+"""The managers' dashboard at /dashboard: leaders and managers see their units' figures for the
+period they ask, as tables (and charts, in the browser tests), with the Decision 766 index and
+CSV / XLSX downloads; nobody else comes in, and a bad filter is an error that changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.people.officers import add_user, grant
+from tests.figures_data import make_office_figures
+
+from .helpers import PASSWORD, Web
+
+MARCH = "/dashboard/?from=2026-03-01&to=2026-03-31"
+
+
+def cells(html: str, table_id: str) -> list[list[str]]:
+    """The rows of a table (header cell and data cells), tags dropped."""
+    table = html.split(f'id="{table_id}"')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    return [
+        [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.fixture
+def figures(runtime, catalogue, clock, office):
+    return make_office_figures(runtime, catalogue, clock)
+
+
+@pytest.fixture
+def manager(app, runtime, office, password_hash) -> Web:
+    with runtime.db.write() as session:
+        user = add_user(session, "an.quanly", "Lê Thị Ân")
+        user.password_hash = password_hash
+        grant(session, user, "manager", office.unit)
+    web = Web(app.test_client())
+    assert web.officer_login("an.quanly", PASSWORD).status_code == 302
+    return web
+
+
+def test_a_leader_sees_march_s_figures_and_the_index(figures, web, runtime):
+    web.officer_login("hoa.lanhdao")
+    web.post("/language", {"lang": "en", "next": "/"}, page="/")
+    page = web.text(MARCH)
+    assert 'href="/dashboard/">Figures</a>' in page  # in the header
+    assert cells(page, "table-received")[:4] == [
+        ["Dossiers received", "9", "100.0"],
+        ["online", "6", "66.7"],
+        ["at the counter", "2", "22.2"],
+        ["by post", "1", "11.1"],
+    ]
+    outcomes = {row[0]: row[1] for row in cells(page, "table-received")[4:]}
+    assert outcomes == {
+        "Finished early": "3",
+        "Finished on time": "0",
+        "Finished late": "1",
+        "In progress within the limit": "2",
+        "In progress past the limit": "1",
+        "Withdrawn": "1",
+        "Refused": "1",
+        "Processing stopped": "0",
+    }
+    assert cells(page, "table-payouts") == [["Paid cashless", "1", "50.0"], ["Paid in cash", "1", "50.0"]]
+    assert cells(page, "table-overdue_officer") == [["(not claimed)", "3"], ["Cán bộ collection", "1"]]
+    assert [row[:2] for row in cells(page, "table-months")] == [["2026-03", "9"]]
+    # the chart is drawn from the table by the page's own script, with Chart.js from the site's files
+    assert 'data-chart="line" data-series="1,2,3"' in page
+    assert "/static/vendor/chart.js-4.5.1/chart.umd.min.js" in page
+    progress = cells(page, "index-progress")[0]
+    assert progress[:3] == ["Dossiers resolved within the limit", f"{5 / 9 * 20:.2f}", "20"]
+    assert progress[3] == "(on time + early + in progress within the limit) / received × 20"
+    assert progress[4] == "On time: 0 Early: 3 In progress within the limit: 2 Dossiers received: 9 Share: 55.6%"
+    assert cells(page, "index-transparency")[0][1] == "not measured yet"
+    assert [row[0] for row in cells(page, "index-procedures")] == ["P02", "P09"]
+
+
+def test_in_vietnamese_by_default_with_one_procedure(figures, web):
+    web.officer_login("hoa.lanhdao")
+    page = web.text(MARCH + "&procedure=p09")
+    assert "<h1>Số liệu của cơ quan</h1>" in page
+    assert cells(page, "table-received")[0] == ["Hồ sơ tiếp nhận", "2", "100.0"]
+    assert 'value="P09" selected' in page
+
+
+def test_a_manager_lands_on_the_dashboard_and_sees_no_dossier(figures, manager):
+    assert manager.get("/officer/").headers["Location"].endswith("/dashboard/")
+    assert cells(manager.text(MARCH), "table-received")[0][1] == "9"
+    assert manager.get(f"/officer/dossiers/{figures.codes['p02_past']}").status_code == 404
+    assert manager.get("/officer/team/").status_code == 403
+
+
+def test_another_unit_s_leader_sees_only_their_unit(figures, web):
+    web.officer_login("khac.huyen")  # leads BHXH.QNI.SONTINH only
+    page = web.text(MARCH)
+    assert cells(page, "table-received")[0] == ["Hồ sơ tiếp nhận", "0", "–"]
+    assert "<li><strong>–</strong> tiếp nhận trực tuyến</li>" in page  # no share of nothing
+    refused = web.get(MARCH + "&unit=BHXH.QNI")
+    assert refused.status_code == 400
+    assert "Chọn một đơn vị của bạn." in refused.get_data(as_text=True)
+    assert web.get("/dashboard/export.csv?from=2026-03-01&to=2026-03-31&unit=BHXH.QNI").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("from=31/02/2026&to=2026-03-31", "from", "First day: expected a day such as 2026-06-30 or 30/06/2026"),
+        ("from=2026-03-31&to=2026-03-01", "from", "The first day (31/03/2026) is after the last (01/03/2026)."),
+        ("from=2026-03-01&to=2026-03-31&procedure=P99", "procedure", "Choose a procedure of the list."),
+    ],
+)
+def test_a_bad_filter_is_shown_beside_its_field_and_nothing_is_counted(figures, web, query, field, message):
+    web.officer_login("hoa.lanhdao")
+    web.post("/language", {"lang": "en", "next": "/"}, page="/")
+    answer = web.get(f"/dashboard/?{query}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert f'<a href="#field-{field}">' in page and message in page
+    assert 'id="table-received"' not in page
+
+
+def test_nobody_else_comes_in(figures, web, other_web):
+    assert web.get("/dashboard/").headers["Location"].startswith("/officer/login")
+    web.officer_login("lan.desk")
+    assert web.get("/dashboard/").status_code == 403
+    assert web.get("/dashboard/export.xlsx").status_code == 403
+    assert 'href="/dashboard/"' not in web.text("/officer/")
+
+
+def test_csv_and_xlsx_downloads_read_back(figures, web):
+    web.officer_login("hoa.lanhdao")
+    answer = web.get("/dashboard/export.csv?from=2026-03-01&to=2026-03-31")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert "motcua-figures-2026-03-01-2026-03-31.csv" in answer.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["Tiếp nhận và kết quả giải quyết"] and rows[2] == ["Hồ sơ tiếp nhận", "9", "100.0"]
+    assert next(r[:5] for r in rows if r[:1] == ["Toàn cơ quan"] and r[2:3] == ["Hồ sơ được số hóa"]) == [
+        "Toàn cơ quan",
+        "Số hóa hồ sơ",
+        "Hồ sơ được số hóa",
+        "4",
+        "4",
+    ]
+    answer = web.get("/dashboard/export.xlsx?from=2026-03-01&to=2026-03-31&procedure=P02")
+    book = load_workbook(io.BytesIO(answer.get_data()))
+    received = list(book["received"].iter_rows(values_only=True))
+    assert received[2] == ("Hồ sơ tiếp nhận", 7, 100.0)
+    assert [r[:2] for r in book["overdue_procedure"].iter_rows(min_row=3, values_only=True)] == [("P02", 1)]
+    assert web.get("/dashboard/export.pdf?from=2026-03-01&to=2026-03-31").status_code == 404
