@@ -2,16 +2,16 @@
 (the bank's confirmation, the post's cash payment): a partial index on when each message was taken
 reads a period's few of them instead of the whole history
 
-Revision ID: 0029_events_messages_index
-Revises: 0028_dossiers_received_index
+Revision ID: 0031_events_messages_index
+Revises: 0030_dossiers_received_index
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029_events_messages_index"
-down_revision = "0028_dossiers_received_index"
+revision = "0031_events_messages_index"
+down_revision = "0030_dossiers_received_index"
 branch_labels = None
 depends_on = None
 
