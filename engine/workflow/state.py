@@ -19,15 +19,46 @@ import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.workflow.bpmn_specs import ClockDurationTimer, ClockTimeDateTimer, ParsedProcess
 
 
+def _workflow_dict(converter: WorkflowConverter, workflow) -> dict:
+    """WorkflowConverter.to_dict with each task converted by the registry's Task entry straight,
+    not through its generic lookups (the same dict)."""
+    task_dict = converter.registry.convert_to_dict["Task"]
+    return {
+        "data": converter.registry.convert(converter.registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": {str(k): task_dict(v) for k, v in workflow.tasks.items()},
+        "root": str(workflow.task_tree.id),
+    }
+
+
+class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+    def to_dict(self, workflow):
+        dct = _workflow_dict(self, workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
+
+
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct = _workflow_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -42,8 +73,37 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class _TaskConverter(TaskConverter):
+    def to_dict(self, task):
+        """SpiffWorkflow's own task dict, built with one lookup of the parent instead of four (every
+        task of the tree is written on every advance)."""
+        parent = task.workflow.tasks.get(task._parent) if task._parent is not None else None
+        if parent is None:
+            data, delta = task.data, {}
+        else:
+            data = {}
+            delta = {
+                "updates": DeepMerge.get_updated_keys(parent.data, task.data),
+                "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
+            }
+        return {
+            "id": str(task.id),
+            "parent": None if parent is None else str(task._parent),
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.registry.convert(task.internal_data),
+            "data": data,
+            "delta": delta,
+        }
+
+
 def _build_serializer() -> BpmnWorkflowSerializer:
     config = copy(SPIFF_CONFIG)
+    config[Task] = _TaskConverter
+    config[BpmnSubWorkflow] = _SubWorkflowConverter
     config[BpmnWorkflow] = _SpecFreeWorkflowConverter
     # fired timers are remembered in task data as events carrying their definition
     config[ClockDurationTimer] = TimerConditionalEventDefinitionConverter
