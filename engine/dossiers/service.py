@@ -777,7 +777,9 @@ class DossierService:
                     raise not_found("user", to_username)
             now = self.clock.now()
             assignment.apply(conn, task, action, actor, now, self._zone, target)
-            store.save_task(conn, task)
+            # nothing reads the two rows again here: their updates go with the commit (on
+            # PostgreSQL in one round trip with it)
+            store.save_task_at_commit(session, task)
             record(
                 session,
                 task.dossier_id,
@@ -789,7 +791,7 @@ class DossierService:
                 to=to_username,
             )
             link_events(session, dossier)
-            store.save_dossier(conn, dossier)
+            store.save_dossier_at_commit(session, dossier)
 
 
 def _retitle_open_tasks(session: Session, dossier: DossierRow, wf: BpmnWorkflow) -> None:
