@@ -34,6 +34,7 @@ class Database:
         # Reads need no transaction of their own on PostgreSQL: each statement sees committed data,
         # and skipping BEGIN/ROLLBACK saves two round trips per read.
         reading = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reading = reading
         self._reader = sessionmaker(reading, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(motcua_write=True), expire_on_commit=False)
         if not self.is_sqlite:
@@ -43,6 +44,13 @@ class Database:
     def read(self) -> Iterator[Session]:
         with self._reader() as session:
             yield session
+
+    @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """A connection for Core reads that need no ORM session (a hot read such as a dossier's
+        open tasks: the session's own setup costs about as much as the query)."""
+        with self._reading.connect() as connection:
+            yield connection
 
     @contextmanager
     def write(self) -> Iterator[Session]:

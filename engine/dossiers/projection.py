@@ -37,6 +37,8 @@ class Effects:
     open_before: set[str] = field(default_factory=set)
     # ids of the user tasks the advance itself completed (their rows are already updated)
     completed: set[str] = field(default_factory=set)
+    # ids of the READY user tasks after the advance (set by project): the next advance's open_before
+    open_after: frozenset[str] = frozenset()
 
     def set_status(self, code: int) -> None:
         self.statuses.append(int(DossierStatus(int(code))))  # refuses codes outside 1-10
@@ -57,6 +59,7 @@ def project(
 ) -> list[int]:
     """Bring the dossier's rows in line with its workflow; returns the statuses it moved to."""
     ready, waiting = _open_work(wf)
+    effects.open_after = frozenset(ready)
     # What the engine does next (a status, the end) is the office's doing, not an outside
     # system's: the post's "delivered" does not sign the dossier off; the history says the system.
     moved_by = Actor.system() if actor.kind == "system" else actor

@@ -82,7 +82,9 @@ class _Origin:
 
 
 class _WorkflowCache:
-    """Workflows kept in memory between advances, keyed by dossier and state version.
+    """Workflows kept in memory between advances, keyed by dossier and state version, each with the
+    ids of its READY user tasks as the last advance left them (what the next advance starts from,
+    without walking the task tree again).
 
     An entry is taken out while a dossier is being advanced and put back only after the commit, so
     a failed advance can never leave a half-changed workflow behind; a version mismatch (another
@@ -91,19 +93,19 @@ class _WorkflowCache:
 
     def __init__(self, size: int):
         self.size = size
-        self._items: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._items: OrderedDict[int, tuple[int, BpmnWorkflow, frozenset[str]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, dossier_id: int, version: int) -> BpmnWorkflow | None:
+    def take(self, dossier_id: int, version: int) -> tuple[BpmnWorkflow, frozenset[str]] | None:
         with self._lock:
             item = self._items.pop(dossier_id, None)
-        return item[1] if item and item[0] == version else None
+        return (item[1], item[2]) if item and item[0] == version else None
 
-    def put(self, dossier_id: int, version: int, wf: BpmnWorkflow) -> None:
+    def put(self, dossier_id: int, version: int, wf: BpmnWorkflow, open_tasks: frozenset[str]) -> None:
         if self.size <= 0 or wf.is_completed():  # a finished dossier is not advanced again: keep live ones
             return
         with self._lock:
-            self._items[dossier_id] = (version, wf)
+            self._items[dossier_id] = (version, wf, open_tasks)
             self._items.move_to_end(dossier_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -304,7 +306,7 @@ class DossierService:
             search_index.write_new_terms(
                 session, dossier.id, search_index.terms(code, applicant_name, applicant_id_number, data)
             )
-        self._cache.put(dossier.id, dossier.state_version, wf)
+        self._cache.put(dossier.id, dossier.state_version, wf, effects.open_after)
         return code
 
     # --- advancing -----------------------------------------------------------------------------
@@ -560,11 +562,10 @@ class DossierService:
         self, dossier_code: str | None = None, role: str | None = None, unit: str | None = None
     ) -> list[OpenTask]:
         """Open tasks, earliest due first, optionally of one dossier, role or unit."""
-        with self.db.read() as session:
-            params = {k: v for k, v in (("code", dossier_code), ("role", role), ("unit", unit)) if v}
-            query = store.open_tasks_query("code" in params, "role" in params, "unit" in params)
-            rows = session.connection().execute(query, params)
-            return [OpenTask(*row[:6], row[6].value, *row[7:]) for row in rows]
+        params = {k: v for k, v in (("code", dossier_code), ("role", role), ("unit", unit)) if v}
+        query = store.open_tasks_query("code" in params, "role" in params, "unit" in params)
+        with self.db.read_rows() as conn:
+            return [OpenTask(*row[:6], row[6].value, *row[7:]) for row in conn.execute(query, params)]
 
     def cached_dossiers(self) -> set[int]:
         """Ids of the dossiers whose workflow this service keeps in memory between advances (for
@@ -656,12 +657,14 @@ class DossierService:
                 now = self.clock.now()
                 version = self.versions.get(session, dossier.version_id)
                 effects = Effects()
-                wf = None if rehearse else self._cache.take(dossier.id, dossier.state_version)
-                if wf is None:
+                cached = None if rehearse else self._cache.take(dossier.id, dossier.state_version)
+                if cached is None:
                     wf = load_state(store.dossier_state(conn, dossier.id), version.parsed, self._script_engine(effects))
+                    effects.open_before = open_user_tasks(wf)  # before anything moves, timers included
                 else:
+                    wf, open_before = cached
                     wf.script_engine = self._script_engine(effects)
-                effects.open_before = open_user_tasks(wf)  # before anything moves, timers included
+                    effects.open_before = set(open_before)  # as the last advance left them
                 if (
                     dossier.next_timer_at is not None
                     and dossier.next_timer_at <= now
@@ -696,7 +699,7 @@ class DossierService:
             raise
         finally:
             if wf is not None and not rehearse:
-                self._cache.put(dossier.id, dossier.state_version, wf)
+                self._cache.put(dossier.id, dossier.state_version, wf, effects.open_after)
 
     @staticmethod
     def _timer_failed(session: Session, dossier_id: int) -> bool:
@@ -774,7 +777,9 @@ class DossierService:
                     raise not_found("user", to_username)
             now = self.clock.now()
             assignment.apply(conn, task, action, actor, now, self._zone, target)
-            store.save_task(conn, task)
+            # nothing reads the two rows again here: their updates go with the commit (on
+            # PostgreSQL in one round trip with it)
+            store.save_task_at_commit(session, task)
             record(
                 session,
                 task.dossier_id,
@@ -786,7 +791,7 @@ class DossierService:
                 to=to_username,
             )
             link_events(session, dossier)
-            store.save_dossier(conn, dossier)
+            store.save_dossier_at_commit(session, dossier)
 
 
 def _retitle_open_tasks(session: Session, dossier: DossierRow, wf: BpmnWorkflow) -> None:
