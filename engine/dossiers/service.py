@@ -465,6 +465,22 @@ class DossierService:
                 continue
         return fired
 
+    def fire_timers_of(self, dossier_code: str) -> int:
+        """Fire one dossier's timers that are due by the clock (a replay moving each dossier on its
+        own time; the scheduler fires all dossiers' timers with fire_due_timers)."""
+        with self.db.read() as session:
+            due = session.execute(
+                select(Timer.id, Timer.dossier_id)
+                .join(Dossier, Dossier.id == Timer.dossier_id)
+                .where(
+                    Dossier.code == dossier_code,
+                    Timer.status == TimerStatus.PENDING,
+                    Timer.due_at <= self.clock.now(),
+                )
+                .order_by(Timer.due_at)
+            ).all()
+        return sum(self._fire_timer(timer_id, dossier_id) for timer_id, dossier_id in due)
+
     def _fire_timer(self, timer_id: int, dossier_id: int, resolves: tuple[int, Actor] | None = None) -> int:
         fired_here = []
 
