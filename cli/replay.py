@@ -73,7 +73,7 @@ def replay_command(database_url, total, scale, workers, staff_text, seed, start_
         with runtime.db.read() as session:
             already = session.scalar(select(func.count(Dossier.id))) or 0
         if already:
-            raise click.ClickException(
+            _refuse(
                 f"the database already holds {already:,} dossiers; a replay needs one without any, "
                 "so that every dossier it counts is its own"
             )
@@ -111,7 +111,15 @@ def replay_command(database_url, total, scale, workers, staff_text, seed, start_
             err=True,
         )
     if result.failures or not accounting.balanced:
-        raise click.ClickException(f"{len(result.failures)} dossier(s) failed on the way")
+        _refuse(
+            f"{len(result.failures)} dossier(s) failed on the way; every dossier accounted for: {accounting.balanced}"
+        )
+
+
+def _refuse(message: str) -> None:
+    """One `error: ...` line and exit status 1, as the other commands answer."""
+    click.echo(f"error: {message}", err=True)
+    click.get_current_context().exit(1)
 
 
 def _percent(value: float | None) -> str:

@@ -39,7 +39,7 @@ PROCEDURE_COUNTS: dict[str, int] = {
     "P22": 2_900,  # certificate of no co-payment
     "P23": 6_800,  # confirmation of contribution history
     "P24": 3_200,  # electronic transactions registration
-    "P25": 84,  # contracts with medical facilities
+    "P25": 86,  # contracts with medical facilities
     "P26": 980,  # monthly allowance without a pension
     "P27": 498,  # maternity allowance for voluntary contributors
 }
