@@ -76,17 +76,14 @@ BANK_REJECTED = 0.012  # of the cashless payouts: the bank rejects the account, 
 SUPPLEMENT_WAIT = "P31D"  # past the procedures' time allowed for a supplement
 
 # minutes of an officer's time a step takes, on average (each draw is 0.5-1.5 times this); by the
-# task's element id first, else by the role
-TASK_MINUTES_BY_ELEMENT = {
-    "reception_check": 5.0,
-    "reception_recheck": 3.0,
-    "postal_dispatch": 1.5,
-    "counter_handover": 3.0,
-    "delivery_failed_followup": 4.0,
-    "processing_supplement_request": 5.0,
-    "payout_rejected_followup": 6.0,
-    "cash_payout_handover": 4.0,
-    "leader_approval": 1.5,
+# task's purpose in the shared steps' metadata (workflows/shared/*.yaml) first, else by its role
+TASK_MINUTES_BY_PURPOSE = {
+    "intake": 5.0,
+    "intake_recheck": 3.0,
+    "supplement_request": 5.0,
+    "return_counter": 3.0,
+    "return_post": 1.5,
+    "return_redelivery": 4.0,
 }
 TASK_MINUTES_BY_ROLE = {
     "desk": 5.0,
@@ -95,7 +92,7 @@ TASK_MINUTES_BY_ROLE = {
     "benefits": 18.0,
     "hi_assessment": 20.0,
     "finance": 6.0,
-    "leadership": 2.0,
+    "leadership": 1.5,
 }
 DEFAULT_TASK_MINUTES = 10.0
 

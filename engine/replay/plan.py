@@ -26,8 +26,7 @@ from typing import Any
 from engine.replay import mix
 from engine.sla.workdays import WorkCalendar
 from engine.workflow.catalogue import Catalogue
-
-RETURN_TASKS = ("postal_dispatch", "counter_handover")  # where a path's return of the result begins
+from engine.workflow.metadata import RETURN
 
 
 @dataclass
@@ -37,6 +36,7 @@ class Step:
     data: dict[str, Any]
     at: datetime | None = None  # when it is done
     officer: str | None = None  # the username of the officer who does it (tasks)
+    purpose: str | None = None  # the task's purpose in the metadata, if it has one
 
 
 @dataclass
@@ -192,11 +192,12 @@ def make_replay(
     staff = staff or scaled_staff(total)
     plans: list[Plan] = []
     roles = _roles(catalogue)
+    resend = _bank_resend(catalogue)
     for code, count in counts(total).items():
         if code not in catalogue.procedures or count == 0:
             continue
         for _ in range(count):
-            plans.append(_dossier(rng, catalogue, code, len(plans), office, period_days, open_days))
+            plans.append(_dossier(rng, catalogue, code, len(plans), office, period_days, open_days, resend))
     # numbered in order of arrival (the order the desk sees them)
     plans.sort(key=lambda p: (p.arrival, p.number))
     for number, plan in enumerate(plans):
@@ -222,7 +223,18 @@ def _roles(catalogue: Catalogue) -> dict[str, str]:
     return roles
 
 
-def _dossier(rng, catalogue, code, number, office, period_days, open_days) -> Plan:
+def _bank_resend(catalogue: Catalogue) -> Step | None:
+    """The finance officer's step after the bank rejects a transfer, as a declared path does it (the
+    shared payout step's, the same in every procedure)."""
+    for code in sorted(catalogue.procedures):
+        for path in catalogue.procedures[code].meta.paths.values():
+            for before, after in zip(path.steps, path.steps[1:], strict=False):
+                if before.kind == "message" and before.target == "bank_rejected" and after.kind == "task":
+                    return Step("task", after.target, dict(after.data))
+    return None
+
+
+def _dossier(rng, catalogue, code, number, office, period_days, open_days, resend) -> Plan:
     meta = catalogue.procedures[code].meta
     paths = meta.paths
     channel = _pick(rng, mix.CHANNELS)
@@ -259,20 +271,12 @@ def _dossier(rng, catalogue, code, number, office, period_days, open_days) -> Pl
     bank_rejected = False
     if any(s.target == "bank_confirmed" for s in steps):
         payout = "bank"
-        if rng.random() < mix.BANK_REJECTED:
+        if resend is not None and rng.random() < mix.BANK_REJECTED:
             bank_rejected = True
             at = next(i for i, s in enumerate(steps) if s.target == "bank_confirmed")
             steps[at:at] = [
                 Step("message", "bank_rejected", {"reason": "Số tài khoản không tồn tại"}),
-                Step(
-                    "task",
-                    "payout_rejected_followup",
-                    {
-                        "decision": "resend",
-                        "bank_account": str(start.get("bank_account", "")),
-                        "note": "Công dân xác nhận lại số tài khoản qua điện thoại",
-                    },
-                ),
+                Step("task", resend.target, {**resend.data, "bank_account": str(start.get("bank_account", ""))}),
             ]
     elif any(s.target == "cash_paid" for s in steps):
         payout = "cash"
@@ -281,26 +285,32 @@ def _dossier(rng, catalogue, code, number, office, period_days, open_days) -> Pl
     if result_channel == "post":
         start["delivery_address"] = start.get("delivery_address") or start.get("address") or "Quảng Ngãi"
     if expect == 10:  # the result goes back as the applicant asked
-        cut = next((i for i, s in enumerate(steps) if s.target in RETURN_TASKS), len(steps))
+        returns = meta.tasks_for(*RETURN)
+        cut = next((i for i, s in enumerate(steps) if s.kind == "task" and s.target in returns), len(steps))
         failed = result_channel == "post" and rng.random() < mix.FAILED_DELIVERY
-        steps = steps[:cut] + _return_steps(result_channel, failed, _name(start))
+        steps = steps[:cut] + _return_steps(meta, result_channel, failed, _name(start))
+    for step in steps:
+        if step.kind == "task":
+            step.purpose = meta.purpose_of(step.target)
     arrival = local.astimezone(UTC)  # the engine keeps time in UTC
     return Plan(
         number, code, outcome, channel, result_channel, payout, failed, bank_rejected, start, arrival, steps, expect
     )
 
 
-def _return_steps(result_channel: str, failed: bool, name: str) -> list[Step]:
+def _return_steps(meta, result_channel: str, failed: bool, name: str) -> list[Step]:
+    """The result's return as the shared step does it, its tasks found by their purpose."""
+    (counter,), (post,), (redelivery,) = (meta.tasks_for(p) for p in RETURN)
     if result_channel == "counter":
-        return [Step("task", "counter_handover", {"receiver_name": name})]
+        return [Step("task", counter, {"receiver_name": name})]
     if result_channel != "post":
         return []
-    steps = [Step("task", "postal_dispatch", {"waybill": "first"})]
+    steps = [Step("task", post, {"waybill": "first"})]
     if failed:
         steps += [
             Step("message", "postal_failed", {"waybill": "first", "reason": "Không liên lạc được với người nhận"}),
-            Step("task", "delivery_failed_followup", {"decision": "redeliver"}),
-            Step("task", "postal_dispatch", {"waybill": "second"}),
+            Step("task", redelivery, {"decision": "redeliver"}),
+            Step("task", post, {"waybill": "second"}),
         ]
     steps.append(Step("message", "postal_delivered", {"waybill": "second" if failed else "first", "receiver": name}))
     return steps
@@ -360,7 +370,7 @@ def _schedule(replay: Replay, rng: random.Random, office: OfficeTime, roles: dic
                 busy[role] = 0.0
             free_at, officer = heapq.heappop(free[role])
             begin = max(office.minute(at), free_at)
-            minutes = _task_minutes(step.target, role) * rng.uniform(0.5, 1.5)
+            minutes = _task_minutes(step.purpose, role) * rng.uniform(0.5, 1.5)
             finish = begin + minutes
             heapq.heappush(free[role], (finish, officer))
             done = max(office.moment(finish), at + timedelta(seconds=1))
@@ -383,8 +393,10 @@ def _schedule(replay: Replay, rng: random.Random, office: OfficeTime, roles: dic
     replay.busy_minutes = busy
 
 
-def _task_minutes(element: str, role: str) -> float:
-    return mix.TASK_MINUTES_BY_ELEMENT.get(element) or mix.TASK_MINUTES_BY_ROLE.get(role, mix.DEFAULT_TASK_MINUTES)
+def _task_minutes(purpose: str | None, role: str) -> float:
+    return mix.TASK_MINUTES_BY_PURPOSE.get(purpose or "") or mix.TASK_MINUTES_BY_ROLE.get(
+        role, mix.DEFAULT_TASK_MINUTES
+    )
 
 
 def _duration(iso: str) -> timedelta:
