@@ -19,7 +19,7 @@ from engine.replay.plan import counts, make_replay
 from engine.sla.workdays import OfficeHours, WorkCalendar
 from tests.cli.running import run_motcua
 
-DOSSIERS = 80
+DOSSIERS = 60
 SEED = 5
 
 
