@@ -141,6 +141,8 @@ def _report(accounting: Accounting, plan) -> None:
         click.echo(f"  {share.name:<24} {_percent(share.generated):>9} {_percent(share.measured):>9}")
     click.echo("  " + ", ".join(f"{name} {count:,}" for name, count in a.events.items()))
     click.echo(f"  on time: {_percent(a.on_time)} of {a.processed:,} dossiers processed ({a.late:,} late)")
+    if a.overdue is not None:
+        click.echo(f"  still in processing past their appointment at the end: {a.overdue:,}")
     backlog = ", ".join(f"{role} {n:,}" for role, n in sorted(a.backlog_by_role.items())) or "none"
     click.echo(f"  backlog at the end, open tasks by role: {backlog}")
     units = ", ".join(f"{unit} {n:,}" for unit, n in sorted(a.backlog_by_unit.items())) or "none"

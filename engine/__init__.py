@@ -14,5 +14,6 @@ lowest first; each may import only those above it in this list (tests/test_archi
 - `runtime` (top): the composition root that wires the parts together
 - `design`: what process designers do before a deploy (test runs on scratch databases)
 - `background`: the scheduler of background work, in-process or under Celery
+- `replay`: a province's half-year generated and driven through the engine by worker processes
 - `demo` (top): demo data for `make run`
 """

@@ -27,7 +27,7 @@ LAYERS = [
     {"engine.dossiers"},
     {"engine.integration"},
     {"engine.runtime"},
-    {"engine.design", "engine.background"},
+    {"engine.design", "engine.background", "engine.replay"},
     {"engine.demo"},
 ]
 

@@ -31,6 +31,7 @@ class Accounting:
     on_time: float | None  # of the dossiers whose processing finished: by their appointment
     processed: int
     late: int
+    overdue: int | None  # still in processing at the end of the period, past their appointment
     backlog_by_role: dict[str, int]
     backlog_by_unit: dict[str, int]
     events: dict[str, int] = field(default_factory=dict)  # failed deliveries, bank rejections ...
@@ -67,6 +68,15 @@ def measure(session: Session, replay: Replay | None = None) -> Accounting:
             func.sum(case((Dossier.processed_at <= Dossier.appointment_at, 1), else_=0)),
         ).where(Dossier.processed_at.is_not(None), Dossier.appointment_at.is_not(None))
     ).one()
+    overdue = None
+    if replay is not None:
+        overdue = session.scalar(
+            select(func.count(Dossier.id)).where(
+                Dossier.finished_at.is_(None),
+                Dossier.processed_at.is_(None),
+                Dossier.appointment_at < replay.period_end,
+            )
+        )
     open_task = HumanTask.status.in_([TaskStatus.NEW, TaskStatus.CLAIMED])
     backlog_by_role = dict(
         session.execute(select(HumanTask.role_code, func.count()).where(open_task).group_by(HumanTask.role_code)).all()
@@ -93,6 +103,7 @@ def measure(session: Session, replay: Replay | None = None) -> Accounting:
         on_time=_share(on_time or 0, processed or 0),
         processed=processed or 0,
         late=(processed or 0) - (on_time or 0),
+        overdue=overdue,
         backlog_by_role=backlog_by_role,
         backlog_by_unit=backlog_by_unit,
         events={

@@ -55,6 +55,7 @@ def test_a_small_replay_accounts_for_every_dossier(database_url, catalogue):
     assert abs(float(shares["online share"].split()[1].rstrip("%")) - 88.2) < 12
     assert abs(float(shares["results by post"].split()[1].rstrip("%")) - 78) < 15
     assert re.search(r"on time: \d+\.\d% of \d+ dossiers processed", out)
+    assert re.search(r"still in processing past their appointment at the end: \d+", out)
 
     rows = dossiers(database_url)
     received, finished = len(rows), sum(done for *_, done in rows)
