@@ -2,6 +2,6 @@
 
 `main` holds the root group, the error messages of `main()` and the list of command groups; each
 group lives in a module named for it (`database`, `procedures`, `people`, `dossiers`, `tasks`,
-`deadlines`, `reports`, `outbox`, `payouts`, `reminders`, `audit`, `backup`, `timers`, `serving`), with what they
-share in `common`.
+`deadlines`, `reports`, `outbox`, `payouts`, `reminders`, `audit`, `backup`, `timers`, `serving`,
+`replay`), with what they share in `common`.
 """

@@ -20,6 +20,7 @@ from cli import (
     procedures,
     production,
     reminders,
+    replay,
     reports,
     serving,
     tasks,
@@ -91,6 +92,7 @@ cli.add_command(audit.audit)
 cli.add_command(backup.backup_command)
 cli.add_command(backup.restore_command)
 cli.add_command(serving.demo)
+cli.add_command(replay.replay_command)
 
 
 if __name__ == "__main__":

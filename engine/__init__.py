@@ -16,5 +16,6 @@ lowest first; each may import only those above it in this list (tests/test_archi
 - `background`: the scheduler of background work, in-process or under Celery
 - `figures`: the office's figures for the public and its managers (the dashboard, the Decision 766
   index), read from the projected tables
+- `replay`: a province's half-year generated and driven through the engine by worker processes
 - `demo` (top): demo data for `make run`
 """

@@ -27,7 +27,7 @@ LAYERS = [
     {"engine.dossiers"},
     {"engine.integration"},
     {"engine.runtime"},
-    {"engine.design", "engine.background", "engine.figures"},
+    {"engine.design", "engine.background", "engine.figures", "engine.replay"},
     {"engine.demo"},
 ]
 

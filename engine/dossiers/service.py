@@ -467,6 +467,24 @@ class DossierService:
                 continue
         return fired
 
+    def fire_timers_of(self, dossier_code: str) -> int:
+        """Fire one dossier's timers that are due by the clock (a replay moving each dossier on its
+        own time; the scheduler fires all dossiers' timers with fire_due_timers)."""
+        with self.db.read() as session:
+            dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == dossier_code))
+            if dossier_id is None:
+                raise not_found("dossier", dossier_code)
+            due = session.scalars(
+                select(Timer.id)
+                .where(
+                    Timer.dossier_id == dossier_id,
+                    Timer.status == TimerStatus.PENDING,
+                    Timer.due_at <= self.clock.now(),
+                )
+                .order_by(Timer.due_at)
+            ).all()
+        return sum(self._fire_timer(timer_id, dossier_id) for timer_id in due)
+
     def _fire_timer(self, timer_id: int, dossier_id: int, resolves: tuple[int, Actor] | None = None) -> int:
         fired_here = []
 

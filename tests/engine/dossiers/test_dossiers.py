@@ -193,6 +193,22 @@ def test_supplement_wait_has_a_timer_row_that_fires_only_when_due(runtime, offic
     assert [e.kind for e in runtime.dossiers.history(code)].count("timer_fired") == 1
 
 
+def test_one_dossiers_due_timers_fire_without_touching_anothers(runtime, office, clock):
+    # what a replay does for a dossier moving on its own time
+    first, second = start_p02(runtime), start_p02(runtime)
+    for code in (first, second):
+        do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
+
+    assert runtime.dossiers.fire_timers_of(first) == 0  # not due yet
+    clock.advance(timedelta(days=31))
+    assert runtime.dossiers.fire_timers_of(first) == 1
+    assert runtime.dossiers.get(first).status == DossierStatus.STOPPED
+    assert runtime.dossiers.get(second).status == DossierStatus.SUPPLEMENT_REQUESTED
+    assert runtime.dossiers.fire_timers_of(first) == 0
+    with pytest.raises(NotFound):
+        runtime.dossiers.fire_timers_of("BHXH.QNI-000000-0000")
+
+
 def test_supplement_arriving_cancels_the_timer(runtime, office, clock):
     code = start_p02(runtime)
     do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
