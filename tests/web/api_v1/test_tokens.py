@@ -106,3 +106,12 @@ def test_an_officers_token_is_not_an_applicants(web, office, runtime):
 def test_the_account_page_needs_a_login(web):
     response = web.get("/account/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_logged_in_browser_opens_nothing_on_the_api_without_a_token(web, runtime):
+    """Why the API is exempt from CSRF: it never reads the session cookie."""
+    web.signup()
+    assert web.get("/dossiers").status_code == 200  # logged in
+    assert web.client.get("/api/v1/dossiers").status_code == 401
+    response = web.client.post("/api/v1/dossiers", data={"procedure": "P02"}, headers={"Idempotency-Key": "x"})
+    assert response.status_code == 401
