@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.dossiers import applicants
-from engine.dossiers.documents import BadDocument, NewDocument, check_upload
+from engine.dossiers.documents import ALLOWED_TYPES, BadDocument, NewDocument, check_upload
 from engine.dossiers.views import DossierView, dossiers_of_account_after
 from engine.errors import EngineError, NotAllowed, NotFound
 from engine.forms import FormError, Message
@@ -324,7 +324,10 @@ def get_receipt(code: str):
 @blp.doc(
     security=SECURITY,
     responses={
-        "200": {"description": "the file as it was sent", "content": {"application/octet-stream": {"schema": {}}}},
+        "200": {
+            "description": "the file as it was sent (its type found from its content when it came)",
+            "content": {media: {"schema": {"type": "string", "contentMediaType": media}} for media in ALLOWED_TYPES},
+        },
         **_problems(401, 403, 404),
     },
 )
