@@ -70,6 +70,7 @@ def init_app(app: Flask, csrf) -> Api:
             },
         },
     )
+    app.json.ensure_ascii = False  # Vietnamese as it is written, not \u escapes (still UTF-8 JSON)
     api = Api(app)
     # named once here: the operations' documented answers refer to them by name
     api.spec.components.schema("Dossier", schema=dossiers.DossierSchema)

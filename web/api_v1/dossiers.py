@@ -449,7 +449,7 @@ def submit_dossier():
         return problem(409, "refused", e.message)
     view = _own(code)
     body = DossierSchema().dump(_dossier(view))
-    response = current_app.response_class(json.dumps(body), status=201, mimetype="application/json")
+    response = current_app.response_class(current_app.json.dumps(body), status=201, mimetype="application/json")
     response.headers["Location"] = url_for("dossiers.get_dossier", code=code)
     return response
 
@@ -468,7 +468,7 @@ def _plain(value: Any) -> str:
 
 def _done(code: str, status: int = 200) -> Response:
     body = DossierSchema().dump(_dossier(_own(code)))
-    return current_app.response_class(json.dumps(body), status=status, mimetype="application/json")
+    return current_app.response_class(current_app.json.dumps(body), status=status, mimetype="application/json")
 
 
 _DOSSIER_200 = {
