@@ -50,9 +50,16 @@ class ProblemSchema(Schema):
 
 
 def problems_doc(*codes: int) -> dict:
-    """The documented answers of these error codes, for an operation's `responses`."""
+    """The documented answers of these error codes, for an operation's `responses`; every operation
+    may also answer 429 (web/limits.py), with Retry-After."""
     ref = {"$ref": "#/components/schemas/Problem"}
-    return {str(c): {"description": "a problem", "content": {MEDIA_TYPE: {"schema": ref}}} for c in codes}
+    answers = {str(c): {"description": "a problem", "content": {MEDIA_TYPE: {"schema": ref}}} for c in codes}
+    answers["429"] = {
+        "description": "over the rate limit: wait as long as Retry-After says",
+        "content": {MEDIA_TYPE: {"schema": ref}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    }
+    return answers
 
 
 def lang() -> str:
@@ -120,6 +127,12 @@ _HTTP = {
     405: ("method-not-allowed", Message("Phương thức không được hỗ trợ ở đây", "This method is not allowed here")),
     413: ("too-large", Message("Yêu cầu vượt quá dung lượng cho phép", "The request is larger than allowed")),
     415: ("unsupported-media-type", Message("Kiểu nội dung không được hỗ trợ", "This content type is not accepted")),
+    429: (
+        "too-many-requests",
+        Message(
+            "Quá nhiều yêu cầu; hãy chờ theo Retry-After rồi thử lại", "Too many requests; wait as Retry-After says"
+        ),
+    ),
 }
 
 

@@ -68,6 +68,8 @@ def _schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize("holder", ["applicant", "officer"])
 def test_every_operation_answers_as_documented(app, web, office, holder, tmp_path):
+    # hundreds of calls a minute, as no real program makes: the limits are tested in test_limits.py
+    app.config.update(RATELIMIT_API_CALLER="100000 per minute", RATELIMIT_API_CREATE="100000 per minute")
     if holder == "applicant":
         web.signup()
         token = make_token(web)
