@@ -172,6 +172,10 @@ GET  /api/v1/dossiers/{code}/documents/{doc}     401 401 401 401 401 401 401 401
 POST /api/v1/dossiers/{asked}/supplement         401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/v1/dossiers/{withdrawable}/withdrawal  401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/v1/dossiers/{returned}/rating          401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/tasks                               401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/tasks/{task}                        401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/tasks/{task}/claim                  401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/tasks/{task}/completion             401 401 401 401 401 401 401 401 401 401 401 401 401 401
 """
 # fmt: on
 

@@ -3,10 +3,11 @@ software), authenticated with bearer tokens, never cookies (so exempt from CSRF)
 
 flask-smorest with marshmallow: the schemas that read requests and write answers also write the
 OpenAPI 3.1 document served at /api/v1/openapi.json, and the reference page at /api/v1/docs is
-rendered from that same document. One module per resource group: `procedures`, `dossiers`
-(the citizens' part); `problems` (RFC 9457 errors), `bearer` (tokens and scopes), `paging` (keyset
-cursors), `idempotent` (Idempotency-Key) and `reference` are what they share. The signed webhooks
-of web/api.py (/api/postal/..., /api/bank/...) are separate and stay as they are.
+rendered from that same document. One module per resource group: `procedures`, `dossiers` (the
+citizens' part), `tasks` (the officers'); `problems` (RFC 9457 errors), `bearer` (tokens and
+scopes), `paging` (keyset cursors), `idempotent` (Idempotency-Key) and `reference` are what they
+share. The signed webhooks of web/api.py (/api/postal/..., /api/bank/...) are separate and stay as
+they are.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_smorest import Api as _Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from . import dossiers, procedures, reference
+from . import dossiers, procedures, reference, tasks
 from .problems import MEDIA_TYPE, ProblemSchema, http_problem
 
 PREFIX = "/api/v1"
@@ -74,7 +75,8 @@ def init_app(app: Flask, csrf) -> Api:
     api = Api(app)
     # named once here: the operations' documented answers refer to them by name
     api.spec.components.schema("Dossier", schema=dossiers.DossierSchema)
-    for blueprint in (procedures.blp, dossiers.blp):
+    api.spec.components.schema("Task", schema=tasks.TaskSchema)
+    for blueprint in (procedures.blp, dossiers.blp, tasks.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     csrf.exempt(reference.bp)

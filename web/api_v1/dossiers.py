@@ -320,7 +320,7 @@ def get_receipt(code: str):
     return printouts.receipt_response(view, public_url_for("tracking.track", code=code))
 
 
-@blp.route("/dossiers/<code>/documents/<int:doc_id>", methods=["GET"])
+@blp.route("/dossiers/<code>/documents/<int(max=2147483647):doc_id>", methods=["GET"])
 @blp.doc(
     security=SECURITY,
     responses={

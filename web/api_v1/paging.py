@@ -41,6 +41,11 @@ def decode(cursor: str | None) -> Any:
         raise ValueError("not a cursor of this API") from None
 
 
+def sign(key: Any) -> str:
+    """A cursor carrying this key (the engine's own page keys, say)."""
+    return _signer().dumps(key)
+
+
 def page(rows: list, limit: int, key_of, endpoint: str, **args) -> tuple[list, dict[str, str | None], dict[str, str]]:
     """The rows to answer (fetch limit + 1 to know whether more follow), the links and the headers."""
     more = len(rows) > limit
