@@ -60,6 +60,7 @@ class Bearer:
     account: Account | None = None
     officer: User | None = None
     roles: tuple[tuple[str, str], ...] = ()
+    last_used_at: datetime | None = None
 
     @property
     def holder(self) -> str:
@@ -152,7 +153,7 @@ def revoke(
 
 
 def authenticate(session: Session, secret: str, now: datetime) -> Bearer:
-    """Who the bearer token speaks for, or TokenRefused. Notes the use (at most once a minute)."""
+    """Who the bearer token speaks for, or TokenRefused (a read: see note_use)."""
     unknown = TokenRefused(
         "invalid", "Mã truy cập không hợp lệ hoặc đã bị thu hồi", "The access token is not valid or has been revoked"
     )
@@ -171,17 +172,30 @@ def authenticate(session: Session, secret: str, now: datetime) -> Bearer:
     if row.account_id is not None:
         account = session.get(Account, row.account_id)
         if account is not None:
-            bearer = Bearer(row.id, frozenset(row.scopes.split()), account=account)
+            bearer = Bearer(row.id, frozenset(row.scopes.split()), account=account, last_used_at=row.last_used_at)
     else:
         user = session.get(User, row.user_id)
         if user is not None and user.active:
             roles = session.execute(
                 select(RoleAssignment.role_code, RoleAssignment.unit_code).where(RoleAssignment.user_id == user.id)
             ).all()
-            bearer = Bearer(row.id, frozenset(row.scopes.split()), officer=user, roles=tuple(map(tuple, roles)))
+            bearer = Bearer(
+                row.id,
+                frozenset(row.scopes.split()),
+                officer=user,
+                roles=tuple(map(tuple, roles)),
+                last_used_at=row.last_used_at,
+            )
     if bearer is None:
         raise unknown
-    if row.last_used_at is None or now - row.last_used_at >= USE_NOTED_EVERY:
-        row.last_used_at = now
     session.expunge(bearer.account or bearer.officer)
     return bearer
+
+
+def needs_noting(bearer: Bearer, now: datetime) -> bool:
+    """Whether the use is worth writing down (at most once a minute: reads stay reads)."""
+    return bearer.last_used_at is None or now - bearer.last_used_at >= USE_NOTED_EVERY
+
+
+def note_use(session: Session, token_id: int, now: datetime) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))

@@ -29,11 +29,15 @@ def load_bearer():
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer":
         return _unauthenticated("invalid-token", Message("Chỉ nhận mã dạng Bearer", "Only Bearer tokens are accepted"))
+    rt, now = runtime(), runtime().clock.now()
     try:
-        with runtime().db.write() as db:
-            g.bearer = api_tokens.authenticate(db, secret.strip(), runtime().clock.now())
+        with rt.db.read() as db:
+            g.bearer = api_tokens.authenticate(db, secret.strip(), now)
     except api_tokens.TokenRefused as e:
         return _unauthenticated(f"{e.reason}-token", e.message)
+    if api_tokens.needs_noting(g.bearer, now):
+        with rt.db.write() as db:
+            api_tokens.note_use(db, g.bearer.token_id, now)
     return None
 
 

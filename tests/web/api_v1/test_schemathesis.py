@@ -39,6 +39,7 @@ def database_url(tmp_path, sqlite_template):
 
 
 def _schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedProcess:
+    """The run, from the test's own folder: Schemathesis keeps its cache (.schemathesis/) where it runs."""
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "run",
@@ -63,7 +64,7 @@ def _schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedPr
         "--report-junit-path",
         str(report),
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=report.parent)
 
 
 @pytest.mark.parametrize("holder", ["applicant", "officer"])

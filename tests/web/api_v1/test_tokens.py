@@ -22,8 +22,10 @@ def test_a_token_is_shown_once_kept_hashed_and_opens_my_dossiers(web, runtime):
     with runtime.db.read() as db:
         row = db.scalars(select(ApiToken)).one()
         assert row.token_hash != token and token not in (row.prefix, row.token_hash) and row.scopes == "read submit"
+    assert "chưa dùng" in page  # never used yet
     response = web.client.get("/api/v1/dossiers", headers=auth(token))
     assert response.status_code == 200 and response.get_json()["items"] == []
+    assert "chưa dùng" not in web.text("/account/")  # its last use is shown
 
 
 def test_the_form_refuses_a_bad_token_request_field_by_field_and_makes_nothing(web, runtime):
