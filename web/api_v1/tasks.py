@@ -16,9 +16,7 @@ from typing import Any
 from flask import Response, abort, current_app, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from engine.data.models import Dossier
 from engine.dossiers import inbox
 from engine.dossiers.views import dossier_view
 from engine.errors import EngineError, RuleRefused
@@ -132,7 +130,7 @@ def _info(task_id: int, work: bool = False) -> inbox.TaskInfo:
 
 def _etag(info: inbox.TaskInfo) -> str:
     with runtime().db.read() as db:
-        version = db.scalar(select(Dossier.state_version).where(Dossier.code == info.dossier_code))
+        version = inbox.state_version(db, info.dossier_code)
     parts = (info.id, info.status, info.assignee_id, info.claimed_at, info.finished_at, version)
     return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
 
