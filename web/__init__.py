@@ -19,8 +19,10 @@ from engine.people.sessions import IDLE_LIMIT
 from engine.runtime import Runtime
 
 from . import (
+    account,
     admin,
     api,
+    api_v1,
     auth,
     counter,
     dashboard,
@@ -36,6 +38,7 @@ from . import (
     limits,
     live,
     portal,
+    request_ids,
     search,
     statistics,
     team,
@@ -83,6 +86,7 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         app.config.update(test_config)
     app.extensions["motcua.runtime"] = runtime
     https.init_app(app, runtime.settings.proxy_hops)
+    request_ids.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
@@ -104,9 +108,11 @@ def create_app(test_config: dict | None = None, runtime: Runtime | None = None) 
         team.bp,
         dashboard.bp,
         health.bp,
+        account.bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # signed by the sender instead (see web/api.py)
+    api_v1.init_app(app, csrf)  # bearer tokens, no cookies: exempt from CSRF too
     limits.init_app(app)  # on the views registered above
     headers.init_app(app)
     return app

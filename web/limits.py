@@ -1,11 +1,13 @@
-"""Rate limits on what can be guessed or abused: logins, password-reset requests, sign-up and tracking.
+"""Rate limits on what can be guessed or abused: logins, password-reset requests, sign-up and tracking;
+and on the REST API's calls per caller.
 
 One Flask-Limiter per app, counting in memory (one process) or in Redis when MOTCUA_RATELIMIT_STORAGE
 names one (`redis://host:6379/1`: every process and machine then shares the counts). Windows move: "10
 per 15 minutes" allows at most 10 in any 15 minutes. Where only failures count (logins, tracking), a
 request over the limit is refused before it is tried, the right password too. The numbers are settings
 (`RATELIMIT_*` below, or `MOTCUA_RATELIMIT_*` in the environment); over a limit the answer is 429 on the
-normal error page, with the time to wait in words and in Retry-After (web/errors.py).
+normal error page (problem details under /api/v1), with the time to wait in words and in Retry-After
+(web/errors.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,6 +39,10 @@ DEFAULTS = {
     "RATELIMIT_SIGNUP_ADDRESS": "20 per hour",  # sign-ups sent per address
     "RATELIMIT_TRACK_ID": "10 per hour; 20 per day",  # failed tracking lookups per ID number
     "RATELIMIT_TRACK_ADDRESS": "30 per hour; 100 per day",  # failed tracking lookups per address
+    # the REST API, per caller (the token's holder, else the address): a program polling its dossiers
+    # every few seconds is served, a runaway loop is not
+    "RATELIMIT_API_CALLER": "300 per minute; 20000 per day",  # every call
+    "RATELIMIT_API_CREATE": "120 per hour",  # creating calls (submissions, papers, withdrawals, ratings)
 }
 STORAGE = "RATELIMIT_STORAGE_URI"
 KEY_PREFIX = "RATELIMIT_KEY_PREFIX"
@@ -69,6 +75,13 @@ def _officer() -> str:
 
 def _id_number() -> str:
     return "id:" + request.form.get("id_number", "").strip()[:40]
+
+
+def _api_caller() -> str:
+    """Whose calls an API limit counts: the bearer token's holder (web/api_v1/bearer.py has loaded it
+    before the view), else the address."""
+    bearer = g.get("bearer")
+    return f"api:{bearer.holder}" if bearer is not None else f"api:{_address()}"
 
 
 def _failed(response: Response) -> bool:
@@ -134,6 +147,23 @@ def init_app(app: Flask) -> None:
             )
             view = limit(view)
         app.view_functions[endpoint] = view
+    for endpoint in api_endpoints(app):
+        view = limiter.shared_limit(_setting("RATELIMIT_API_CALLER"), "api-caller", key_func=_api_caller)(
+            app.view_functions[endpoint]
+        )
+        view = limiter.shared_limit(
+            _setting("RATELIMIT_API_CREATE"), "api-create", key_func=_api_caller, methods=["POST"]
+        )(view)
+        app.view_functions[endpoint] = view
+
+
+def api_endpoints(app: Flask) -> list[str]:
+    """The REST API's operations (its document and reference page are not limited)."""
+    return [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0] in ("procedures", "dossiers")
+    ]
 
 
 def _setting(name: str) -> Callable[[], str]:

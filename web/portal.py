@@ -30,7 +30,6 @@ from engine.errors import EngineError, NotFound
 from engine.forms import Field, FormError
 from engine.people.officers import Actor, unit_name
 from engine.people.sessions import token_hash
-from engine.statuses import DossierStatus
 from engine.workflow.metadata import ProcedureMeta
 from engine.workflow.versions import current_versions
 
@@ -44,14 +43,6 @@ from .links import public_url_for
 
 bp = Blueprint("portal", __name__)
 ACCEPT = ".pdf,.jpg,.jpeg,.png"
-# the dossier still runs and has no result yet: the applicant may ask to withdraw it
-_WITHDRAWABLE = {
-    DossierStatus.SUBMITTED,
-    DossierStatus.ACCEPTED,
-    DossierStatus.PROCESSING,
-    DossierStatus.SUPPLEMENT_REQUESTED,
-    DossierStatus.FEE_DUE,
-}
 _MAX_NOTE = 2000
 
 
@@ -137,10 +128,8 @@ def apply(code: str):
         applicants.check_application(account, meta, values)
     except FormError as e:
         errors.update(field_errors(e))
-    for doc in meta.documents:
-        name = _document_field(doc.id)
-        if doc.is_required(values) and name not in errors and not any(f.doc_type == doc.id for f in files):
-            errors[name] = _("Attach at least one file for this document.")
+    for doc_id in applicants.missing_documents(meta, values, (f.doc_type for f in files)):
+        errors.setdefault(_document_field(doc_id), _("Attach at least one file for this document."))
     if errors:
         return _apply_page(meta, values, errors, key, files), 400
     return redirect(url_for(".check_answers", code=code, draft=key))
@@ -347,9 +336,9 @@ def _dossier_page(view: DossierView, status: int = 200, **forms: Any):
         late=applicants.is_late(view, now),
         stages=stages(view),
         awaits_supplement=applicants.awaits_supplement(view),
-        can_withdraw=view.status in _WITHDRAWABLE,
+        can_withdraw=applicants.may_withdraw(view),
         estimate=estimate(view.code),
-        can_rate=view.status == DossierStatus.RETURNED and view.rating is None,
+        can_rate=applicants.may_rate(view),
         rating_choices=applicants.rating_choices(),
         accept=ACCEPT,
         forms=forms,

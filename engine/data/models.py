@@ -776,3 +776,44 @@ class PendingUpload(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+# --- the REST API --------------------------------------------------------------------------------
+
+
+class ApiToken(Base):
+    """A personal access token for the REST API, made by an applicant (account) or an officer (user)
+    on their account page: only its SHA-256 is kept, with what it may do (`scopes`, space-separated:
+    read, submit, work), until when, and whether its holder revoked it."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[utc_time]
+    expires_at: Mapped[utc_time]
+    revoked_at: Mapped[utc_time | None]
+    last_used_at: Mapped[utc_time | None]
+
+
+class IdempotentRequest(Base):
+    """A creating call of the REST API made with an Idempotency-Key: the same key from the same
+    holder with the same request answers as the first time; with another request it is refused.
+    `status` is None while the first request is still being handled."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("holder", "key", name="uq_idempotent_requests_holder_key"),)
+
+    id: Mapped[intpk]
+    holder: Mapped[str] = mapped_column(String(40))  # "account:12" or "user:3"
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the method, path and body
+    status: Mapped[int | None]
+    response: Mapped[dict[str, Any] | None]
+    headers: Mapped[dict[str, Any] | None]
+    created_at: Mapped[utc_time] = mapped_column(index=True)

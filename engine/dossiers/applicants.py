@@ -39,6 +39,16 @@ CATEGORIES = {
 # the form field that must carry the account's own number, so the dossier's ID number is the account's
 ID_FIELD = {"individual": "citizen_id", "employer": "tax_code", "medical_facility": "tax_code"}
 MAX_COMMENT = 2000
+# the dossier still runs and has no result yet: the applicant may ask to withdraw it
+WITHDRAWABLE = frozenset(
+    {
+        DossierStatus.SUBMITTED,
+        DossierStatus.ACCEPTED,
+        DossierStatus.PROCESSING,
+        DossierStatus.SUPPLEMENT_REQUESTED,
+        DossierStatus.FEE_DUE,
+    }
+)
 
 _RATING_FORM = (
     Field(
@@ -175,6 +185,13 @@ def check_application(account: Account, meta: ProcedureMeta, values: Mapping[str
     return cleaned
 
 
+def missing_documents(meta: ProcedureMeta, values: Mapping[str, Any], attached: Iterable[str]) -> list[str]:
+    """The ids of the documents the application needs (always, or with these answers) that have no
+    file among the attached documents' types."""
+    have = set(attached)
+    return [d.id for d in meta.documents if d.is_required(values) and d.id not in have]
+
+
 # --- one's own dossiers ----------------------------------------------------------------------
 
 
@@ -218,6 +235,14 @@ def awaits_supplement(view: DossierView) -> bool:
         elif event.kind == "message_received" and data.get("message") == "supplement_received":
             received = event.id
     return view.status == DossierStatus.SUPPLEMENT_REQUESTED and asked > received
+
+
+def may_withdraw(view: DossierView) -> bool:
+    return view.status in WITHDRAWABLE
+
+
+def may_rate(view: DossierView) -> bool:
+    return view.status == DossierStatus.RETURNED and view.rating is None
 
 
 def is_late(dossier: Dossier | DossierView, now: datetime) -> bool:

@@ -805,6 +805,12 @@ def dossier_ref(session: Session, dossier_code: str) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def state_version(session: Session, dossier_code: str) -> int | None:
+    """How many times the dossier has been advanced: what a client's view of a task must still match
+    (the API's ETag)."""
+    return session.scalar(select(Dossier.state_version).where(Dossier.code == dossier_code))
+
+
 def task_fields(meta: ProcedureMeta, element_id: str) -> tuple[Field, ...]:
     """The form of a task: from the procedure's metadata, or the office's own apology letter."""
     if element_id == APOLOGY:

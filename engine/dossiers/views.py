@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.data.models import Document, Dossier, Event, HumanTask, Rating, TaskStatus, Timer, TimerStatus
@@ -164,6 +164,18 @@ def dossiers_of_account(session: Session, account_id: int, page: int = 1, size: 
         .offset(max(page - 1, 0) * size)
     )
     return list(rows), total
+
+
+def dossiers_of_account_after(
+    session: Session, account_id: int, after: tuple[datetime, int] | None, limit: int
+) -> list[Dossier]:
+    """An applicant's dossiers, newest first, `limit` of them after the key (submitted_at, id) of the
+    last one already seen (keyset paging: no page repeats or skips a dossier submitted meanwhile)."""
+    query = select(Dossier).where(Dossier.account_id == account_id)
+    if after is not None:
+        at, dossier_id = after
+        query = query.where(or_(Dossier.submitted_at < at, and_(Dossier.submitted_at == at, Dossier.id < dossier_id)))
+    return list(session.scalars(query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc()).limit(limit)))
 
 
 def _view(session: Session, versions: VersionCache, dossier: Dossier) -> DossierView:

@@ -1,13 +1,14 @@
 """Who gets what: every route of the app, asked by every kind of visitor, with the answer expected.
 
-The table is read from the app's own route table: a route without a row fails the test, so a new page
-or action comes with its answers. Placeholders in the addresses are real objects of the right owner and
-unit: {code} is applicant A's dossier (unit BHXH.QNI, waiting at the desk, with a document), {asked}
-one of A's where the desk asked for papers, {refused} one the desk refused, {returned} one whose result
-was returned, {withdrawable} one only the withdrawal row uses, {task} the desk's open task of {code};
-{new_task} is a fresh desk task made for each cell, so an action that succeeds changes nothing another
-cell sees; {missing} and {missing_task} exist nowhere; {proc} is P02 and {draft} a designer's draft of it
-(discarded by the last row that names it).
+The table is read from the app's own route table: a route without a row fails the test, so a new page or
+action comes with its answers. The REST API (/api/v1) answers browsers as it answers anyone without a
+token: tests/web/api_v1 checks it with tokens of each kind. Placeholders in the addresses are real
+objects of the right owner and unit: {code} is applicant A's dossier (unit BHXH.QNI, waiting at the
+desk, with a document), {asked} one of A's where the desk asked for papers, {refused} one the desk
+refused, {returned} one whose result was returned, {withdrawable} one only the withdrawal row uses,
+{task} the desk's open task of {code}; {new_task} is a fresh desk task made for each cell, so an action
+that succeeds changes nothing another cell sees; {missing} and {missing_task} exist nowhere; {proc} is
+P02 and {draft} a designer's draft of it (discarded by the last row that names it).
 
 Answers: a status, or L / O for a redirect to the applicants' / the officers' login. Columns:
 anon   nobody logged in               desk   one-stop desk (lan.desk)       lead   leader of the unit
@@ -158,6 +159,26 @@ POST /designer/decisions/p02_state_support.dmn/discard O   403 403 403 403 403 4
 POST /api/postal/updates                          401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/postal/intake                           401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/bank/updates                            401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /account/                                   L   200 200 200 200 200 200 200 200 200 200 200 200 200
+POST /account/tokens                             L   400 400 400 400 400 400 400 400 400 400 400 400 400
+POST /account/tokens/{missing_task}/revoke       L   404 404 404 404 404 404 404 404 404 404 404 404 404
+GET  /api/v1/                                    302 302 302 302 302 302 302 302 302 302 302 302 302 302
+GET  /api/v1/docs                                200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /api/v1/openapi.json                        200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /api/v1/procedures                          200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /api/v1/procedures/{proc}                   200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /api/v1/dossiers                            401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/dossiers                            401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/dossiers/{code}                     401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/dossiers/{code}/receipt             401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/dossiers/{code}/documents/{doc}     401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/dossiers/{asked}/supplement         401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/dossiers/{withdrawable}/withdrawal  401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/dossiers/{returned}/rating          401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/tasks                               401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/tasks/{task}                        401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/tasks/{task}/claim                  401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/tasks/{task}/completion             401 401 401 401 401 401 401 401 401 401 401 401 401 401
 """
 # fmt: on
 

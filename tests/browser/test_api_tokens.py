@@ -1,0 +1,56 @@
+"""An applicant makes an access token on their account page in a real browser, on a phone: the token
+is shown once, works against the API, is gone from the page afterwards, and is revoked with a button;
+the account page and the API reference pass the accessibility rules."""
+
+from __future__ import annotations
+
+import httpx
+
+from ..web.helpers import PASSWORD
+from .test_accessibility import _log_in, _violations
+
+
+def test_make_use_and_revoke_a_token_on_a_phone(server, phone, screens):
+    page = phone
+    _log_in(
+        page,
+        server,
+        "/signup",
+        {
+            "id_number": "051090001234",
+            "full_name": "Trần Thị Mai",
+            "phone": "0912345678",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+        },
+    )
+    _log_in(page, server, "/login", {"identifier": "051090001234", "password": PASSWORD})
+    page.goto(server + "/account/")
+    assert _violations(page) == []
+    page.fill("#field-name", "VssID trên điện thoại")
+    page.get_by_label("read", exact=False).uncheck()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo mã").click()  # no permission chosen: the form says so
+    assert page.locator("#error-summary").is_visible() and "Chọn ít nhất một quyền" in page.content()
+    assert page.input_value("#field-name") == "VssID trên điện thoại"  # kept as typed
+    assert _violations(page) == []
+    page.get_by_label("read", exact=False).check()
+    page.get_by_label("submit", exact=False).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo mã").click()
+    token = page.input_value("#new-token")
+    assert token.startswith("mct_")
+    assert _violations(page) == []
+    screens.shot(page, "token-shown-once")
+    answer = httpx.get(server + "/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.json()["items"] == []
+    page.goto(server + "/account/")
+    assert token not in page.content() and "VssID trên điện thoại" in page.content()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Thu hồi VssID trên điện thoại").click()
+    assert "đã được thu hồi" in page.content()
+    answer = httpx.get(server + "/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
+    page.goto(server + "/api/v1/docs")
+    assert page.get_by_role("heading", name="POST /api/v1/dossiers", exact=True).is_visible()
+    assert _violations(page) == []
