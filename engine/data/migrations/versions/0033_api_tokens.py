@@ -1,15 +1,15 @@
 """Personal access tokens for the REST API, and the creating calls made with an Idempotency-Key
 
-Revision ID: 0032_api_tokens
-Revises: 0031_events_messages_index
+Revision ID: 0033_api_tokens
+Revises: 0032_name_search_fullname
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032_api_tokens"
-down_revision = "0031_events_messages_index"
+revision = "0033_api_tokens"
+down_revision = "0032_name_search_fullname"
 branch_labels = None
 depends_on = None
 
