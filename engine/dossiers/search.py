@@ -190,23 +190,26 @@ def search(session: Session, units: Iterable[str], query: str, page: int = 1, si
 def _by_whole_name(
     session: Session, query: str, name: str, units: list[str], page: int, size: int, dialect: str
 ) -> Results | None:
-    """The dossiers of these units with a name beginning `name` (kept whole), newest first; None when
-    there are none, so the words are searched for apart. Few (a whole name): read by id; many (a name's
-    beginning, "nguyen van"): newest first, one range per name it begins, as a common word's."""
-    ids = session.scalars(
-        select(_TERMS.c.dossier_id).where(_begins(_TERMS.c.value, name, dialect)).limit(FEW + 1)
-    ).all()
-    if not ids:
+    """The dossiers of these units with a name beginning `name` (kept whole), newest first, counted up
+    to the cap; None when there are none, so the words are searched for apart. Each name it begins
+    (one for a whole name, a few when its last word is a beginning) read backwards as a common
+    word's; a beginning of very many names ("nguyen van") read whole and sorted, still one range."""
+    terms = _terms_begun(session, name, dialect)
+    if terms == []:
         return None
-    if len(ids) <= FEW:
-        found = _page(
-            session, query, and_(Dossier.id.in_(sorted(set(ids))), (Dossier.unit_code + "").in_(units)), page, size
-        )
-    else:
-        terms = _terms_begun(session, name, dialect)
-        if terms is None:  # a beginning of very many names: the words' own ranges
-            return None
+    if terms is not None:
         found = _newest_of_terms(session, query, terms, [], units, page, size)
+    else:
+        ids = session.scalars(
+            select(_TERMS.c.dossier_id)
+            .join(Dossier, Dossier.id == _TERMS.c.dossier_id)
+            .where(_begins(_TERMS.c.value, name, dialect), Dossier.unit_code.in_(units))
+            .distinct()
+            .order_by(_TERMS.c.dossier_id.desc())
+            .limit(_limit(COUNT_CAP + 1))
+        ).all()
+        shown = ids[(page - 1) * size : page * size]
+        found = _page(session, query, Dossier.id.in_(shown), 1, size, total=len(ids), shown_page=page)
     return found if found.total else None
 
 
