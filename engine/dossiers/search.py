@@ -200,13 +200,27 @@ def _by_whole_name(
     if terms is not None:
         found = _newest_of_terms(session, query, terms, [], units, page, size)
     else:
-        ids = session.scalars(
-            select(_TERMS.c.dossier_id)
-            .join(Dossier, Dossier.id == _TERMS.c.dossier_id)
-            .where(_begins(_TERMS.c.value, name, dialect), Dossier.unit_code.in_(units))
+        # the range's dossiers sorted newest first, then each one's unit looked up by id until the cap
+        # (OFFSET 0 and the unit as a subquery keep PostgreSQL from walking every dossier backwards by
+        # id, to merge them with the range, instead)
+        newest = (
+            select(_TERMS.c.dossier_id.label("id"))
+            .where(_begins(_TERMS.c.value, name, dialect))
             .distinct()
             .order_by(_TERMS.c.dossier_id.desc())
-            .limit(_limit(COUNT_CAP + 1))
+            .offset(0)
+            .subquery()
+        )
+        if dialect == "postgresql":  # a sort of a few thousand ids: compiling it (JIT) or sharing it
+            # out to workers costs more than it (its estimate counts a unit lookup for every id)
+            session.execute(
+                select(
+                    func.set_config("jit", "off", True), func.set_config("max_parallel_workers_per_gather", "0", True)
+                )
+            )
+        unit = select(Dossier.unit_code).where(Dossier.id == newest.c.id).scalar_subquery()
+        ids = session.scalars(
+            select(newest.c.id).where(unit.in_(units)).order_by(newest.c.id.desc()).limit(_limit(COUNT_CAP + 1))
         ).all()
         shown = ids[(page - 1) * size : page * size]
         found = _page(session, query, Dossier.id.in_(shown), 1, size, total=len(ids), shown_page=page)
