@@ -212,7 +212,8 @@ def _by_whole_name(
             .subquery()
         )
         if dialect == "postgresql":  # a sort of a few thousand ids: compiling it (JIT) or sharing it
-            # out to workers costs more than it (its estimate counts a unit lookup for every id)
+            # out to workers costs more than it (its estimate counts a unit lookup for every id); for
+            # the rest of this read transaction only
             session.execute(
                 select(
                     func.set_config("jit", "off", True), func.set_config("max_parallel_workers_per_gather", "0", True)
