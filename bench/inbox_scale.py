@@ -33,6 +33,7 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.data.models import Account, Dossier, HumanTask, RoleAssignment, TaskPurpose, User
 from engine.data.scratch import scratch_database
+from engine.data.search_index import FULLNAME
 from engine.demo import APPLICANT, DEMO_PASSWORD, seed_demo
 from engine.dossiers import inbox, search
 from engine.dossiers.views import dossiers_of_account, public_view
@@ -216,7 +217,8 @@ def _load_tasks(conn, base: int, kinds: dict[str, list]) -> None:
 
 
 def _load_search_terms(conn, base: int) -> None:
-    """What the officers' search finds a bench dossier by: its name's words (folded) and ID number."""
+    """What the officers' search finds a bench dossier by: its name's words (folded), the name kept
+    whole from each word on but the last (engine.data.search_index.whole_names) and its ID number."""
     folded = dict(FAMILY + MIDDLE + GIVEN)
     cases = " ".join(f"WHEN '{a}' THEN '{p}'" for a, p in folded.items())
     conn.execute(
@@ -227,6 +229,13 @@ def _load_search_terms(conn, base: int) -> None:
         WHERE d.id > {base}
         UNION ALL
         SELECT d.id, 'id', d.applicant_id_number FROM dossiers d WHERE d.id > {base}
+        UNION ALL
+        SELECT f.id, 'fullname', '{FULLNAME}' || array_to_string(f.w[i:], ' ')
+        FROM (SELECT d.id, ARRAY(SELECT CASE w {cases} END
+                                 FROM unnest(string_to_array(d.applicant_name, ' ')) WITH ORDINALITY AS u(w, n)
+                                 ORDER BY n) AS w
+              FROM dossiers d WHERE d.id > {base}) AS f
+        CROSS JOIN LATERAL generate_series(1, cardinality(f.w) - 1) AS i
         """)
     )
 

@@ -6,6 +6,11 @@ a query is (engine.dossiers.search), so "nguyen van hung" finds "Nguyễn Văn H
 ordinary index, on PostgreSQL and SQLite alike. Written when a dossier is submitted and again when
 a step changes the applicant's data; the migration that made the table filled it for the dossiers
 before it.
+
+A name is also kept whole, from each of its words on ("=nguyen van an", "=van an"; kind `fullname`):
+people type a name in order, and one prefix range on it finds a whole name of common words that the
+ranges of its single words (tens of thousands of dossiers each) would only find intersected. The
+leading mark keeps these out of a single word's range: a query's words are letters and digits only.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ SEARCHED_FIELDS = frozenset(NAME_FIELDS + ID_FIELDS + PHONE_FIELDS + TAX_FIELDS)
 
 MAX_VALUE = 100  # the column's length; longer words are cut (a prefix still finds them)
 
+FULLNAME = "="  # begins a name kept whole; never the beginning of a query's word
 # <office>-<yymmdd>-<sequence>: the day and the sequence are what people read out and type
 _CODE = re.compile(r"-(\d{6})-(\d+)$")
 _T = SearchTerm.__table__
@@ -59,6 +65,13 @@ def phone_digits(text: str) -> str:
     return number
 
 
+def whole_names(name: str) -> list[str]:
+    """A name of several words kept whole from each of its words on but the last (found by a name
+    typed in order, whole or its end): "Nguyễn Văn An" -> ["=nguyen van an", "=van an"]."""
+    found = words(name)
+    return [FULLNAME + " ".join(found[i:]) for i in range(len(found) - 1)]
+
+
 def code_terms(code: str) -> set[str]:
     """A dossier code's parts: day and sequence together (261122-0001 -> 2611220001), the sequence
     as printed (0001) and as said (1)."""
@@ -75,6 +88,7 @@ def terms(code: str, applicant_name: str, applicant_id_number: str, data: Mappin
     found: set[tuple[str, str]] = {("code", v) for v in code_terms(code)}
     names = [applicant_name, *(data.get(f) for f in NAME_FIELDS)]
     found |= {("name", w) for name in names if name for w in words(name)}
+    found |= {("fullname", v) for name in names if name for v in whole_names(name)}
     found |= {("id", digits(v)) for v in (applicant_id_number, *(data.get(f) for f in ID_FIELDS)) if v}
     found |= {("phone", phone_digits(v)) for v in (data.get(f) for f in PHONE_FIELDS) if v}
     found |= {("tax", digits(v)) for v in (data.get(f) for f in TAX_FIELDS) if v}

@@ -121,3 +121,16 @@ def test_a_common_word_says_more_than_the_cap_were_found(app, web, runtime, offi
     assert "More than 3 dossiers found" in page and "Page 1 of 2" in page
     assert "Add a word of the name, or search by ID number or phone" in page
     assert listed(page) == codes[::-1][:2]
+
+
+def test_a_whole_name_is_found_in_order_and_its_words_in_any_order(web, runtime, office, clock):
+    an = start(runtime, clock, full_name="Nguyễn Văn An", citizen_id="051085012345")
+    anh = start(runtime, clock, full_name="Nguyễn Văn Anh", citizen_id="051085012346")
+    start(runtime, clock, full_name="Nguyễn Thị An", citizen_id="051085012347")
+    web.officer_login("lan.desk")
+    english(web)
+    assert listed(web.text("/officer/search?q=Nguy%E1%BB%85n+V%C4%83n+An")) == [anh, an]  # "Nguyễn Văn An"
+    assert listed(web.text("/officer/search?q=nguyen+van+anh")) == [anh]
+    assert listed(web.text("/officer/search?q=van+anh+nguyen")) == [anh]  # out of order: its words apart
+    page = web.text("/officer/search?q=nguyen+van+binh")
+    assert listed(page) == [] and "No dossier" in page

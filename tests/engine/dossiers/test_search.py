@@ -219,3 +219,29 @@ def test_a_word_many_dossiers_have_is_read_newest_first_whatever_terms_it_begins
     monkeypatch.setattr(search, "FEW", 2)
     assert find(runtime, "binh nguyen") == [codes[0]]
     assert find(runtime, "nguyen mai") == [codes[2]]
+
+
+def test_a_whole_name_typed_in_order_is_found_by_the_names_kept_whole(runtime, office, clock, monkeypatch):
+    names = ["Nguyễn Văn An", "Nguyễn Văn Anh", "Nguyễn Thị An", "Trần Văn An", "An Văn Nguyễn"]
+    codes = [start(runtime, clock, full_name=name, citizen_id=f"0510850{n:05d}") for n, name in enumerate(names)]
+    elsewhere = start(runtime, clock, unit=DISTRICT, full_name="Nguyễn Văn An", citizen_id="051085088888")
+    with runtime.db.read() as session:
+        kept = session.scalars(select(SearchTerm.value).where(SearchTerm.kind == "fullname")).all()
+    assert {"=nguyen van an", "=van an", "=an van nguyen"} <= set(kept)
+
+    assert find(runtime, "Nguyễn Văn An") == [codes[1], codes[0]]  # its last word a beginning: Anh too
+    assert find(runtime, "nguyen van") == [codes[1], codes[0]]  # a whole name's beginning
+    assert find(runtime, "văn an") == [codes[3], codes[1], codes[0]]  # its end, from a word on
+    assert find(runtime, "Nguyễn Văn An", units=(DISTRICT,)) == [elsewhere]  # another unit's apart
+    # words out of order, or a word's beginning before the last: each word of the name, in any order
+    assert find(runtime, "an nguyen") == [codes[4], codes[2], codes[1], codes[0]]
+    assert find(runtime, "nguy an") == [codes[4], codes[2], codes[1], codes[0]]
+    # a name in order found only in another unit: the words are searched for apart in the officer's own
+    assert find(runtime, "an van nguyen", units=(DISTRICT,)) == [elsewhere]
+
+    monkeypatch.setattr(search, "COUNT_CAP", 1)  # counted up to the cap, newest first
+    found = results(runtime, "nguyen van an", size=1)
+    assert (found.total, found.more, [h.code for h in found.items]) == (1, True, [codes[1]])
+    monkeypatch.setattr(search, "FEW", 1)  # a name's beginning many dossiers have: read newest first
+    found = results(runtime, "nguyen van", size=1)
+    assert (found.total, found.more, [h.code for h in found.items]) == (1, True, [codes[1]])
