@@ -9,11 +9,9 @@ two-core server), and a page asks `cached_statistics`, which reuses a period's f
 CACHE_SECONDS: figures a month old do not change, and a public page must not let every visitor
 start a scan.
 
-- received: dossiers counted as received (accepted) on a working day of the month (`received_on`),
-  and how many of them came in online;
-- resolved: dossiers whose processing finished in the month (`processed_at`, office time), on
-  time when on or before their appointment (as `engine.sla.reports` counts them);
-- satisfaction: the ratings given in the month, by answer.
+The figures are `measures`' (received on a working day of the month and how many online, resolved
+in the month on time or late, the ratings given in the month), the same the managers' dashboard
+and the Decision 766 index count.
 """
 
 from __future__ import annotations
@@ -24,12 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.data.models import Dossier, Procedure, Rating
 from engine.forms import Message
+
+from . import measures
 
 MAX_MONTHS = 36  # a longer period is refused: the page stays a page
 CACHE_SECONDS = 300.0
@@ -148,35 +148,21 @@ def public_statistics(session: Session, first: date, last: date, zone: ZoneInfo)
     def cell(month: str, procedure: str) -> Figures:
         return cells.setdefault((month, procedure), Figures())
 
-    month = _month_of_day(session, Dossier.received_on)
-    online = func.sum(case((Dossier.channel == "online", 1), else_=0))
-    for m, procedure, count, online_count in session.execute(
-        select(month, Dossier.procedure_code, func.count(), online)
-        .where(Dossier.received_on >= first, Dossier.received_on < end)
-        .group_by(month, Dossier.procedure_code)
-    ):
-        figures = cell(m, procedure)
-        figures.received, figures.online = count, int(online_count or 0)
-
-    month = _month_of_time(session, Dossier.processed_at, zone, first)
-    on_time = func.sum(case((Dossier.processed_at <= Dossier.appointment_at, 1), else_=0))
-    for m, procedure, count, in_time in session.execute(
-        select(month, Dossier.procedure_code, func.count(), on_time)
-        .where(Dossier.processed_at >= start_at, Dossier.processed_at < end_at, Dossier.appointment_at.is_not(None))
-        .group_by(month, Dossier.procedure_code)
-    ):
-        figures = cell(m, procedure)
-        figures.resolved, figures.on_time = count, int(in_time or 0)
-
-    month = _month_of_time(session, Rating.rated_at, zone, first)
-    for m, procedure, answer, count in session.execute(
-        select(month, Dossier.procedure_code, Rating.rating, func.count())
-        .join(Dossier, Dossier.id == Rating.dossier_id)
-        .where(Rating.rated_at >= start_at, Rating.rated_at < end_at)
-        .group_by(month, Dossier.procedure_code, Rating.rating)
-    ):
-        if answer in ("very_satisfied", "satisfied", "not_satisfied"):
-            setattr(cell(m, procedure), answer, count)
+    # the same definitions as the managers' dashboard and the 766 index (measures)
+    everything, procedure_of = true(), Dossier.procedure_code
+    by_received = (_month_of_day(session, Dossier.received_on), procedure_of)
+    for (m, code), r in measures.received(session, first, end - timedelta(days=1), everything, by_received).items():
+        figures = cell(m, code)
+        figures.received, figures.online = r.received, r.online
+    by_resolved = (_month_of_time(session, Dossier.processed_at, zone, first), procedure_of)
+    for (m, code), r in measures.resolved(session, start_at, end_at, everything, by_resolved).items():
+        figures = cell(m, code)
+        figures.resolved, figures.on_time = r.resolved, r.on_time
+    by_rated = (_month_of_time(session, Rating.rated_at, zone, first), procedure_of)
+    for (m, code), r in measures.ratings(session, start_at, end_at, everything, by_rated).items():
+        figures = cell(m, code)
+        for answer in measures.ANSWERS:
+            setattr(figures, answer, getattr(r, answer))
 
     names = {
         code: Message(vi, en)
