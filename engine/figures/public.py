@@ -6,8 +6,8 @@ number, so the page built from them has nothing personal to leak. Each figure is
 query over an indexed range (received_on, processed_at, rated_at), so a year of a million
 dossiers is read in three statements (about a second for a year of 330,000 dossiers on a busy
 two-core server), and a page asks `cached_statistics`, which reuses a period's figures for
-CACHE_SECONDS: figures a month old do not change, and a public page must not let every visitor
-start a scan.
+CACHE_SECONDS and lets one request at a time count them again (`engine.data.kept`): figures a
+month old do not change, and a public page must not let every visitor start a scan.
 
 The figures are `measures`' (received on a working day of the month and how many online, resolved
 in the month on time or late, the ratings given in the month), the same the managers' dashboard
@@ -16,8 +16,6 @@ and the Decision 766 index count.
 
 from __future__ import annotations
 
-import threading
-import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +24,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine.data.kept import Kept
 from engine.data.models import Dossier, Procedure, Rating
 from engine.forms import Message
 
@@ -182,27 +181,17 @@ def public_statistics(session: Session, first: date, last: date, zone: ZoneInfo)
     return PublicStatistics(first, last, months, total, by_procedure)
 
 
-_cache: dict[tuple[str, date, date, str], tuple[float, PublicStatistics]] = {}
-_cache_lock = threading.Lock()
+# periods are chosen by anyone: at most 1000 of them kept
+_kept: Kept[tuple[str, date, date, str], PublicStatistics] = Kept(CACHE_SECONDS, most=1000)
 
 
 def cached_statistics(session: Session, database: str, first: date, last: date, zone: ZoneInfo) -> PublicStatistics:
-    """`public_statistics`, computed at most every CACHE_SECONDS per database and period."""
+    """`public_statistics`, computed at most every CACHE_SECONDS per database and period, by one
+    request at a time: the others meanwhile get the figures before (minutes old)."""
     first, last = check_period(first, last)
-    key = (database, first, last, zone.key)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None and monotonic_time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    figures = public_statistics(session, first, last, zone)
-    with _cache_lock:
-        if len(_cache) > 1000:  # periods are chosen by anyone: keep the memory bounded
-            _cache.clear()
-        _cache[key] = (monotonic_time.monotonic(), figures)
-    return figures
+    return _kept.get((database, first, last, zone.key), lambda: public_statistics(session, first, last, zone))
 
 
 def forget_cached_statistics() -> None:
     """Compute afresh next time (tests that empty or script the database)."""
-    with _cache_lock:
-        _cache.clear()
+    _kept.forget()
