@@ -340,8 +340,8 @@ class Dossier(Base):
         # the desk's dossier views (awaiting supplement, withdrawn) read a unit's dossiers of one
         # status in their order (next timer, none last; last change; id)
         Index("ix_dossiers_unit_status_timer", "unit_code", "status", "next_timer_at", "updated_at", "id"),
-        # the public statistics' received dossiers of a month by procedure and channel (engine.figures.public),
-        # read from the index alone
+        # the dossiers received in a period (engine.figures.measures): the public statistics' count by
+        # month, procedure and channel read from the index alone, the dashboard's cohort
         Index("ix_dossiers_received", "received_on", "procedure_code", "channel"),
         # the late-dossier job's candidates (engine.sla.late): only dossiers still being processed,
         # by appointment, so the poll reads the few near their appointment and never the finished
