@@ -7,7 +7,8 @@ Definitions (shown on the page and in the README):
 - of those, as they stand now: finished early (processing finished at least 24 hours before the
   appointment), on time (otherwise by the appointment), late (after it); in progress within the
   limit (the clock stopped for the applicant, or the appointment not passed)
-  or past it; withdrawn (status 7), refused (3), stopped (8);
+  or past it; withdrawn (status 7), stopped (8); beside them, the dossiers refused at reception in
+  the period (status 3, by the day of the refusal: never received, so in no cohort);
 - results: the finished dossiers by how the applicant chose to get the result;
 - benefits paid in the period: cashless (the bank's confirmation of a transfer taken then) or in
   cash (the post's report of a cash payment taken then), from the messages in the history;
@@ -54,7 +55,7 @@ class Cohort:
     in_progress_within: int = 0
     in_progress_past: int = 0
     withdrawn: int = 0
-    refused: int = 0
+    refused: int = 0  # refused at reception in the period: never received, beside the cohort
     stopped: int = 0
     result_electronic: int = 0
     result_post: int = 0
@@ -195,7 +196,6 @@ def cohorts(
             _count(and_(running, not_(past))),
             _count(past),
             _count(Dossier.status == int(DossierStatus.WITHDRAWN)),
-            _count(Dossier.status == int(DossierStatus.REFUSED)),
             _count(Dossier.status == int(DossierStatus.STOPPED)),
             *(_count(and_(processed, Dossier.result_channel == c)) for c in RESULT_CHANNELS),
         )
@@ -208,10 +208,23 @@ def cohorts(
     total = Cohort()
     for row in session.execute(query):
         received, online, post = int(row[1]), int(row[2]), int(row[3])
-        cohort = Cohort(received, online, post, received - online - post, *(int(v) for v in row[4:]))
+        early_, on_time, late_, within, past_, withdrawn, stopped, *results = (int(v) for v in row[4:])
+        cohort = Cohort(
+            received, online, post, received - online - post, early_, on_time, late_, within, past_, withdrawn
+        )
+        cohort.stopped = stopped
+        cohort.result_electronic, cohort.result_post, cohort.result_counter = results
         total.add(cohort)
         if by_procedure:
             found[row[0]] = cohort
+    start, end = filters.window(zone)
+    refused = select(Dossier.procedure_code, func.count()).where(
+        measures.refused_at_reception_in(start, end), filters.scope(Dossier.unit_code, Dossier.procedure_code)
+    )
+    for procedure, count in session.execute(refused.group_by(Dossier.procedure_code)):
+        total.refused += int(count)
+        if by_procedure:
+            found.setdefault(procedure, Cohort()).refused = int(count)
     found[None] = total
     return found
 

@@ -6,7 +6,8 @@ for the same period and procedure.
   the day of acceptance, the next working day when accepted after the 15:00 cutoff). It is the
   day on the receipt slip and the one the legal time limit counts from. A dossier refused at
   reception, withdrawn before it or still waiting for it was never received, so it is not counted
-  (nor does it have an appointment to be on time for);
+  (nor does it have an appointment to be on time for); the refused ones are counted apart, on the
+  day of the refusal;
 - by channel: online (the portal), post (the post's paper intake and its collection points), at the
   counter (everything else: the desk, the command line);
 - resolved: dossiers whose processing finished in the period (`processed_at`, office time), on time
@@ -29,6 +30,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from engine.data.models import Dossier, Rating
+from engine.statuses import DossierStatus
 
 ONLINE = ("online",)
 POST = ("post", "post_agent")
@@ -47,6 +49,16 @@ def online() -> ColumnElement[bool]:
 
 def by_post() -> ColumnElement[bool]:
     return Dossier.channel.in_(POST)
+
+
+def refused_at_reception_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Refused at the desk's reception check in [start, end): never received."""
+    return and_(
+        Dossier.status == int(DossierStatus.REFUSED),
+        Dossier.received_on.is_(None),
+        Dossier.finished_at >= start,
+        Dossier.finished_at < end,
+    )
 
 
 def resolved_in(start: datetime, end: datetime) -> ColumnElement[bool]:

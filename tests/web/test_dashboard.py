@@ -64,7 +64,7 @@ def test_a_leader_sees_march_s_figures_and_the_index(figures, web, runtime):
         "In progress within the limit": "0",
         "In progress past the limit": "1",
         "Withdrawn": "1",
-        "Refused": "0",
+        "Refused at reception": "1",
         "Processing stopped": "0",
     }
     assert cells(page, "table-payouts") == [["Paid cashless", "1", "50.0"], ["Paid in cash", "1", "50.0"]]
