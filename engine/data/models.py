@@ -290,6 +290,8 @@ class PasswordReset(Base):
 RUNNING_DOSSIER = "processed_at IS NULL AND finished_at IS NULL AND paused_at IS NULL"
 PENDING_TIMER = "status = 'pending'"
 MESSAGE_TAKEN = "kind = 'message_received'"
+# never received: refused at the desk's reception check (engine.figures.measures)
+REFUSED_AT_RECEPTION = "status = 3 AND received_on IS NULL"
 
 
 class Dossier(Base):
@@ -354,6 +356,16 @@ class Dossier(Base):
             "appointment_at",
             postgresql_where=text(RUNNING_DOSSIER),
             sqlite_where=text(RUNNING_DOSSIER),
+        ),
+        # the dashboard's dossiers refused at reception in a period (engine.figures.measures), by
+        # unit and procedure from the index alone rather than every refusal ever made
+        Index(
+            "ix_dossiers_refused_at_reception",
+            "finished_at",
+            "unit_code",
+            "procedure_code",
+            postgresql_where=text(REFUSED_AT_RECEPTION),
+            sqlite_where=text(REFUSED_AT_RECEPTION),
         ),
     )
 

@@ -52,9 +52,10 @@ def by_post() -> ColumnElement[bool]:
 
 
 def refused_at_reception_in(start: datetime, end: datetime) -> ColumnElement[bool]:
-    """Refused at the desk's reception check in [start, end): never received."""
+    """Refused at the desk's reception check in [start, end): never received. The status is
+    literal SQL, so the partial index of these refusals serves it (engine.data.models)."""
     return and_(
-        Dossier.status == int(DossierStatus.REFUSED),
+        Dossier.status == literal_column(str(int(DossierStatus.REFUSED))),
         Dossier.received_on.is_(None),
         Dossier.finished_at >= start,
         Dossier.finished_at < end,
