@@ -6,9 +6,9 @@ Definitions (shown on the page and in the README):
   `measures` defines them for every page (accepted, on the working day they count as received);
 - of those, as they stand now: finished early (processing finished at least 24 hours before the
   appointment), on time (otherwise by the appointment), late (after it); in progress within the
-  limit (the clock stopped for the applicant, or the appointment not passed)
-  or past it; withdrawn (status 7), stopped (8); beside them, the dossiers refused at reception in
-  the period (status 3, by the day of the refusal: never received, so in no cohort);
+  limit (the clock stopped for the applicant, or the appointment not passed) or past it; withdrawn
+  (status 7), stopped (8); beside them, the dossiers refused at reception in the period (status 3,
+  by the day of the refusal: never received, so in no cohort);
 - results: the finished dossiers by how the applicant chose to get the result;
 - benefits paid in the period: cashless (the bank's confirmation of a transfer taken then) or in
   cash (the post's report of a cash payment taken then), from the messages in the history;
