@@ -290,6 +290,8 @@ class PasswordReset(Base):
 RUNNING_DOSSIER = "processed_at IS NULL AND finished_at IS NULL AND paused_at IS NULL"
 PENDING_TIMER = "status = 'pending'"
 MESSAGE_TAKEN = "kind = 'message_received'"
+# never received: refused at the desk's reception check (engine.figures.measures)
+REFUSED_AT_RECEPTION = "status = 3 AND received_on IS NULL"
 
 
 class Dossier(Base):
@@ -297,7 +299,7 @@ class Dossier(Base):
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    procedure_code: Mapped[str] = mapped_column(String(16), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(16))  # indexed with the id: __table_args__
     version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
     status: Mapped[int] = mapped_column(index=True)
@@ -337,11 +339,14 @@ class Dossier(Base):
     __table_args__ = (
         # a unit's dossiers newest first (the officers' search pages through them in this order)
         Index("ix_dossiers_unit_submitted", "unit_code", "submitted_at", "id"),
+        # a procedure's dossiers, with their ids: the managers' task figures of one procedure join
+        # the open tasks to them from the index alone (engine.figures.dashboard)
+        Index("ix_dossiers_procedure_code", "procedure_code", "id"),
         # the desk's dossier views (awaiting supplement, withdrawn) read a unit's dossiers of one
         # status in their order (next timer, none last; last change; id)
         Index("ix_dossiers_unit_status_timer", "unit_code", "status", "next_timer_at", "updated_at", "id"),
-        # the public statistics' received dossiers of a month by procedure and channel (engine.figures.public),
-        # read from the index alone
+        # the dossiers received in a period (engine.figures.measures): the public statistics' count by
+        # month, procedure and channel read from the index alone, the dashboard's cohort
         Index("ix_dossiers_received", "received_on", "procedure_code", "channel"),
         # the late-dossier job's candidates (engine.sla.late): only dossiers still being processed,
         # by appointment, so the poll reads the few near their appointment and never the finished
@@ -351,6 +356,16 @@ class Dossier(Base):
             "appointment_at",
             postgresql_where=text(RUNNING_DOSSIER),
             sqlite_where=text(RUNNING_DOSSIER),
+        ),
+        # the dashboard's dossiers refused at reception in a period (engine.figures.measures), by
+        # unit and procedure from the index alone rather than every refusal ever made
+        Index(
+            "ix_dossiers_refused_at_reception",
+            "finished_at",
+            "unit_code",
+            "procedure_code",
+            postgresql_where=text(REFUSED_AT_RECEPTION),
+            sqlite_where=text(REFUSED_AT_RECEPTION),
         ),
     )
 

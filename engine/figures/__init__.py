@@ -1,5 +1,6 @@
 """The office's figures for people outside and inside it, read from the projected tables (never
-from workflow state): the public statistics (`public`); for its managers, what came in during a
+from workflow state), each figure defined once (`measures`: received, resolved on time or late,
+the ratings) so every page counts it alike: the public statistics (`public`); for its managers, what came in during a
 period and what became of it, the backlog and the overdue work now, trends by week and month
 (`dashboard`, with `period`'s filters), the Decision 766 service index built from them
 (`index766`), and both written as CSV or XLSX (`export`).

@@ -2,13 +2,13 @@
 the overdue work now, and trends by week and month. Each figure is one grouped SQL aggregate.
 
 Definitions (shown on the page and in the README):
-- received: dossiers submitted in the period (office time), by how they came in: online (the
-  portal), post (the post's paper intake and its collection points), counter (the desk and the
-  command line);
+- received: dossiers received in the period, by how they came in (online, post, counter), as
+  `measures` defines them for every page (accepted, on the working day they count as received);
 - of those, as they stand now: finished early (processing finished at least 24 hours before the
   appointment), on time (otherwise by the appointment), late (after it); in progress within the
-  limit (no appointment yet, the clock stopped for the applicant, or the appointment not passed)
-  or past it; withdrawn (status 7), refused (3), stopped (8);
+  limit (the clock stopped for the applicant, or the appointment not passed) or past it; withdrawn
+  (status 7), stopped (8); beside them, the dossiers refused at reception in the period (status 3,
+  by the day of the refusal: never received, so in no cohort);
 - results: the finished dossiers by how the applicant chose to get the result;
 - benefits paid in the period: cashless (the bank's confirmation of a transfer taken then) or in
   cash (the post's report of a cash payment taken then), from the messages in the history;
@@ -29,10 +29,9 @@ from sqlalchemy.orm import Session
 from engine.data.models import Dossier, Event, HumanTask, Procedure, TaskStatus, User
 from engine.statuses import DossierStatus
 
+from . import measures
 from .period import Filters, with_units
 
-ONLINE = ("online",)
-POST = ("post", "post_agent")
 ENDED = (int(DossierStatus.REFUSED), int(DossierStatus.WITHDRAWN), int(DossierStatus.STOPPED))
 RESULT_CHANNELS = ("electronic", "post", "counter")
 BANK_CONFIRMED, CASH_PAID = "bank_confirmed", "cash_paid"  # the shared payout's two ways to end
@@ -56,7 +55,7 @@ class Cohort:
     in_progress_within: int = 0
     in_progress_past: int = 0
     withdrawn: int = 0
-    refused: int = 0
+    refused: int = 0  # refused at reception in the period: never received, beside the cohort
     stopped: int = 0
     result_electronic: int = 0
     result_post: int = 0
@@ -160,8 +159,7 @@ def _seconds_before(session: Session, later, earlier) -> ColumnElement:
     return func.extract("epoch", later - earlier)
 
 
-def _count(condition) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+_count = measures.count_of
 
 
 def in_progress(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -175,13 +173,12 @@ def in_progress(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]
 def cohorts(
     session: Session, filters: Filters, now: datetime, zone: ZoneInfo, by_procedure: bool = False
 ) -> dict[str | None, Cohort]:
-    """The cohort of the period, as one grouped scan of the dossiers submitted in it: under the
+    """The cohort of the period, as one grouped scan of the dossiers received in it: under the
     key None for all of them, and per procedure code too when `by_procedure`."""
     filters = with_units(session, filters)
-    start, end = filters.window(zone)
     processed = Dossier.processed_at.is_not(None)
     timed = and_(processed, Dossier.appointment_at.is_not(None))
-    late = and_(timed, Dossier.processed_at > Dossier.appointment_at)
+    late = measures.late()
     early = and_(timed, _seconds_before(session, Dossier.appointment_at, Dossier.processed_at) >= EARLY_SECONDS)
     running, past = in_progress(now)
     # grouped by procedure, or one row for all (a constant key would be a bound parameter, which
@@ -191,19 +188,18 @@ def cohorts(
         select(
             key,
             func.count(),
-            _count(Dossier.channel.in_(ONLINE)),
-            _count(Dossier.channel.in_(POST)),
+            _count(measures.online()),
+            _count(measures.by_post()),
             _count(early),
             _count(and_(processed, not_(late), not_(early))),
             _count(late),
             _count(and_(running, not_(past))),
             _count(past),
             _count(Dossier.status == int(DossierStatus.WITHDRAWN)),
-            _count(Dossier.status == int(DossierStatus.REFUSED)),
             _count(Dossier.status == int(DossierStatus.STOPPED)),
             *(_count(and_(processed, Dossier.result_channel == c)) for c in RESULT_CHANNELS),
         )
-        .where(Dossier.submitted_at >= start, Dossier.submitted_at < end)
+        .where(measures.received_in(filters.first, filters.last))
         .where(filters.scope(Dossier.unit_code, Dossier.procedure_code))
     )
     if by_procedure:
@@ -212,10 +208,23 @@ def cohorts(
     total = Cohort()
     for row in session.execute(query):
         received, online, post = int(row[1]), int(row[2]), int(row[3])
-        cohort = Cohort(received, online, post, received - online - post, *(int(v) for v in row[4:]))
+        early_, on_time, late_, within, past_, withdrawn, stopped, *results = (int(v) for v in row[4:])
+        cohort = Cohort(
+            received, online, post, received - online - post, early_, on_time, late_, within, past_, withdrawn
+        )
+        cohort.stopped = stopped
+        cohort.result_electronic, cohort.result_post, cohort.result_counter = results
         total.add(cohort)
         if by_procedure:
             found[row[0]] = cohort
+    start, end = filters.window(zone)
+    refused = select(Dossier.procedure_code, func.count()).where(
+        measures.refused_at_reception_in(start, end), filters.scope(Dossier.unit_code, Dossier.procedure_code)
+    )
+    for procedure, count in session.execute(refused.group_by(Dossier.procedure_code)):
+        total.refused += int(count)
+        if by_procedure:
+            found.setdefault(procedure, Cohort()).refused = int(count)
     found[None] = total
     return found
 
@@ -322,12 +331,13 @@ def _starts(filters: Filters, weeks: bool) -> list[date]:
     return out
 
 
-def _bucket(column, starts: list[date], zone: ZoneInfo) -> ColumnElement[int]:
-    """The index of the week or month an instant falls in, as a CASE the database evaluates."""
-    bounds = [datetime.combine(day, time(0), zone) for day in starts[1:]]
+def _bucket(column, starts: list[date], zone: ZoneInfo | None) -> ColumnElement[int]:
+    """The index of the week or month an instant (or, without a zone, a day) falls in, as a CASE
+    the database evaluates."""
+    bounds = [day if zone is None else datetime.combine(day, time(0), zone) for day in starts[1:]]
     if not bounds:
-        return literal_column("0").label("bucket")
-    return case(*((column < bound, i) for i, bound in enumerate(bounds)), else_=len(bounds)).label("bucket")
+        return literal_column("0")
+    return case(*((column < bound, i) for i, bound in enumerate(bounds)), else_=len(bounds))
 
 
 def _grouped(inner, *sums):
@@ -339,24 +349,20 @@ def _grouped(inner, *sums):
 
 
 def trend(session: Session, filters: Filters, zone: ZoneInfo, weeks: bool) -> list[TrendPoint]:
-    """Dossiers received, finished and finished late in each week or month of the period."""
+    """Dossiers received, resolved and resolved late in each week or month of the period."""
     filters = with_units(session, filters)
     starts = _starts(filters, weeks)
     start, end = filters.window(zone)
     scope = filters.scope(Dossier.unit_code, Dossier.procedure_code)
-    by_received = _bucket(Dossier.submitted_at, starts, zone)
-    received = dict(
-        session.execute(
-            _grouped(select(by_received).where(Dossier.submitted_at >= start, Dossier.submitted_at < end, scope))
-        ).all()
+    received = measures.received(
+        session, filters.first, filters.last, scope, (_bucket(Dossier.received_on, starts, None),)
     )
-    by_processed = _bucket(Dossier.processed_at, starts, zone)
-    late = and_(Dossier.appointment_at.is_not(None), Dossier.processed_at > Dossier.appointment_at)
-    inner = select(by_processed, case((late, 1), else_=0).label("late")).where(
-        Dossier.processed_at >= start, Dossier.processed_at < end, scope
-    )
-    finished = {i: (int(n), int(n_late or 0)) for i, n, n_late in session.execute(_grouped(inner, "late"))}
-    return [TrendPoint(day, int(received.get(i, 0)), *finished.get(i, (0, 0))) for i, day in enumerate(starts)]
+    resolved = measures.resolved(session, start, end, scope, (_bucket(Dossier.processed_at, starts, zone),))
+    points = []
+    for i, day in enumerate(starts):
+        done = resolved.get((i,), measures.Resolved())
+        points.append(TrendPoint(day, received.get((i,), measures.Received()).received, done.resolved, done.late))
+    return points
 
 
 def procedure_codes(session: Session) -> list[str]:

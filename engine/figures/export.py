@@ -31,7 +31,7 @@ OUTCOMES = (
     ("in_progress_within", M("Đang giải quyết trong hạn", "In progress within the limit")),
     ("in_progress_past", M("Đang giải quyết quá hạn", "In progress past the limit")),
     ("withdrawn", M("Công dân rút hồ sơ", "Withdrawn")),
-    ("refused", M("Từ chối tiếp nhận", "Refused")),
+    ("refused", M("Từ chối tiếp nhận", "Refused at reception")),
     ("stopped", M("Dừng xử lý", "Processing stopped")),
 )
 RESULTS = (

@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from engine.data.models import Document, Dossier, Rating
+from engine.data.models import Document, Dossier
 from engine.forms import Message
 
-from .dashboard import POST, Cohort, cohorts, share
+from . import measures
+from .dashboard import Cohort, cohorts, share
+from .measures import POST
 from .period import Filters, with_units
 
 ONLINE_TARGET = 0.5  # online submissions: at least half gives the points
@@ -82,13 +84,13 @@ class ServiceIndex:
 
 @dataclass
 class Papers:
-    """Counts over the period's dossiers for digitization and satisfaction."""
+    """Counts over the period's dossiers for digitization, and its ratings."""
 
     digitized: int = 0  # none of its papers kept on paper only
     on_paper: int = 0  # handed in at a counter or by post
     reused: int = 0  # of those on paper, with a paper reused from an earlier result
-    rated: int = 0
-    satisfied: int = 0  # very satisfied or satisfied
+    rated: int = 0  # ratings given in the period
+    satisfied: int = 0  # of those, very satisfied or satisfied
 
 
 @dataclass
@@ -119,12 +121,8 @@ def service_index(session: Session, filters: Filters, now: datetime, zone: ZoneI
 
 
 def _papers(session: Session, filters: Filters, zone: ZoneInfo) -> dict[str, Papers]:
-    start, end = filters.window(zone)
-    cohort = and_(
-        Dossier.submitted_at >= start,
-        Dossier.submitted_at < end,
-        filters.scope(Dossier.unit_code, Dossier.procedure_code),
-    )
+    scope = filters.scope(Dossier.unit_code, Dossier.procedure_code)
+    cohort = and_(measures.received_in(filters.first, filters.last), scope)
     # per dossier: does it keep a paper only on paper, did it reuse one (documents of the cohort)
     per_dossier = (
         select(
@@ -150,15 +148,11 @@ def _papers(session: Session, filters: Filters, zone: ZoneInfo) -> dict[str, Pap
         ).group_by(per_dossier.c.procedure)
     ):
         found[procedure] = Papers(int(digitized or 0), int(on_paper or 0), int(reused or 0))
-    satisfied = case((Rating.rating.in_(("very_satisfied", "satisfied")), 1), else_=0)
-    for procedure, rated, happy in session.execute(
-        select(Dossier.procedure_code, func.count(), func.sum(satisfied))
-        .join(Rating, Rating.dossier_id == Dossier.id)
-        .where(cohort)
-        .group_by(Dossier.procedure_code)
-    ):
+    # the ratings given in the period, as the public statistics count them
+    start, end = filters.window(zone)
+    for (procedure,), r in measures.ratings(session, start, end, scope, (Dossier.procedure_code,)).items():
         p = found.setdefault(procedure, Papers())
-        p.rated, p.satisfied = int(rated), int(happy or 0)
+        p.rated, p.satisfied = r.rated, r.happy
     return found
 
 

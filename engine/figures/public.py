@@ -6,30 +6,29 @@ number, so the page built from them has nothing personal to leak. Each figure is
 query over an indexed range (received_on, processed_at, rated_at), so a year of a million
 dossiers is read in three statements (about a second for a year of 330,000 dossiers on a busy
 two-core server), and a page asks `cached_statistics`, which reuses a period's figures for
-CACHE_SECONDS: figures a month old do not change, and a public page must not let every visitor
-start a scan.
+CACHE_SECONDS and lets one request at a time count them again (`engine.data.kept`): figures a
+month old do not change, and a public page must not let every visitor start a scan.
 
-- received: dossiers counted as received (accepted) on a working day of the month (`received_on`),
-  and how many of them came in online;
-- resolved: dossiers whose processing finished in the month (`processed_at`, office time), on
-  time when on or before their appointment (as `engine.sla.reports` counts them);
-- satisfaction: the ratings given in the month, by answer.
+The figures are `measures`' (received on a working day of the month and how many online, resolved
+in the month on time or late, the ratings given in the month), the same the managers' dashboard
+and the Decision 766 index count.
 """
 
 from __future__ import annotations
 
-import threading
-import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine.data.kept import Kept
 from engine.data.models import Dossier, Procedure, Rating
 from engine.forms import Message
+
+from . import measures
 
 MAX_MONTHS = 36  # a longer period is refused: the page stays a page
 CACHE_SECONDS = 300.0
@@ -148,35 +147,21 @@ def public_statistics(session: Session, first: date, last: date, zone: ZoneInfo)
     def cell(month: str, procedure: str) -> Figures:
         return cells.setdefault((month, procedure), Figures())
 
-    month = _month_of_day(session, Dossier.received_on)
-    online = func.sum(case((Dossier.channel == "online", 1), else_=0))
-    for m, procedure, count, online_count in session.execute(
-        select(month, Dossier.procedure_code, func.count(), online)
-        .where(Dossier.received_on >= first, Dossier.received_on < end)
-        .group_by(month, Dossier.procedure_code)
-    ):
-        figures = cell(m, procedure)
-        figures.received, figures.online = count, int(online_count or 0)
-
-    month = _month_of_time(session, Dossier.processed_at, zone, first)
-    on_time = func.sum(case((Dossier.processed_at <= Dossier.appointment_at, 1), else_=0))
-    for m, procedure, count, in_time in session.execute(
-        select(month, Dossier.procedure_code, func.count(), on_time)
-        .where(Dossier.processed_at >= start_at, Dossier.processed_at < end_at, Dossier.appointment_at.is_not(None))
-        .group_by(month, Dossier.procedure_code)
-    ):
-        figures = cell(m, procedure)
-        figures.resolved, figures.on_time = count, int(in_time or 0)
-
-    month = _month_of_time(session, Rating.rated_at, zone, first)
-    for m, procedure, answer, count in session.execute(
-        select(month, Dossier.procedure_code, Rating.rating, func.count())
-        .join(Dossier, Dossier.id == Rating.dossier_id)
-        .where(Rating.rated_at >= start_at, Rating.rated_at < end_at)
-        .group_by(month, Dossier.procedure_code, Rating.rating)
-    ):
-        if answer in ("very_satisfied", "satisfied", "not_satisfied"):
-            setattr(cell(m, procedure), answer, count)
+    # the same definitions as the managers' dashboard and the 766 index (measures)
+    everything, procedure_of = true(), Dossier.procedure_code
+    by_received = (_month_of_day(session, Dossier.received_on), procedure_of)
+    for (m, code), r in measures.received(session, first, end - timedelta(days=1), everything, by_received).items():
+        figures = cell(m, code)
+        figures.received, figures.online = r.received, r.online
+    by_resolved = (_month_of_time(session, Dossier.processed_at, zone, first), procedure_of)
+    for (m, code), r in measures.resolved(session, start_at, end_at, everything, by_resolved).items():
+        figures = cell(m, code)
+        figures.resolved, figures.on_time = r.resolved, r.on_time
+    by_rated = (_month_of_time(session, Rating.rated_at, zone, first), procedure_of)
+    for (m, code), r in measures.ratings(session, start_at, end_at, everything, by_rated).items():
+        figures = cell(m, code)
+        for answer in measures.ANSWERS:
+            setattr(figures, answer, getattr(r, answer))
 
     names = {
         code: Message(vi, en)
@@ -196,27 +181,17 @@ def public_statistics(session: Session, first: date, last: date, zone: ZoneInfo)
     return PublicStatistics(first, last, months, total, by_procedure)
 
 
-_cache: dict[tuple[str, date, date, str], tuple[float, PublicStatistics]] = {}
-_cache_lock = threading.Lock()
+# periods are chosen by anyone: at most 1000 of them kept
+_kept: Kept[tuple[str, date, date, str], PublicStatistics] = Kept(CACHE_SECONDS, most=1000)
 
 
 def cached_statistics(session: Session, database: str, first: date, last: date, zone: ZoneInfo) -> PublicStatistics:
-    """`public_statistics`, computed at most every CACHE_SECONDS per database and period."""
+    """`public_statistics`, computed at most every CACHE_SECONDS per database and period, by one
+    request at a time: the others meanwhile get the figures before (minutes old)."""
     first, last = check_period(first, last)
-    key = (database, first, last, zone.key)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None and monotonic_time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    figures = public_statistics(session, first, last, zone)
-    with _cache_lock:
-        if len(_cache) > 1000:  # periods are chosen by anyone: keep the memory bounded
-            _cache.clear()
-        _cache[key] = (monotonic_time.monotonic(), figures)
-    return figures
+    return _kept.get((database, first, last, zone.key), lambda: public_statistics(session, first, last, zone))
 
 
 def forget_cached_statistics() -> None:
     """Compute afresh next time (tests that empty or script the database)."""
-    with _cache_lock:
-        _cache.clear()
+    _kept.forget()

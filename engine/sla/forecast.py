@@ -15,16 +15,14 @@ How it is made (all times in office hours, `engine.sla.working_time`):
 - Not enough data: a step on the way measured fewer than MIN_SAMPLES times, or no typical path.
 
 The measurements change slowly and read many rows, so pages use `current_measurements`, computed
-at most every CACHE_SECONDS per database. `forecast_error` replays finished dossiers: what the
-forecast would have said at submission, with measurements made before the period, against when
-processing really finished.
+at most every CACHE_SECONDS per database and by one request at a time (`engine.data.kept`).
+`forecast_error` replays finished dossiers: what the forecast would have said at submission, with
+measurements made before the period, against when processing really finished.
 """
 
 from __future__ import annotations
 
 import statistics
-import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +32,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.config import Settings
+from engine.data.kept import Kept
 from engine.data.models import Dossier, HumanTask, TaskStatus
 from engine.sla.office_calendar import current_calendar, load_calendar
 from engine.sla.workdays import WorkCalendar
@@ -161,29 +160,18 @@ def measure(session: Session, calendar: WorkCalendar, until: datetime, window_da
     return Measurements(until, steps, throughput)
 
 
-_cache: dict[str, tuple[float, Measurements]] = {}
-_cache_lock = threading.Lock()
+_kept: Kept[str, Measurements] = Kept(CACHE_SECONDS)
 
 
 def current_measurements(session: Session, settings: Settings, now: datetime) -> Measurements:
-    """The measurements, made again from the database at most every CACHE_SECONDS."""
-    with _cache_lock:
-        cached = _cache.get(settings.database_url)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    measurements = measure(session, current_calendar(session, settings), now)
-    with _cache_lock:
-        _cache[settings.database_url] = (time.monotonic(), measurements)
-    return measurements
+    """The measurements, made again from the database at most every CACHE_SECONDS, by one request
+    at a time: the others meanwhile forecast from the ones before (minutes old)."""
+    return _kept.get(settings.database_url, lambda: measure(session, current_calendar(session, settings), now))
 
 
 def forget_cached_measurements() -> None:
     """Measure afresh next time (tests that empty or script the database)."""
-    with _cache_lock:
-        _cache.clear()
-
-
-# --- predicting ----------------------------------------------------------------------------------
+    _kept.forget()
 
 
 def predict(

@@ -33,7 +33,7 @@ def test_the_dashboard_draws_its_charts_and_passes_axe(server, browser, runtime,
     assert charted >= 8
     assert page.evaluate(
         "Chart.getChart(document.querySelector('#table-received').closest('section').querySelector('canvas')).data.datasets[0].data"
-    ) == [9, 6, 2, 1, 3, 0, 1, 2, 1, 1, 1, 0]
+    ) == [6, 4, 1, 1, 3, 0, 1, 0, 1, 1, 1, 0]
     assert page.locator("#table-received").is_visible()  # the table stays for everyone
     screens.shot(page, "march")
     problems = {"dashboard": _violations(page)}

@@ -51,32 +51,32 @@ def test_a_leader_sees_march_s_figures_and_the_index(figures, web, runtime):
     page = web.text(MARCH)
     assert 'href="/dashboard/">Figures</a>' in page  # in the header
     assert cells(page, "table-received")[:4] == [
-        ["Dossiers received", "9", "100.0"],
-        ["online", "6", "66.7"],
-        ["at the counter", "2", "22.2"],
-        ["by post", "1", "11.1"],
+        ["Dossiers received", "6", "100.0"],
+        ["online", "4", "66.7"],
+        ["at the counter", "1", "16.7"],
+        ["by post", "1", "16.7"],
     ]
     outcomes = {row[0]: row[1] for row in cells(page, "table-received")[4:]}
     assert outcomes == {
         "Finished early": "3",
         "Finished on time": "0",
         "Finished late": "1",
-        "In progress within the limit": "2",
+        "In progress within the limit": "0",
         "In progress past the limit": "1",
         "Withdrawn": "1",
-        "Refused": "1",
+        "Refused at reception": "1",
         "Processing stopped": "0",
     }
     assert cells(page, "table-payouts") == [["Paid cashless", "1", "50.0"], ["Paid in cash", "1", "50.0"]]
     assert cells(page, "table-overdue_officer") == [["(not claimed)", "3"], ["Cán bộ collection", "1"]]
-    assert [row[:2] for row in cells(page, "table-months")] == [["2026-03", "9"]]
+    assert [row[:2] for row in cells(page, "table-months")] == [["2026-03", "6"]]
     # the chart is drawn from the table by the page's own script, with Chart.js from the site's files
     assert 'data-chart="line" data-series="1,2,3"' in page
     assert "/static/vendor/chart.js-4.5.1/chart.umd.min.js" in page
     progress = cells(page, "index-progress")[0]
-    assert progress[:3] == ["Dossiers resolved within the limit", f"{5 / 9 * 20:.2f}", "20"]
+    assert progress[:3] == ["Dossiers resolved within the limit", f"{3 / 6 * 20:.2f}", "20"]
     assert progress[3] == "(on time + early + in progress within the limit) / received × 20"
-    assert progress[4] == "On time: 0 Early: 3 In progress within the limit: 2 Dossiers received: 9 Share: 55.6%"
+    assert progress[4] == "On time: 0 Early: 3 In progress within the limit: 0 Dossiers received: 6 Share: 50.0%"
     assert cells(page, "index-transparency")[0][1] == "not measured yet"
     assert [row[0] for row in cells(page, "index-procedures")] == ["P02", "P09"]
 
@@ -91,7 +91,7 @@ def test_in_vietnamese_by_default_with_one_procedure(figures, web):
 
 def test_a_manager_lands_on_the_dashboard_and_sees_no_dossier(figures, manager):
     assert manager.get("/officer/").headers["Location"].endswith("/dashboard/")
-    assert cells(manager.text(MARCH), "table-received")[0][1] == "9"
+    assert cells(manager.text(MARCH), "table-received")[0][1] == "6"
     assert manager.get(f"/officer/dossiers/{figures.codes['p02_past']}").status_code == 404
     assert manager.get("/officer/team/").status_code == 403
 
@@ -139,7 +139,7 @@ def test_csv_and_xlsx_downloads_read_back(figures, web):
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     assert "motcua-figures-2026-03-01-2026-03-31.csv" in answer.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
-    assert rows[0] == ["Tiếp nhận và kết quả giải quyết"] and rows[2] == ["Hồ sơ tiếp nhận", "9", "100.0"]
+    assert rows[0] == ["Tiếp nhận và kết quả giải quyết"] and rows[2] == ["Hồ sơ tiếp nhận", "6", "100.0"]
     assert next(r[:5] for r in rows if r[:1] == ["Toàn cơ quan"] and r[2:3] == ["Hồ sơ được số hóa"]) == [
         "Toàn cơ quan",
         "Số hóa hồ sơ",
@@ -150,6 +150,6 @@ def test_csv_and_xlsx_downloads_read_back(figures, web):
     answer = web.get("/dashboard/export.xlsx?from=2026-03-01&to=2026-03-31&procedure=P02")
     book = load_workbook(io.BytesIO(answer.get_data()))
     received = list(book["received"].iter_rows(values_only=True))
-    assert received[2] == ("Hồ sơ tiếp nhận", 7, 100.0)
+    assert received[2] == ("Hồ sơ tiếp nhận", 4, 100.0)  # P02: the counter's, the withdrawn, the past, the late
     assert [r[:2] for r in book["overdue_procedure"].iter_rows(min_row=3, values_only=True)] == [("P02", 1)]
     assert web.get("/dashboard/export.pdf?from=2026-03-01&to=2026-03-31").status_code == 404

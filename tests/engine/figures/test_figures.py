@@ -41,7 +41,8 @@ def _expected(runtime, first: date, last: date, procedure: str | None = None):
     start = datetime.combine(first, time(0), VN)
     end = datetime.combine(last + timedelta(days=1), time(0), VN)
     mine = [d for d in dossiers if procedure in (None, d.procedure_code)]
-    cohort = [d for d in mine if start <= d.submitted_at < end]
+    # received: accepted, on the working day it counts as received (never submitted_at)
+    cohort = [d for d in mine if d.received_on is not None and first <= d.received_on <= last]
     e = {
         "received": len(cohort),
         "online": sum(d.channel == "online" for d in cohort),
@@ -64,7 +65,8 @@ def _expected(runtime, first: date, last: date, procedure: str | None = None):
     e["in_progress_past"] = sum(past(d) for d in cohort)
     e["in_progress_within"] = sum(running(d) and not past(d) for d in cohort)
     e["withdrawn"] = sum(d.status == 7 for d in cohort)
-    e["refused"] = sum(d.status == 3 for d in cohort)
+    # refused at reception in the period: never received, counted beside the cohort
+    e["refused"] = sum(d.status == 3 and d.received_on is None and start <= d.finished_at < end for d in mine)
     e["stopped"] = sum(d.status == 8 for d in cohort)
     for channel in ("electronic", "post", "counter"):
         e[f"result_{channel}"] = sum(d.result_channel == channel for d in done)
@@ -130,14 +132,15 @@ def test_every_dashboard_figure_matches_the_dossiers_counted_one_by_one(runtime,
 
 
 def test_the_office_s_march_as_the_test_made_it(runtime, made):
-    """What the test did, counted by hand: nine dossiers in March, one in April."""
+    """What the test did, counted by hand: nine dossiers submitted in March, six of them received
+    (accepted): the refused one and the two still at the desk's reception check never were."""
     with runtime.db.read() as session:
         d = dashboard(session, Filters(*MARCH), NOW, VN)
     c = d.cohort
-    assert (c.received, c.online, c.counter, c.post) == (9, 6, 2, 1)
+    assert (c.received, c.online, c.counter, c.post) == (6, 4, 1, 1)
     assert (c.early, c.on_time, c.late) == (3, 0, 1)
-    assert (c.in_progress_within, c.in_progress_past, c.withdrawn, c.refused) == (2, 1, 1, 1)
-    assert c.electronic_share == pytest.approx(6 / 9)
+    assert (c.in_progress_within, c.in_progress_past, c.withdrawn, c.refused) == (0, 1, 1, 1)
+    assert c.electronic_share == pytest.approx(4 / 6)
     assert (c.result_electronic, c.result_post, c.result_counter) == (4, 0, 0)
     assert (d.payouts.cashless, d.payouts.cash, d.payouts.cashless_share) == (1, 1, 0.5)
     assert {x.key: x.count for x in d.overdue_by_unit} == {runtime.settings.office_code: 1}
@@ -147,11 +150,11 @@ def test_the_office_s_march_as_the_test_made_it(runtime, made):
     assert [x.count for x in d.backlog_by_age] == [0, 1, 0, 0, 3]
     # weeks from Monday 23 February to Monday 30 March; months: March only
     assert d.weeks[0].start == date(2026, 2, 23) and len(d.weeks) == 6
-    # week of 2 March: six received (both P09s, the counter's, the refused, the withdrawn, the late),
-    # three finished at once; week of 9 March: three received, the late one finished
-    assert [(w.received, w.finished, w.late) for w in d.weeks] == [(0, 0, 0), (6, 3, 0), (3, 1, 1)] + [(0, 0, 0)] * 3
-    assert [(m.start, m.received) for m in d.months] == [(date(2026, 3, 1), 9)]
-    assert sum(w.received for w in d.weeks) == 9
+    # week of 2 March: five received (both P09s, the counter's, the withdrawn, the late), three
+    # finished at once; week of 9 March: one received (the past one), the late one finished
+    assert [(w.received, w.finished, w.late) for w in d.weeks] == [(0, 0, 0), (5, 3, 0), (1, 1, 1)] + [(0, 0, 0)] * 3
+    assert [(m.start, m.received) for m in d.months] == [(date(2026, 3, 1), 6)]
+    assert sum(w.received for w in d.weeks) == 6
     assert sum(w.finished for w in d.weeks) == sum(m.finished for m in d.months) == 4
     assert sum(w.late for w in d.weeks) == 1
 
@@ -163,14 +166,15 @@ def test_the_766_index_from_the_same_counts(runtime, made):
     office = {i.key: i for g in ix.office.groups for i in g.indicators}
     within = expected["on_time"] + expected["early"] + expected["in_progress_within"]
     assert office["progress"].points == pytest.approx(round(within / expected["received"] * 20, 2))
-    assert office["progress"].points == pytest.approx(round(5 / 9 * 20, 2))
+    assert office["progress"].points == pytest.approx(round(3 / 6 * 20, 2))
     finished = expected["early"] + expected["on_time"] + expected["late"]
     assert office["e_results"].points == pytest.approx(round(expected["result_electronic"] / finished * 6, 2))
     digitized = expected["digitized"] / expected["received"]
     assert office["digitized"].points == (4 if digitized >= 0.8 else 0)
-    assert expected["digitized"] == 8  # only the dossier with a paper kept on paper only is not
+    # the dossier with a paper kept on paper only is still at reception: not received, so not counted
+    assert expected["digitized"] == 6
     assert office["reuse"].points == (2 if expected["reused"] / expected["on_paper"] >= 0.8 else 0) == 0
-    assert office["online"].points == 6  # 6 of 9 online
+    assert office["online"].points == 6  # 4 of 6 online
     for key in ("transparency", "digitization_other", "online_other", "satisfaction"):
         assert office[key].points is None and not office[key].measurable
     assert [x.value for x in office["satisfaction"].inputs] == ["1", "1"]
@@ -191,9 +195,9 @@ def test_csv_and_xlsx_read_back_with_the_same_figures(runtime, made):
     rows = list(csv.reader(io.StringIO(to_csv(sheets, "en"))))
     assert rows[0] == ["Received and what became of them"] and rows[1] == ["Figure", "Count", "Share (%)"]
     figures = {r[0]: r[1:] for r in rows if len(r) == 3}
-    assert figures["Dossiers received"] == ["9", "100.0"]
-    assert figures["online"] == ["6", "66.7"]
-    assert figures["Finished late"] == ["1", "11.1"]
+    assert figures["Dossiers received"] == ["6", "100.0"]
+    assert figures["online"] == ["4", "66.7"]
+    assert figures["Finished late"] == ["1", "16.7"]
     assert figures["Paid cashless"] == ["1", "50.0"]
     assert ["Transparency" in r for r in rows].count(True) == 3  # office, P02, P09
     vi = list(csv.reader(io.StringIO(to_csv(sheets, "vi"))))
@@ -203,10 +207,10 @@ def test_csv_and_xlsx_read_back_with_the_same_figures(runtime, made):
     assert book.sheetnames[:3] == ["received", "results", "payouts"]
     received = list(book["received"].iter_rows(values_only=True))
     assert received[1] == ("Chỉ tiêu", "Số lượng", "Tỷ lệ (%)")
-    assert received[2] == ("Hồ sơ tiếp nhận", 9, 100.0)
+    assert received[2] == ("Hồ sơ tiếp nhận", 6, 100.0)
     index = list(book["index766"].iter_rows(values_only=True))
     progress = next(r for r in index if r[0] == "Toàn cơ quan" and r[2] == "Hồ sơ giải quyết đúng hạn")
-    assert progress[3:5] == (20, round(5 / 9 * 20, 2))
+    assert progress[3:5] == (20, round(3 / 6 * 20, 2))
     assert "Đúng hạn: 0; Trước hạn: 3" in progress[6]
     assert next(r for r in index if r[2] == "Mức độ hài lòng của người dân, doanh nghiệp")[4] == "chưa đo được"
 
