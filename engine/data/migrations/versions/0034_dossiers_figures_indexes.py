@@ -5,16 +5,16 @@ dossiers, now about 0.04 s). The index serves every lookup by procedure as befor
 dossiers refused at reception in a period (never received, counted beside the received ones) are
 read from a partial index of those refusals instead of every refusal ever made.
 
-Revision ID: 0032_dossiers_figures_indexes
-Revises: 0031_events_messages_index
+Revision ID: 0034_dossiers_figures_indexes
+Revises: 0033_api_tokens
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032_dossiers_figures_indexes"
-down_revision = "0031_events_messages_index"
+revision = "0034_dossiers_figures_indexes"
+down_revision = "0033_api_tokens"
 branch_labels = None
 depends_on = None
 
