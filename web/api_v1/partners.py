@@ -74,7 +74,7 @@ class CardCheckSchema(Schema):
             "description": "the citizen ID (CCCD), 12 digits",
         }
     ],
-    responses=_problems(401, 403, 422),
+    responses=_problems(401, 403, 404, 422),
 )
 @needs("cards", holder="medical_facility")
 @blp.arguments(CardQuery, location="query", as_kwargs=True)
@@ -203,6 +203,8 @@ def file_dossier():
         return form_problem(e, "application.")
     except EngineError as e:
         return problem(409, "refused", e.message)
+    # linked after the start's own transaction: if this fails, the same request again finds the dossier
+    # by its submission key and links it then
     with rt.db.write() as db:
         partner_dossiers.link(db, partner, code, rt.clock.now())
     response = _answer(_filed(_own(code)), 201)

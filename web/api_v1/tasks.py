@@ -292,7 +292,7 @@ class ReassignmentSchema(Schema):
 
 
 @blp.route("/tasks/<int(max=2147483647):task_id>/reassignment", methods=["POST"])
-@blp.doc(security=SECURITY, responses={**_TASK_200, **_problems(401, 403, 404, 409, 422)})
+@blp.doc(security=SECURITY, responses={**_TASK_200, **_problems(400, 401, 403, 404, 409, 422)})
 @needs("work", holder="officer")
 @blp.arguments(ReassignmentSchema, location="json")
 def reassign(body: dict, task_id: int):
