@@ -65,4 +65,5 @@ def webhooks():
     return render_template("admin/webhooks.html", page=page)
 
 
-from . import admin_office  # noqa: E402,F401  (the office's pages: units, officers, roles, calendar)
+# the office's pages (units, officers, roles, calendar) and partners' software (clients, card checks)
+from . import admin_office, admin_partners  # noqa: E402,F401

@@ -162,7 +162,8 @@ def api_endpoints(app: Flask) -> list[str]:
     return [
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0] in ("procedures", "dossiers")
+        if rule.rule.startswith("/api/v1/")
+        and rule.endpoint.split(".")[0] in ("procedures", "dossiers", "oauth", "partners")
     ]
 
 

@@ -721,6 +721,8 @@ class HealthInsuranceCard(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     card_number: Mapped[str] = mapped_column(String(20), index=True)
     valid_to: Mapped[date] = mapped_column(Date, index=True)
+    # from the dossier's data (collect_review's card_valid_from); None for cards recorded before 0033
+    valid_from: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[utc_time]
     # the valid_to a renewal reminder was queued for; a renewed card (new valid_to) gets its own
     reminded_for: Mapped[date | None] = mapped_column(Date)
@@ -832,3 +834,60 @@ class IdempotentRequest(Base):
     response: Mapped[dict[str, Any] | None]
     headers: Mapped[dict[str, Any] | None]
     created_at: Mapped[utc_time] = mapped_column(index=True)
+
+
+class PartnerClient(Base):
+    """A partner's software the administrator let into the REST API: an employer (filing dossiers for
+    its employees under its tax code) or a medical facility (checking health-insurance cards). It
+    trades its client id and secret (only the secret's SHA-256 is kept) for short-lived access tokens."""
+
+    __tablename__ = "partner_clients"
+
+    id: Mapped[intpk]
+    client_id: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # employer | medical_facility
+    name: Mapped[str] = mapped_column(String(200))
+    tax_code: Mapped[str | None] = mapped_column(String(20))  # an employer's: its dossiers are filed under it
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[utc_time]
+    created_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[utc_time | None]
+
+
+class PartnerToken(Base):
+    """An access token a partner client was given (client credentials grant); its SHA-256 only."""
+
+    __tablename__ = "partner_tokens"
+
+    id: Mapped[intpk]
+    client_id: Mapped[int] = mapped_column(ForeignKey("partner_clients.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[utc_time]
+    expires_at: Mapped[utc_time] = mapped_column(UTCDateTime(), index=True)
+
+
+class PartnerDossier(Base):
+    """A dossier an employer's software filed through the API: what it may list and read back."""
+
+    __tablename__ = "partner_dossiers"
+
+    id: Mapped[intpk]
+    client_id: Mapped[int] = mapped_column(ForeignKey("partner_clients.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    submitted_at: Mapped[utc_time]
+
+
+class CardLookup(Base):
+    """One check of a citizen's health-insurance card by a medical facility: who asked, when, about
+    which ID number and which day, and what it was told (valid, expired, not_yet_valid, no_card)."""
+
+    __tablename__ = "card_lookups"
+
+    id: Mapped[intpk]
+    client_id: Mapped[int] = mapped_column(ForeignKey("partner_clients.id"), index=True)
+    at: Mapped[utc_time] = mapped_column(UTCDateTime(), index=True)
+    id_number: Mapped[str] = mapped_column(String(20), index=True)
+    on_day: Mapped[date] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(String(20))
+    card_number: Mapped[str | None] = mapped_column(String(20))

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from engine.data.models import HealthInsuranceCard
 
 
-def record_card(session: Session, dossier_id: int, cleaned: dict[str, Any], now: datetime) -> None:
-    """Keep the card a task form issued, when it has a number and an expiry date. The dossier row
+def record_card(
+    session: Session, dossier_id: int, cleaned: dict[str, Any], now: datetime, valid_from: Any = None
+) -> None:
+    """Keep the card a task form issued, when it has a number and an expiry date; `valid_from` is the
+    first valid day an earlier step set (the dossier's data, as text or a date). The dossier row
     is locked by the caller, so looking first and then inserting cannot race with itself; a card
     issued again (the leader sent it back) takes the latest expiry date."""
     number, valid_to = cleaned.get("hi_card_number"), cleaned.get("card_valid_to")
@@ -24,7 +27,21 @@ def record_card(session: Session, dossier_id: int, cleaned: dict[str, Any], now:
             HealthInsuranceCard.dossier_id == dossier_id, HealthInsuranceCard.card_number == number
         )
     )
+    start = _day(valid_from)
     if card is None:
-        session.add(HealthInsuranceCard(dossier_id=dossier_id, card_number=number, valid_to=valid_to, recorded_at=now))
+        session.add(
+            HealthInsuranceCard(
+                dossier_id=dossier_id, card_number=number, valid_from=start, valid_to=valid_to, recorded_at=now
+            )
+        )
     else:
-        card.valid_to, card.recorded_at = valid_to, now
+        card.valid_from, card.valid_to, card.recorded_at = start, valid_to, now
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

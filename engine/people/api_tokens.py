@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine.data.models import Account, ApiToken, RoleAssignment, User
 from engine.errors import EngineError
 from engine.forms import FormError, Message
+from engine.people.partners import Partner
 from engine.people.sessions import token_hash
 
 SCOPES = ("read", "submit", "work")
@@ -53,17 +54,21 @@ class ScopeMissing(EngineError):
 
 @dataclass(frozen=True)
 class Bearer:
-    """Who a valid token speaks for: an applicant's account or an officer (with their roles)."""
+    """Who a valid token speaks for: an applicant's account, an officer (with their roles), or a
+    partner's software (engine.people.partners; its token_id is None: nothing to note)."""
 
-    token_id: int
+    token_id: int | None
     scopes: frozenset[str]
     account: Account | None = None
     officer: User | None = None
     roles: tuple[tuple[str, str], ...] = ()
     last_used_at: datetime | None = None
+    partner: Partner | None = None
 
     @property
     def holder(self) -> str:
+        if self.partner is not None:
+            return f"partner:{self.partner.id}"
         return f"account:{self.account.id}" if self.account is not None else f"user:{self.officer.id}"
 
     def require(self, scope: str) -> None:
@@ -194,6 +199,8 @@ def authenticate(session: Session, secret: str, now: datetime) -> Bearer:
 
 def needs_noting(bearer: Bearer, now: datetime) -> bool:
     """Whether the use is worth writing down (at most once a minute: reads stay reads)."""
+    if bearer.token_id is None:
+        return False
     return bearer.last_used_at is None or now - bearer.last_used_at >= USE_NOTED_EVERY
 
 

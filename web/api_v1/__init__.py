@@ -4,7 +4,8 @@ software), authenticated with bearer tokens, never cookies (so exempt from CSRF)
 flask-smorest with marshmallow: the schemas that read requests and write answers also write the
 OpenAPI 3.1 document served at /api/v1/openapi.json, and the reference page at /api/v1/docs is
 rendered from that same document. One module per resource group: `procedures`, `dossiers` (the
-citizens' part), `tasks` (the officers'); `problems` (RFC 9457 errors), `bearer` (tokens and
+citizens' part), `tasks` (the officers'), `oauth` and `partners` (partners' software: employers and
+medical facilities, with client credentials); `problems` (RFC 9457 errors), `bearer` (tokens and
 scopes), `paging` (keyset cursors), `idempotent` (Idempotency-Key) and `reference` are what they
 share. The signed webhooks of web/api.py (/api/postal/..., /api/bank/...) are separate and stay as
 they are.
@@ -19,7 +20,7 @@ from flask_smorest import Api as _Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from . import dossiers, procedures, reference, tasks
+from . import dossiers, oauth, partners, procedures, reference, tasks
 from .problems import MEDIA_TYPE, ProblemSchema, http_problem
 
 PREFIX = "/api/v1"
@@ -66,7 +67,30 @@ def init_app(app: Flask, csrf) -> Api:
             "servers": [{"url": "/"}],
             "components": {
                 "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "a personal access token"}
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "a personal access token"},
+                    "partnerOAuth": {
+                        "type": "oauth2",
+                        "description": (
+                            "partners' software (employers, medical facilities): the client id and secret the "
+                            "office's administrator issued, traded for an access token of an hour "
+                            "(client credentials grant); send it as `Authorization: Bearer mcp_...`"
+                        ),
+                        "flows": {
+                            "clientCredentials": {
+                                "tokenUrl": "/api/v1/oauth/token",
+                                "scopes": {
+                                    "cards": "check a health-insurance card (medical facilities)",
+                                    "submit": "file dossiers for employees (employers)",
+                                    "read": "read the dossiers one filed (employers)",
+                                },
+                            }
+                        },
+                    },
+                    "clientBasic": {
+                        "type": "http",
+                        "scheme": "basic",
+                        "description": "a partner client's id and secret, at the token endpoint only",
+                    },
                 }
             },
         },
@@ -76,7 +100,9 @@ def init_app(app: Flask, csrf) -> Api:
     # named once here: the operations' documented answers refer to them by name
     api.spec.components.schema("Dossier", schema=dossiers.DossierSchema)
     api.spec.components.schema("Task", schema=tasks.TaskSchema)
-    for blueprint in (procedures.blp, dossiers.blp, tasks.blp):
+    api.spec.components.schema("FiledDossier", schema=partners.FiledDossierSchema)
+    api.spec.components.schema("OAuthProblem", schema=oauth.OAuthProblemSchema)
+    for blueprint in (procedures.blp, dossiers.blp, tasks.blp, oauth.blp, partners.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     csrf.exempt(reference.bp)

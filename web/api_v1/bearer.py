@@ -11,13 +11,23 @@ from functools import wraps
 from flask import g, request
 
 from engine.forms import Message
-from engine.people import api_tokens
+from engine.people import api_tokens, partners
 from engine.people.api_tokens import Bearer
 
 from ..context import runtime
 from .problems import problem
 
 SECURITY = [{"bearerAuth": []}]
+# a partner's software: the access token of the client credentials grant (web/api_v1/oauth.py)
+PARTNER_SECURITY = [{"partnerOAuth": []}]
+_PARTNER_KINDS = {
+    "employer": Message(
+        "Thao tác này dành cho phần mềm của đơn vị sử dụng lao động", "This operation takes an employer's token"
+    ),
+    "medical_facility": Message(
+        "Thao tác này dành cho phần mềm của cơ sở khám chữa bệnh", "This operation takes a medical facility's token"
+    ),
+}
 
 
 def load_bearer():
@@ -30,6 +40,14 @@ def load_bearer():
     if scheme.lower() != "bearer":
         return _unauthenticated("invalid-token", Message("Chỉ nhận mã dạng Bearer", "Only Bearer tokens are accepted"))
     rt, now = runtime(), runtime().clock.now()
+    if partners.is_partner_token(secret.strip()):
+        try:
+            with rt.db.read() as db:
+                partner, scopes = partners.authenticate(db, secret.strip(), now)
+        except partners.TokenRefused as e:
+            return _unauthenticated(f"{e.reason}-token", e.message)
+        g.bearer = Bearer(None, scopes, partner=partner)
+        return None
     try:
         with rt.db.read() as db:
             g.bearer = api_tokens.authenticate(db, secret.strip(), now)
@@ -51,7 +69,8 @@ def current() -> Bearer:
 
 
 def needs(scope: str, holder: str = "applicant") -> Callable[[Callable], Callable]:
-    """The operation needs a token with `scope`, held by an applicant's account or an officer."""
+    """The operation needs a token with `scope`, held by an applicant's account, an officer, or a
+    partner client of a kind (employer, medical_facility)."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -78,6 +97,8 @@ def needs(scope: str, holder: str = "applicant") -> Callable[[Callable], Callabl
                     "officers-only",
                     Message("Thao tác này dành cho mã của cán bộ", "This operation takes an officer's token"),
                 )
+            if holder in _PARTNER_KINDS and (bearer.partner is None or bearer.partner.kind != holder):
+                return problem(403, "wrong-client-kind", _PARTNER_KINDS[holder])
             return view(*args, **kwargs)
 
         return wrapped

@@ -383,10 +383,39 @@ def _uploads(name: str, doc_type: str) -> list[NewDocument]:
 def submit_dossier():
     """Submit a dossier: the application as JSON in `application`, each document's files as parts named
     doc-<document id> (see the procedure's documents); checked as the portal checks it"""
+    account = g.bearer.account
+    checked = checked_submission(account)
+    if isinstance(checked, Response):
+        return checked
+    meta, values, documents = checked
+    key = request.headers["Idempotency-Key"].strip()
+    try:
+        code = runtime().dossiers.start(
+            meta.code,
+            values,
+            Actor.applicant(account.full_name),
+            account_id=account.id,
+            documents=documents,
+            submission_key=f"api:{account.id}:{key}"[:255],
+        )
+    except FormError as e:
+        return form_problem(e, "application.")
+    except EngineError as e:
+        return problem(409, "refused", e.message)
+    view = _own(code)
+    body = DossierSchema().dump(_dossier(view))
+    response = current_app.response_class(current_app.json.dumps(body), status=201, mimetype="application/json")
+    response.headers["Location"] = url_for("dossiers.get_dossier", code=code)
+    return response
+
+
+def checked_submission(account) -> tuple[Any, dict[str, str], list[NewDocument]] | Response:
+    """A multipart submission read and checked as the portal checks it, in `account`'s name (an
+    applicant's, or an employer partner's as engine.dossiers.partner_dossiers makes it): the
+    procedure's metadata, the answers and the documents, or the problem answer."""
     loaded = _load(SubmissionSchema, request.form)
     if isinstance(loaded, Response):
         return loaded
-    account = g.bearer.account
     try:
         with runtime().db.read() as db:
             meta = applicants.deployed_meta(db, runtime().versions, loaded["procedure"].strip())
@@ -433,25 +462,7 @@ def submit_dossier():
         )
     if errors:
         return form_problem(FormError(errors))
-    key = request.headers["Idempotency-Key"].strip()
-    try:
-        code = runtime().dossiers.start(
-            meta.code,
-            values,
-            Actor.applicant(account.full_name),
-            account_id=account.id,
-            documents=documents,
-            submission_key=f"api:{account.id}:{key}"[:255],
-        )
-    except FormError as e:
-        return form_problem(e, "application.")
-    except EngineError as e:
-        return problem(409, "refused", e.message)
-    view = _own(code)
-    body = DossierSchema().dump(_dossier(view))
-    response = current_app.response_class(current_app.json.dumps(body), status=201, mimetype="application/json")
-    response.headers["Location"] = url_for("dossiers.get_dossier", code=code)
-    return response
+    return meta, values, documents
 
 
 def _plain(value: Any) -> str:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.dossiers import inbox
+from engine.dossiers.history import describe
 from engine.dossiers.views import dossier_view
-from engine.errors import EngineError, RuleRefused
+from engine.errors import EngineError, NotAllowed, NotFound, RuleRefused
 from engine.forms import FormError, Message
 from engine.people.officers import Actor
 from engine.sla.office_calendar import current_calendar
@@ -30,7 +32,7 @@ from . import paging
 from .bearer import SECURITY, load_bearer, needs
 from .problems import form_problem, problem
 from .problems import problems_doc as _problems
-from .schemas import FieldSchema, field_of
+from .schemas import FieldSchema, TextSchema, field_of, text
 
 blp = Blueprint("tasks", __name__, description="An officer's tasks (token of an officer)")
 blp.before_request(load_bearer)
@@ -279,3 +281,67 @@ def complete(body: dict, task_id: int):
     except EngineError as e:  # someone else got there first, or the dossier moved on
         return problem(409, "refused", e.message)
     return _task_answer(task_id)
+
+
+class ReassignmentSchema(Schema):
+    to = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "the username of an officer holding the task's role in its unit"},
+    )
+
+
+@blp.route("/tasks/<int(max=2147483647):task_id>/reassignment", methods=["POST"])
+@blp.doc(security=SECURITY, responses={**_TASK_200, **_problems(400, 401, 403, 404, 409, 422)})
+@needs("work", holder="officer")
+@blp.arguments(ReassignmentSchema, location="json")
+def reassign(body: dict, task_id: int):
+    """Give an open task to a colleague (a leader of the task's unit only, to an officer holding its role there)"""
+    _info(task_id)
+    try:
+        runtime().dossiers.reassign(task_id, Actor.of(g.bearer.officer), body["to"].strip())
+    except NotFound as e:  # no such colleague
+        return problem(422, "invalid-fields", e.message, {"to": e.message})
+    except NotAllowed as e:  # not a leader here, or the colleague lacks the role
+        return problem(403, "not-allowed", e.message)
+    except EngineError as e:  # done or canceled meanwhile
+        return problem(409, "refused", e.message)
+    return _task_answer(task_id)
+
+
+# --- a dossier's history, as the officer's dossier page shows it ---------------------------------
+
+
+class HistoryEntrySchema(Schema):
+    at = fields.DateTime(required=True)
+    actor = fields.String(required=True, metadata={"description": "who did it (a person, the system, a partner)"})
+    kind = fields.String(required=True, metadata={"description": "the event's kind, e.g. task_completed"})
+    text = fields.Nested(TextSchema, required=True, metadata={"description": "the event in plain words"})
+
+
+class HistorySchema(Schema):
+    dossier = fields.String(required=True)
+    unit = fields.String(required=True)
+    events = fields.List(fields.Nested(HistoryEntrySchema), required=True, metadata={"description": "oldest first"})
+
+
+@blp.route("/office/dossiers/<code>/history", methods=["GET"])
+@blp.doc(security=SECURITY, responses=_problems(401, 403, 404))
+@needs("read", holder="officer")
+@blp.response(200, HistorySchema)
+def dossier_history(code: str):
+    """A dossier's history in plain words, oldest first (a dossier of one's units only)"""
+    rt = runtime()
+    with rt.db.read() as db:
+        ref = inbox.dossier_ref(db, code)
+    if ref is None or not _officer().may_see_dossier(ref[1]):
+        abort(404)
+    with rt.db.read() as db:
+        view = dossier_view(db, rt.versions, code)
+        titles = {t.id: t.title for t in inbox.dossier_tasks(db, code)}
+    zone = ZoneInfo(rt.settings.timezone)
+    events = [
+        {"at": e.at, "actor": e.actor, "kind": e.kind, "text": text(describe(view.meta, e, zone, titles))}
+        for e in view.events
+    ]
+    return {"dossier": code, "unit": ref[1], "events": events}

@@ -1,7 +1,8 @@
 """Schemathesis drives the live product (served on a local port) from its own OpenAPI document: every
-operation, with data generated from the document (valid and not), with an applicant's token and with
-an officer's. Passes when no answer is a server error and every answer conforms to the document
-(its status, content type, headers and body schema)."""
+operation, with data generated from the document (valid and not), with an applicant's token, an
+officer's, and the access tokens of partners' software (an employer's, a medical facility's).
+Passes when no answer is a server error and every answer conforms to the document (its status,
+content type, headers and body schema)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.serving import serving
 from tests.web.helpers import PASSWORD
 
 from .helpers import make_token, submit
+from .partners import as_admin, make_client, token_for
 
 CHECKS = ",".join(
     (
@@ -67,17 +69,20 @@ def _schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedPr
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=report.parent)
 
 
-@pytest.mark.parametrize("holder", ["applicant", "officer"])
-def test_every_operation_answers_as_documented(app, web, office, holder, tmp_path):
+@pytest.mark.parametrize("holder", ["applicant", "officer", "employer", "medical_facility"])
+def test_every_operation_answers_as_documented(app, web, runtime, office, holder, tmp_path):
     # hundreds of calls a minute, as no real program makes: the limits are tested in test_limits.py
     app.config.update(RATELIMIT_API_CALLER="100000 per minute", RATELIMIT_API_CREATE="100000 per minute")
     if holder == "applicant":
         web.signup()
         token = make_token(web)
         assert submit(web.client, token).status_code == 201  # one real dossier among the made-up codes
-    else:
+    elif holder == "officer":
         assert web.officer_login("lan.desk", PASSWORD).status_code == 302
         token = make_token(web, scopes=("read", "work"))
+    else:  # a partner's software, its client made by the administrator
+        as_admin(web, runtime, office)
+        token = token_for(web.client, *make_client(web, holder, "Đối tác thử", "4300567812"))
     with serving(app) as base:
         run = _schemathesis(base, token, tmp_path / "junit.xml")
     report = (tmp_path / "junit.xml").read_text() if (tmp_path / "junit.xml").exists() else ""
