@@ -82,6 +82,7 @@ def test_when_the_leader_is_killed_the_one_standing_by_takes_over_and_fires_due_
         env = {
             **os.environ,
             "MOTCUA_DATABASE_URL": runtime.settings.database_url,
+            "PYTHONUNBUFFERED": "1",  # each line in its log as it is printed
             "MOTCUA_CELERY_BROKER": "",  # the outbox in the schedulers' own processes
             **{f"MOTCUA_{name.upper()}_URL": f"{base}/{name}" for name in ("portal", "notify", "post", "bank")},
         }
@@ -106,7 +107,9 @@ def test_when_the_leader_is_killed_the_one_standing_by_takes_over_and_fires_due_
 
             first = waiting_for_papers(runtime, office)
             wait_until(lambda: runtime.dossiers.get(first).status == DossierStatus.STOPPED, logs)
-            assert FIRED in logs[processes.index(leader)].read_text()
+            # the leader prints its line after the commit the dossier's status shows
+            leader_log = logs[processes.index(leader)]
+            wait_until(lambda: FIRED in leader_log.read_text(), logs)
 
             leader.send_signal(signal.SIGKILL)
             leader.wait(10)
