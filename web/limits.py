@@ -163,7 +163,7 @@ def api_endpoints(app: Flask) -> list[str]:
         rule.endpoint
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/")
-        and rule.endpoint.split(".")[0] in ("procedures", "dossiers", "oauth", "partners")
+        and rule.endpoint.split(".")[0] in ("procedures", "dossiers", "tasks", "oauth", "partners")
     ]
 
 

@@ -3,6 +3,8 @@ holder (another applicant is not held back) and for creating calls apart."""
 
 from __future__ import annotations
 
+from tests.web.helpers import PASSWORD
+
 from .helpers import auth, make_token, submit
 
 
@@ -31,3 +33,14 @@ def test_creating_calls_have_their_own_limit(app, web, runtime):
     third = submit(web.client, token)
     assert third.status_code == 429 and int(third.headers["Retry-After"]) > 60
     assert web.client.get("/api/v1/dossiers", headers=auth(token)).status_code == 200  # reading goes on
+
+
+def test_an_officers_calls_are_held_to_the_same_limit(app, web, office):
+    app.config["RATELIMIT_API_CALLER"] = "2 per minute"
+    assert web.officer_login("lan.desk", PASSWORD).status_code == 302
+    token = make_token(web, scopes=("read", "work"))
+    for _ in range(2):
+        assert web.client.get("/api/v1/tasks?view=offered", headers=auth(token)).status_code == 200
+    over = web.client.get("/api/v1/tasks?view=mine", headers=auth(token))
+    assert over.status_code == 429 and over.mimetype == "application/problem+json"
+    assert 1 <= int(over.headers["Retry-After"]) <= 60
