@@ -107,6 +107,9 @@ GET  /officer/counter/dossiers/{code}/form-01.pdf O   403 403 403 200 403 403 40
 GET  /officer/admin/outbox                        O   403 403 403 403 403 403 403 403 403 403 403 403 200
 POST /officer/admin/outbox/retry                  O   403 403 403 403 403 403 403 403 403 403 403 403 302
 GET  /officer/admin/webhooks                      O   403 403 403 403 403 403 403 403 403 403 403 403 200
+GET  /officer/admin/partners                     O   403 403 403 403 403 403 403 403 403 403 403 403 200
+POST /officer/admin/partners                     O   403 403 403 403 403 403 403 403 403 403 403 403 400
+POST /officer/admin/partners/{missing}/revoke    O   403 403 403 403 403 403 403 403 403 403 403 403 404
 GET  /officer/admin/units                         O   403 403 403 403 403 403 403 403 403 403 403 403 200
 POST /officer/admin/units                         O   403 403 403 403 403 403 403 403 403 403 403 403 400
 POST /officer/admin/units/BHXH.QNI                O   403 403 403 403 403 403 403 403 403 403 403 403 400
@@ -179,6 +182,13 @@ GET  /api/v1/tasks                               401 401 401 401 401 401 401 401
 GET  /api/v1/tasks/{task}                        401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/v1/tasks/{task}/claim                  401 401 401 401 401 401 401 401 401 401 401 401 401 401
 POST /api/v1/tasks/{task}/completion             401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/tasks/{task}/reassignment           401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/office/dossiers/{code}/history      401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/oauth/token                         400 400 400 400 400 400 400 400 400 400 400 400 400 400
+GET  /api/v1/cards/{missing}                     401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/employer/dossiers                   401 401 401 401 401 401 401 401 401 401 401 401 401 401
+POST /api/v1/employer/dossiers                   401 401 401 401 401 401 401 401 401 401 401 401 401 401
+GET  /api/v1/employer/dossiers/{code}            401 401 401 401 401 401 401 401 401 401 401 401 401 401
 """
 # fmt: on
 
