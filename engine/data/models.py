@@ -721,7 +721,7 @@ class HealthInsuranceCard(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     card_number: Mapped[str] = mapped_column(String(20), index=True)
     valid_to: Mapped[date] = mapped_column(Date, index=True)
-    # from the dossier's data (collect_review's card_valid_from); None for cards recorded before 0033
+    # from the dossier's data (collect_review's card_valid_from); None for cards recorded before 0035
     valid_from: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[utc_time]
     # the valid_to a renewal reminder was queued for; a renewed card (new valid_to) gets its own
