@@ -61,7 +61,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["d"] = _date
     app.jinja_env.filters["typed_date"] = _typed_date
     app.jinja_env.filters["filesize"] = _filesize
-    app.jinja_env.filters["number"] = lambda n: format_decimal(n)  # 1,000 / 1.000 as the language writes it
+    # 1,000 / 1.000 and 66.7 / 66,7 as the language writes them; a pattern such as "#,##0.0" for decimals
+    app.jinja_env.filters["number"] = lambda n, pattern=None: format_decimal(n, pattern)
     app.jinja_env.filters["count"] = count_label
     app.jinja_env.filters["vnd"] = lambda n: f"{int(n):,}".replace(",", ".") if n is not None else ""
 

@@ -174,7 +174,7 @@ def _cell(value: Any, lang: str) -> Any:
     if isinstance(value, Message):
         return value.en if lang == "en" else value.vi
     if isinstance(value, tuple):  # a sub-indicator's inputs
-        return "; ".join(f"{_cell(inp.label, lang)}: {inp.value}" for inp in value)
+        return "; ".join(f"{_cell(inp.label, lang)}: {inp.text()}" for inp in value)
     return value
 
 

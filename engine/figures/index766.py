@@ -32,8 +32,18 @@ PAPER_CHANNELS = ("counter", "cli", *POST)  # where papers are handed in, so can
 
 @dataclass(frozen=True)
 class Input:
+    """A figure the points were computed from: a count, or a share in percent (one decimal, None
+    when there is nothing to share); the page and the downloads write it each their way."""
+
     label: Message
-    value: str
+    value: int | float | None
+    is_share: bool = False
+
+    def text(self) -> str:
+        """As the downloads and the command line write it: 12180, 88.6% ("-" for no share)."""
+        if self.is_share:
+            return "-" if self.value is None else f"{self.value:.1f}%"
+        return str(self.value)
 
 
 @dataclass(frozen=True)
@@ -156,9 +166,9 @@ def _papers(session: Session, filters: Filters, zone: ZoneInfo) -> dict[str, Pap
     return found
 
 
-def _pct(part: int, whole: int) -> str:
+def _pct(part: int, whole: int) -> Input:
     s = share(part, whole)
-    return "-" if s is None else f"{100 * s:.1f}%"
+    return Input(Message("Tỷ lệ", "Share"), None if s is None else round(100 * s, 1), is_share=True)
 
 
 def _not_measured(key: str, vi: str, en: str, points: float, why_vi: str, why_en: str, *inputs: Input) -> Indicator:
@@ -167,7 +177,7 @@ def _not_measured(key: str, vi: str, en: str, points: float, why_vi: str, why_en
 
 def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
     """The index of one cohort: each sub-indicator's points from the counts, with its formula."""
-    received = Input(Message("Hồ sơ tiếp nhận", "Dossiers received"), str(c.received))
+    received = Input(Message("Hồ sơ tiếp nhận", "Dossiers received"), c.received)
     within = c.on_time + c.early + c.in_progress_within
     progress = share(within, c.received)
     online = share(c.online, c.received)
@@ -205,14 +215,14 @@ def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
                         "(on time + early + in progress within the limit) / received × 20",
                     ),
                     (
-                        Input(Message("Đúng hạn", "On time"), str(c.on_time)),
-                        Input(Message("Trước hạn", "Early"), str(c.early)),
+                        Input(Message("Đúng hạn", "On time"), c.on_time),
+                        Input(Message("Trước hạn", "Early"), c.early),
                         Input(
                             Message("Đang giải quyết trong hạn", "In progress within the limit"),
-                            str(c.in_progress_within),
+                            c.in_progress_within,
                         ),
                         received,
-                        Input(Message("Tỷ lệ", "Share"), _pct(within, c.received)),
+                        _pct(within, c.received),
                     ),
                 ),
             ),
@@ -229,9 +239,9 @@ def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
                     None if e_results is None else round(e_results * 6, 2),
                     Message("kết quả điện tử / hồ sơ đã giải quyết × 6", "electronic results / finished dossiers × 6"),
                     (
-                        Input(Message("Kết quả điện tử", "Electronic results"), str(c.result_electronic)),
-                        Input(Message("Đã giải quyết", "Finished"), str(c.finished)),
-                        Input(Message("Tỷ lệ", "Share"), _pct(c.result_electronic, c.finished)),
+                        Input(Message("Kết quả điện tử", "Electronic results"), c.result_electronic),
+                        Input(Message("Đã giải quyết", "Finished"), c.finished),
+                        _pct(c.result_electronic, c.finished),
                     ),
                 ),
                 Indicator(
@@ -244,9 +254,9 @@ def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
                         "dossiers with no paper kept on paper only / received ≥ 80% → 4",
                     ),
                     (
-                        Input(Message("Đã số hóa", "Digitized"), str(p.digitized)),
+                        Input(Message("Đã số hóa", "Digitized"), p.digitized),
                         received,
-                        Input(Message("Tỷ lệ", "Share"), _pct(p.digitized, c.received)),
+                        _pct(p.digitized, c.received),
                     ),
                 ),
                 Indicator(
@@ -259,9 +269,9 @@ def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
                         "paper dossiers reusing an earlier digitized result / paper dossiers ≥ 80% → 2",
                     ),
                     (
-                        Input(Message("Có tái sử dụng", "Reusing"), str(p.reused)),
-                        Input(Message("Nộp bản giấy", "Handed in on paper"), str(p.on_paper)),
-                        Input(Message("Tỷ lệ", "Share"), _pct(p.reused, p.on_paper)),
+                        Input(Message("Có tái sử dụng", "Reusing"), p.reused),
+                        Input(Message("Nộp bản giấy", "Handed in on paper"), p.on_paper),
+                        _pct(p.reused, p.on_paper),
                     ),
                 ),
                 _not_measured(
@@ -286,9 +296,9 @@ def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
                     None if online is None else (6 if online >= ONLINE_TARGET else 0),
                     Message("nộp trực tuyến / tiếp nhận ≥ 50% → 6", "submitted online / received ≥ 50% → 6"),
                     (
-                        Input(Message("Trực tuyến", "Online"), str(c.online)),
+                        Input(Message("Trực tuyến", "Online"), c.online),
                         received,
-                        Input(Message("Tỷ lệ", "Share"), _pct(c.online, c.received)),
+                        _pct(c.online, c.received),
                     ),
                 ),
                 _not_measured(
@@ -315,8 +325,8 @@ def score(scope: str | None, c: Cohort, p: Papers) -> ServiceIndex:
                     "chỉ để tham khảo.",
                     "Not measured yet: the points come from the national portal's survey; Motcua's own ratings "
                     "are shown for reference only.",
-                    Input(Message("Đã đánh giá", "Rated"), str(p.rated)),
-                    Input(Message("Hài lòng, rất hài lòng", "Satisfied or very satisfied"), str(p.satisfied)),
+                    Input(Message("Đã đánh giá", "Rated"), p.rated),
+                    Input(Message("Hài lòng, rất hài lòng", "Satisfied or very satisfied"), p.satisfied),
                 ),
             ),
         ),

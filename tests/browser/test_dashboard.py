@@ -34,6 +34,9 @@ def test_the_dashboard_draws_its_charts_and_passes_axe(server, browser, runtime,
     assert page.evaluate(
         "Chart.getChart(document.querySelector('#table-received').closest('section').querySelector('canvas')).data.datasets[0].data"
     ) == [6, 4, 1, 1, 3, 0, 1, 0, 1, 1, 1, 0]
+    # the cells are written as Vietnamese writes numbers; the chart read their raw figures
+    assert page.locator("#table-received tbody tr").nth(1).locator("td").nth(1).inner_text() == "66,7"
+    assert page.locator(".headline li").nth(1).locator("strong").inner_text() == "66,7%"
     assert page.locator("#table-received").is_visible()  # the table stays for everyone
     screens.shot(page, "march")
     problems = {"dashboard": _violations(page)}

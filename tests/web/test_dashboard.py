@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from flask import session
 from openpyxl import load_workbook
 
 from engine.people.officers import add_user, grant
@@ -85,8 +86,29 @@ def test_in_vietnamese_by_default_with_one_procedure(figures, web):
     web.officer_login("hoa.lanhdao")
     page = web.text(MARCH + "&procedure=p09")
     assert "<h1>Số liệu của cơ quan</h1>" in page
-    assert cells(page, "table-received")[0] == ["Hồ sơ tiếp nhận", "2", "100.0"]
+    assert cells(page, "table-received")[0] == ["Hồ sơ tiếp nhận", "2", "100,0"]
     assert 'value="P09" selected' in page
+
+
+def test_vietnamese_writes_its_numbers_with_a_decimal_comma(figures, web):
+    web.officer_login("hoa.lanhdao")
+    page = web.text(MARCH)
+    assert cells(page, "table-received")[1] == ["trực tuyến", "4", "66,7"]
+    assert "<li><strong>66,7%</strong> tiếp nhận trực tuyến</li>" in page
+    progress = cells(page, "index-progress")[0]
+    assert progress[1] == "10,00"
+    assert progress[4].endswith("Tỷ lệ: 50,0%")
+    # the chart reads each cell's raw figure, not the text written for people
+    assert '<td data-label="Tỷ lệ (%)" data-value="66.7">66,7</td>' in page
+
+
+def test_the_page_s_number_filter_groups_thousands_as_the_language_does(app):
+    # the office's test month has no figure over 999: the filter the page writes its counts with
+    template = app.jinja_env.from_string("{{ count|number }} {{ share|number('#,##0.0') }}%")
+    for lang, written in (("vi", "12.180 88,6%"), ("en", "12,180 88.6%")):
+        with app.test_request_context("/dashboard/"):
+            session["lang"] = lang  # as the header's language switch keeps it
+            assert template.render(count=12180, share=88.64) == written
 
 
 def test_a_manager_lands_on_the_dashboard_and_sees_no_dossier(figures, manager):

@@ -177,7 +177,7 @@ def test_the_766_index_from_the_same_counts(runtime, made):
     assert office["online"].points == 6  # 4 of 6 online
     for key in ("transparency", "digitization_other", "online_other", "satisfaction"):
         assert office[key].points is None and not office[key].measurable
-    assert [x.value for x in office["satisfaction"].inputs] == ["1", "1"]
+    assert [x.value for x in office["satisfaction"].inputs] == [1, 1]
     assert ix.office.points == pytest.approx(
         sum(office[k].points for k in ("progress", "e_results", "digitized", "reuse", "online"))
     )

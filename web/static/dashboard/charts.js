@@ -5,8 +5,10 @@
   if (typeof Chart === "undefined") return;
   var palette = ["#1f6feb", "#d1242f", "#2da44e", "#bf8700", "#8250df", "#57606a", "#cf222e", "#0a3069"];
 
-  function number(text) {
-    var n = parseFloat(text.replace(/[^0-9.\-]/g, ""));
+  // a cell's raw figure (data-value="12180"), not its text: the text is written as the page's
+  // language writes numbers (12.180 in Vietnamese, 12,180 in English); a cell without one ("–") is 0
+  function number(cell) {
+    var n = parseFloat(cell.dataset.value);
     return isNaN(n) ? 0 : n;
   }
 
@@ -19,7 +21,7 @@
     var datasets = columns.map(function (col, i) {
       return {
         label: headers[col],
-        data: rows.map(function (r) { return number(r.cells[col].textContent); }),
+        data: rows.map(function (r) { return number(r.cells[col]); }),
         backgroundColor: kind === "doughnut" ? palette : palette[i % palette.length],
         borderColor: palette[i % palette.length],
         fill: false
