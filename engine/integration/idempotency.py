@@ -22,6 +22,10 @@ from engine.data.models import IdempotentRequest
 from engine.errors import EngineError
 
 KEPT_FOR = timedelta(days=1)  # as long as a program could sensibly retry
+# No call runs this long once its body is in: a claim this old without an answer is one whose process
+# died mid-way, and a retry takes it over (what the call makes is itself idempotent: a submission's
+# key is its dossier's submission_key; a second withdrawal or rating is refused by the engine).
+ABANDONED_AFTER = timedelta(minutes=5)
 MAX_KEY = 255
 
 
@@ -50,8 +54,9 @@ def fingerprint(method: str, path: str, parts: list[tuple[str, bytes]]) -> str:
 
 
 def claim(session: Session, holder: str, key: str, print_: str, now: datetime) -> Replay | None:
-    """None when the key is new (claimed now: handle the call); the first answer when the same
-    request came before; KeyReused or KeyInFlight otherwise. Old keys are forgotten on the way."""
+    """None when the key is new or its first call was abandoned (claimed now: handle the call); the
+    first answer when the same request came before; KeyReused or KeyInFlight otherwise. Old keys are
+    forgotten on the way."""
     session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEPT_FOR))
     try:
         with session.begin_nested():
@@ -60,13 +65,18 @@ def claim(session: Session, holder: str, key: str, print_: str, now: datetime) -
     except IntegrityError:
         pass
     row = session.scalars(
-        select(IdempotentRequest).where(IdempotentRequest.holder == holder, IdempotentRequest.key == key)
+        select(IdempotentRequest)
+        .where(IdempotentRequest.holder == holder, IdempotentRequest.key == key)
+        .with_for_update()  # two retries of an abandoned call: one takes it over, the other is told it runs
     ).one()
     if row.fingerprint != print_:
         raise KeyReused(
             "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác; mỗi yêu cầu mới cần một khóa mới",
             "This Idempotency-Key was already used for a different request; a new request needs a new key",
         )
+    if row.status is None and row.created_at <= now - ABANDONED_AFTER:
+        row.created_at = now
+        return None
     if row.status is None:
         raise KeyInFlight(
             "Yêu cầu đầu tiên với khóa Idempotency-Key này đang được xử lý; hãy thử lại sau giây lát",

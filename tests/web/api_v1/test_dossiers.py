@@ -7,11 +7,12 @@ body). SQLite and PostgreSQL both (the `database_url` fixture)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import BytesIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from engine.data.models import Document, Dossier
+from engine.data.models import Document, Dossier, IdempotentRequest
 from tests.helpers import P02_APPLICATION, do_task, open_task
 from tests.web.test_portal import PDF, _drive_to_returned
 
@@ -275,3 +276,29 @@ def test_every_answer_carries_a_request_id_and_keeps_a_sane_one_given(web):
 def test_json_answers_read_back_as_documented(web):
     body = json.loads(web.client.get("/api/v1/procedures").data)
     assert all(set(p) == {"code", "name", "applicants", "limit_days", "limit_unit", "fee"} for p in body["items"])
+
+
+def test_a_key_whose_first_call_died_mid_way_is_in_flight_for_minutes_then_a_retry_takes_it_over(web, runtime, clock):
+    token = _applicant(web)
+    first = submit(web.client, token, key="crash-1")
+    assert first.status_code == 201
+
+    def died_mid_way(minutes_ago: int) -> None:  # the claim as a process killed before answering leaves it
+        with runtime.db.write() as db:
+            db.execute(
+                update(IdempotentRequest)
+                .where(IdempotentRequest.key == "crash-1")
+                .values(
+                    status=None, response=None, headers=None, created_at=clock.now() - timedelta(minutes=minutes_ago)
+                )
+            )
+
+    died_mid_way(1)
+    running = submit(web.client, token, key="crash-1")
+    assert running.status_code == 409 and running.get_json()["type"] == "/api/v1/problems/idempotency-key-in-flight"
+    died_mid_way(10)
+    retried = submit(web.client, token, key="crash-1")
+    assert retried.status_code == 201 and retried.get_json()["code"] == first.get_json()["code"]
+    assert _count(runtime) == 1  # the dossier the dead call made, not a second one
+    again = submit(web.client, token, key="crash-1")
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == retried.get_json()
