@@ -260,6 +260,19 @@ def _not_found_problem(code: str) -> Response:
 @blp.response(200, DossierListSchema)
 def list_dossiers(limit: int, cursor: str | None):
     """My dossiers, newest first, a page at a time (follow links.next)"""
+    account_id = g.bearer.account.id
+    return dossier_page(
+        limit,
+        cursor,
+        lambda db, after, n: dossiers_of_account_after(db, account_id, after, n),
+        "dossiers.list_dossiers",
+        "dossiers.get_dossier",
+    )
+
+
+def dossier_page(limit: int, cursor: str | None, read, list_endpoint: str, item_endpoint: str):
+    """A page of dossier summaries, newest first: `read(db, after, n)` gives up to n rows after the
+    cursor's (submitted_at, id); the employer's filings are paged the same way."""
     try:
         key = paging.decode(cursor)
         after = (datetime.fromisoformat(key[0]), int(key[1])) if key is not None else None
@@ -271,11 +284,9 @@ def list_dossiers(limit: int, cursor: str | None):
             {"cursor": Message("Dùng con trỏ từ links.next", "Use the cursor of links.next")},
         )
     with runtime().db.read() as db:
-        rows = dossiers_of_account_after(db, g.bearer.account.id, after, limit + 1)
+        rows = read(db, after, limit + 1)
         names = applicants.procedure_names(db, {d.procedure_code for d in rows})
-    rows, links, headers = paging.page(
-        rows, limit, lambda d: [d.submitted_at.isoformat(), d.id], "dossiers.list_dossiers"
-    )
+    rows, links, headers = paging.page(rows, limit, lambda d: [d.submitted_at.isoformat(), d.id], list_endpoint)
     now = runtime().clock.now()
     items = [
         {
@@ -286,7 +297,7 @@ def list_dossiers(limit: int, cursor: str | None):
             "submitted_at": d.submitted_at,
             "appointment_at": d.appointment_at,
             "late": applicants.is_late(d, now),
-            "href": url_for("dossiers.get_dossier", code=d.code),
+            "href": url_for(item_endpoint, code=d.code),
         }
         for d in rows
     ]

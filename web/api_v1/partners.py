@@ -5,7 +5,7 @@ reads back the ones it filed. Another client's dossier answers 404 like one that
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, g, request, url_for
@@ -22,7 +22,15 @@ from ..context import runtime
 from ..links import public_url_for
 from . import paging
 from .bearer import PARTNER_SECURITY, load_bearer, needs
-from .dossiers import StatusSchema, SubmissionSchema, _multipart, _status, checked_submission
+from .dossiers import (
+    DossierListSchema,
+    StatusSchema,
+    SubmissionSchema,
+    _multipart,
+    _status,
+    checked_submission,
+    dossier_page,
+)
 from .idempotent import PARAMETER as IDEMPOTENCY_KEY
 from .idempotent import idempotent
 from .problems import form_problem, problem
@@ -103,22 +111,6 @@ def check_card(id_number: str, on: date | None):
 class FiledLinksSchema(Schema):
     self = fields.String(required=True)
     tracking = fields.String(required=True, metadata={"description": "the public tracking page"})
-
-
-class FiledSummarySchema(Schema):
-    code = fields.String(required=True)
-    procedure = fields.String(required=True)
-    procedure_name = fields.Nested(TextSchema, required=True)
-    status = fields.Nested(StatusSchema, required=True)
-    submitted_at = fields.DateTime(required=True)
-    appointment_at = fields.DateTime(allow_none=True, required=True)
-    late = fields.Boolean(required=True)
-    href = fields.String(required=True)
-
-
-class FiledListSchema(Schema):
-    items = fields.List(fields.Nested(FiledSummarySchema), required=True)
-    links = fields.Nested(paging.LinksSchema, required=True)
 
 
 class FiledDossierSchema(Schema):
@@ -216,38 +208,17 @@ def file_dossier():
 @blp.doc(security=PARTNER_SECURITY, responses=_problems(401, 403, 422))
 @needs("read", holder="employer")
 @blp.arguments(paging.PageArgs, location="query", as_kwargs=True)
-@blp.response(200, FiledListSchema)
+@blp.response(200, DossierListSchema)
 def list_filed(limit: int, cursor: str | None):
     """The dossiers this employer's software filed, newest first, a page at a time"""
-    try:
-        key = paging.decode(cursor)
-        after = (datetime.fromisoformat(key[0]), int(key[1])) if key is not None else None
-    except (ValueError, TypeError, IndexError, KeyError):
-        return problem(
-            422,
-            "invalid-fields",
-            Message("Con trỏ trang không hợp lệ", "Not a valid cursor"),
-            {"cursor": Message("Dùng con trỏ từ links.next", "Use the cursor of links.next")},
-        )
-    with runtime().db.read() as db:
-        rows = partner_dossiers.filed_after(db, g.bearer.partner, after, limit + 1)
-        names = applicants.procedure_names(db, {d.procedure_code for d in rows})
-    rows, links, headers = paging.page(rows, limit, lambda d: [d.submitted_at.isoformat(), d.id], "partners.list_filed")
-    now = runtime().clock.now()
-    items = [
-        {
-            "code": d.code,
-            "procedure": d.procedure_code,
-            "procedure_name": text(names.get(d.procedure_code) or Message(d.procedure_code, d.procedure_code)),
-            "status": _status(d.status),
-            "submitted_at": d.submitted_at,
-            "appointment_at": d.appointment_at,
-            "late": applicants.is_late(d, now),
-            "href": url_for("partners.get_filed", code=d.code),
-        }
-        for d in rows
-    ]
-    return {"items": items, "links": links}, 200, headers
+    partner = g.bearer.partner
+    return dossier_page(
+        limit,
+        cursor,
+        lambda db, after, n: partner_dossiers.filed_after(db, partner, after, n),
+        "partners.list_filed",
+        "partners.get_filed",
+    )
 
 
 @blp.route("/employer/dossiers/<code>", methods=["GET"])
