@@ -20,7 +20,7 @@ from engine.dossiers import inbox, saved_filters
 from engine.dossiers.documents import content_of
 from engine.dossiers.history import describe
 from engine.dossiers.views import DossierView, dossier_view
-from engine.errors import EngineError, NotFound, RuleRefused
+from engine.errors import EngineError, NotAllowed, NotFound, RuleRefused
 from engine.forms import FormError
 from engine.integration import registry
 from engine.people.officers import Actor, holders
@@ -298,21 +298,14 @@ def _act(task_id: int, action, done: str):
 
 
 def _task_or_abort(task_id: int, work: bool = False) -> inbox.TaskInfo:
-    """The task, if this officer may see it (work: may do it: holds its role in its unit). A task of a
-    dossier they may not see answers 404 like one that does not exist: nothing tells it exists."""
-    with runtime().db.read() as db:
-        info = inbox.task_info(db, task_id)
-    officer = _officer()
-    if info is None or not officer.may_see_dossier(info.unit_code):
+    """The task, if this officer may see it (work: may do it); else 404 or 403 (`inbox.task_for`)."""
+    try:
+        with runtime().db.read() as db:
+            return inbox.task_for(db, _officer(), task_id, work)
+    except NotFound:
         abort(404)
-    allowed = (
-        officer.works_on(info.role_code, info.unit_code)
-        if work
-        else officer.may_see_task(info.role_code, info.unit_code)
-    )
-    if not allowed:
+    except NotAllowed:
         abort(403)
-    return info
 
 
 # --- the task page -------------------------------------------------------------------------------

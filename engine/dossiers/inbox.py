@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.data.models import Dossier, HumanTask, Role, TaskPurpose, TaskStatus, User
+from engine.errors import NotAllowed, not_found
 from engine.forms import Field
 from engine.people.assignment import LEADER_ROLE
 from engine.people.officers import SYSTEM_ROLES
@@ -792,6 +793,23 @@ def _task_infos(session: Session, *where) -> list[TaskInfo]:
 def task_info(session: Session, task_id: int) -> TaskInfo | None:
     found = _task_infos(session, HumanTask.id == task_id)
     return found[0] if found else None
+
+
+def task_for(session: Session, officer: Officer, task_id: int, work: bool = False) -> TaskInfo:
+    """The task, if this officer may see it (work: may do it: holds its role in its unit); the
+    pages and the API both ask here. A task of a dossier they may not see is NotFound like one that
+    does not exist (nothing tells it exists); one they may see but not see or do, NotAllowed."""
+    info = task_info(session, task_id)
+    if info is None or not officer.may_see_dossier(info.unit_code):
+        raise not_found("task", task_id)
+    allowed = (
+        officer.works_on(info.role_code, info.unit_code)
+        if work
+        else officer.may_see_task(info.role_code, info.unit_code)
+    )
+    if not allowed:
+        raise NotAllowed("Bạn không được xem hay làm công việc này", "You may not see or do this task")
+    return info
 
 
 def dossier_tasks(session: Session, dossier_code: str) -> list[TaskInfo]:

@@ -115,19 +115,13 @@ def _officer() -> inbox.Officer:
 
 
 def _info(task_id: int, work: bool = False) -> inbox.TaskInfo:
-    with runtime().db.read() as db:
-        info = inbox.task_info(db, task_id)
-    officer = _officer()
-    if info is None or not officer.may_see_dossier(info.unit_code):
+    try:
+        with runtime().db.read() as db:
+            return inbox.task_for(db, _officer(), task_id, work)
+    except NotFound:
         abort(404)
-    allowed = (
-        officer.works_on(info.role_code, info.unit_code)
-        if work
-        else officer.may_see_task(info.role_code, info.unit_code)
-    )
-    if not allowed:
+    except NotAllowed:
         abort(403)
-    return info
 
 
 def _etag(info: inbox.TaskInfo) -> str:
