@@ -79,6 +79,21 @@ def do_task(runtime: Runtime, office: Office, dossier_code: str, element_id: str
     assert_state_roundtrips(runtime, dossier_code)
 
 
+def review_p02(runtime: Runtime, office: Office, dossier_code: str, decision: str = "approve_request") -> None:
+    """Collection reviews a P02 dossier of a poor household at the lowest income, the state's
+    support checked, and decides (by default: asks the leader to approve)."""
+    do_task(
+        runtime,
+        office,
+        dossier_code,
+        "collect_review",
+        household_category="poor",
+        monthly_income="1500000",
+        support_checked="true",
+        decision=decision,
+    )
+
+
 def assert_state_roundtrips(runtime: Runtime, dossier_code: str) -> None:
     """The stored state restores to a workflow that serializes to exactly the same state."""
     stored, wf = runtime.dossiers.load_workflow(dossier_code)

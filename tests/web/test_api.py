@@ -26,7 +26,7 @@ from tests.engine.integration import test_payouts as payouts
 from tests.engine.integration import test_registry as connected
 from tests.engine.integration.test_payouts import approved_refund, order_transfers, settle
 from tests.engine.integration.test_registry import BANK_SECRET, POST_SECRET
-from tests.helpers import P02_APPLICATION, do_task, open_task
+from tests.helpers import P02_APPLICATION, do_task, open_task, review_p02
 from tests.web.test_portal import english
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -73,16 +73,7 @@ def at_postal_dispatch(runtime, office) -> str:
         Actor.applicant(P02_APPLICATION["full_name"]),
     )
     do_task(runtime, office, code, "reception_check", decision="accept")
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     do_task(runtime, office, code, "leader_approval", decision="approve")
     return code
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from engine.sla.forecast import forget_cached_measurements
 from tests.engine.figures.office_month import at
 from tests.engine.sla.test_forecast import train
-from tests.helpers import do_task
+from tests.helpers import do_task, review_p02
 
 from .test_portal import apply_p02, english
 
@@ -61,16 +61,7 @@ def test_nothing_is_forecast_once_the_result_is_back(web, other_web, runtime, of
     do_task(runtime, office, code, "reception_check", decision="accept")
     for name, page in _pages(web, other_web, _client(app), code).items():
         assert "Dự kiến hoàn thành" in page, name
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     do_task(runtime, office, code, "leader_approval", decision="approve")
     for name, page in _pages(web, other_web, _client(app), code).items():
         assert "Dự kiến hoàn thành" not in page and "Chưa đủ dữ liệu" not in page, name

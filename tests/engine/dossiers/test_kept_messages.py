@@ -12,7 +12,7 @@ from engine.dossiers.service import Delivery
 from engine.errors import NotWaitingForMessage
 from engine.people.officers import Actor
 from engine.statuses import DossierStatus
-from tests.helpers import P02_APPLICATION, do_task, open_task
+from tests.helpers import P02_APPLICATION, do_task, open_task, review_p02
 
 POST = Actor("Bưu điện", None, "system")
 ADDRESS = "12 Lê Lợi, phường Nghĩa Chánh, Quảng Ngãi"
@@ -26,16 +26,7 @@ def approved_for_post(runtime, office) -> str:
         Actor.applicant("Nguyễn Văn An"),
     )
     do_task(runtime, office, code, "reception_check", decision="accept")
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     do_task(runtime, office, code, "leader_approval", decision="approve")
     assert open_task(runtime, code, "postal_dispatch")
     return code

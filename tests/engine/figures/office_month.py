@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from engine.data.models import Account
 from engine.dossiers.applicants import rate
 from engine.people.officers import Actor
-from tests.helpers import P02_APPLICATION, do_task
+from tests.helpers import P02_APPLICATION, do_task, review_p02
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -65,16 +65,7 @@ def run_p02(
     )
     do_task(runtime, office, code, "reception_check", decision="accept")
     clock.set(at(reviewed or accepted))
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     if approved is None:
         return Scripted(code, channel, at(accepted), None, None)
     clock.set(at(approved))

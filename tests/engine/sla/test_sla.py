@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.data.models import OutboxMessage
 from engine.people.officers import Actor
 from engine.workflow.versions import deploy
-from tests.helpers import P02_APPLICATION, do_task
+from tests.helpers import P02_APPLICATION, do_task, review_p02
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -28,16 +28,7 @@ def accept_then_wait_seven_days_for_papers(runtime, office, clock) -> str:
     assert runtime.dossiers.get(code).appointment_at == at("2026-03-09 17:00")  # 5 working days
 
     clock.set(at("2026-03-03 10:00"))  # Tuesday: collection asks for a paper, through the desk
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="supplement",
-    )
+    review_p02(runtime, office, code, decision="supplement")
     do_task(
         runtime,
         office,
@@ -68,16 +59,7 @@ def test_the_appointment_moves_by_the_working_days_the_dossier_waited(runtime, o
     assert notice.payload["appointment_at"] == at("2026-03-16 17:00").isoformat()
 
     # and it finishes within its moved appointment
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     do_task(runtime, office, code, "leader_approval", decision="approve")
     dossier = runtime.dossiers.get(code)
     assert dossier.status == 10 and dossier.finished_at <= dossier.appointment_at
@@ -124,16 +106,7 @@ def test_on_time_figures_count_dossiers_by_when_processing_finished(runtime, off
         clock.set(at(accepted))
         code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("An"))
         do_task(runtime, office, code, "reception_check", decision="accept")
-        do_task(
-            runtime,
-            office,
-            code,
-            "collect_review",
-            household_category="poor",
-            monthly_income="1500000",
-            support_checked="true",
-            decision="approve_request",
-        )
+        review_p02(runtime, office, code)
         clock.set(at(approved))
         do_task(runtime, office, code, "leader_approval", decision="approve")
         return code
@@ -217,16 +190,7 @@ def test_every_task_gets_a_due_time_from_the_split_of_the_limit(runtime, office,
     (review,) = runtime.dossiers.open_tasks(code)
     assert review.due_at == at("2026-03-05 17:00")  # 9 March less approval and return: Thursday 5 March
 
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     (approval,) = runtime.dossiers.open_tasks(code)
     assert approval.due_at == at("2026-03-06 17:00")  # less the return's day: Friday 6 March
 
@@ -282,16 +246,7 @@ def test_a_timer_written_in_working_days_follows_the_office_calendar(database_ur
 def test_an_apology_still_open_when_processing_finishes_is_dropped(runtime, office, clock):
     code = running_late(runtime, office, clock)
     assert runtime.dossiers.flag_late_dossiers() == 1
-    do_task(
-        runtime,
-        office,
-        code,
-        "collect_review",
-        household_category="poor",
-        monthly_income="1500000",
-        support_checked="true",
-        decision="approve_request",
-    )
+    review_p02(runtime, office, code)
     do_task(runtime, office, code, "leader_approval", decision="approve")
 
     assert runtime.dossiers.get(code).status == 10
