@@ -113,17 +113,22 @@ class DossierListSchema(Schema):
     links = fields.Nested(paging.LinksSchema, required=True)
 
 
-class DossierSchema(Schema):
+class DossierSummarySchema(Schema):
+    """What the applicant's own dossier and an employer's filing both say of a dossier."""
+
     code = fields.String(required=True)
     procedure = fields.String(required=True)
     procedure_name = fields.Nested(TextSchema, required=True)
     status = fields.Nested(StatusSchema, required=True)
     submitted_at = fields.DateTime(required=True)
     appointment_at = fields.DateTime(allow_none=True, required=True)
-    processed_at = fields.DateTime(allow_none=True, required=True)
     finished_at = fields.DateTime(allow_none=True, required=True)
     late = fields.Boolean(required=True)
     application = fields.Dict(required=True, metadata={"description": "the answers, as the engine kept them"})
+
+
+class DossierSchema(DossierSummarySchema):
+    processed_at = fields.DateTime(allow_none=True, required=True)
     documents = fields.List(fields.Nested(DocumentSchema), required=True)
     timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={"description": "oldest first"})
     supplement = fields.Nested(SupplementSchema, required=True)
@@ -193,9 +198,8 @@ def _document(view: DossierView, d) -> dict:
     }
 
 
-def _dossier(view: DossierView) -> dict:
-    now = runtime().clock.now()
-    rating = view.rating
+def dossier_summary(view: DossierView) -> dict:
+    """The fields of DossierSummarySchema."""
     return {
         "code": view.code,
         "procedure": view.procedure_code,
@@ -203,10 +207,17 @@ def _dossier(view: DossierView) -> dict:
         "status": _status(view.status),
         "submitted_at": view.submitted_at,
         "appointment_at": view.appointment_at,
-        "processed_at": view.processed_at,
         "finished_at": view.finished_at,
-        "late": applicants.is_late(view, now),
+        "late": applicants.is_late(view, runtime().clock.now()),
         "application": view.application,
+    }
+
+
+def _dossier(view: DossierView) -> dict:
+    rating = view.rating
+    return {
+        **dossier_summary(view),
+        "processed_at": view.processed_at,
         "documents": [_document(view, d) for d in view.documents],
         "timeline": [{"at": c.at, "status": _status(c.status)} for c in view.timeline],
         "supplement": {

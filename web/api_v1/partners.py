@@ -12,7 +12,7 @@ from flask import Response, abort, current_app, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from engine.dossiers import applicants, card_checks, partner_dossiers
+from engine.dossiers import card_checks, partner_dossiers
 from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError
 from engine.forms import FormError, Message
@@ -24,18 +24,17 @@ from . import paging
 from .bearer import PARTNER_SECURITY, load_bearer, needs
 from .dossiers import (
     DossierListSchema,
-    StatusSchema,
+    DossierSummarySchema,
     SubmissionSchema,
     _multipart,
-    _status,
     checked_submission,
     dossier_page,
+    dossier_summary,
 )
 from .idempotent import PARAMETER as IDEMPOTENCY_KEY
 from .idempotent import idempotent
 from .problems import form_problem, problem
 from .problems import problems_doc as _problems
-from .schemas import TextSchema, text
 
 blp = Blueprint("partners", __name__, description="Partners' software (an access token from /api/v1/oauth/token)")
 blp.before_request(load_bearer)
@@ -113,30 +112,13 @@ class FiledLinksSchema(Schema):
     tracking = fields.String(required=True, metadata={"description": "the public tracking page"})
 
 
-class FiledDossierSchema(Schema):
-    code = fields.String(required=True)
-    procedure = fields.String(required=True)
-    procedure_name = fields.Nested(TextSchema, required=True)
-    status = fields.Nested(StatusSchema, required=True)
-    submitted_at = fields.DateTime(required=True)
-    appointment_at = fields.DateTime(allow_none=True, required=True)
-    finished_at = fields.DateTime(allow_none=True, required=True)
-    late = fields.Boolean(required=True)
-    application = fields.Dict(required=True, metadata={"description": "the answers, as the engine kept them"})
+class FiledDossierSchema(DossierSummarySchema):
     links = fields.Nested(FiledLinksSchema, required=True)
 
 
 def _filed(view: DossierView) -> dict:
     return {
-        "code": view.code,
-        "procedure": view.procedure_code,
-        "procedure_name": text(view.procedure_name),
-        "status": _status(view.status),
-        "submitted_at": view.submitted_at,
-        "appointment_at": view.appointment_at,
-        "finished_at": view.finished_at,
-        "late": applicants.is_late(view, runtime().clock.now()),
-        "application": view.application,
+        **dossier_summary(view),
         "links": {
             "self": url_for("partners.get_filed", code=view.code),
             "tracking": public_url_for("tracking.track", code=view.code),
