@@ -1,16 +1,19 @@
 """The account page of an applicant or an officer: their personal access tokens for the REST API,
-made here (the token is shown once, on the answer to the form, and never again) and revoked here."""
+made here and revoked here. The form's POST makes the token and redirects to the page, which shows
+the token once (web/shown_once.py): a reload or the back button makes no second token and shows it
+no more."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import FormError
 from engine.people import api_tokens
 
+from . import shown_once
 from .context import field_errors, runtime
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -47,13 +50,13 @@ def _page(status: int = 200, errors: dict[str, str] | None = None, form=None, ne
         checked=set(form.getlist("scopes")) if form else {"read"},
         new_token=new_token,
     )
-    return page, status
+    return shown_once.no_store(make_response(page, status))
 
 
 @bp.get("/")
 @login_required
 def index():
-    return _page()
+    return _page(new_token=shown_once.take("api_token"))
 
 
 @bp.post("/tokens")
@@ -73,7 +76,8 @@ def create_token():
             secret = made.secret
     except FormError as e:
         return _page(400, field_errors(e), form)
-    return _page(201, new_token=secret)
+    shown_once.keep("api_token", secret)
+    return redirect(url_for(".index"), 303)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

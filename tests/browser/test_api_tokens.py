@@ -54,3 +54,37 @@ def test_make_use_and_revoke_a_token_on_a_phone(server, phone, screens):
     page.goto(server + "/api/v1/docs")
     assert page.get_by_role("heading", name="POST /api/v1/dossiers", exact=True).is_visible()
     assert _violations(page) == []
+
+
+def test_the_back_button_or_a_reload_after_making_a_token_shows_it_no_more_and_makes_no_other(server, page, screens):
+    """The form redirects to the page, which shows the token once: going back to it from another page
+    or reloading it asks the page again (no "confirm form resubmission", no second token), and the
+    token is not shown again. (That the page forbids caching is asserted in tests/web/api_v1.)"""
+    _log_in(
+        page,
+        server,
+        "/signup",
+        {
+            "id_number": "051090001234",
+            "full_name": "Trần Thị Mai",
+            "phone": "0912345678",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+        },
+    )
+    _log_in(page, server, "/login", {"identifier": "051090001234", "password": PASSWORD})
+    page.goto(server + "/account/")
+    page.fill("#field-name", "Phần mềm kế toán")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo mã").click()
+    token = page.input_value("#new-token")
+    assert token.startswith("mct_") and page.get_by_role("heading", name="Mã mới của bạn").is_visible()
+    screens.shot(page, "token-made")
+    page.goto(server + "/dossiers")
+    page.go_back()  # back to the page, not to the form: nothing sent again
+    assert page.url == server + "/account/"  # the page itself, not the form's answer
+    assert token not in page.content() and page.locator("#new-token").count() == 0
+    page.reload()
+    assert token not in page.content() and page.locator("#new-token").count() == 0
+    assert page.locator("tbody tr").count() == 1 and "Phần mềm kế toán" in page.locator("tbody").inner_text()
+    screens.shot(page, "token-after-back-and-reload")

@@ -16,9 +16,16 @@ _SHOWN = re.compile(r'id="new-token" type="text" readonly value="(mct_[^"]+)"')
 
 
 def make_token(web: Web, scopes=("read", "submit"), days: int = 90, name: str = "VssID") -> str:
-    """Make a token on the logged-in holder's account page; the token the page shows once."""
-    response = web.post("/account/tokens", {"name": name, "scopes": list(scopes), "days": str(days)}, page="/account/")
-    assert response.status_code == 201, response.get_data(as_text=True)
+    """Make a token on the logged-in holder's account page (the form redirects to the page); the token
+    the page shows once."""
+    response = web.post(
+        "/account/tokens",
+        {"name": name, "scopes": list(scopes), "days": str(days)},
+        page="/account/",
+        follow_redirects=True,
+    )
+    assert [r.status_code for r in response.history] == [303], response.get_data(as_text=True)
+    assert response.status_code == 200 and response.request.path == "/account/"
     found = _SHOWN.search(response.get_data(as_text=True))
     assert found, "the new token is shown on the page"
     return found.group(1)

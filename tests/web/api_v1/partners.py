@@ -26,10 +26,12 @@ def as_admin(web: Web, runtime, office) -> Web:
 
 
 def make_client(web: Web, kind: str, name: str, tax_code: str = "") -> tuple[str, str]:
-    """Make a client on the admin page; its id and the secret the page shows once."""
-    response = web.post(PAGE, {"kind": kind, "name": name, "tax_code": tax_code}, page=PAGE)
+    """Make a client on the admin page (the form redirects to the page); its id and the secret the
+    page shows once."""
+    response = web.post(PAGE, {"kind": kind, "name": name, "tax_code": tax_code}, page=PAGE, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 201, page
+    assert [r.status_code for r in response.history] == [303], page
+    assert response.status_code == 200 and response.request.path == PAGE
     return _ID.search(page).group(1), _SECRET.search(page).group(1)
 
 

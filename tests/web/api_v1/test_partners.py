@@ -21,7 +21,7 @@ from tests.engine.integration.test_reminders import issue_card
 from tests.web.test_portal import PDF
 
 from .helpers import auth, make_token
-from .partners import PAGE, as_admin, make_client, token_for
+from .partners import _ID, _SECRET, PAGE, as_admin, make_client, token_for
 
 CITIZEN, CARD = "051074008812", "GD4515107045521"  # P03's happy path: valid 22/12/2026 to 21/12/2027
 TAX_CODE, OTHER_TAX_CODE = "4300567812", "4300812345"
@@ -83,11 +83,33 @@ def test_the_admin_makes_a_client_sees_its_secret_once_and_only_a_hash_is_kept(w
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600 and body["scope"] == "read submit"
 
 
+def test_the_form_redirects_and_the_page_shows_the_secret_once_so_a_reload_makes_no_second_client(web, runtime, office):
+    as_admin(web, runtime, office)
+    made = web.post(PAGE, {"kind": "medical_facility", "name": "Bệnh viện Đa khoa tỉnh", "tax_code": ""}, page=PAGE)
+    assert made.status_code == 303 and made.headers["Location"] == PAGE
+    assert "mcs_" not in made.get_data(as_text=True) and "mcs_" not in made.headers["Location"]
+    shown = web.get(PAGE)
+    page = shown.get_data(as_text=True)
+    secret = _SECRET.search(page)
+    assert shown.status_code == 200 and secret and _ID.search(page), "the new client is shown after the redirect"
+    assert "Ứng dụng mới của Bệnh viện Đa khoa tỉnh" in page  # the success message
+    assert "no-store" in shown.headers["Cache-Control"]
+    reloaded = web.get(PAGE)
+    again = reloaded.get_data(as_text=True)
+    assert secret.group(1) not in again and "Ứng dụng mới của" not in again
+    assert _ID.search(page).group(1) in again  # listed, without its secret
+    assert "no-store" in reloaded.headers["Cache-Control"]
+    with runtime.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(PartnerClient)) == 1
+
+
 def test_a_bad_client_form_is_refused_and_makes_nothing(web, runtime, office):
     as_admin(web, runtime, office)
     web.post("/language", {"lang": "en", "next": "/"}, page="/")
     response = web.post(PAGE, {"kind": "employer", "name": "Công ty", "tax_code": ""}, page=PAGE)
-    assert response.status_code == 400 and "An employer needs its tax code" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "An employer needs its tax code" in text  # on the same page, no redirect
+    assert 'value="Công ty"' in text  # the name kept as typed
     response = web.post(PAGE, {"kind": "pharmacy", "name": "", "tax_code": "12"}, page=PAGE)
     text = response.get_data(as_text=True)
     assert "Choose the kind of partner" in text and "Enter the partner" in text and "A tax code has 10 digits" in text

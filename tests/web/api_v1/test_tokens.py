@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.data.models import ApiToken
 from tests.web.helpers import PASSWORD
 
-from .helpers import auth, make_token
+from .helpers import _SHOWN, auth, make_token
 
 
 def test_a_token_is_shown_once_kept_hashed_and_opens_my_dossiers(web, runtime):
@@ -28,11 +28,44 @@ def test_a_token_is_shown_once_kept_hashed_and_opens_my_dossiers(web, runtime):
     assert "chưa dùng" not in web.text("/account/")  # its last use is shown
 
 
+def test_the_form_redirects_and_the_page_shows_the_token_once_so_a_reload_makes_no_second_one(web, runtime):
+    """Redirect-after-post: the POST's answer is a 303 to the page (the token neither in the address nor
+    in that answer); the page shows it once, kept from caches; a reload asks the page again, shows the
+    list without it and makes nothing."""
+    web.signup()
+    made = web.post("/account/tokens", {"name": "VssID", "scopes": ["read"], "days": "30"}, page="/account/")
+    assert made.status_code == 303 and made.headers["Location"] == "/account/"
+    assert "mct_" not in made.get_data(as_text=True)
+    shown = web.get("/account/")
+    page = shown.get_data(as_text=True)
+    found = _SHOWN.search(page)
+    assert shown.status_code == 200 and found, "the new token is shown after the redirect"
+    assert "Mã mới của bạn" in page and "Hãy sao chép ngay" in page  # the success message
+    assert "no-store" in shown.headers["Cache-Control"]
+    reloaded = web.get("/account/")
+    again = reloaded.get_data(as_text=True)
+    assert found.group(1) not in again and "Mã mới của bạn" not in again and "VssID" in again
+    assert "no-store" in reloaded.headers["Cache-Control"]
+    with runtime.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(ApiToken)) == 1
+    assert web.logout().status_code in (200, 302)
+
+
+def test_logging_out_forgets_a_token_not_yet_shown(web):
+    web.signup()
+    made = web.post("/account/tokens", {"name": "VssID", "scopes": ["read"], "days": "30"}, page="/account/")
+    assert made.status_code == 303
+    web.logout()
+    web.login("051090001234", PASSWORD)
+    page = web.text("/account/")
+    assert not _SHOWN.search(page) and "VssID" in page
+
+
 def test_the_form_refuses_a_bad_token_request_field_by_field_and_makes_nothing(web, runtime):
     web.signup()
     response = web.post("/account/tokens", {"name": "", "scopes": ["work"], "days": "1000"}, page="/account/")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 400 and "no-store" in response.headers["Cache-Control"]  # no redirect
     assert "Đặt tên để nhận ra mã" in page and "Chỉ chọn được các quyền: read, submit" in page
     assert "Chọn thời hạn của mã" in page and 'href="#field-name"' in page
     with runtime.db.read() as db:
