@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import click
@@ -90,8 +94,8 @@ def replay_command(database_url, total, scale, workers, staff_text, seed, start_
         f"{period_start} to {period_start + timedelta(days=days - 1)}, seed {seed}, {workers} worker(s)"
     )
     click.echo("Staff: " + ", ".join(f"{role} {n}" for role, n in plan.staff.items()))
-    with click.progressbar(length=len(plan.plans), label="Dossiers", show_pos=True, show_eta=True) as bar:
-        result = drive(settings, plan, workers, bar.update)
+    with _progress(len(plan.plans)) as update:
+        result = drive(settings, plan, workers, update)
     rate = result.dossiers / result.seconds if result.seconds else 0.0
     click.echo(
         f"Done in {result.seconds:,.0f} s: {rate:,.1f} dossiers/s, {result.steps:,} steps "
@@ -114,6 +118,32 @@ def replay_command(database_url, total, scale, workers, staff_text, seed, start_
         _refuse(
             f"{len(result.failures)} dossier(s) failed on the way; every dossier accounted for: {accounting.balanced}"
         )
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; into a log (a run of an hour, under nohup), a line at every tenth
+    of the dossiers with the rate and the time left, since a bar redraws nothing there."""
+    if sys.stdout.isatty():
+        with click.progressbar(length=total, label="Dossiers", show_pos=True, show_eta=True) as bar:
+            yield bar.update
+        return
+    began, done, shown = time.monotonic(), 0, 0
+
+    def update(count: int) -> None:
+        nonlocal done, shown
+        done += count
+        tenth = done * 10 // total
+        if tenth > shown:
+            shown = tenth
+            rate = done / max(time.monotonic() - began, 1e-9)
+            left = (total - done) / rate
+            click.echo(
+                f"Dossiers: {done:,} of {total:,} ({done / total:.0%}), {rate:,.1f}/s, about {left / 60:,.0f} min left",
+                nl=True,
+            )
+
+    yield update
 
 
 def _refuse(message: str) -> None:

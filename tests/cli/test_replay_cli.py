@@ -45,6 +45,9 @@ def test_a_small_replay_accounts_for_every_dossier(database_url, catalogue):
     assert ran.returncode == 0, ran.stdout + ran.stderr
     out = ran.stdout
     assert f"Replay: {DOSSIERS} dossiers" in out
+    # into a log (not a terminal), progress comes as lines, the last one at the whole count
+    progress = re.findall(r"^Dossiers: ([\d,]+) of ([\d,]+) \((\d+)%\), [\d.,]+/s, about [\d,]+ min left$", out, re.M)
+    assert progress and progress[-1][:3] == (f"{DOSSIERS:,}", f"{DOSSIERS:,}", "100"), out
     assert "received = finished + open: yes" in out
     # the shares measured in the database are those generated, and near the office's figures
     shares = dict(re.findall(r"^  (online share|results by post|benefits paid cashless) +(\S+ +\S+)$", out, re.M))
