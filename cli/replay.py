@@ -139,8 +139,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
             rate = done / max(time.monotonic() - began, 1e-9)
             left = (total - done) / rate
             click.echo(
-                f"Dossiers: {done:,} of {total:,} ({done / total:.0%}), {rate:,.1f}/s, about {left / 60:,.0f} min left",
-                nl=True,
+                f"Dossiers: {done:,} of {total:,} ({done / total:.0%}), {rate:,.1f}/s, about {left / 60:,.0f} min left"
             )
 
     yield update
