@@ -10,8 +10,8 @@ from ..web.helpers import PASSWORD
 from .test_accessibility import _log_in, _violations
 
 
-def test_make_use_and_revoke_a_token_on_a_phone(server, phone, screens):
-    page = phone
+def _sign_up_and_log_in(page, server) -> None:
+    """An applicant signs up on the portal and logs in."""
     _log_in(
         page,
         server,
@@ -25,6 +25,11 @@ def test_make_use_and_revoke_a_token_on_a_phone(server, phone, screens):
         },
     )
     _log_in(page, server, "/login", {"identifier": "051090001234", "password": PASSWORD})
+
+
+def test_make_use_and_revoke_a_token_on_a_phone(server, phone, screens):
+    page = phone
+    _sign_up_and_log_in(page, server)
     page.goto(server + "/account/")
     assert _violations(page) == []
     page.fill("#field-name", "VssID trên điện thoại")
@@ -60,19 +65,7 @@ def test_the_back_button_or_a_reload_after_making_a_token_shows_it_no_more_and_m
     """The form redirects to the page, which shows the token once: going back to it from another page
     or reloading it asks the page again (no "confirm form resubmission", no second token), and the
     token is not shown again. (That the page forbids caching is asserted in tests/web/api_v1.)"""
-    _log_in(
-        page,
-        server,
-        "/signup",
-        {
-            "id_number": "051090001234",
-            "full_name": "Trần Thị Mai",
-            "phone": "0912345678",
-            "password": PASSWORD,
-            "password_confirm": PASSWORD,
-        },
-    )
-    _log_in(page, server, "/login", {"identifier": "051090001234", "password": PASSWORD})
+    _sign_up_and_log_in(page, server)
     page.goto(server + "/account/")
     page.fill("#field-name", "Phần mềm kế toán")
     with page.expect_navigation():
