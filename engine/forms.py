@@ -14,7 +14,7 @@ from typing import Any
 
 # the most characters a value may have unless the form says otherwise: free text a paragraph or
 # two, everything else (numbers, dates, codes, choices) a short line; nothing longer is even parsed
-DEFAULT_MAX_LENGTH = {"text": 2000, "email": 254}
+DEFAULT_MAX_LENGTH = {"text": 2000, "email": 254, "card_list": 200_000}  # a card list: ~4,000 cards
 SHORT_VALUE = 100
 
 FIELD_TYPES = (
@@ -29,6 +29,7 @@ FIELD_TYPES = (
     "hi_card",
     "phone",
     "email",
+    "card_list",
 )
 
 _PATTERNS = {
@@ -151,7 +152,7 @@ class _Invalid(Exception):
 
 
 def _is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    return raw is None or raw == [] or (isinstance(raw, str) and not raw.strip())
 
 
 def _as_text(value: Any) -> str:
@@ -160,6 +161,8 @@ def _as_text(value: Any) -> str:
 
 def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     kind = f.type
+    if kind == "card_list":
+        return _card_list(raw)
     if kind == "text":
         return str(raw).strip()
     if kind in ("integer", "money"):
@@ -210,6 +213,69 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     if not pattern.match(text):
         raise _Invalid(vi, en)
     return text
+
+
+CARD_LIST_KEYS = ("citizen_id", "card_number", "valid_from", "valid_to")
+# pasted from a spreadsheet (tabs), or typed with semicolons or commas
+_CARD_LINE_SEPARATOR = re.compile(r"\s*[\t;,|]\s*")
+_MAX_LINE_ERRORS = 5  # the first few lines in error are named; the officer fixes and sends again
+
+
+def _card_list(raw: Any) -> list[dict[str, str]]:
+    """Health-insurance cards issued to people other than the applicant (an employer's employees):
+    one card per line, `citizen ID; card number; first valid day; last valid day`, as a list of
+    dicts with ISO dates (the form's value is kept in the dossier's data and its history as JSON).
+    The API may send the list itself, each card an object with those four keys."""
+    if isinstance(raw, str):
+        lines = [line for line in raw.splitlines() if line.strip()]
+        rows = [_CARD_LINE_SEPARATOR.split(line.strip()) for line in lines]
+    elif isinstance(raw, list) and all(isinstance(item, Mapping) for item in raw):
+        rows = [[_as_text(item.get(key)) for key in CARD_LIST_KEYS] for item in raw]
+    else:
+        raise _Invalid("Danh sách thẻ phải là văn bản, mỗi thẻ một dòng", "The card list is text, one card per line")
+    cards: list[dict[str, str]] = []
+    problems: list[tuple[int, str, str]] = []
+    holders: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        try:
+            card = _card_row(row)
+            if card["citizen_id"] in holders:
+                raise _Invalid("số CCCD này đã có ở dòng trên", "this citizen ID is on an earlier line")
+            holders.add(card["citizen_id"])
+            cards.append(card)
+        except _Invalid as bad:
+            problems.append((number, bad.message.vi, bad.message.en))
+    if problems:
+        shown = problems[:_MAX_LINE_ERRORS]
+        more = len(problems) - len(shown)
+        vi = "; ".join(f"dòng {n}: {m}" for n, m, _ in shown) + (f"; và {more} dòng khác" if more else "")
+        en = "; ".join(f"line {n}: {m}" for n, _, m in shown) + (f"; and {more} more lines" if more else "")
+        raise _Invalid(vi[0].upper() + vi[1:], en[0].upper() + en[1:])
+    return cards
+
+
+def _card_row(row: list[str]) -> dict[str, str]:
+    if len(row) != len(CARD_LIST_KEYS):
+        raise _Invalid(
+            "cần đủ 4 cột: số CCCD; mã thẻ BHYT; từ ngày; đến ngày",
+            "4 columns needed: citizen ID; card number; valid from; valid to",
+        )
+    citizen_id, card_number, first, last = (part.strip() for part in row)
+    for kind, value in (("citizen_id", citizen_id), ("hi_card", card_number.upper())):
+        pattern, vi, en = _PATTERNS[kind]
+        if not pattern.match(value):
+            raise _Invalid(vi[0].lower() + vi[1:], en[0].lower() + en[1:])
+    valid_from, valid_to = parse_date(first), parse_date(last)
+    if valid_from is None or valid_to is None:
+        raise _Invalid("ngày phải có dạng ngày/tháng/năm", "dates are written dd/mm/yyyy")
+    if valid_to < valid_from:
+        raise _Invalid("ngày hết hạn trước ngày bắt đầu", "the card ends before it starts")
+    return {
+        "citizen_id": citizen_id,
+        "card_number": card_number.upper(),
+        "valid_from": valid_from.isoformat(),
+        "valid_to": valid_to.isoformat(),
+    }
 
 
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")

@@ -22,6 +22,7 @@ from engine.data.migrate import upgrade
 from engine.data.models import Base, Dossier
 from engine.figures.public import forget_cached_statistics
 from engine.people.accounts import hash_password
+from engine.people.officers import Actor, add_user, grant
 from engine.runtime import Runtime
 from engine.sla.forecast import forget_cached_measurements
 from engine.sla.office_calendar import forget_cached_calendars
@@ -137,3 +138,15 @@ def runtime(settings, clock, catalogue):
 @pytest.fixture
 def office(runtime) -> Office:
     return seed_office(runtime)
+
+
+@pytest.fixture
+def officers(runtime, catalogue) -> dict[str, Actor]:
+    """An officer in every role of the catalogue, `test.<role>` (P01 and P03 need books & cards too)."""
+    people = {}
+    with runtime.db.write() as session:
+        for role in catalogue.roles:
+            user = add_user(session, f"test.{role}", f"Cán bộ {role}")
+            grant(session, user, role, runtime.settings.office_code)
+            people[role] = Actor.of(user)
+    return people

@@ -720,6 +720,9 @@ class HealthInsuranceCard(Base):
     id: Mapped[intpk]
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     card_number: Mapped[str] = mapped_column(String(20), index=True)
+    # whose card: the applicant's citizen ID (P03), or an employee's from the card list an employer's
+    # registration issued (P01); what a medical facility's check looks up
+    holder_id_number: Mapped[str] = mapped_column(String(20), index=True)
     valid_to: Mapped[date] = mapped_column(Date, index=True)
     # from the dossier's data (collect_review's card_valid_from); None for cards recorded before 0035
     valid_from: Mapped[date | None] = mapped_column(Date)

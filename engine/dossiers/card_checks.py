@@ -1,7 +1,8 @@
 """A medical facility asks whether a citizen's health-insurance card (one the office issued:
-engine.dossiers.cards) is valid on a day. The answer holds the card's number and validity dates and
-nothing else about the person; every lookup is logged (who, when, which ID number, which day, the
-answer) in `card_lookups`, in the same transaction as the answer is read."""
+engine.dossiers.cards, the holder's own or one their employer's registration listed) is valid on a
+day. The answer holds the card's number and validity dates and nothing else about the person; every
+lookup is logged (who, when, which ID number, which day, the answer) in `card_lookups`, in the same
+transaction as the answer is read."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.data.models import CardLookup, Dossier, HealthInsuranceCard
+from engine.dossiers.cards import NEVER_HANDED_OVER
 
 VALID, EXPIRED, NOT_YET_VALID, NO_CARD = "valid", "expired", "not_yet_valid", "no_card"
 ANSWERS = (VALID, EXPIRED, NOT_YET_VALID, NO_CARD)
@@ -39,7 +41,7 @@ def check(session: Session, client_id: int, id_number: str, on: date, now: datet
         session.scalars(
             select(HealthInsuranceCard)
             .join(Dossier, Dossier.id == HealthInsuranceCard.dossier_id)
-            .where(Dossier.applicant_id_number == id_number)
+            .where(HealthInsuranceCard.holder_id_number == id_number, Dossier.status.not_in(NEVER_HANDED_OVER))
             .order_by(HealthInsuranceCard.valid_to.desc(), HealthInsuranceCard.id.desc())
         )
     )

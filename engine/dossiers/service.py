@@ -333,8 +333,9 @@ class DossierService:
             spiff_task = find_task(wf, task.spiff_task_id)
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Bước này không còn chờ xử lý", "This step is no longer waiting")
-            cleaned = forms.validate(version.meta.tasks.get(task.element_id, ()), data, spiff_task.data)
-            cards.record_card(session, dossier.id, cleaned, now, spiff_task.data.get("card_valid_from"))
+            fields = version.meta.tasks.get(task.element_id, ())
+            cleaned = forms.validate(fields, data, spiff_task.data)
+            cards.record_cards(session, dossier.id, fields, cleaned, now, spiff_task.data)
             spiff_task.set_data(**cleaned)
             spiff_task.run()
             if search_index.SEARCHED_FIELDS & cleaned.keys():  # the step corrected whom the dossier is found by

@@ -18,13 +18,12 @@ from engine.clock import Clock
 from engine.config import Settings
 from engine.data.db import Database
 from engine.data.models import Dossier, HealthInsuranceCard, OutboxMessage
+from engine.dossiers.cards import NEVER_HANDED_OVER
 from engine.statuses import DossierStatus
 
 KIND = "notify.hi_renewal"
 # the card was signed and handed over only once the dossier's processing finished
 _ISSUED = (DossierStatus.FINISHED, DossierStatus.RETURNED)
-# a renewal still being processed counts (its card is on the way); one that ended so does not
-_NO_CARD = (DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
 
 
 def queue_renewal_reminders(db: Database, clock: Clock, settings: Settings, days_before: int = 30) -> int:
@@ -38,7 +37,7 @@ def queue_renewal_reminders(db: Database, clock: Clock, settings: Settings, days
         newer.card_number == card.card_number,
         newer.valid_to > card.valid_to,
         renewal.id == newer.dossier_id,
-        renewal.status.not_in(_NO_CARD),
+        renewal.status.not_in(NEVER_HANDED_OVER),  # a renewal still being processed counts
     )
     insert = sqlite.insert if db.is_sqlite else postgresql.insert
     queued = 0
@@ -51,6 +50,8 @@ def queue_renewal_reminders(db: Database, clock: Clock, settings: Settings, days
                 card.valid_to <= today + timedelta(days=days_before),
                 or_(card.reminded_for.is_(None), card.reminded_for != card.valid_to),
                 Dossier.status.in_(_ISSUED),
+                # the holder renews it: an employee's card goes on with the employer's contributions
+                card.holder_id_number == Dossier.applicant_id_number,
                 ~renewed,
             )
             .order_by(card.valid_to, card.id)

@@ -135,3 +135,63 @@ def test_metadata_gives_names_a_length_that_fits_and_no_nonsense_limits(field, w
     raw = {"code": "X09", "process_id": "X09", "name": {"vi": "Thử", "en": "Test"}, "limit": {"days": 5}}
     _meta, problems = read_procedure({**raw, "application": [field]}, "X09.yaml")
     assert any(words in p.reason for p in problems), problems
+
+
+CARDS = field("issued_cards", "card_list", required=True)
+
+
+def test_a_card_list_reads_each_line_as_pasted_or_typed_and_the_api_may_send_objects():
+    pasted = (
+        "051086258033\tdn4515126861113\t01/12/2026\t30/11/2027\n"
+        "\n"
+        " 051304971356 , DN4515126909395,2026-12-01,30.11.2027 "
+    )
+    cards = validate([CARDS], {"issued_cards": pasted})["issued_cards"]
+    assert cards == [
+        {
+            "citizen_id": "051086258033",
+            "card_number": "DN4515126861113",
+            "valid_from": "2026-12-01",
+            "valid_to": "2027-11-30",
+        },
+        {
+            "citizen_id": "051304971356",
+            "card_number": "DN4515126909395",
+            "valid_from": "2026-12-01",
+            "valid_to": "2027-11-30",
+        },
+    ]
+    assert validate([CARDS], {"issued_cards": cards})["issued_cards"] == cards  # as the API sends it
+    with pytest.raises(FormError) as empty:
+        validate([CARDS], {"issued_cards": []})
+    assert empty.value.errors["issued_cards"].en == "Enter issued_cards"
+
+
+@pytest.mark.parametrize(
+    "line,vi",
+    [
+        ("051086258033; DN4515126861113; 01/12/2026", "Dòng 1: cần đủ 4 cột: số CCCD; mã thẻ BHYT; từ ngày; đến ngày"),
+        (
+            "051086258033; DN45151268611; 01/12/2026; 30/11/2027",
+            "Dòng 1: mã thẻ BHYT gồm 15 ký tự, ví dụ GD4797912345678",
+        ),
+        ("051086258033; DN4515126861113; 31/11/2026; 30/11/2027", "Dòng 1: ngày phải có dạng ngày/tháng/năm"),
+        ("051086258033; DN4515126861113; 01/12/2027; 30/11/2027", "Dòng 1: ngày hết hạn trước ngày bắt đầu"),
+    ],
+)
+def test_a_bad_card_line_is_named_with_what_is_wrong(line, vi):
+    with pytest.raises(FormError) as refused:
+        validate([CARDS], {"issued_cards": line})
+    assert refused.value.errors["issued_cards"].vi == vi
+
+
+def test_a_long_list_with_many_bad_lines_names_the_first_five_and_counts_the_rest():
+    lines = "\n".join(f"05108625803{n}; DN4515126861113; 01/12/2026" for n in range(8))
+    with pytest.raises(FormError) as refused:
+        validate([CARDS], {"issued_cards": lines})
+    message = refused.value.errors["issued_cards"]
+    assert message.en.startswith("Line 1: 4 columns needed") and message.en.count("line ") == 4
+    assert message.en.endswith("; and 3 more lines") and message.vi.endswith("; và 3 dòng khác")
+    with pytest.raises(FormError) as wrong_type:
+        validate([CARDS], {"issued_cards": 42})
+    assert wrong_type.value.errors["issued_cards"].en == "The card list is text, one card per line"

@@ -17,7 +17,14 @@ class ChoiceSchema(Schema):
 
 class FieldSchema(Schema):
     name = fields.String(required=True)
-    type = fields.String(required=True, metadata={"description": "text, number, money, date, choice, boolean, ..."})
+    type = fields.String(
+        required=True,
+        metadata={
+            "description": "text, integer, money, date, boolean, choice, citizen_id, si_code, hi_card, phone, email, "
+            "or card_list: health-insurance cards, as text (one card per line: citizen ID; card number; valid "
+            "from; valid to) or as a list of objects with citizen_id, card_number, valid_from, valid_to"
+        },
+    )
     label = fields.Nested(TextSchema, required=True)
     required = fields.Boolean(required=True)
     required_if = fields.Dict(

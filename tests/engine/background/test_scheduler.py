@@ -18,7 +18,6 @@ from engine.background.scheduler import Done, Scheduler
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.data.models import Timer, TimerStatus
-from engine.people.officers import Actor, add_user, grant
 from engine.runtime import Runtime
 from engine.statuses import DossierStatus
 from tests.conftest import START
@@ -86,18 +85,6 @@ def test_one_pass_flags_a_dossier_about_to_be_late(runtime, office, clock, sched
     assert done.late_flagged == 1
     assert [t.element_id for t in runtime.dossiers.open_tasks(code)].count("apology_letter") == 1
     assert scheduler.run_once().late_flagged == 0
-
-
-@pytest.fixture
-def officers(runtime, catalogue):
-    """An officer in every role of the catalogue (P03 needs books & cards too)."""
-    people = {}
-    with runtime.db.write() as session:
-        for role in catalogue.roles:
-            user = add_user(session, f"test.{role}", f"Cán bộ {role}")
-            grant(session, user, role, runtime.settings.office_code)
-            people[role] = Actor.of(user)
-    return people
 
 
 def test_renewal_reminders_are_queued_at_most_once_an_hour_of_the_clock(runtime, catalogue, officers, clock):

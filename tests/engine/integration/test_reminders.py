@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
@@ -20,7 +19,7 @@ from engine.data.models import Dossier, HealthInsuranceCard, OutboxMessage
 from engine.design.simulation import apply_step
 from engine.integration.outbox import OutboxWorker
 from engine.integration.reminders import queue_renewal_reminders
-from engine.people.officers import Actor, add_user, grant
+from engine.people.officers import Actor
 from tests.engine.integration.test_outbox import drain, pointed_at, serve_simulators
 
 HAPPY = "happy"  # P03's declared path: Nguyễn Văn Minh's household card, valid to 2027-12-21
@@ -31,18 +30,6 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def office_time(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=ZONE)
-
-
-@pytest.fixture
-def officers(runtime, catalogue):
-    """An officer in every role of the catalogue (P03 needs books & cards too)."""
-    people = {}
-    with runtime.db.write() as session:
-        for role in catalogue.roles:
-            user = add_user(session, f"test.{role}", f"Cán bộ {role}")
-            grant(session, user, role, runtime.settings.office_code)
-            people[role] = Actor.of(user)
-    return people
 
 
 def issue_card(

@@ -12,11 +12,9 @@ import uuid
 from datetime import date, timedelta
 from io import BytesIO
 
-import pytest
 from sqlalchemy import func, select
 
 from engine.data.models import CardLookup, PartnerClient
-from engine.people.officers import Actor, add_user, grant
 from tests.engine.integration.test_reminders import issue_card
 from tests.web.test_portal import PDF
 
@@ -26,17 +24,6 @@ from .partners import _ID, _SECRET, PAGE, as_admin, make_client, token_for
 CITIZEN, CARD = "051074008812", "GD4515107045521"  # P03's happy path: valid 22/12/2026 to 21/12/2027
 TAX_CODE, OTHER_TAX_CODE = "4300567812", "4300812345"
 EMPLOYER = "Công ty Cổ phần Vạn Tường"
-
-
-@pytest.fixture
-def officers(runtime, catalogue):
-    people = {}
-    with runtime.db.write() as session:
-        for role in catalogue.roles:
-            user = add_user(session, f"test.{role}", f"Cán bộ {role}")
-            grant(session, user, role, runtime.settings.office_code)
-            people[role] = Actor.of(user)
-    return people
 
 
 def _employee_filing(catalogue, procedure: str = "P04") -> dict:
