@@ -19,7 +19,7 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.data.db import Database
 from engine.data.migrate import upgrade
-from engine.data.models import Base, Dossier
+from engine.data.models import Dossier
 from engine.figures.public import forget_cached_statistics
 from engine.people.accounts import hash_password
 from engine.people.officers import Actor, add_user, grant
@@ -27,6 +27,7 @@ from engine.runtime import Runtime
 from engine.sla.forecast import forget_cached_measurements
 from engine.sla.office_calendar import forget_cached_calendars
 from engine.workflow.catalogue import load_catalogue
+from tests.databases import PostgresDatabase, copy_sqlite, sqlite_is_empty, sqlite_path
 from tests.helpers import Office, assert_state_roundtrips, seed_office
 from tests.web.helpers import PASSWORD
 
@@ -83,12 +84,11 @@ def postgres_url(worker_id, testrun_uid):
     admin.dispose()
 
 
-def _empty_postgres(url: str) -> None:
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+@pytest.fixture(scope="session")
+def postgres_database(postgres_url):
+    database = PostgresDatabase(postgres_url)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -97,9 +97,22 @@ def database_url(request, tmp_path, sqlite_template):
         path = tmp_path / "motcua.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_url")
-    _empty_postgres(url)
-    return url
+    database = request.getfixturevalue("postgres_database")
+    database.empty()
+    return database.engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def deployed_sqlite(sqlite_template, tmp_path_factory, catalogue):
+    """sqlite_template with the catalogue deployed as `runtime` deploys it (tests/databases.py)."""
+    path = tmp_path_factory.mktemp("deployed") / "motcua.db"
+    shutil.copy(sqlite_template, path)
+    rt = Runtime.create(Settings(database_url=f"sqlite:///{path}"), ManualClock(START))
+    rt.deploy(catalogue)
+    with rt.db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    rt.close()
+    return path
 
 
 @pytest.fixture
@@ -120,12 +133,12 @@ def settings(database_url) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings, clock, catalogue):
+def runtime(request, settings, clock, catalogue):
     forget_cached_calendars()  # the database was emptied: no calendar edits of earlier tests
     forget_cached_measurements()  # nor step times measured from their dossiers
     forget_cached_statistics()  # nor public figures counted from them
+    _deploy(request, settings, clock, catalogue)
     rt = Runtime.create(settings, clock)
-    rt.deploy(catalogue)
     yield rt
     # whatever the test did, every dossier it left restores from the database to the same state
     with rt.db.read() as session:
@@ -150,3 +163,34 @@ def officers(runtime, catalogue) -> dict[str, Actor]:
             grant(session, user, role, runtime.settings.office_code)
             people[role] = Actor.of(user)
     return people
+
+
+def _deploy(request, settings: Settings, clock, catalogue) -> None:
+    """Deploy the catalogue into the test's empty database, by copying a deployment made the same
+    way (the default office, the clock at START) when there is one (tests/databases.py)."""
+    office = Settings()
+    as_made = (settings.office_code, settings.office_name_vi, settings.office_name_en) == (
+        office.office_code,
+        office.office_name_vi,
+        office.office_name_en,
+    ) and clock.now() == START
+    url = make_url(settings.database_url)
+    if as_made and url.get_backend_name() == "sqlite" and sqlite_is_empty(sqlite_path(settings.database_url)):
+        copy_sqlite(request.getfixturevalue("deployed_sqlite"), sqlite_path(settings.database_url))
+        return
+    if as_made and url.get_backend_name() == "postgresql":
+        database = request.getfixturevalue("postgres_database")
+        if database.engine.url.database == url.database and database.is_empty():
+            if database.has_snapshot:
+                database.restore_snapshot()
+                return
+            _deploy_anew(settings, clock, catalogue)
+            database.take_snapshot()
+            return
+    _deploy_anew(settings, clock, catalogue)
+
+
+def _deploy_anew(settings: Settings, clock, catalogue) -> None:
+    rt = Runtime.create(settings, clock)
+    rt.deploy(catalogue)
+    rt.close()
