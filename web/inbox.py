@@ -422,6 +422,8 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
         can_complete=can_complete,
         labels={f.name: pick(f.label) for f in fields},
+        # while the task is open: the amount a benefit's calculation came to, before anyone signs or pays it
+        amount_to_pay=rt.dossiers.amount_to_pay(info.dossier_code) if is_open else None,
     )
 
 

@@ -363,3 +363,28 @@ def test_a_benefit_the_law_does_not_allow_is_refused_on_the_task_page(web, runti
         f"/officer/tasks/{task}/complete", {**review, "nurtured_relatives": "1"}, page=f"/officer/tasks/{task}"
     )
     assert done.status_code == 302 and open_task(runtime, code, "leader_approval")
+
+
+def test_the_leader_sees_the_amount_to_pay_before_approving_a_benefit(web, runtime, office, catalogue, password_hash):
+    with runtime.db.write() as session:
+        officer = add_user(session, "dung.chedo", "Võ Thị Dung")
+        grant(session, officer, "benefits", office.unit)
+    office.by_role["benefits"] = Actor.of(officer)
+    happy = catalogue.procedures["P09"].meta.paths["happy"]  # a one-time withdrawal of 121,875,000 đồng
+    code = runtime.dossiers.start("P09", happy.start, Actor.applicant(happy.start["full_name"]))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    task = open_task(runtime, code, "one_time_review").id
+    web.officer_login("hoa.lanhdao")
+    assert 'id="payout-amount"' not in web.text(f"/officer/tasks/{task}")  # nothing worked out yet
+    review = next(s.data for s in happy.steps if s.target == "one_time_review")
+    do_task(runtime, office, code, "one_time_review", **review)
+    approval = open_task(runtime, code, "leader_approval").id
+
+    page = web.text(f"/officer/tasks/{approval}")
+
+    amount = re.search(r'<dd id="payout-amount">(.*?)</dd>', page, re.S)
+    assert amount, "the approval page does not say how much will be paid"
+    assert " ".join(amount.group(1).split()) == "121.875.000 đ"
+    assert "Số tiền chi trả (theo tính toán)" in page
+    english(web)
+    assert "Amount to pay (as worked out)" in web.text(f"/officer/tasks/{approval}")
