@@ -388,3 +388,23 @@ def test_the_leader_sees_the_amount_to_pay_before_approving_a_benefit(web, runti
     assert "Số tiền chi trả (theo tính toán)" in page
     english(web)
     assert "Amount to pay (as worked out)" in web.text(f"/officer/tasks/{approval}")
+
+
+@pytest.mark.parametrize(
+    ("channel", "shown"),
+    [
+        ("online", "nộp trực tuyến"),  # an employer's software files online without an applicant's account
+        ("counter", "nộp trực tiếp tại bộ phận một cửa"),
+        ("post_agent", "nộp tại điểm thu gom của bưu điện"),
+        ("post", "nộp qua dịch vụ bưu chính"),
+    ],
+)
+def test_the_dossier_page_says_how_the_dossier_came_in(web, runtime, office, channel, shown):
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("Nguyễn Văn An"), channel=channel)
+    web.officer_login("lan.desk")
+
+    page = web.text(f"/officer/dossiers/{code}")
+
+    submitted = re.search(r"<dt>Ngày nộp</dt><dd>(.*?)</dd>", page, re.S)
+    assert submitted, "no submission line on the dossier page"
+    assert submitted.group(1).split(" · ")[1].strip() == shown
