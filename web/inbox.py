@@ -23,7 +23,7 @@ from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotAllowed, NotFound, RuleRefused
 from engine.forms import FormError
 from engine.integration import registry
-from engine.people.officers import Actor, holders
+from engine.people.officers import Actor, holders, user_by_name
 from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
 from engine.workflow.metadata import RECEPTION
@@ -279,11 +279,14 @@ def reassign(task_id: int):
     if not to:
         flash(_("Choose the colleague to give the task to."), "error")
         return redirect(url_for("inbox.task", task_id=task_id))
-    return _act(
-        task_id,
-        lambda: runtime().dossiers.reassign(task_id, _actor(), to),
-        _("The task has been given to %(name)s.", name=to),
-    )
+    try:
+        runtime().dossiers.reassign(task_id, _actor(), to)
+    except EngineError as e:
+        flash_error(e)
+    else:  # named as the list of colleagues names them, not by their login
+        with runtime().db.read() as db:
+            flash(_("The task has been given to %(name)s.", name=user_by_name(db, to).full_name), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 def _act(task_id: int, action, done: str):

@@ -97,7 +97,8 @@ def test_a_leader_reassigns_to_a_holder_of_the_role(web, other_web, runtime, off
     page = web.text(f"/officer/tasks/{task}")
     assert '<option value="minh.desk">' in page and 'value="lan.desk"' not in page  # not to whom has it
     assert "Hoàn thành bước xử lý" not in page and 'name="decision"' not in page  # a leader does not do desk work
-    follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "minh.desk"}, page=f"/officer/tasks/{task}"))
+    page = follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "minh.desk"}, page=f"/officer/tasks/{task}"))
+    assert "Đã giao lại công việc cho Trần Văn Minh." in page  # by name, as the colleagues list shows them
     assert open_task(runtime, code, "reception_check").assignee == "Trần Văn Minh"
     page = follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "hai.thu"}, page=f"/officer/tasks/{task}"))
     assert "Lê Văn Hải không giữ vai trò &#39;desk&#39;" in page  # the engine's rule, said plainly
