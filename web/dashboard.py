@@ -56,9 +56,9 @@ def _read_filters() -> tuple[Filters | None, dict[str, str], dict[str, str]]:
     rt = runtime()
     zone = ZoneInfo(rt.settings.timezone)
     first, last = _default_period(rt.clock.now().astimezone(zone).date())
-    form = {
-        "from": request.args.get("from", first.isoformat()).strip(),
-        "to": request.args.get("to", last.isoformat()).strip(),
+    form = {  # the default period written day first, as the fields' hints ask for a date
+        "from": request.args.get("from", first.strftime("%d/%m/%Y")).strip(),
+        "to": request.args.get("to", last.strftime("%d/%m/%Y")).strip(),
         "unit": request.args.get("unit", "").strip(),
         "procedure": request.args.get("procedure", "").strip().upper(),
     }

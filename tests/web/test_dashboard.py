@@ -175,3 +175,14 @@ def test_csv_and_xlsx_downloads_read_back(figures, web):
     assert received[2] == ("Hồ sơ tiếp nhận", 4, 100.0)  # P02: the counter's, the withdrawn, the past, the late
     assert [r[:2] for r in book["overdue_procedure"].iter_rows(min_row=3, values_only=True)] == [("P02", 1)]
     assert web.get("/dashboard/export.pdf?from=2026-03-01&to=2026-03-31").status_code == 404
+
+
+def test_the_default_period_is_written_day_first_as_its_hint_asks(figures, web):
+    web.officer_login("hoa.lanhdao")
+    page = web.text("/dashboard/")  # the figures leave the clock on 15 April 2026: six months from November
+
+    assert 'name="from" type="text" value="01/11/2025"' in page and "ví dụ 01/01/2026" in page
+    assert 'name="to" type="text" value="15/04/2026"' in page
+    download = re.search(r'href="(/dashboard/export\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "from=01/11/2025" in download.replace("%2F", "/")
+    assert web.get(download).status_code == 200  # the download takes the dates as the page shows them
