@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -409,3 +410,21 @@ def test_the_dossier_page_says_how_the_dossier_came_in(web, runtime, office, cha
     submitted = re.search(r"<dt>Ngày nộp</dt><dd>(.*?)</dd>", page, re.S)
     assert submitted, "no submission line on the dossier page"
     assert submitted.group(1).split(" · ")[1].strip() == shown
+
+
+def test_the_dossier_page_lists_the_papers_asked_for_and_by_when_they_must_come(web, runtime, office):
+    code = start(runtime)
+    asked = "Tờ khai TK1-TS (bản chính, có chữ ký)\nBản sao CCCD; Giấy khai sinh"
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents=asked)
+    due = view_of(runtime, code).supplement_due
+    assert due is not None
+    web.officer_login("lan.desk")
+
+    page = web.text(f"/officer/dossiers/{code}")
+
+    papers = re.search(r'<ul class="papers-asked">(.*?)</ul>', page, re.S)
+    assert papers, "the papers asked for are not listed one by one"
+    items = [" ".join(i.split()) for i in re.findall(r"<li>(.*?)</li>", papers.group(1), re.S)]
+    assert items == ["Tờ khai TK1-TS (bản chính, có chữ ký)", "Bản sao CCCD", "Giấy khai sinh"]
+    shown = due.astimezone(ZoneInfo(runtime.settings.timezone)).strftime("%d/%m/%Y %H:%M")
+    assert re.search(rf"Hạn nộp giấy tờ bổ sung</dt>\s*<dd>\s*<strong[^>]*>{shown}</strong>", page)
