@@ -32,6 +32,7 @@ def may_see_figures() -> bool:
     return holds_role(*ROLES)
 
 
+@bp.app_template_global()
 def only_reads_figures() -> bool:
     """An officer whose only role is `manager`: no inbox, the dashboard is their page."""
     roles = {role for role, _unit in g.get("officer_roles", ())}

@@ -116,6 +116,8 @@ def test_a_manager_lands_on_the_dashboard_and_sees_no_dossier(figures, manager):
     assert cells(manager.text(MARCH), "table-received")[0][1] == "6"
     assert manager.get(f"/officer/dossiers/{figures.codes['p02_past']}").status_code == 404
     assert manager.get("/officer/team/").status_code == 403
+    page = manager.text(MARCH)  # no "Inbox" in the header that only leads back here
+    assert 'href="/officer/"' not in page and 'href="/dashboard/">Số liệu</a>' in page
 
 
 def test_another_unit_s_leader_sees_only_their_unit(figures, web):
