@@ -34,6 +34,7 @@ from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
 from .counter import only_registers
 from .dashboard import only_reads_figures
+from .designer import only_designs
 from .files import PREVIEWABLE, download, preview, xml_download
 from .forecasts import estimate
 from .i18n import count_label, pick
@@ -66,6 +67,8 @@ def index():
         return redirect(url_for("counter.pick_procedure"))
     if only_reads_figures():  # a manager has no tasks either: its page is the dashboard
         return redirect(url_for("dashboard.index"))
+    if only_designs():  # nor has a designer: the studio
+        return redirect(url_for("designer.index"))
     view = _view_name(request.args)
     errors: dict[str, str] = {}
     filters = _filters(request.args, errors)
