@@ -127,7 +127,9 @@ def validate(
     for f in fields:
         raw = values.get(f.name)
         if _is_blank(raw):
-            if f.is_required(values):
+            if f.is_required(values) and f.type == "choice":  # picked from a list, not typed
+                errors[f.name] = Message(f"Vui lòng chọn {f.label.vi}", f"Choose {f.label.en}")
+            elif f.is_required(values):
                 errors[f.name] = Message(f"Vui lòng nhập {f.label.vi}", f"Enter {f.label.en}")
             elif f.type == "boolean":
                 cleaned[f.name] = False

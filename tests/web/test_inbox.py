@@ -429,3 +429,19 @@ def test_the_dossier_page_lists_the_papers_asked_for_and_by_when_they_must_come(
     assert items == ["Tờ khai TK1-TS (bản chính, có chữ ký)", "Bản sao CCCD", "Giấy khai sinh"]
     shown = due.astimezone(ZoneInfo(runtime.settings.timezone)).strftime("%d/%m/%Y %H:%M")
     assert re.search(rf"Hạn nộp giấy tờ bổ sung</dt>\s*<dd>\s*<strong[^>]*>{shown}</strong>", page)
+
+
+def test_a_decision_left_unchosen_asks_to_choose_it(web, runtime, office):
+    code = start(runtime)
+    task = open_task(runtime, code, "reception_check").id
+    web.officer_login("lan.desk")
+
+    answer = web.post(f"/officer/tasks/{task}/complete", {"note": "Đủ giấy tờ"}, page=f"/officer/tasks/{task}")
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and 'value="Đủ giấy tờ"' in page
+    assert "Vui lòng chọn Kết quả kiểm tra hồ sơ" in page  # a choice is chosen, not typed ("nhập")
+    english(web)
+    page = web.post(f"/officer/tasks/{task}/complete", {}, page=f"/officer/tasks/{task}").get_data(as_text=True)
+    assert "Choose Outcome of the check" in page
+    assert view_of(runtime, code).status == 1
