@@ -188,3 +188,12 @@ def test_the_default_period_is_written_day_first_as_its_hint_asks(figures, web):
     download = re.search(r'href="(/dashboard/export\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
     assert "from=01/11/2025" in download.replace("%2F", "/")
     assert web.get(download).status_code == 200  # the download takes the dates as the page shows them
+
+
+def test_a_mistyped_day_is_named_once_in_the_error_summary(figures, web):
+    web.officer_login("hoa.lanhdao")
+    page = web.get("/dashboard/?from=1.1.2026&to=31/03/2026").get_data(as_text=True)
+
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Từ ngày: cần một ngày dạng 2026-06-30 hoặc 30/06/2026" in summary
+    assert "Từ ngày: Từ ngày" not in summary
