@@ -132,8 +132,9 @@ def export_figures(fmt: str):
         sheets += export.index_sheets(service_index(db, filters, now, zone))
     name = f"motcua-figures-{filters.first.isoformat()}-{filters.last.isoformat()}"
     if fmt == "csv":
-        # with a byte-order mark, so a spreadsheet opens the Vietnamese text as UTF-8
-        return download(f"{name}.csv", "text/csv; charset=utf-8", ("\ufeff" + export.to_csv(sheets, lang())).encode())
+        # with a byte-order mark, so a spreadsheet opens the Vietnamese text as UTF-8 (the response
+        # names the charset itself for a text/ type: naming it here too sent it twice)
+        return download(f"{name}.csv", "text/csv", ("\ufeff" + export.to_csv(sheets, lang())).encode())
     return download(
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
