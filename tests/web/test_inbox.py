@@ -10,7 +10,7 @@ import pytest
 from engine.dossiers.documents import check_upload
 from engine.dossiers.views import dossier_view
 from engine.people.officers import Actor, add_user, grant
-from tests.helpers import P02_APPLICATION, do_task, open_task
+from tests.helpers import P02_APPLICATION, do_task, open_task, review_p02
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -445,3 +445,25 @@ def test_a_decision_left_unchosen_asks_to_choose_it(web, runtime, office):
     page = web.post(f"/officer/tasks/{task}/complete", {}, page=f"/officer/tasks/{task}").get_data(as_text=True)
     assert "Choose Outcome of the check" in page
     assert view_of(runtime, code).status == 1
+
+
+def test_a_send_back_s_reason_is_in_the_history_the_officer_reads(web, runtime, office):
+    code = start(runtime)
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    review_p02(runtime, office, code)
+    sent_back = {"decision": "send_back", "reason": "Sai mức thu nhập", "note": "Xem lại tờ khai"}
+    do_task(runtime, office, code, "leader_approval", **sent_back)
+    assert open_task(runtime, code, "collect_review")  # back with collection, which must know why
+    web.officer_login("hai.thu")
+
+    page = web.text(f"/officer/dossiers/{code}")
+
+    assert (
+        "Hoàn thành công việc “Xem xét, ký duyệt kết quả”: Trả lại để xử lý lại"
+        " — Lý do trả lại: Sai mức thu nhập; Ý kiến của lãnh đạo (nếu có): Xem lại tờ khai"
+    ) in page
+    english(web)
+    assert (
+        "Completed the task “Xem xét, ký duyệt kết quả”: Send back for rework"
+        " — Reason for sending back: Sai mức thu nhập; Leadership comment (optional): Xem lại tờ khai"
+    ) in web.text(f"/officer/dossiers/{code}")
