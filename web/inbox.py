@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from engine.design.live import DossierPath, dossier_path
 from engine.dossiers import inbox, saved_filters
 from engine.dossiers.documents import content_of
-from engine.dossiers.history import describe
+from engine.dossiers.history import describe, with_notes
 from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotAllowed, NotFound, RuleRefused
 from engine.forms import FormError
@@ -391,6 +391,11 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
             if leads and is_open
             else []
         )
+        noted = with_notes(view.meta, view.events)
+        titles = {t.id: t.title for t in inbox.dossier_tasks(db, info.dossier_code)} if noted else {}
+    zone = ZoneInfo(rt.settings.timezone)
+    # what earlier steps wrote (a leader's reason for sending the dossier back): read before redoing the work
+    notes = [(e.at, e.actor, pick(describe(view.meta, e, zone, titles))) for e in noted]
     fields = inbox.task_fields(view.meta, info.element_id)
     origin = _origin(request.values.get("inbox"))[2]
     can_complete = is_open and works and (info.status == "new" or info.assignee_id == g.officer.id)
@@ -428,6 +433,7 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
         can_complete=can_complete,
         labels={f.name: pick(f.label) for f in fields},
+        notes=notes,
         # while the task is open: the amount a benefit's calculation came to, before anyone signs or pays it
         amount_to_pay=rt.dossiers.amount_to_pay(info.dossier_code) if is_open else None,
     )

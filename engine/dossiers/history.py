@@ -6,7 +6,7 @@ was completed (procedure metadata), never by a diagram's element id."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -250,6 +250,17 @@ def describe(
         number = data.get("incident")
         return Message(f"Sự cố #{number} đã được giải quyết", f"Incident #{number} resolved")
     return Message(kind, kind)
+
+
+def with_notes(meta: ProcedureMeta | None, events: Sequence[EventLike]) -> list[EventLike]:
+    """The completed steps in which the officer wrote something (a reason, a comment), oldest first:
+    what the task page shows the officer who takes the dossier on."""
+    return [
+        e
+        for e in events
+        if e.kind == "task_completed"
+        and _written(meta, (e.data or {}).get("task"), (e.data or {}).get("data") or {}).vi
+    ]
 
 
 def _written(meta: ProcedureMeta | None, task_id: str | None, values: Mapping[str, Any]) -> Message:

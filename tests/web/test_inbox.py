@@ -467,3 +467,19 @@ def test_a_send_back_s_reason_is_in_the_history_the_officer_reads(web, runtime, 
         "Completed the task “Xem xét, ký duyệt kết quả”: Send back for rework"
         " — Reason for sending back: Sai mức thu nhập; Leadership comment (optional): Xem lại tờ khai"
     ) in web.text(f"/officer/dossiers/{code}")
+
+
+def test_the_task_page_shows_what_earlier_steps_wrote(web, runtime, office):
+    code = start(runtime)
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    review_p02(runtime, office, code)
+    do_task(runtime, office, code, "leader_approval", decision="send_back", reason="Sai mức thu nhập")
+    task = open_task(runtime, code, "collect_review").id
+    web.officer_login("hai.thu")
+
+    page = web.text(f"/officer/tasks/{task}")
+
+    notes = re.search(r'<section[^>]*id="earlier-notes".*?</section>', page, re.S)
+    assert notes, "the reworked step does not say why it came back"
+    said = " ".join(re.sub(r"<[^>]+>", " ", notes.group(0)).split())
+    assert "Phạm Thị Hoa" in said and "Trả lại để xử lý lại — Lý do trả lại: Sai mức thu nhập" in said
