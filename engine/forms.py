@@ -233,6 +233,8 @@ def parse_date(text: str) -> date | None:
 
 
 _GROUPED = re.compile(r"-?\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*")
+# the unit after an amount, as the pages write one ("1.500.000 đ") and people copy it back
+_CURRENCY = re.compile(r"\s*(?:đ|đồng|vnđ|vnd)\.?$", re.IGNORECASE)
 
 
 def _to_int(raw: Any, kind: str) -> int:
@@ -241,6 +243,8 @@ def _to_int(raw: Any, kind: str) -> int:
     if isinstance(raw, int):
         return raw
     text = str(raw).strip()
+    if kind == "money":
+        text = _CURRENCY.sub("", text)
     if kind == "money" and _GROUPED.fullmatch(text):  # people write 1.500.000 or 1,500,000 đồng
         text = re.sub(r"[., ]", "", text)
     if not re.fullmatch(r"-?\d+", text):

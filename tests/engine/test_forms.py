@@ -33,6 +33,12 @@ REASON = field("reason", "text", required_if={"decision": "refuse"})
         ("money", "1.500.000", 1_500_000),
         ("money", "1,500,000", 1_500_000),
         ("money", 2_000_000, 2_000_000),
+        # with the unit, as the pages themselves show an amount ("1.500.000 đ") and people copy it
+        ("money", "1.500.000 đ", 1_500_000),
+        ("money", "1500000đ", 1_500_000),
+        ("money", "2.000.000 đồng", 2_000_000),
+        ("money", "2.000.000 VNĐ", 2_000_000),
+        ("money", "2,000,000 VND", 2_000_000),
         ("date", "1990-05-14", date(1990, 5, 14)),
         ("date", "14/05/1990", date(1990, 5, 14)),  # as people here write it
         ("date", " 4/5/1990 ", date(1990, 5, 4)),
