@@ -176,7 +176,14 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     if kind == "date":
         if isinstance(raw, date):
             return raw
-        parsed = parse_date(str(raw))
+        text = str(raw).strip()
+        parsed = parse_date(text)
+        if parsed is None and (_DAY_FIRST.fullmatch(text) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)):
+            # written as a date, but the calendar has no such day (31/02, or month and day swapped)
+            raise _Invalid(
+                f"Không có ngày {text}: ngày viết theo ngày/tháng/năm, ví dụ 31/12/1990",
+                f"There is no day {text}: write the date as dd/mm/yyyy, e.g. 31/12/1990",
+            )
         if parsed is None:
             raise _Invalid(
                 "Ngày phải có dạng ngày/tháng/năm, ví dụ 31/12/1990", "Write the date as dd/mm/yyyy, e.g. 31/12/1990"

@@ -82,6 +82,15 @@ def test_bad_values_get_a_message_beside_the_field(kind, raw, words):
     assert refused.value.errors["x"].vi  # and in Vietnamese
 
 
+@pytest.mark.parametrize("raw", ["31/02/1990", "29/02/2026", "2026-02-30", "05/14/1990"])
+def test_a_day_the_calendar_does_not_have_is_called_that(raw):
+    with pytest.raises(FormError) as refused:
+        validate([field("x", "date")], {"x": raw})
+    said = refused.value.errors["x"]
+    assert said.vi.startswith(f"Không có ngày {raw}") and said.en.startswith(f"There is no day {raw}")
+    assert "31/12/1990" in said.vi  # and how a date is written, in case day and month were swapped
+
+
 def test_limits_choices_and_conditional_requirements():
     income = field("income", "money", min=1_500_000, max=46_800_000)
     with pytest.raises(FormError) as refused:
