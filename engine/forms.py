@@ -128,7 +128,9 @@ def validate(
     for f in fields:
         raw = values.get(f.name)
         if _is_blank(raw):
-            if f.is_required(values):
+            if f.is_required(values) and f.type == "choice":  # picked from a list, not typed
+                errors[f.name] = Message(f"Vui lòng chọn {f.label.vi}", f"Choose {f.label.en}")
+            elif f.is_required(values):
                 errors[f.name] = Message(f"Vui lòng nhập {f.label.vi}", f"Enter {f.label.en}")
             elif f.type == "boolean":
                 cleaned[f.name] = False
@@ -177,7 +179,14 @@ def _clean(f: Field, raw: Any, context: Mapping[str, Any]) -> Any:
     if kind == "date":
         if isinstance(raw, date):
             return raw
-        parsed = parse_date(str(raw))
+        text = str(raw).strip()
+        parsed = parse_date(text)
+        if parsed is None and (_DAY_FIRST.fullmatch(text) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)):
+            # written as a date, but the calendar has no such day (31/02, or month and day swapped)
+            raise _Invalid(
+                f"Không có ngày {text}: ngày viết theo ngày/tháng/năm, ví dụ 31/12/1990",
+                f"There is no day {text}: write the date as dd/mm/yyyy, e.g. 31/12/1990",
+            )
         if parsed is None:
             raise _Invalid(
                 "Ngày phải có dạng ngày/tháng/năm, ví dụ 31/12/1990", "Write the date as dd/mm/yyyy, e.g. 31/12/1990"
@@ -297,6 +306,8 @@ def parse_date(text: str) -> date | None:
 
 
 _GROUPED = re.compile(r"-?\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*")
+# the unit after an amount, as the pages write one ("1.500.000 đ") and people copy it back
+_CURRENCY = re.compile(r"\s*(?:đ|đồng|vnđ|vnd)\.?$", re.IGNORECASE)
 
 
 def _to_int(raw: Any, kind: str) -> int:
@@ -305,6 +316,8 @@ def _to_int(raw: Any, kind: str) -> int:
     if isinstance(raw, int):
         return raw
     text = str(raw).strip()
+    if kind == "money":
+        text = _CURRENCY.sub("", text)
     if kind == "money" and _GROUPED.fullmatch(text):  # people write 1.500.000 or 1,500,000 đồng
         text = re.sub(r"[., ]", "", text)
     if not re.fullmatch(r"-?\d+", text):

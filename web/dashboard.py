@@ -32,6 +32,7 @@ def may_see_figures() -> bool:
     return holds_role(*ROLES)
 
 
+@bp.app_template_global()
 def only_reads_figures() -> bool:
     """An officer whose only role is `manager`: no inbox, the dashboard is their page."""
     roles = {role for role, _unit in g.get("officer_roles", ())}
@@ -56,9 +57,9 @@ def _read_filters() -> tuple[Filters | None, dict[str, str], dict[str, str]]:
     rt = runtime()
     zone = ZoneInfo(rt.settings.timezone)
     first, last = _default_period(rt.clock.now().astimezone(zone).date())
-    form = {
-        "from": request.args.get("from", first.isoformat()).strip(),
-        "to": request.args.get("to", last.isoformat()).strip(),
+    form = {  # the default period written day first, as the fields' hints ask for a date
+        "from": request.args.get("from", first.strftime("%d/%m/%Y")).strip(),
+        "to": request.args.get("to", last.strftime("%d/%m/%Y")).strip(),
         "unit": request.args.get("unit", "").strip(),
         "procedure": request.args.get("procedure", "").strip().upper(),
     }
@@ -131,8 +132,9 @@ def export_figures(fmt: str):
         sheets += export.index_sheets(service_index(db, filters, now, zone))
     name = f"motcua-figures-{filters.first.isoformat()}-{filters.last.isoformat()}"
     if fmt == "csv":
-        # with a byte-order mark, so a spreadsheet opens the Vietnamese text as UTF-8
-        return download(f"{name}.csv", "text/csv; charset=utf-8", ("\ufeff" + export.to_csv(sheets, lang())).encode())
+        # with a byte-order mark, so a spreadsheet opens the Vietnamese text as UTF-8 (the response
+        # names the charset itself for a text/ type: naming it here too sent it twice)
+        return download(f"{name}.csv", "text/csv", ("\ufeff" + export.to_csv(sheets, lang())).encode())
     return download(
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

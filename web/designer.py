@@ -41,6 +41,12 @@ def is_designer() -> bool:
 designer_required = role_required(DESIGNER_ROLE)
 
 
+@bp.app_template_global()
+def only_designs() -> bool:
+    """An officer whose only role is `designer`: no inbox (a designer sees no dossiers), the studio is their page."""
+    return {role for role, _unit in g.get("officer_roles", ())} == {DESIGNER_ROLE}
+
+
 def _studio() -> Studio:
     return Studio(runtime())
 

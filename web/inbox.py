@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from engine.design.live import DossierPath, dossier_path
 from engine.dossiers import inbox, saved_filters
 from engine.dossiers.documents import content_of
-from engine.dossiers.history import describe
+from engine.dossiers.history import describe, with_notes
 from engine.dossiers.views import DossierView, dossier_view
 from engine.errors import EngineError, NotAllowed, NotFound, RuleRefused
 from engine.forms import FormError
 from engine.integration import registry
-from engine.people.officers import Actor, holders
+from engine.people.officers import Actor, holders, user_by_name
 from engine.sla.office_calendar import current_calendar
 from engine.statuses import DossierStatus
 from engine.workflow.metadata import RECEPTION
@@ -34,6 +34,7 @@ from .auth import officer_required
 from .context import field_errors, flash_error, page_number, runtime
 from .counter import only_registers
 from .dashboard import only_reads_figures
+from .designer import only_designs
 from .files import PREVIEWABLE, download, preview, xml_download
 from .forecasts import estimate
 from .i18n import count_label, pick
@@ -66,6 +67,8 @@ def index():
         return redirect(url_for("counter.pick_procedure"))
     if only_reads_figures():  # a manager has no tasks either: its page is the dashboard
         return redirect(url_for("dashboard.index"))
+    if only_designs():  # nor has a designer: the studio
+        return redirect(url_for("designer.index"))
     view = _view_name(request.args)
     errors: dict[str, str] = {}
     filters = _filters(request.args, errors)
@@ -279,11 +282,14 @@ def reassign(task_id: int):
     if not to:
         flash(_("Choose the colleague to give the task to."), "error")
         return redirect(url_for("inbox.task", task_id=task_id))
-    return _act(
-        task_id,
-        lambda: runtime().dossiers.reassign(task_id, _actor(), to),
-        _("The task has been given to %(name)s.", name=to),
-    )
+    try:
+        runtime().dossiers.reassign(task_id, _actor(), to)
+    except EngineError as e:
+        flash_error(e)
+    else:  # named as the list of colleagues names them, not by their login
+        with runtime().db.read() as db:
+            flash(_("The task has been given to %(name)s.", name=user_by_name(db, to).full_name), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 def _act(task_id: int, action, done: str):
@@ -385,6 +391,11 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
             if leads and is_open
             else []
         )
+        noted = with_notes(view.meta, view.events)
+        titles = {t.id: t.title for t in inbox.dossier_tasks(db, info.dossier_code)} if noted else {}
+    zone = ZoneInfo(rt.settings.timezone)
+    # what earlier steps wrote (a leader's reason for sending the dossier back): read before redoing the work
+    notes = [(e.at, e.actor, pick(describe(view.meta, e, zone, titles))) for e in noted]
     fields = inbox.task_fields(view.meta, info.element_id)
     origin = _origin(request.values.get("inbox"))[2]
     can_complete = is_open and works and (info.status == "new" or info.assignee_id == g.officer.id)
@@ -422,6 +433,9 @@ def _task_page(info: inbox.TaskInfo, errors: dict | None = None, form=None):
         can_unclaim=info.status == "claimed" and (info.assignee_id == g.officer.id or leads),
         can_complete=can_complete,
         labels={f.name: pick(f.label) for f in fields},
+        notes=notes,
+        # while the task is open: the amount a benefit's calculation came to, before anyone signs or pays it
+        amount_to_pay=rt.dossiers.amount_to_pay(info.dossier_code) if is_open else None,
     )
 
 

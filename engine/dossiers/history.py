@@ -6,7 +6,7 @@ was completed (procedure metadata), never by a diagram's element id."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -138,12 +138,15 @@ def describe(
         to = data.get("to") or "?"
         return Message(f"Giao lại công việc “{task}” cho {to}", f"Gave the task “{task}” to {to}")
     if kind == "task_completed":
-        decision = _decision(meta, data.get("task"), (data.get("data") or {}).get("decision"))
+        values = data.get("data") or {}
+        decision = _decision(meta, data.get("task"), values.get("decision"))
+        written = _written(meta, data.get("task"), values)
         if decision:
             return Message(
-                f"Hoàn thành công việc “{task}”: {decision.vi}", f"Completed the task “{task}”: {decision.en}"
+                f"Hoàn thành công việc “{task}”: {decision.vi}{written.vi}",
+                f"Completed the task “{task}”: {decision.en}{written.en}",
             )
-        return Message(f"Hoàn thành công việc “{task}”", f"Completed the task “{task}”")
+        return Message(f"Hoàn thành công việc “{task}”{written.vi}", f"Completed the task “{task}”{written.en}")
     if kind == "task_canceled":
         return Message(
             f"Công việc “{task}” đã bị hủy: hồ sơ đã chuyển sang bước xử lý khác",
@@ -247,6 +250,30 @@ def describe(
         number = data.get("incident")
         return Message(f"Sự cố #{number} đã được giải quyết", f"Incident #{number} resolved")
     return Message(kind, kind)
+
+
+def with_notes(meta: ProcedureMeta | None, events: Sequence[EventLike]) -> list[EventLike]:
+    """The completed steps in which the officer wrote something (a reason, a comment), oldest first:
+    what the task page shows the officer who takes the dossier on."""
+    return [
+        e
+        for e in events
+        if e.kind == "task_completed"
+        and _written(meta, (e.data or {}).get("task"), (e.data or {}).get("data") or {}).vi
+    ]
+
+
+def _written(meta: ProcedureMeta | None, task_id: str | None, values: Mapping[str, Any]) -> Message:
+    """What the officer wrote in the step's text boxes (a send-back's reason, a leader's comment), each
+    after its label: the officer who gets the dossier back reads why in the history."""
+    fields = [f for f in (meta.tasks.get(task_id or "", ()) if meta else ()) if f.type == "text"]
+    said = [(f.label, str(values[f.name]).strip()) for f in fields if str(values.get(f.name) or "").strip()]
+    if not said:
+        return Message("", "")
+    return Message(
+        " — " + "; ".join(f"{label.vi}: {text}" for label, text in said),
+        " — " + "; ".join(f"{label.en}: {text}" for label, text in said),
+    )
 
 
 def _decision(meta: ProcedureMeta | None, task_id: str | None, decision: Any) -> Message | None:

@@ -625,6 +625,13 @@ class DossierService:
         _state, wf = self.load_workflow(dossier_code)
         return dict(wf.last_task.data) if wf.last_task else {}
 
+    def amount_to_pay(self, dossier_code: str) -> int | None:
+        """What the procedure's own calculation set for the shared payout to pay (`payout_amount`,
+        whole đồng), once it has run and found something to pay; else None. The leader signs the
+        result and finance pays it from their task pages, so those pages show it."""
+        amount = self.workflow_data(dossier_code).get("payout_amount")
+        return amount if isinstance(amount, int) and not isinstance(amount, bool) and amount > 0 else None
+
     # --- internals -----------------------------------------------------------------------------
 
     def _script_engine(self, effects: Effects) -> RestrictedScriptEngine:

@@ -82,6 +82,8 @@ class DossierView:
     # the date by which the papers asked for must arrive: the diagram's supplement timer
     # (`supplement_wait`), after which the office stops processing the dossier
     supplement_due: datetime | None = None
+    # how it came in (online, counter, post_agent, post, cli); None for dossiers from before migration 0019
+    channel: str | None = None
 
     @property
     def procedure_name(self) -> Message:
@@ -259,4 +261,5 @@ def _view(session: Session, versions: VersionCache, dossier: Dossier) -> Dossier
         open_tasks=open_tasks,
         ordered_waybill=ordered_waybill,
         supplement_due=supplement_due(session, dossier.id) if awaiting_papers else None,
+        channel=dossier.channel,
     )

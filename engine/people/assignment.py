@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from engine.data.models import TaskStatus
+from engine.data.models import Role, TaskStatus
 from engine.data.store import Colleague, TaskRow, fill_names, holds_role
 from engine.errors import NotAllowed, TaskNotOpen
 from engine.people.officers import Actor
@@ -34,6 +34,12 @@ class Transition:
     check: Callable[[Connection, TaskRow, Actor, Colleague | None], None]
 
 
+def _role_named(conn: Connection, code: str) -> str:
+    """A role as a Vietnamese officer knows it (“Phòng Thu”), its code beside it for the English."""
+    name = conn.execute(select(Role.name_vi).where(Role.code == code)).scalar()
+    return f"“{name}”" if name else f"'{code}'"
+
+
 def _must_hold_role(conn: Connection, task: TaskRow, actor: Actor, _target) -> None:
     if task.actor_id == actor.user_id and task.actor_holds_role is not None:
         allowed = task.actor_holds_role  # read with the task row
@@ -41,7 +47,7 @@ def _must_hold_role(conn: Connection, task: TaskRow, actor: Actor, _target) -> N
         allowed = holds_role(conn, actor.user_id, task.role_code, task.unit_code)
     if not allowed:
         raise NotAllowed(
-            f"{actor.name} không giữ vai trò '{task.role_code}' tại đơn vị {task.unit_code}",
+            f"{actor.name} không giữ vai trò {_role_named(conn, task.role_code)} tại đơn vị {task.unit_code}",
             f"{actor.name} does not hold the role '{task.role_code}' in unit {task.unit_code}",
         )
 
@@ -72,7 +78,7 @@ def _leader_and_target_holds_role(conn, task: TaskRow, actor: Actor, target: Col
     if target is None or not holds_role(conn, target.id, task.role_code, task.unit_code):
         name = target.name if target else "?"
         raise NotAllowed(
-            f"{name} không giữ vai trò '{task.role_code}' tại đơn vị {task.unit_code}",
+            f"{name} không giữ vai trò {_role_named(conn, task.role_code)} tại đơn vị {task.unit_code}",
             f"{name} does not hold the role '{task.role_code}' in unit {task.unit_code}",
         )
 

@@ -33,6 +33,12 @@ REASON = field("reason", "text", required_if={"decision": "refuse"})
         ("money", "1.500.000", 1_500_000),
         ("money", "1,500,000", 1_500_000),
         ("money", 2_000_000, 2_000_000),
+        # with the unit, as the pages themselves show an amount ("1.500.000 đ") and people copy it
+        ("money", "1.500.000 đ", 1_500_000),
+        ("money", "1500000đ", 1_500_000),
+        ("money", "2.000.000 đồng", 2_000_000),
+        ("money", "2.000.000 VNĐ", 2_000_000),
+        ("money", "2,000,000 VND", 2_000_000),
         ("date", "1990-05-14", date(1990, 5, 14)),
         ("date", "14/05/1990", date(1990, 5, 14)),  # as people here write it
         ("date", " 4/5/1990 ", date(1990, 5, 4)),
@@ -74,6 +80,15 @@ def test_bad_values_get_a_message_beside_the_field(kind, raw, words):
         validate([field("x", kind)], {"x": raw})
     assert words in refused.value.errors["x"].en
     assert refused.value.errors["x"].vi  # and in Vietnamese
+
+
+@pytest.mark.parametrize("raw", ["31/02/1990", "29/02/2026", "2026-02-30", "05/14/1990"])
+def test_a_day_the_calendar_does_not_have_is_called_that(raw):
+    with pytest.raises(FormError) as refused:
+        validate([field("x", "date")], {"x": raw})
+    said = refused.value.errors["x"]
+    assert said.vi.startswith(f"Không có ngày {raw}") and said.en.startswith(f"There is no day {raw}")
+    assert "31/12/1990" in said.vi  # and how a date is written, in case day and month were swapped
 
 
 def test_limits_choices_and_conditional_requirements():

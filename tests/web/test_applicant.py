@@ -206,7 +206,7 @@ def test_dates_are_typed_and_shown_day_first_with_a_hint(web, runtime):
     assert 'type="text"' in field and 'aria-describedby="hint-date_of_birth' in field
     assert "ví dụ 31/12/1990" in page
     page = web.post(APPLY, p02_form(date_of_birth="31/02/1990")).get_data(as_text=True)
-    assert "Ngày phải có dạng ngày/tháng/năm, ví dụ 31/12/1990" in page
+    assert "Không có ngày 31/02/1990: ngày viết theo ngày/tháng/năm, ví dụ 31/12/1990" in page
     assert 'value="31/02/1990"' in page  # what was typed stays as typed
     code = submit_application(web, "P02", p02_form(date_of_birth="1990-05-14"))  # the ISO form is read too
     assert "14/05/1990" in web.text(f"/dossiers/{code}")

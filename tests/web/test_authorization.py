@@ -79,7 +79,7 @@ POST /dossiers/{asked}/supplement                 L   302 404 404 L   L   L   L 
 GET  /dossiers/{withdrawable}/withdraw            L   200 404 404 L   L   L   L   L   L   L   L   L   L
 POST /dossiers/{withdrawable}/withdraw            L   302 404 404 L   L   L   L   L   L   L   L   L   L
 POST /dossiers/{returned}/rating                  L   302 404 404 L   L   L   L   L   L   L   L   L   L
-GET  /officer/                                    O   403 403 403 200 200 200 200 200 200 200 200 200 200
+GET  /officer/                                    O   403 403 403 200 200 200 200 200 200 200 200 302 200
 POST /officer/tasks/claim                         O   403 403 403 302 302 302 302 302 302 302 302 302 302
 GET  /officer/counts.json                         O   403 403 403 200 200 200 200 200 200 200 200 200 200
 POST /officer/filters                            O   403 403 403 302 302 302 302 302 302 302 302 302 302

@@ -116,6 +116,8 @@ def test_a_manager_lands_on_the_dashboard_and_sees_no_dossier(figures, manager):
     assert cells(manager.text(MARCH), "table-received")[0][1] == "6"
     assert manager.get(f"/officer/dossiers/{figures.codes['p02_past']}").status_code == 404
     assert manager.get("/officer/team/").status_code == 403
+    page = manager.text(MARCH)  # no "Inbox" in the header that only leads back here
+    assert 'href="/officer/"' not in page and 'href="/dashboard/">Số liệu</a>' in page
 
 
 def test_another_unit_s_leader_sees_only_their_unit(figures, web):
@@ -158,7 +160,7 @@ def test_nobody_else_comes_in(figures, web, other_web):
 def test_csv_and_xlsx_downloads_read_back(figures, web):
     web.officer_login("hoa.lanhdao")
     answer = web.get("/dashboard/export.csv?from=2026-03-01&to=2026-03-31")
-    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/csv; charset=utf-8"  # said once
     assert "motcua-figures-2026-03-01-2026-03-31.csv" in answer.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
     assert rows[0] == ["Tiếp nhận và kết quả giải quyết"] and rows[2] == ["Hồ sơ tiếp nhận", "6", "100.0"]
@@ -175,3 +177,23 @@ def test_csv_and_xlsx_downloads_read_back(figures, web):
     assert received[2] == ("Hồ sơ tiếp nhận", 4, 100.0)  # P02: the counter's, the withdrawn, the past, the late
     assert [r[:2] for r in book["overdue_procedure"].iter_rows(min_row=3, values_only=True)] == [("P02", 1)]
     assert web.get("/dashboard/export.pdf?from=2026-03-01&to=2026-03-31").status_code == 404
+
+
+def test_the_default_period_is_written_day_first_as_its_hint_asks(figures, web):
+    web.officer_login("hoa.lanhdao")
+    page = web.text("/dashboard/")  # the figures leave the clock on 15 April 2026: six months from November
+
+    assert 'name="from" type="text" value="01/11/2025"' in page and "ví dụ 01/01/2026" in page
+    assert 'name="to" type="text" value="15/04/2026"' in page
+    download = re.search(r'href="(/dashboard/export\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "from=01/11/2025" in download.replace("%2F", "/")
+    assert web.get(download).status_code == 200  # the download takes the dates as the page shows them
+
+
+def test_a_mistyped_day_is_named_once_in_the_error_summary(figures, web):
+    web.officer_login("hoa.lanhdao")
+    page = web.get("/dashboard/?from=1.1.2026&to=31/03/2026").get_data(as_text=True)
+
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Từ ngày: cần một ngày dạng 2026-06-30 hoặc 30/06/2026" in summary
+    assert "Từ ngày: Từ ngày" not in summary

@@ -43,6 +43,13 @@ def test_the_overview_lists_procedures_versions_and_dossiers(designer, runtime):
     assert f"/designer/drafts/{draft_id}" in page and "Nguyễn Văn An" in page
 
 
+def test_a_designer_lands_in_the_studio_not_in_an_empty_inbox(designer):
+    answer = designer.get("/officer/")  # where the login leads
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/designer/")
+    page = designer.text("/designer/")
+    assert 'href="/officer/"' not in page and 'href="/designer/">' in page  # no "Inbox" in the header
+
+
 def test_other_officers_get_403_and_visitors_the_officer_login(app, web, office):
     assert web.get("/designer/").status_code == 302
     assert "/officer/login" in web.get("/designer/").headers["Location"]

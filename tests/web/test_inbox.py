@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from engine.dossiers.documents import check_upload
 from engine.dossiers.views import dossier_view
 from engine.people.officers import Actor, add_user, grant
-from tests.helpers import P02_APPLICATION, do_task, open_task
+from tests.helpers import P02_APPLICATION, do_task, open_task, review_p02
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -97,10 +98,12 @@ def test_a_leader_reassigns_to_a_holder_of_the_role(web, other_web, runtime, off
     page = web.text(f"/officer/tasks/{task}")
     assert '<option value="minh.desk">' in page and 'value="lan.desk"' not in page  # not to whom has it
     assert "Hoàn thành bước xử lý" not in page and 'name="decision"' not in page  # a leader does not do desk work
-    follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "minh.desk"}, page=f"/officer/tasks/{task}"))
+    page = follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "minh.desk"}, page=f"/officer/tasks/{task}"))
+    assert "Đã giao lại công việc cho Trần Văn Minh." in page  # by name, as the colleagues list shows them
     assert open_task(runtime, code, "reception_check").assignee == "Trần Văn Minh"
     page = follow(web, web.post(f"/officer/tasks/{task}/reassign", {"to": "hai.thu"}, page=f"/officer/tasks/{task}"))
-    assert "Lê Văn Hải không giữ vai trò &#39;desk&#39;" in page  # the engine's rule, said plainly
+    # the engine's rule, said plainly: the role by the name the office gives it, not its code
+    assert "Lê Văn Hải không giữ vai trò “Bộ phận tiếp nhận và trả kết quả” tại đơn vị BHXH.QNI" in page
     assert open_task(runtime, code, "reception_check").assignee == "Trần Văn Minh"
 
 
@@ -363,3 +366,120 @@ def test_a_benefit_the_law_does_not_allow_is_refused_on_the_task_page(web, runti
         f"/officer/tasks/{task}/complete", {**review, "nurtured_relatives": "1"}, page=f"/officer/tasks/{task}"
     )
     assert done.status_code == 302 and open_task(runtime, code, "leader_approval")
+
+
+def test_the_leader_sees_the_amount_to_pay_before_approving_a_benefit(web, runtime, office, catalogue, password_hash):
+    with runtime.db.write() as session:
+        officer = add_user(session, "dung.chedo", "Võ Thị Dung")
+        grant(session, officer, "benefits", office.unit)
+    office.by_role["benefits"] = Actor.of(officer)
+    happy = catalogue.procedures["P09"].meta.paths["happy"]  # a one-time withdrawal of 121,875,000 đồng
+    code = runtime.dossiers.start("P09", happy.start, Actor.applicant(happy.start["full_name"]))
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    task = open_task(runtime, code, "one_time_review").id
+    web.officer_login("hoa.lanhdao")
+    assert 'id="payout-amount"' not in web.text(f"/officer/tasks/{task}")  # nothing worked out yet
+    review = next(s.data for s in happy.steps if s.target == "one_time_review")
+    do_task(runtime, office, code, "one_time_review", **review)
+    approval = open_task(runtime, code, "leader_approval").id
+
+    page = web.text(f"/officer/tasks/{approval}")
+
+    amount = re.search(r'<dd id="payout-amount">(.*?)</dd>', page, re.S)
+    assert amount, "the approval page does not say how much will be paid"
+    assert " ".join(amount.group(1).split()) == "121.875.000 đ"
+    assert "Số tiền chi trả (theo tính toán)" in page
+    english(web)
+    assert "Amount to pay (as worked out)" in web.text(f"/officer/tasks/{approval}")
+
+
+@pytest.mark.parametrize(
+    ("channel", "shown"),
+    [
+        ("online", "nộp trực tuyến"),  # an employer's software files online without an applicant's account
+        ("counter", "nộp trực tiếp tại bộ phận một cửa"),
+        ("post_agent", "nộp tại điểm thu gom của bưu điện"),
+        ("post", "nộp qua dịch vụ bưu chính"),
+    ],
+)
+def test_the_dossier_page_says_how_the_dossier_came_in(web, runtime, office, channel, shown):
+    code = runtime.dossiers.start("P02", P02_APPLICATION, Actor.applicant("Nguyễn Văn An"), channel=channel)
+    web.officer_login("lan.desk")
+
+    page = web.text(f"/officer/dossiers/{code}")
+
+    submitted = re.search(r"<dt>Ngày nộp</dt><dd>(.*?)</dd>", page, re.S)
+    assert submitted, "no submission line on the dossier page"
+    assert submitted.group(1).split(" · ")[1].strip() == shown
+
+
+def test_the_dossier_page_lists_the_papers_asked_for_and_by_when_they_must_come(web, runtime, office):
+    code = start(runtime)
+    asked = "Tờ khai TK1-TS (bản chính, có chữ ký)\nBản sao CCCD; Giấy khai sinh"
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents=asked)
+    due = view_of(runtime, code).supplement_due
+    assert due is not None
+    web.officer_login("lan.desk")
+
+    page = web.text(f"/officer/dossiers/{code}")
+
+    papers = re.search(r'<ul class="papers-asked">(.*?)</ul>', page, re.S)
+    assert papers, "the papers asked for are not listed one by one"
+    items = [" ".join(i.split()) for i in re.findall(r"<li>(.*?)</li>", papers.group(1), re.S)]
+    assert items == ["Tờ khai TK1-TS (bản chính, có chữ ký)", "Bản sao CCCD", "Giấy khai sinh"]
+    shown = due.astimezone(ZoneInfo(runtime.settings.timezone)).strftime("%d/%m/%Y %H:%M")
+    assert re.search(rf"Hạn nộp giấy tờ bổ sung</dt>\s*<dd>\s*<strong[^>]*>{shown}</strong>", page)
+
+
+def test_a_decision_left_unchosen_asks_to_choose_it(web, runtime, office):
+    code = start(runtime)
+    task = open_task(runtime, code, "reception_check").id
+    web.officer_login("lan.desk")
+
+    answer = web.post(f"/officer/tasks/{task}/complete", {"note": "Đủ giấy tờ"}, page=f"/officer/tasks/{task}")
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and 'value="Đủ giấy tờ"' in page
+    assert "Vui lòng chọn Kết quả kiểm tra hồ sơ" in page  # a choice is chosen, not typed ("nhập")
+    english(web)
+    page = web.post(f"/officer/tasks/{task}/complete", {}, page=f"/officer/tasks/{task}").get_data(as_text=True)
+    assert "Choose Outcome of the check" in page
+    assert view_of(runtime, code).status == 1
+
+
+def test_a_send_back_s_reason_is_in_the_history_the_officer_reads(web, runtime, office):
+    code = start(runtime)
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    review_p02(runtime, office, code)
+    sent_back = {"decision": "send_back", "reason": "Sai mức thu nhập", "note": "Xem lại tờ khai"}
+    do_task(runtime, office, code, "leader_approval", **sent_back)
+    assert open_task(runtime, code, "collect_review")  # back with collection, which must know why
+    web.officer_login("hai.thu")
+
+    page = web.text(f"/officer/dossiers/{code}")
+
+    assert (
+        "Hoàn thành công việc “Xem xét, ký duyệt kết quả”: Trả lại để xử lý lại"
+        " — Lý do trả lại: Sai mức thu nhập; Ý kiến của lãnh đạo (nếu có): Xem lại tờ khai"
+    ) in page
+    english(web)
+    assert (
+        "Completed the task “Xem xét, ký duyệt kết quả”: Send back for rework"
+        " — Reason for sending back: Sai mức thu nhập; Leadership comment (optional): Xem lại tờ khai"
+    ) in web.text(f"/officer/dossiers/{code}")
+
+
+def test_the_task_page_shows_what_earlier_steps_wrote(web, runtime, office):
+    code = start(runtime)
+    do_task(runtime, office, code, "reception_check", decision="accept")
+    review_p02(runtime, office, code)
+    do_task(runtime, office, code, "leader_approval", decision="send_back", reason="Sai mức thu nhập")
+    task = open_task(runtime, code, "collect_review").id
+    web.officer_login("hai.thu")
+
+    page = web.text(f"/officer/tasks/{task}")
+
+    notes = re.search(r'<section[^>]*id="earlier-notes".*?</section>', page, re.S)
+    assert notes, "the reworked step does not say why it came back"
+    said = " ".join(re.sub(r"<[^>]+>", " ", notes.group(0)).split())
+    assert "Phạm Thị Hoa" in said and "Trả lại để xử lý lại — Lý do trả lại: Sai mức thu nhập" in said
