@@ -443,6 +443,10 @@ def supplement(code: str):
 def withdraw(code: str):
     """A page that asks to confirm (and why); the withdrawal happens only on its POST."""
     view = _own(code)
+    if not applicants.may_withdraw(view):
+        # withdrawn already (another tab, the back button) or approved since the page was opened
+        flash(_("This dossier can no longer be withdrawn."), "error")
+        return redirect(url_for(".dossier", code=code))
     if request.method == "POST":
         reason = request.form.get("reason", "").strip()[:_MAX_NOTE]
         try:

@@ -316,9 +316,18 @@ def test_withdraw_after_confirming(web, runtime):
     assert response.status_code == 302
     assert runtime.dossiers.get(code).status == 7
     assert "Công dân rút hồ sơ" in web.text(f"/dossiers/{code}")
-    # a second time: the engine refuses and says why
-    again = web.post(f"/dossiers/{code}/withdraw", {"reason": "again"}, follow_redirects=True)
-    assert "không chờ thông điệp" in again.get_data(as_text=True)
+    # a second time (another tab, the back button): refused in plain words, nothing changes
+    stale = f"/dossiers/{code}"  # the confirmation page as it was opened before, its token alike
+    again = web.post(f"/dossiers/{code}/withdraw", {"reason": "again"}, page=stale, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert "Hồ sơ này không còn rút được" in page
+    assert "withdrawal_requested" not in page and "không chờ thông điệp" not in page
+    confirm = web.get(f"/dossiers/{code}/withdraw")  # nothing left to confirm
+    assert confirm.status_code == 302 and confirm.headers["Location"].endswith(f"/dossiers/{code}")
+    english(web)
+    again = web.post(f"/dossiers/{code}/withdraw", {"reason": "again"}, page=stale, follow_redirects=True)
+    assert "This dossier can no longer be withdrawn" in again.get_data(as_text=True)
+    assert runtime.dossiers.get(code).status == 7
 
 
 def _drive_to_returned(runtime, clock, office, catalogue, code) -> None:
