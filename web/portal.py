@@ -26,7 +26,7 @@ from engine.dossiers import applicants, pending
 from engine.dossiers.documents import BadDocument, NewDocument, check_upload
 from engine.dossiers.stages import stages
 from engine.dossiers.views import DossierView, dossiers_of_account
-from engine.errors import EngineError, NotFound
+from engine.errors import EngineError, NotAllowed, NotFound
 from engine.forms import Field, FormError
 from engine.people.officers import Actor, unit_name
 from engine.people.sessions import token_hash
@@ -415,6 +415,11 @@ def refusal_form(code: str):
 @applicant_required
 def supplement(code: str):
     view = _own(code)
+    try:
+        applicants.check_awaits_supplement(view)
+    except NotAllowed as e:
+        flash_error(e)
+        return redirect(url_for(".dossier", code=code))
     note = request.form.get("note", "").strip()[:_MAX_NOTE]
     errors: dict[str, str] = {}
     documents: list[NewDocument] = []

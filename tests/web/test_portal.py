@@ -259,14 +259,16 @@ def test_supplement_round_trip(web, runtime, office):
     page = web.text(f"/dossiers/{code}")
     assert "giay-ho-ngheo.pdf" in page
     assert 'name="files"' not in page  # nothing more to send until the desk asks again
-    # sent once: a second answer is refused with the engine's message
+    # sent once: a second answer (a double click, another tab) is refused in plain words
     again = web.post(
         f"/dossiers/{code}/supplement",
         {"files": (BytesIO(PDF), "lan-hai.pdf")},
         page=f"/dossiers/{code}",
         follow_redirects=True,
     )
-    assert "không chờ thông điệp" in again.get_data(as_text=True)
+    refused = again.get_data(as_text=True)
+    assert "Hồ sơ này không còn chờ giấy tờ bổ sung: giấy tờ đã được gửi" in refused
+    assert "supplement_received" not in refused and "không chờ thông điệp" not in refused
     assert "lan-hai.pdf" not in web.text(f"/dossiers/{code}")
     # asked again during processing: the form is back, and the papers send the dossier back to processing
     do_task(runtime, office, code, "reception_recheck", decision="accept")

@@ -205,6 +205,10 @@ def test_answer_a_supplement_request(web, runtime, office):
         headers=auth(token, **{"Idempotency-Key": "s2"}),
     )
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    problem = again.get_json()
+    assert problem["type"] == "/api/v1/problems/not-awaiting-supplement"
+    assert problem["en"] == "This dossier is not waiting for papers: they have been sent already, or it has moved on"
+    assert "supplement_received" not in problem["vi"] + problem["en"]
 
 
 def test_withdraw_then_it_cannot_be_withdrawn_again(web, runtime):
