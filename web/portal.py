@@ -108,6 +108,8 @@ def apply(code: str):
     now = runtime().clock.now()
     if request.method == "GET":
         key = _key(request.args.get("draft"))
+        if key and (sent := _sent_already(key)):
+            return sent
         with runtime().db.read() as db:
             draft = pending.find(db, key, _owner(), code, now) if key else None
             values = dict(draft.answers) if draft else applicants.prefill(account, meta.application)
@@ -141,6 +143,8 @@ def check_answers(code: str):
     """Every answer and file once more, each with a link to change it, before the dossier is sent."""
     meta = _meta(code)
     key = _key(request.args.get("draft"))
+    if key and (sent := _sent_already(key)):
+        return sent
     with runtime().db.read() as db:
         draft = pending.find(db, key, _owner(), code, runtime().clock.now()) if key else None
         files = pending.attached(db, draft.id) if draft else []
@@ -193,6 +197,17 @@ def submit(code: str):
     with runtime().db.write() as db:
         pending.discard(db, draft.id)
     return redirect(url_for(".submitted", code=dossier_code))
+
+
+def _sent_already(key: str):
+    """The dossier this account already made from the form (its page's back button, a "change" link
+    left open): said and shown, rather than an empty form that invites a second dossier."""
+    with runtime().db.read() as db:
+        done = pending.submitted_code(db, _submission_key(g.account.id, key), g.account.id)
+    if done is None:
+        return None
+    flash(_("This application has been sent already, as dossier %(code)s.", code=done), "success")
+    return redirect(url_for(".submitted", code=done))
 
 
 def _start_again(code: str):

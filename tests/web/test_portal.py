@@ -390,8 +390,30 @@ def test_the_same_application_sent_twice_makes_one_dossier(web, runtime):
     page = web.text("/procedures/P02/apply")
     submission = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
     first = apply_p02(web, submission=submission)
-    again = apply_p02(web, submission=submission)
-    assert again == first
+    # "submit" clicked twice: the second answers with the dossier the first made
+    again = web.post("/procedures/P02/apply/submit", {"submission": submission}, page="/procedures")
+    assert again.headers["Location"].endswith(f"/dossiers/{first}/submitted")
+    # the form sent again with the back button: its check page leads to that dossier too
+    check = web.post("/procedures/P02/apply", p02_form(submission=submission)).headers["Location"]
+    assert web.get(check).headers["Location"].endswith(f"/dossiers/{first}/submitted")
     with runtime.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Dossier)) == 1
     assert apply_p02(web) != first  # a new form is a new application
+
+
+def test_going_back_to_a_sent_application_leads_to_its_dossier_not_to_an_empty_form(web, runtime):
+    """The back button after "submit" (or a "change" link still open in another tab) finds the
+    dossier the form made, instead of "no longer kept, fill it in again", which invites a second one."""
+    web.signup()
+    response = web.post("/procedures/P02/apply", p02_form())
+    check = response.headers["Location"]
+    key = check.rsplit("=", 1)[-1]
+    sent = web.post("/procedures/P02/apply/submit", {"submission": key}, page=check)
+    code = sent.headers["Location"].rsplit("/", 2)[-2]
+    for back in (check, f"/procedures/P02/apply?draft={key}"):
+        opened = web.get(back)
+        assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/dossiers/{code}/submitted"), back
+        page = web.text(opened.headers["Location"])
+        assert f"Tờ khai này đã được nộp thành hồ sơ {code}" in page and "vui lòng khai lại" not in page, back
+    with runtime.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Dossier)) == 1
