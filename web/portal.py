@@ -249,6 +249,9 @@ def _apply_page(
         document_hints=document_conditions(meta),
         accept=ACCEPT,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+        # a form sent back with errors is its draft's page: switching language opens it again with
+        # the answers and files, not an empty form at the address it was posted to
+        language_next=url_for(".apply", code=meta.code, draft=key) if request.method == "POST" else None,
     )
 
 

@@ -417,3 +417,15 @@ def test_going_back_to_a_sent_application_leads_to_its_dossier_not_to_an_empty_f
         assert f"Tờ khai này đã được nộp thành hồ sơ {code}" in page and "vui lòng khai lại" not in page, back
     with runtime.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Dossier)) == 1
+
+
+def test_switching_language_after_a_form_error_keeps_the_answers_and_the_files(web):
+    web.signup()
+    response = web.post("/procedures/P02/apply", p02_form(phone="12345", address="Thôn Phú Bình, xã Tịnh Ấn Tây"))
+    assert response.status_code == 400
+    here = re.search(r'name="next" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    switched = web.post("/language", {"lang": "en", "next": here.replace("&amp;", "&")}, page="/")
+    page = web.text(switched.headers["Location"])
+    assert "Apply online" in page  # in English now
+    assert 'value="Thôn Phú Bình, xã Tịnh Ấn Tây"' in page and 'value="12345"' in page
+    assert "to-khai-tk1.pdf" in page  # the file attached before the switch, not to be chosen again
