@@ -429,3 +429,18 @@ def test_switching_language_after_a_form_error_keeps_the_answers_and_the_files(w
     assert "Apply online" in page  # in English now
     assert 'value="Thôn Phú Bình, xã Tịnh Ấn Tây"' in page and 'value="12345"' in page
     assert "to-khai-tk1.pdf" in page  # the file attached before the switch, not to be chosen again
+
+
+def test_switching_language_on_a_page_sent_back_with_errors_opens_that_page_not_an_error(web, runtime, office):
+    """A form sent back with errors is shown at the address it was posted to, which answers POST only:
+    switching language there opens the page the form is on."""
+    web.signup()
+    code = apply_p02(web)
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Bản sao CCCD")
+    refused = web.post(f"/dossiers/{code}/supplement", {"note": "x"}, page=f"/dossiers/{code}")
+    assert refused.status_code == 400
+    for sent_back, page in ((refused, f"/dossiers/{code}"), (web.post("/account/tokens", {"name": ""}), "/account/")):
+        here = re.search(r'name="next" value="([^"]+)"', sent_back.get_data(as_text=True)).group(1)
+        switched = web.post("/language", {"lang": "en", "next": here}, page="/", follow_redirects=True)
+        assert switched.status_code == 200 and switched.request.path == page, here
+        web.post("/language", {"lang": "vi", "next": "/"}, page="/")
