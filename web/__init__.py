@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from engine.config import PROJECT_ROOT
 from engine.dossiers.documents import MAX_BYTES
@@ -58,8 +59,17 @@ class UnsafeSettings(RuntimeError):
         self.problems = problems
 
 
+class RowId(IntegerConverter):
+    """`<int:...>` in every address: row ids, so a number past the database's integers (which SQLite
+    and PostgreSQL refuse with an error) matches no route and answers 404 like any unknown id."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(test_config: dict | None = None, runtime: Runtime | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.url_map.converters["int"] = RowId  # before any route is added
     runtime = runtime or Runtime.create()
     if runtime.settings.is_production and (problems := runtime.settings.unsafe_defaults()):
         raise UnsafeSettings(problems)

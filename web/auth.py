@@ -200,8 +200,11 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
+    try:
+        if request.method == "GET":  # a dead link says so before a new password is typed for nothing
+            with runtime().db.read() as db:
+                accounts.check_reset_link(db, token, runtime().clock.now())
+        else:
             with runtime().db.write() as db:
                 whose = accounts.reset_password(
                     db,
@@ -210,14 +213,13 @@ def reset_password(token: str):
                     request.form.get("password_confirm", ""),
                     runtime().clock.now(),
                 )
-        except FormError as e:
-            errors = field_errors(e)
-        except EngineError as e:
-            flash_error(e)
-            return redirect(url_for("auth.forgot_password"))
-        else:
             _forget_login()
             flash(_("Your password has been changed. Log in with the new password."), "success")
             officer = getattr(whose, "username", None) is not None  # an officer's link, from an administrator
             return redirect(url_for("auth.officer_login" if officer else "auth.login"))
+    except FormError as e:
+        errors = field_errors(e)
+    except EngineError as e:
+        flash_error(e)
+        return redirect(url_for("auth.forgot_password"))
     return render_template("auth/reset.html", errors=errors, token=token), (400 if errors else 200)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, request, session
+from flask import Blueprint, Flask, current_app, redirect, request, session
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine.forms import Message
 from engine.statuses import DossierStatus
@@ -51,7 +52,26 @@ def switch_language():
     """A small form in the page header (POST with a CSRF token, like every change)."""
     wanted = request.form.get("lang", "vi")
     session["lang"] = wanted if wanted in LANGUAGES else "vi"
-    return redirect(local_target(request.form.get("next"), "/"))
+    return redirect(_page_of(local_target(request.form.get("next"), "/")))
+
+
+def _page_of(target: str) -> str:
+    """A form sent back with errors is shown at the address it was posted to, which may answer POST
+    only (/dossiers/<code>/supplement, /account/tokens): its page is then the nearest address above
+    it that answers GET, rather than a "method not allowed" page."""
+    adapter = current_app.url_map.bind("localhost")
+    asked = path = target.split("?", 1)[0]
+    while True:
+        try:
+            adapter.match(path, method="GET")
+        except MethodNotAllowed:
+            if path.count("/") <= 1:
+                return "/"
+            path = path.rsplit("/", 1)[0]
+            continue
+        except HTTPException:  # not found, or a redirect (to the address with its slash): as it is
+            pass
+        return target if path == asked else path
 
 
 def init_app(app: Flask) -> None:

@@ -26,7 +26,7 @@ from engine.dossiers import applicants, pending
 from engine.dossiers.documents import BadDocument, NewDocument, check_upload
 from engine.dossiers.stages import stages
 from engine.dossiers.views import DossierView, dossiers_of_account
-from engine.errors import EngineError, NotFound
+from engine.errors import EngineError, NotAllowed, NotFound
 from engine.forms import Field, FormError
 from engine.people.officers import Actor, unit_name
 from engine.people.sessions import token_hash
@@ -108,6 +108,8 @@ def apply(code: str):
     now = runtime().clock.now()
     if request.method == "GET":
         key = _key(request.args.get("draft"))
+        if key and (sent := _sent_already(key)):
+            return sent
         with runtime().db.read() as db:
             draft = pending.find(db, key, _owner(), code, now) if key else None
             values = dict(draft.answers) if draft else applicants.prefill(account, meta.application)
@@ -141,6 +143,8 @@ def check_answers(code: str):
     """Every answer and file once more, each with a link to change it, before the dossier is sent."""
     meta = _meta(code)
     key = _key(request.args.get("draft"))
+    if key and (sent := _sent_already(key)):
+        return sent
     with runtime().db.read() as db:
         draft = pending.find(db, key, _owner(), code, runtime().clock.now()) if key else None
         files = pending.attached(db, draft.id) if draft else []
@@ -195,6 +199,17 @@ def submit(code: str):
     return redirect(url_for(".submitted", code=dossier_code))
 
 
+def _sent_already(key: str):
+    """The dossier this account already made from the form (its page's back button, a "change" link
+    left open): said and shown, rather than an empty form that invites a second dossier."""
+    with runtime().db.read() as db:
+        done = pending.submitted_code(db, _submission_key(g.account.id, key), g.account.id)
+    if done is None:
+        return None
+    flash(_("This application has been sent already, as dossier %(code)s.", code=done), "success")
+    return redirect(url_for(".submitted", code=done))
+
+
 def _start_again(code: str):
     flash(_("This form is no longer kept (after a day, or after logging in again): please fill it in again."), "error")
     return redirect(url_for(".apply", code=code))
@@ -234,6 +249,9 @@ def _apply_page(
         document_hints=document_conditions(meta),
         accept=ACCEPT,
         max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+        # a form sent back with errors is its draft's page: switching language opens it again with
+        # the answers and files, not an empty form at the address it was posted to
+        language_next=url_for(".apply", code=meta.code, draft=key) if request.method == "POST" else None,
     )
 
 
@@ -415,6 +433,11 @@ def refusal_form(code: str):
 @applicant_required
 def supplement(code: str):
     view = _own(code)
+    try:
+        applicants.check_awaits_supplement(view)
+    except NotAllowed as e:
+        flash_error(e)
+        return redirect(url_for(".dossier", code=code))
     note = request.form.get("note", "").strip()[:_MAX_NOTE]
     errors: dict[str, str] = {}
     documents: list[NewDocument] = []
@@ -443,6 +466,10 @@ def supplement(code: str):
 def withdraw(code: str):
     """A page that asks to confirm (and why); the withdrawal happens only on its POST."""
     view = _own(code)
+    if not applicants.may_withdraw(view):
+        # withdrawn already (another tab, the back button) or approved since the page was opened
+        flash(_("This dossier can no longer be withdrawn."), "error")
+        return redirect(url_for(".dossier", code=code))
     if request.method == "POST":
         reason = request.form.get("reason", "").strip()[:_MAX_NOTE]
         try:

@@ -6,6 +6,7 @@ It shows only what the receipt slip shows; the ID number is never written back i
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from engine.dossiers.views import public_view
 from engine.errors import NotFound
@@ -19,9 +20,17 @@ bp = Blueprint("tracking", __name__)
 
 @bp.route("/track", methods=["GET", "POST"])
 def track():
-    code = request.values.get("code", "").strip().upper()[:40]
+    # spaces typed inside (grouped as read out, or copied along) are no part of a code or a number
+    code = "".join(request.values.get("code", "").split()).upper()[:40]
     if request.method == "GET":
         return render_template("tracking/track.html", code=code, view=None, error=None)
+    errors = {}
+    if not code:
+        errors["code"] = _("Enter the dossier code")
+    if not request.form.get("id_number", "").strip():
+        errors["id_number"] = _("Enter the citizen ID or tax code")
+    if errors:  # a box left empty is named, rather than "no dossier matches"
+        return render_template("tracking/track.html", code=code, view=None, error=None, errors=errors), 400
     try:
         with runtime().db.read() as db:
             view = public_view(db, runtime().versions, code, request.form.get("id_number", "")[:40])

@@ -237,6 +237,16 @@ def awaits_supplement(view: DossierView) -> bool:
     return view.status == DossierStatus.SUPPLEMENT_REQUESTED and asked > received
 
 
+def check_awaits_supplement(view: DossierView) -> None:
+    """Papers are taken only while the office waits for them: not a second time (a double click,
+    another tab), nor once the dossier has moved on."""
+    if not awaits_supplement(view):
+        raise NotAllowed(
+            "Hồ sơ này không còn chờ giấy tờ bổ sung: giấy tờ đã được gửi, hoặc hồ sơ đã chuyển sang bước khác",
+            "This dossier is not waiting for papers: they have been sent already, or it has moved on",
+        )
+
+
 def may_withdraw(view: DossierView) -> bool:
     return view.status in WITHDRAWABLE
 

@@ -145,7 +145,8 @@ def dossier_view(session: Session, versions: VersionCache, code: str) -> Dossier
 def public_view(session: Session, versions: VersionCache, code: str, id_number: str) -> DossierView:
     """For tracking without a login: found only with the applicant's own ID number (citizen ID or
     tax code). The same answer whether the code does not exist or the number does not match."""
-    code, id_number = (code or "").strip().upper(), (id_number or "").strip()
+    # spaces typed inside (a number grouped as it is read out) are no part of a code or a number
+    code, id_number = "".join((code or "").split()).upper(), "".join((id_number or "").split())
     dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one_or_none()
     if dossier is None or not id_number or dossier.applicant_id_number != id_number:
         raise NotFound(

@@ -271,12 +271,13 @@ def request_reset(session: Session, identifier: str, now: datetime, link: Callab
     )
 
 
-def reset_password(session: Session, token: str, password: str, confirm: str, now: datetime) -> Account | User:
-    """Set a new password through a one-time link: an applicant's account, or an officer's."""
-    errors: dict[str, Message] = {}
-    _check_password(password, confirm, errors)
-    if errors:
-        raise FormError(errors)
+def check_reset_link(session: Session, token: str, now: datetime) -> None:
+    """NotAllowed when the link is used, expired, voided by a newer one or unknown: said when it is
+    opened, before a new password is typed for nothing."""
+    _live_reset(session, token, now)
+
+
+def _live_reset(session: Session, token: str, now: datetime) -> PasswordReset:
     reset = session.scalars(
         select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
     ).one_or_none()
@@ -285,6 +286,16 @@ def reset_password(session: Session, token: str, password: str, confirm: str, no
             "Liên kết đặt lại mật khẩu không còn hiệu lực; hãy yêu cầu liên kết mới",
             "This reset link is no longer valid; ask for a new one",
         )
+    return reset
+
+
+def reset_password(session: Session, token: str, password: str, confirm: str, now: datetime) -> Account | User:
+    """Set a new password through a one-time link: an applicant's account, or an officer's."""
+    errors: dict[str, Message] = {}
+    _check_password(password, confirm, errors)
+    if errors:
+        raise FormError(errors)
+    reset = _live_reset(session, token, now)
     reset.used_at = now
     if reset.user_id is not None:  # an officer's link, made by an administrator
         user = session.get(User, reset.user_id)

@@ -37,6 +37,7 @@ from engine.data.models import Dossier, HumanTask, TaskStatus
 from engine.sla.office_calendar import current_calendar, load_calendar
 from engine.sla.workdays import WorkCalendar
 from engine.sla.working_time import add_working_seconds, day_seconds, working_seconds
+from engine.statuses import DossierStatus
 
 WINDOW_DAYS = 90
 DOSSIERS_PER_PROCEDURE = 300
@@ -219,7 +220,7 @@ def _is_open(dossier: Dossier) -> bool:
 
 def forecast_for(session: Session, settings: Settings, dossier: Dossier, now: datetime) -> Forecast | None:
     """The forecast for a dossier still being processed; None when there is nothing to forecast
-    (processing finished, the dossier ended, or its clock is stopped waiting for the applicant)."""
+    (processing finished, the dossier ended, or it waits for the applicant's papers)."""
     if not _is_open(dossier):
         return None
     calendar = current_calendar(session, settings)
@@ -242,6 +243,10 @@ def forecast_for(session: Session, settings: Settings, dossier: Dossier, now: da
                 )
             )
             open_steps.append(OpenStep(element, role, unit, created_at, ahead or 0))
+    if dossier.status == DossierStatus.SUPPLEMENT_REQUESTED and not open_steps:
+        # waiting for the applicant's papers (at reception the clock has not even started, so
+        # paused_at is not set): nothing moves until they come, so there is no finish to expect
+        return None
     done = {element for element, _r, _u, _c, status in tasks if status == TaskStatus.DONE}
     measurements = current_measurements(session, settings, now)
     return predict(measurements, calendar, dossier.procedure_code, now, open_steps, done)

@@ -81,3 +81,11 @@ def test_the_back_button_or_a_reload_after_making_a_token_shows_it_no_more_and_m
     assert token not in page.content() and page.locator("#new-token").count() == 0
     assert page.locator("tbody tr").count() == 1 and "Phần mềm kế toán" in page.locator("tbody").inner_text()
     screens.shot(page, "token-after-back-and-reload")
+
+
+def test_the_api_reference_lists_its_operations_one_under_another_on_a_desktop_and_a_phone(server, page, phone):
+    for screen, width in ((page, 1280), (phone, 390)):
+        screen.goto(server + "/api/v1/docs")
+        assert screen.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+        first, second = (screen.locator("nav[aria-label='Các thao tác'] li").nth(i).bounding_box() for i in (0, 1))
+        assert second["y"] > first["y"] and second["x"] == first["x"], width  # a list, not a row

@@ -121,3 +121,43 @@ def test_an_applicant_keeps_files_after_an_error_checks_answers_and_sees_the_sup
     problems["tracking"] = _violations(page)
     context.close()
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_a_long_file_name_stays_on_a_phones_screen_on_the_form_the_check_and_the_dossier(
+    server, phone, screens, tmp_path
+):
+    # scanners and phones name files in one long word: it wraps instead of widening the page
+    name = "Tờ_khai_tham_gia_điều_chỉnh_thông_tin_BHXH_BHYT_mẫu_TK1-TS_bản_scan_ngày_07_12_2026.pdf"
+    scan = tmp_path / name
+    scan.write_bytes(PDF)
+    page = phone
+    _sign_up(page, server)
+    page.goto(server + "/procedures/P02/apply")
+    page.fill("#field-date_of_birth", "01/05/1990")
+    page.check("input[name=sex][value=female]")
+    page.fill("#field-address", "12 Phan Đình Phùng, phường Cẩm Thành, tỉnh Quảng Ngãi")
+    page.check("input[name=household_category][value=other]")
+    page.fill("#field-monthly_income", "2.000.000")
+    page.check("input[name=payment_period][value='6']")
+    page.check("input[name=result_channel][value=post]")  # without the address: an error
+    page.set_input_files("#field-doc-tk1_ts", str(scan))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    assert name in page.locator("#document-tk1_ts .attached").inner_text()
+    screens.shot(page, "apply-long-file-name")
+    assert _no_sideways_scroll(page), "the form"
+    page.fill("#field-delivery_address", "12 Phan Đình Phùng, phường Cẩm Thành, tỉnh Quảng Ngãi")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/apply/check\?draft="))
+    screens.shot(page, "check-long-file-name")
+    assert _no_sideways_scroll(page), "check your answers"
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/submitted$"))
+    code = page.locator(".big-code").inner_text().strip()
+    page.goto(server + f"/dossiers/{code}")
+    link = page.get_by_role("link", name=name)
+    box = link.bounding_box()
+    screens.shot(page, "dossier-long-file-name")
+    assert box["x"] + box["width"] <= 390, "the dossier's documents"

@@ -114,6 +114,21 @@ def test_password_reset_link_goes_through_the_outbox_and_works_once(web, runtime
     assert again.status_code == 302 and "/password/forgot" in again.headers["Location"]
 
 
+def test_a_used_or_unknown_reset_link_says_so_before_a_new_password_is_typed(web, runtime):
+    web.signup()
+    web.logout()
+    web.post("/password/forgot", {"identifier": "0912345678"})
+    with runtime.db.read() as session:
+        path = session.scalars(_RESETS).one().payload["link"].split("motcua.test", 1)[1]
+    assert 'name="password"' in web.text(path)  # a live link: the form
+    web.post(path, {"password": "a-new-password", "password_confirm": "a-new-password"})
+    for dead in (path, "/password/reset/no-such-link"):
+        opened = web.get(dead)
+        assert opened.status_code == 302 and opened.headers["Location"].endswith("/password/forgot"), dead
+        page = web.text(opened.headers["Location"])
+        assert "Liên kết đặt lại mật khẩu không còn hiệu lực; hãy yêu cầu liên kết mới" in page, dead
+
+
 def test_unknown_reset_identifier_says_the_same_and_sends_nothing(web, runtime):
     response = web.post("/password/forgot", {"identifier": "nobody@example.vn"})
     assert response.status_code == 200

@@ -64,7 +64,7 @@ POST /officer/login                               400 400 400 400 400 400 400 40
 POST /logout                                      302 302 302 302 302 302 302 302 302 302 302 302 302 302
 GET  /password/forgot                             200 200 200 200 200 200 200 200 200 200 200 200 200 200
 POST /password/forgot                             200 200 200 200 200 200 200 200 200 200 200 200 200 200
-GET  /password/reset/{token}                      200 200 200 200 200 200 200 200 200 200 200 200 200 200
+GET  /password/reset/{token}                      302 302 302 302 302 302 302 302 302 302 302 302 302 302
 POST /password/reset/{token}                      302 302 302 302 302 302 302 302 302 302 302 302 302 302
 POST /language                                    302 302 302 302 302 302 302 302 302 302 302 302 302 302
 GET  /dossiers                                    L   200 200 200 L   L   L   L   L   L   L   L   L   L

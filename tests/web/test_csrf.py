@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
-from engine.data.models import Base
+from engine.data.models import Base, OutboxMessage
 
 from .test_portal import apply_p02
 
@@ -68,9 +69,10 @@ def _state(web, runtime) -> dict[str, object]:
     return state
 
 
-def _example(rule, dossier: str) -> str:
-    """The rule's address for the applicant: their own dossier, a procedure they may apply for."""
-    values = {"code": dossier if rule.rule.startswith("/dossiers/") else "P02"}
+def _example(rule, dossier: str, reset_token: str) -> str:
+    """The rule's address for the applicant: their own dossier, a procedure they may apply for, the
+    reset link sent to them (a dead one only says so and sends them back)."""
+    values = {"code": dossier if rule.rule.startswith("/dossiers/") else "P02", "token": reset_token}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), rule.rule)
 
 
@@ -81,11 +83,15 @@ def test_get_never_changes_anything(app, web, other_web, runtime, office):
     web.signup()
     dossier = apply_p02(web)
     web.get(f"/dossiers/{dossier}")  # shows the messages of the application
+    web.post("/password/forgot", {"identifier": "0912345678"})
+    with runtime.db.read() as session:
+        link = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "notify.password_reset")).one()
+    reset_token = link.payload["link"].rsplit("/", 1)[1]
     other_web.officer_login("lan.desk")
     both = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and _CHANGING & rule.methods]
     assert len(both) >= 5  # signup, the two logins, the password pages, applying, withdrawing, tracking
     for rule in both:
-        url = _example(rule, dossier)
+        url = _example(rule, dossier, reset_token)
         before = _state(web, runtime)
         officers_page = rule.rule.startswith("/officer/") and rule.rule != "/officer/login"
         response = (other_web if officers_page else web).get(url)

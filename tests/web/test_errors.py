@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.test_portal import apply_p02
+
 
 def test_a_missing_page(web):
     response = web.get("/no-such-page")
@@ -40,3 +42,16 @@ def test_an_unexpected_error_shows_a_plain_page_without_internals(broken_app):
 def test_error_pages_in_english_too(web):
     web.post("/language", {"lang": "en", "next": "/"}, page="/")
     assert "Page not found" in web.get("/no-such-page").get_data(as_text=True)
+
+
+def test_an_id_too_large_for_the_database_in_an_address_is_not_found(web, other_web):
+    # a number past the database's integers (a mistyped or tampered address) is an unknown id,
+    # not an error of the system
+    huge = "9" * 20
+    web.signup()
+    code = apply_p02(web)
+    assert web.get(f"/dossiers/{code}/documents/{huge}").status_code == 404
+    assert web.post(f"/account/tokens/{huge}/revoke", page="/account/").status_code == 404
+    assert other_web.officer_login("lan.desk").status_code == 302
+    assert other_web.get(f"/officer/dossiers/{code}/documents/{huge}").status_code == 404
+    assert other_web.get(f"/officer/tasks/{huge}").status_code == 404

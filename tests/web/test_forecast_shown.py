@@ -71,3 +71,18 @@ def _client(app):
     from .helpers import Web
 
     return Web(app.test_client())
+
+
+def test_nothing_is_forecast_while_the_desk_waits_for_the_applicants_papers(
+    web, other_web, runtime, office, clock, app
+):
+    # asked for papers at reception, the dossier has no clock yet (no appointment), and nothing
+    # moves until the applicant sends them: an expected finish would be a promise of nothing
+    train(runtime, office, clock)
+    clock.set(at("2026-03-05 08:00"))
+    web.signup()
+    code = apply_p02(web)
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Tờ khai TK1-TS")
+    for name, page in _pages(web, other_web, _client(app), code).items():
+        assert "Yêu cầu bổ sung" in page, name
+        assert "Dự kiến hoàn thành" not in page and "Chưa đủ dữ liệu" not in page, name

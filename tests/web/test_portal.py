@@ -259,14 +259,16 @@ def test_supplement_round_trip(web, runtime, office):
     page = web.text(f"/dossiers/{code}")
     assert "giay-ho-ngheo.pdf" in page
     assert 'name="files"' not in page  # nothing more to send until the desk asks again
-    # sent once: a second answer is refused with the engine's message
+    # sent once: a second answer (a double click, another tab) is refused in plain words
     again = web.post(
         f"/dossiers/{code}/supplement",
         {"files": (BytesIO(PDF), "lan-hai.pdf")},
         page=f"/dossiers/{code}",
         follow_redirects=True,
     )
-    assert "không chờ thông điệp" in again.get_data(as_text=True)
+    refused = again.get_data(as_text=True)
+    assert "Hồ sơ này không còn chờ giấy tờ bổ sung: giấy tờ đã được gửi" in refused
+    assert "supplement_received" not in refused and "không chờ thông điệp" not in refused
     assert "lan-hai.pdf" not in web.text(f"/dossiers/{code}")
     # asked again during processing: the form is back, and the papers send the dossier back to processing
     do_task(runtime, office, code, "reception_recheck", decision="accept")
@@ -316,9 +318,18 @@ def test_withdraw_after_confirming(web, runtime):
     assert response.status_code == 302
     assert runtime.dossiers.get(code).status == 7
     assert "Công dân rút hồ sơ" in web.text(f"/dossiers/{code}")
-    # a second time: the engine refuses and says why
-    again = web.post(f"/dossiers/{code}/withdraw", {"reason": "again"}, follow_redirects=True)
-    assert "không chờ thông điệp" in again.get_data(as_text=True)
+    # a second time (another tab, the back button): refused in plain words, nothing changes
+    stale = f"/dossiers/{code}"  # the confirmation page as it was opened before, its token alike
+    again = web.post(f"/dossiers/{code}/withdraw", {"reason": "again"}, page=stale, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert "Hồ sơ này không còn rút được" in page
+    assert "withdrawal_requested" not in page and "không chờ thông điệp" not in page
+    confirm = web.get(f"/dossiers/{code}/withdraw")  # nothing left to confirm
+    assert confirm.status_code == 302 and confirm.headers["Location"].endswith(f"/dossiers/{code}")
+    english(web)
+    again = web.post(f"/dossiers/{code}/withdraw", {"reason": "again"}, page=stale, follow_redirects=True)
+    assert "This dossier can no longer be withdrawn" in again.get_data(as_text=True)
+    assert runtime.dossiers.get(code).status == 7
 
 
 def _drive_to_returned(runtime, clock, office, catalogue, code) -> None:
@@ -379,8 +390,57 @@ def test_the_same_application_sent_twice_makes_one_dossier(web, runtime):
     page = web.text("/procedures/P02/apply")
     submission = re.search(r'name="submission" value="([0-9a-f]{32})"', page).group(1)
     first = apply_p02(web, submission=submission)
-    again = apply_p02(web, submission=submission)
-    assert again == first
+    # "submit" clicked twice: the second answers with the dossier the first made
+    again = web.post("/procedures/P02/apply/submit", {"submission": submission}, page="/procedures")
+    assert again.headers["Location"].endswith(f"/dossiers/{first}/submitted")
+    # the form sent again with the back button: its check page leads to that dossier too
+    check = web.post("/procedures/P02/apply", p02_form(submission=submission)).headers["Location"]
+    assert web.get(check).headers["Location"].endswith(f"/dossiers/{first}/submitted")
     with runtime.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Dossier)) == 1
     assert apply_p02(web) != first  # a new form is a new application
+
+
+def test_going_back_to_a_sent_application_leads_to_its_dossier_not_to_an_empty_form(web, runtime):
+    """The back button after "submit" (or a "change" link still open in another tab) finds the
+    dossier the form made, instead of "no longer kept, fill it in again", which invites a second one."""
+    web.signup()
+    response = web.post("/procedures/P02/apply", p02_form())
+    check = response.headers["Location"]
+    key = check.rsplit("=", 1)[-1]
+    sent = web.post("/procedures/P02/apply/submit", {"submission": key}, page=check)
+    code = sent.headers["Location"].rsplit("/", 2)[-2]
+    for back in (check, f"/procedures/P02/apply?draft={key}"):
+        opened = web.get(back)
+        assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/dossiers/{code}/submitted"), back
+        page = web.text(opened.headers["Location"])
+        assert f"Tờ khai này đã được nộp thành hồ sơ {code}" in page and "vui lòng khai lại" not in page, back
+    with runtime.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Dossier)) == 1
+
+
+def test_switching_language_after_a_form_error_keeps_the_answers_and_the_files(web):
+    web.signup()
+    response = web.post("/procedures/P02/apply", p02_form(phone="12345", address="Thôn Phú Bình, xã Tịnh Ấn Tây"))
+    assert response.status_code == 400
+    here = re.search(r'name="next" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    switched = web.post("/language", {"lang": "en", "next": here.replace("&amp;", "&")}, page="/")
+    page = web.text(switched.headers["Location"])
+    assert "Apply online" in page  # in English now
+    assert 'value="Thôn Phú Bình, xã Tịnh Ấn Tây"' in page and 'value="12345"' in page
+    assert "to-khai-tk1.pdf" in page  # the file attached before the switch, not to be chosen again
+
+
+def test_switching_language_on_a_page_sent_back_with_errors_opens_that_page_not_an_error(web, runtime, office):
+    """A form sent back with errors is shown at the address it was posted to, which answers POST only:
+    switching language there opens the page the form is on."""
+    web.signup()
+    code = apply_p02(web)
+    do_task(runtime, office, code, "reception_check", decision="supplement", missing_documents="Bản sao CCCD")
+    refused = web.post(f"/dossiers/{code}/supplement", {"note": "x"}, page=f"/dossiers/{code}")
+    assert refused.status_code == 400
+    for sent_back, page in ((refused, f"/dossiers/{code}"), (web.post("/account/tokens", {"name": ""}), "/account/")):
+        here = re.search(r'name="next" value="([^"]+)"', sent_back.get_data(as_text=True)).group(1)
+        switched = web.post("/language", {"lang": "en", "next": here}, page="/", follow_redirects=True)
+        assert switched.status_code == 200 and switched.request.path == page, here
+        web.post("/language", {"lang": "vi", "next": "/"}, page="/")

@@ -75,10 +75,24 @@ def test_a_wrong_pair_gets_the_same_answer_whether_or_not_the_code_exists(web, o
     code = apply_p02(web)
     wrong_number = _track(other_web, code, "051090009999")
     no_such_code = _track(other_web, "BHXH.QNI-260302-9999", "051090001234")
-    empty = _track(other_web, code, "")
     message = "Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ này"
-    for response in (wrong_number, no_such_code, empty):
+    for response in (wrong_number, no_such_code):
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
         assert "Nguyễn Văn An" not in response.get_data(as_text=True)
     assert _same_page(wrong_number, code) == _same_page(no_such_code, "BHXH.QNI-260302-9999")
+
+
+def test_an_empty_box_is_named_and_spaces_typed_in_the_numbers_are_forgiven(web, other_web):
+    web.signup()
+    code = apply_p02(web)
+    empty = _track(other_web, code, "  ")
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 400
+    assert "Nhập số CCCD / số định danh cá nhân hoặc mã số thuế" in page and "Không tìm thấy hồ sơ" not in page
+    assert f'value="{code}"' in page  # the code typed stays
+    nothing = _track(other_web, "", "").get_data(as_text=True)
+    assert "Nhập mã hồ sơ" in nothing and "Nhập số CCCD" in nothing
+    # grouped as people read them out, or copied with a space
+    spaced = _track(other_web, " " + code.replace("-", " - ", 1), "051 090 001 234")
+    assert spaced.status_code == 200 and "Nguyễn Văn An" in spaced.get_data(as_text=True)

@@ -523,7 +523,10 @@ _DOSSIER_200 = {
 @idempotent
 def answer_supplement(code: str):
     """Send the papers a supplement request asked for (multipart: files, and a note)"""
-    _own(code)
+    try:
+        applicants.check_awaits_supplement(_own(code))
+    except NotAllowed as e:
+        return problem(409, "not-awaiting-supplement", e.message)
     loaded = _load(SupplementAnswerSchema, request.form)
     if isinstance(loaded, Response):
         return loaded

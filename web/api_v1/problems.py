@@ -5,6 +5,7 @@ refused form, each in both languages."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, g, json, request
@@ -105,18 +106,56 @@ def form_problem(error: FormError, prefix: str = "") -> Response:
 
 
 def validation_messages(messages: Any, prefix: str = "") -> dict[str, Message]:
-    """marshmallow's nested error messages, flattened to dotted field names (English only: they are
-    about the shape of the request, which a program fixes, not a person)."""
+    """marshmallow's nested error messages, flattened to dotted field names, each in both languages
+    (marshmallow writes English: its messages are read in Vietnamese from _MARSHMALLOW_VI)."""
     flat: dict[str, Message] = {}
     if isinstance(messages, dict):
         for name, inner in messages.items():
             key = f"{prefix}{name}" if name != "_schema" else prefix.rstrip(".") or "body"
             flat.update(validation_messages(inner, key + "."))
         return flat
-    texts = messages if isinstance(messages, list) else [messages]
-    text = " ".join(str(t) for t in texts if not isinstance(t, dict | list)) or "Not valid."
-    flat[prefix.rstrip(".") or "body"] = Message(text, text)
+    texts = [str(t) for t in (messages if isinstance(messages, list) else [messages]) if not isinstance(t, dict | list)]
+    texts = texts or ["Not valid."]
+    flat[prefix.rstrip(".") or "body"] = Message(" ".join(map(_vietnamese, texts)), " ".join(texts))
     return flat
+
+
+# marshmallow's own messages (fields, validators, schemas) as the API's schemas can give them; one not
+# listed stays in English in both languages rather than being guessed at
+_MARSHMALLOW_VI = [
+    (re.compile(r"Missing data for required field\."), "Thiếu trường bắt buộc."),
+    (re.compile(r"Field may not be null\."), "Trường này không được để trống (null)."),
+    (re.compile(r"Unknown field\."), "Trường này không có trong yêu cầu được hỗ trợ."),
+    (re.compile(r"Invalid input type\."), "Kiểu dữ liệu không hợp lệ: cần một đối tượng JSON."),
+    (re.compile(r"Invalid type\."), "Kiểu dữ liệu không hợp lệ."),
+    (re.compile(r"Invalid value\."), "Giá trị không hợp lệ."),
+    (re.compile(r"Not valid\."), "Không hợp lệ."),
+    (re.compile(r"Not a valid string\."), "Không phải là chuỗi ký tự."),
+    (re.compile(r"Not a valid utf-8 string\."), "Không phải là chuỗi ký tự UTF-8."),
+    (re.compile(r"Not a valid integer\."), "Không phải là số nguyên."),
+    (re.compile(r"Not a valid number\."), "Không phải là số."),
+    (re.compile(r"Number too large\."), "Số quá lớn."),
+    (re.compile(r"Not a valid boolean\."), "Không phải là giá trị true hoặc false."),
+    (re.compile(r"Not a valid date\."), "Không phải là ngày hợp lệ (YYYY-MM-DD)."),
+    (re.compile(r"Not a valid (?:aware |naive )?datetime\."), "Không phải là thời điểm hợp lệ (ISO 8601)."),
+    (re.compile(r"Not a valid mapping type\."), "Cần một đối tượng JSON."),
+    (re.compile(r"Not a valid list\."), "Cần một danh sách."),
+    (re.compile(r"Must be one of: (.*)\."), r"Phải là một trong: \1."),
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."), r"Phải từ \1 đến \2."),
+    (re.compile(r"Must be greater than or equal to (\S+)\."), r"Phải lớn hơn hoặc bằng \1."),
+    (re.compile(r"Must be less than or equal to (\S+)\."), r"Phải nhỏ hơn hoặc bằng \1."),
+    (re.compile(r"Length must be between (\d+) and (\d+)\."), r"Độ dài phải từ \1 đến \2 ký tự."),
+    (re.compile(r"Length must be (\d+)\."), r"Độ dài phải đúng \1 ký tự."),
+    (re.compile(r"Shorter than minimum length (\d+)\."), r"Ngắn hơn độ dài tối thiểu \1 ký tự."),
+    (re.compile(r"Longer than maximum length (\d+)\."), r"Dài hơn độ dài tối đa \1 ký tự."),
+]
+
+
+def _vietnamese(text: str) -> str:
+    for pattern, vietnamese in _MARSHMALLOW_VI:
+        if pattern.fullmatch(text):
+            return pattern.sub(vietnamese, text)
+    return text
 
 
 _HTTP = {

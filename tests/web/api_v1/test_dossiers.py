@@ -205,6 +205,10 @@ def test_answer_a_supplement_request(web, runtime, office):
         headers=auth(token, **{"Idempotency-Key": "s2"}),
     )
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    problem = again.get_json()
+    assert problem["type"] == "/api/v1/problems/not-awaiting-supplement"
+    assert problem["en"] == "This dossier is not waiting for papers: they have been sent already, or it has moved on"
+    assert "supplement_received" not in problem["vi"] + problem["en"]
 
 
 def test_withdraw_then_it_cannot_be_withdrawn_again(web, runtime):
@@ -302,3 +306,37 @@ def test_a_key_whose_first_call_died_mid_way_is_in_flight_for_minutes_then_a_ret
     assert _count(runtime) == 1  # the dossier the dead call made, not a second one
     again = submit(web.client, token, key="crash-1")
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == retried.get_json()
+
+
+def test_a_malformed_request_is_explained_in_vietnamese_too(web, runtime):
+    # the checks of the request's shape (marshmallow's) speak both languages like every other error
+    token = _applicant(web)
+    page = web.client.get("/api/v1/dossiers?limit=0", headers=auth(token)).get_json()
+    assert page["errors"] == [
+        {
+            "field": "limit",
+            "detail": "Phải từ 1 đến 100.",
+            "vi": "Phải từ 1 đến 100.",
+            "en": "Must be greater than or equal to 1 and less than or equal to 100.",
+        }
+    ]
+    words = web.client.get("/api/v1/dossiers?limit=mười", headers=auth(token)).get_json()["errors"][0]
+    assert (words["vi"], words["en"]) == ("Không phải là số nguyên.", "Not a valid integer.")
+    code = submit(web.client, token).get_json()["code"]
+    rating = web.client.post(
+        f"/api/v1/dossiers/{code}/rating",
+        json={"rating": "great", "comment": 5},
+        headers=auth(token, **{"Idempotency-Key": "r1"}),
+    ).get_json()
+    assert {e["field"]: e["vi"] for e in rating["errors"]} == {
+        "rating": "Phải là một trong: very_satisfied, satisfied, not_satisfied.",
+        "comment": "Không phải là chuỗi ký tự.",
+    }
+    missing = web.client.post(
+        f"/api/v1/dossiers/{code}/rating", json={}, headers=auth(token, **{"Idempotency-Key": "r2"})
+    ).get_json()["errors"][0]
+    assert (missing["field"], missing["vi"]) == ("rating", "Thiếu trường bắt buộc.")
+    in_english = web.client.get("/api/v1/dossiers?limit=0", headers=auth(token, **{"Accept-Language": "en"}))
+    assert in_english.get_json()["errors"][0]["detail"] == (
+        "Must be greater than or equal to 1 and less than or equal to 100."
+    )
