@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -33,7 +34,10 @@ def sqlite_path(url: str) -> Path:
 
 
 def sqlite_is_empty(path: Path) -> bool:
-    with sqlite3.connect(path) as conn:
+    # closed before the file is replaced: SQLite shares a file's locks and WAL index among a process's
+    # connections, and one left open would tie the test's later connections to the old file's index,
+    # where another process (a served app) would not see their writes
+    with closing(sqlite3.connect(path)) as conn:
         return not any(conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() for name in _TABLES)
 
 
