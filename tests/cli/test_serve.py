@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import httpx
@@ -18,6 +19,15 @@ from engine.statuses import DossierStatus
 from tests.cli.running import MOTCUA, PROJECT
 from tests.engine.integration.test_outbox import serve_simulators, start
 from tests.helpers import do_task
+
+# Ctrl+C stops the server as it does in a terminal, however the test runner was started: a process
+# inherits an ignored SIGINT (a library in the same test worker may have ignored it), and Python then
+# never turns Ctrl+C into KeyboardInterrupt; this starts the command with SIGINT at its default.
+CTRL_C_STOPS = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+]
 
 
 def free_port() -> int:
@@ -44,7 +54,7 @@ def test_serve_runs_the_background_work_beside_the_web_application(runtime, offi
             "MOTCUA_BANK_URL": f"{base}/bank",
         }
         server = subprocess.Popen(
-            [str(MOTCUA), "serve", "--port", str(port), "--threads", "2", "--interval", "0.5"],
+            [*CTRL_C_STOPS, str(MOTCUA), "serve", "--port", str(port), "--threads", "2", "--interval", "0.5"],
             cwd=PROJECT,
             env=env,
             stdout=out,
