@@ -67,7 +67,9 @@ def test_a_reception_task_completed_with_complete_and_open_next(server, browser,
         page.locator(f"tr:has-text('{first}') a[href*='/officer/tasks/']").first.click()
     assert "sort%3Dreceived" in page.url
 
-    # documents beside the form: two columns on a wide screen, the PDF previewed in a frame
+    # documents beside the form: two columns on a wide screen, the PDF previewed in a frame; measured
+    # from the top of the page (the form column is sticky: scrolled, it would sit lower than the documents)
+    page.evaluate("window.scrollTo(0, 0)")
     docs, work = page.locator(".task-documents").bounding_box(), page.locator(".task-work").bounding_box()
     assert work["x"] >= docs["x"] + docs["width"] and abs(work["y"] - docs["y"]) < 5
     assert page.locator(".doc-preview iframe").get_attribute("src").endswith("?preview=1")
